@@ -1,0 +1,32 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/branchctl rate sample_ledgers/乡镇台账_规范.xlsx -o /tmp/branchctl-demo.rated.xlsx; test $$? -le 1
+	@echo "已写出批注工作簿：/tmp/branchctl-demo.rated.xlsx"
+
+lint: $(STAMP)
+	$(BIN)/ruff check branchctl tests benchmarks scripts sample_ledgers
+	$(BIN)/ruff format --check branchctl tests benchmarks scripts sample_ledgers
+	$(BIN)/mypy
+
+test: $(STAMP) lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_rate.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

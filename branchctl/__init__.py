@@ -1,0 +1,3 @@
+"""branchctl: party-branch standardisation and star rating on Excel ledgers."""
+
+__version__ = "0.1.0"

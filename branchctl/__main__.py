@@ -1,0 +1,3 @@
+from branchctl.cli import main
+
+main()
