@@ -1,0 +1,137 @@
+"""The standard forms and their columns, loaded from ``data/forms.toml``: one place for aliases."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    key: str
+    title: str
+    annex: str
+    title_words: tuple[str, ...]
+    signature: tuple[str, ...]
+    hints: tuple[str, ...]
+    required: tuple[str, ...]
+    per_branch: bool
+
+
+@dataclass(frozen=True)
+class FormsData:
+    columns: dict[str, Column]
+    forms: dict[str, FormSpec]
+    marks_met: frozenset[str]
+    marks_unmet: frozenset[str]
+    negative_empty: frozenset[str]
+    totals: tuple[str, ...]
+    footer: tuple[str, ...]
+    enums: dict[str, tuple[str, ...]]
+    enum_aliases: dict[str, dict[str, str]]
+    header_index: dict[str, str]  # normalised header text -> canonical column
+
+
+_SPACE = re.compile(r"\s+")
+_TRAILING_BRACKET = re.compile(r"\([^()]*\)$")
+_STAR = re.compile(r"^[*＊※]+|[*＊※]+$")
+
+
+def normalize_text(value: Any) -> str:
+    """Text as compared: NFKC (full-width to half-width), no spaces or line breaks."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = text.replace("〔", "(").replace("〕", ")").replace("【", "(").replace("】", ")")
+    return _SPACE.sub("", text)
+
+
+def normalize_header(value: Any) -> str:
+    """Header text as compared: normalised text without required-field stars (*党支部名称)."""
+    return _STAR.sub("", normalize_text(value))
+
+
+def strip_unit(text: str) -> str:
+    """党员人数(人) -> 党员人数; 完成时限(年月日) -> 完成时限."""
+    return _TRAILING_BRACKET.sub("", text)
+
+
+@cache
+def forms_data() -> FormsData:
+    raw = tomllib.loads(resources.files("branchctl").joinpath("data/forms.toml").read_text("utf-8"))
+    columns = {
+        name: Column(name, spec["kind"], tuple(spec.get("aliases", [])))
+        for name, spec in raw["columns"].items()
+    }
+    forms = {
+        key: FormSpec(
+            key=key,
+            title=spec["title"],
+            annex=spec["annex"],
+            title_words=tuple(spec.get("title_words", [])),
+            signature=tuple(spec.get("signature", [])),
+            hints=tuple(spec.get("hints", [])),
+            required=tuple(spec.get("required", [])),
+            per_branch=bool(spec.get("per_branch", False)),
+        )
+        for key, spec in raw["forms"].items()
+    }
+    header_index: dict[str, str] = {}
+    for col in columns.values():
+        for text in (col.name, *col.aliases):
+            key = normalize_header(text)
+            other = header_index.get(key)
+            if other is not None and other != col.name:
+                raise ValueError(f"forms.toml: header {text!r} names both {other} and {col.name}")
+            header_index[key] = col.name
+    enums = {k: tuple(v["values"]) for k, v in raw["enums"].items()}
+    enum_aliases = {
+        k: {normalize_text(a): t for a, t in v.get("aliases", {}).items()}
+        for k, v in raw["enums"].items()
+    }
+    return FormsData(
+        columns=columns,
+        forms=forms,
+        marks_met=frozenset(raw["marks"]["met"]),
+        marks_unmet=frozenset(raw["marks"]["unmet"]),
+        negative_empty=frozenset(raw["negative_list"]["empty"]),
+        totals=tuple(raw["rows"]["totals"]),
+        footer=tuple(raw["rows"]["footer"]),
+        enums=enums,
+        enum_aliases=enum_aliases,
+        header_index=header_index,
+    )
+
+
+def match_header(text: Any, extra: dict[str, str] | None = None) -> str | None:
+    """The canonical column a header cell names, or None.
+
+    ``extra`` maps further normalised header texts to canonical names (a rubric's aspects).
+    """
+    key = normalize_header(text)
+    if not key:
+        return None
+    index = forms_data().header_index
+    for candidate in (key, strip_unit(key)):
+        if extra and candidate in extra:
+            return extra[candidate]
+        if candidate in index:
+            return index[candidate]
+    return None
+
+
+def column_kind(name: str) -> str:
+    col = forms_data().columns.get(name)
+    return col.kind if col else "text"
