@@ -1,0 +1,59 @@
+"""Findings: what validation reports, as plain data (SPEC §4 `validate`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Finding:
+    code: str  # stable kebab-case code from SPEC §4 (data/findings.toml)
+    severity: str  # "error" | "warning"
+    message: str  # one Chinese sentence a township clerk can act on
+    sheet: str | None = None
+    row: int | None = None  # 1-based Excel row
+    column: str | None = None  # canonical column name
+    cell: str | None = None  # Excel address, e.g. "C12"
+    value: str | None = None  # the cell's text as written
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: d[k] for k in ("code", "severity", "sheet", "row", "column", "cell", "value", "message")}
+
+
+@dataclass
+class FileReport:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "ok": self.ok, "findings": [f.to_json() for f in self.findings]}
+
+
+@dataclass
+class ValidationReport:
+    files: list[FileReport]
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "files": len(self.files),
+            "ok": sum(1 for f in self.files if f.ok),
+            "errors": sum(f.errors for f in self.files),
+            "warnings": sum(f.warnings for f in self.files),
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {"files": [f.to_json() for f in self.files], "summary": self.summary()}

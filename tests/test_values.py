@@ -1,0 +1,151 @@
+"""Cell value parsers: examples from real ledgers, and properties over generated inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from branchctl.values import (
+    BadValue,
+    cell_text,
+    name_key,
+    parse_count,
+    parse_date,
+    parse_enum,
+    parse_mark,
+    parse_negative,
+    parse_stars,
+)
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+CHINESE = "零一二三四五六"
+
+
+@pytest.mark.parametrize("text", ["√", "✓", "✔", "是", "达标", "合格", "已达标", "有", "1", "Y", "y", 1, 1.0, " √ "])
+def test_met_marks(text):
+    assert parse_mark(text) is True
+
+
+@pytest.mark.parametrize("text", ["×", "✗", "✘", "X", "x", "否", "未达标", "不达标", "不合格", "无", "0", "N", "n", 0, 0.0])
+def test_unmet_marks(text):
+    assert parse_mark(text) is False
+
+
+@pytest.mark.parametrize("text", [None, "", "  ", "\u3000"])
+def test_blank_mark_is_none(text):
+    assert parse_mark(text) is None
+
+
+@pytest.mark.parametrize("text", ["基本达标", "?", "2", "√×", "待定"])
+def test_other_marks_are_errors(text):
+    with pytest.raises(BadValue, match="达标标记"):
+        parse_mark(text)
+
+
+@given(st.integers(min_value=0, max_value=100000), st.sampled_from(["", "人", "名", "个", "次"]), st.booleans())
+def test_counts_any_spelling(n, unit, fullwidth):
+    text = f"{n}{unit}"
+    if fullwidth:
+        text = text.translate(FULLWIDTH)
+    assert parse_count(text) == n
+    assert parse_count(f" {text} ") == n
+
+
+@given(st.integers(min_value=0, max_value=10**6))
+def test_counts_from_numbers(n):
+    assert parse_count(n) == n
+    assert parse_count(float(n)) == n
+
+
+@pytest.mark.parametrize("bad", [-1, "-3", 2.5, "十二", "12.5人", "约10人"])
+def test_bad_counts(bad):
+    with pytest.raises(BadValue):
+        parse_count(bad)
+
+
+@given(st.integers(min_value=0, max_value=6))
+def test_stars_every_spelling(n):
+    spellings = [n, float(n), str(n), f"{n}星", f"{CHINESE[n]}星", f"{CHINESE[n]}星级", "★" * n or "无星",
+                 f"{n}星".translate(FULLWIDTH), f"{CHINESE[n]}星级党支部"]
+    for text in spellings:
+        assert parse_stars(text) == n, text
+
+
+def test_zero_stars_words():
+    assert parse_stars("无星") == 0
+    assert parse_stars("0") == 0
+    assert parse_stars(None) is None
+
+
+@pytest.mark.parametrize("bad", ["7星", "很多星", 9, "4.5"])
+def test_bad_stars(bad):
+    with pytest.raises(BadValue):
+        parse_stars(bad)
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)))
+def test_dates_every_form(d):
+    forms = [
+        d,
+        dt.datetime(d.year, d.month, d.day),
+        f"{d.year}-{d.month:02d}-{d.day:02d}",
+        f"{d.year}/{d.month}/{d.day}",
+        f"{d.year}.{d.month}.{d.day}",
+        f"{d.year}年{d.month}月{d.day}日",
+        f"{d.year}年{d.month}月{d.day}日".translate(FULLWIDTH),
+    ]
+    for value in forms:
+        got = parse_date(value)
+        assert got is not None and got.date == d, value
+
+
+@given(st.integers(min_value=2000, max_value=2099), st.integers(min_value=1, max_value=12))
+def test_month_end_forms(year, month):
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    end = nxt - dt.timedelta(days=1)
+    for text in (f"{year}年{month}月底", f"{year}年{month}月"):
+        got = parse_date(text)
+        assert got is not None and got.date == end
+    got = parse_date(f"{month}月底", as_of=dt.date(year, 1, 1))
+    assert got is not None and got.date == end
+
+
+def test_open_deadlines_only_in_deadline_columns():
+    assert parse_date("长期坚持", deadline=True).kind == "ongoing"
+    assert parse_date("持续推进", deadline=True).kind == "ongoing"
+    assert parse_date("立行立改", deadline=True).kind == "immediate"
+    with pytest.raises(BadValue):
+        parse_date("长期坚持")
+
+
+@pytest.mark.parametrize("bad", ["尽快", "年底前完成吧", "2025年13月", "2025-02-30", "下周"])
+def test_bad_dates(bad):
+    with pytest.raises(BadValue, match="不是有效日期|月份|日期"):
+        parse_date(bad, deadline=True)
+
+
+def test_negative_list_empty_words():
+    for empty in (None, "", "无", "否", "/", "-", "—", "×"):
+        assert parse_negative(empty) is None
+    assert parse_negative("党员违纪受处分") == "党员违纪受处分"
+
+
+def test_enum_synonyms():
+    assert parse_enum("非公企业", "支部类型") == "非公有制经济组织"
+    assert parse_enum("农村", "支部类型") == "农村"
+    with pytest.raises(BadValue, match="可选范围"):
+        parse_enum("外星", "支部类型")
+
+
+@given(st.text(alphabet="党支部村社区（）() 　", min_size=1, max_size=20))
+def test_name_key_ignores_spaces_and_bracket_width(name):
+    assert name_key(name) == name_key(name.replace("（", "(").replace("）", ")").replace(" ", ""))
+
+
+def test_cell_text_is_what_the_clerk_sees():
+    assert cell_text(12.0) == "12"
+    assert cell_text(dt.datetime(2025, 6, 30)) == "2025-06-30"
+    assert cell_text("=请核实") == "=请核实"
