@@ -33,6 +33,7 @@ class BranchRating:
     claimed_level: str | None
     warnings: list[str] = field(default_factory=list)
     blank: list[str] = field(default_factory=list)  # aspects left blank (counted as unmet)
+    bad: list[str] = field(default_factory=list)  # aspects with an unreadable mark (non-strict only)
 
     @property
     def stars_differ(self) -> bool:
@@ -160,13 +161,15 @@ def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) 
     return RatingResult(book.path, rubric, [RatedTable(t, rate_table(t, rubric, book.path)) for t in tables])
 
 
-def rate_table(table: Table, rubric: Rubric, path: Path | None = None) -> list[BranchRating]:
+def rate_table(
+    table: Table, rubric: Rubric, path: Path | None = None, strict: bool = True
+) -> list[BranchRating]:
     out: list[BranchRating] = []
     seen: dict[str, int] = {}
     categories = rubric.category_labels()
     levels = rubric.level_labels()
     for r in table.rows:
-        branch = rate_row(table, r, rubric, categories, levels, path)
+        branch = rate_row(table, r, rubric, categories, levels, path, strict)
         key = name_key(branch.name)
         if key and key in seen:
             branch.warnings.append(f"与第{seen[key]}行党支部重名")
@@ -183,16 +186,24 @@ def rate_row(
     categories: dict[str, str],
     levels: dict[str, str],
     path: Path | None = None,
+    strict: bool = True,
 ) -> BranchRating:
+    """Rate one data row. ``strict``: an unreadable mark raises (rate); otherwise it counts as
+    unmet and is listed in ``bad`` (validate reports it as a finding)."""
     warnings: list[str] = []
     met: list[str] = []
     unmet: list[str] = []
     blank: list[str] = []
+    bad: list[str] = []
     for aspect in rubric.aspect_names:
         raw = table.value(r, aspect)
         try:
             mark = parse_mark(raw)
         except BadValue as e:
+            if not strict:
+                bad.append(aspect)
+                unmet.append(aspect)
+                continue
             raise BranchctlError(
                 f"“{aspect}”填写为“{cell_text(raw)}”，{e}；可先用 branchctl validate 查看全部问题",
                 path=path,
@@ -257,6 +268,7 @@ def rate_row(
         claimed_level=claimed_level,
         warnings=warnings,
         blank=blank,
+        bad=bad,
     )
 
 
