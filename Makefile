@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/branchctl rate sample_ledgers/乡镇台账_规范.xlsx -o /tmp/branchctl-demo.rated.xlsx; test $$? -le 1
+	$(BIN)/branchctl rate sample_ledgers/青山乡_分类定级表.xlsx -o /tmp/branchctl-demo.rated.xlsx; test $$? -le 1
 	@echo "已写出批注工作簿：/tmp/branchctl-demo.rated.xlsx"
 
 lint: $(STAMP)
