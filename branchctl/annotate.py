@@ -14,7 +14,7 @@ from branchctl.annotation import (
     CellMark,
     NewSheet,
 )
-from branchctl.rating import BranchRating, RatingResult
+from branchctl.rating import BranchRating, RatingResult, extra_columns, extra_values
 
 RATE_COLUMNS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
 RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]
@@ -29,12 +29,14 @@ def rating_plan(result: RatingResult, bottom: list[BranchRating] | None = None) 
         sheet = plan.sheet(table.sheet_name)
         first = table.last_col + 1
         values: dict[int, list[Any]] = {}
+        headers = RATE_COLUMNS + extra_columns(result.rubric)  # score, rank for some rubrics
         for b in rated.branches:
             r = b.row - 1
             values[r] = [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
+            values[r] += extra_values(b, result.rubric)
             fill = CATEGORY_FILLS.get(b.category)
             if fill:
-                sheet.row_fills[r] = (table.first_col, first + len(RATE_COLUMNS) - 1, fill)
+                sheet.row_fills[r] = (table.first_col, first + len(headers) - 1, fill)
             basis = f"按{len(result.rubric.aspects)}个方面核算"
             if b.veto:
                 basis = f"负面清单“{b.veto}”一票否决"
@@ -45,11 +47,25 @@ def rating_plan(result: RatingResult, bottom: list[BranchRating] | None = None) 
             ):
                 if differs:
                     sheet.marks.append(
-                        CellMark(r, table.columns[column], FILL_ERROR, f"填报：{claimed}\n{basis}：{computed}")
+                        CellMark(
+                            r,
+                            table.columns[b.claimed_in.get(column, column)],
+                            FILL_ERROR,
+                            f"填报：{claimed}\n{basis}：{computed}",
+                        )
+                    )
+            for d in b.disagreements:  # a mark the data contradicts (indicator rules)
+                if d.aspect in table.columns:
+                    sheet.marks.append(
+                        CellMark(r, table.columns[d.aspect], FILL_WARNING, d.message())
                     )
             for aspect in b.blank:
+                if aspect not in table.columns:
+                    continue
                 sheet.marks.append(
-                    CellMark(r, table.columns[aspect], FILL_WARNING, f"“{aspect}”未填写，按未达标计")
+                    CellMark(
+                        r, table.columns[aspect], FILL_WARNING, f"“{aspect}”未填写，按未达标计"
+                    )
                 )
         style_col = table.columns.get("党支部名称", table.first_col)
         sheet.appended.append(
@@ -57,10 +73,10 @@ def rating_plan(result: RatingResult, bottom: list[BranchRating] | None = None) 
                 first_col=first,
                 header_top=table.header_top,
                 header_row=table.header_row,
-                headers=list(RATE_COLUMNS),
+                headers=list(headers),
                 values=values,
                 style_from=(table.header_row, style_col),
-                widths=list(RATE_WIDTHS),
+                widths=RATE_WIDTHS + [10.0] * (len(headers) - len(RATE_COLUMNS)),
             )
         )
     plan.new_sheets.append(summary_sheet(result, bottom))
@@ -88,8 +104,10 @@ def summary_sheet(result: RatingResult, bottom: list[BranchRating] | None = None
     titles.add(len(rows))
     rows.append([f"{rubric.title}汇总"])
     rows.append(
-        [f"文件：{result.path.name}    参评支部：{total}个    达标：{s['standard_count']}个（{pct(s['standard_count'])}）"
-         f"    自评与核算不符：{s['mismatches']}个"]
+        [
+            f"文件：{result.path.name}    参评支部：{total}个    达标：{s['standard_count']}个（{pct(s['standard_count'])}）"
+            f"    自评与核算不符：{s['mismatches']}个"
+        ]
     )
     rows.append([])
     headers.add(len(rows))
@@ -123,6 +141,8 @@ def summary_sheet(result: RatingResult, bottom: list[BranchRating] | None = None
         for i, b in enumerate(bottom, 1):
             rows.append([i, b.party_org or "", b.name, b.stars, len(b.unmet), _unmet_text(b)])
 
+    _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
+
     chart = BarChart(
         title="星级分布",
         categories=(0, star_first, star_last),
@@ -140,7 +160,9 @@ def summary_sheet(result: RatingResult, bottom: list[BranchRating] | None = None
     )
 
 
-def _group_row(org: str, members: list[BranchRating], star_keys: dict[str, int], categories: list[str]) -> list[Any]:
+def _group_row(
+    org: str, members: list[BranchRating], star_keys: dict[str, int], categories: list[str]
+) -> list[Any]:
     n = len(members)
     standard = sum(1 for b in members if b.standard)
     return [
@@ -152,3 +174,19 @@ def _group_row(org: str, members: list[BranchRating], star_keys: dict[str, int],
         f"{standard / n:.1%}" if n else "0.0%",
         sum(1 for b in members if b.mismatch),
     ]
+
+
+def _rubric_rows(result: RatingResult, rows: list[list[Any]], headers: set[int]) -> None:
+    """Rows some rubrics add to 汇总: notes (quota moves, months counted) and the ranking."""
+    if result.notes:
+        rows.append([])
+        headers.add(len(rows))
+        rows.append(["说明"])
+        rows.extend([note] for note in result.notes)
+    if result.rubric.ranking:
+        rows.append([])
+        headers.add(len(rows))
+        rows.append(["排名", "所属党组织", "名称", "星级", "得分", "定级类别"])
+        for b in sorted(result.branches, key=lambda b: (b.rank or 0, b.sheet, b.row)):
+            score = extra_values(b, result.rubric)[0] if result.rubric.has_total else None
+            rows.append([b.rank, b.party_org or "", b.name, b.stars, score, b.category])

@@ -20,7 +20,13 @@ CATEGORY_FILLS = {
     "加强指导": "FFF2CC",
     "软弱涣散": "F8CBAD",
 }
-CHANGE_FILLS = {"升星": "C6EFCE", "降星": "F8CBAD", "持平": "FFFFFF", "新增": "DDEBF7", "撤销": "D9D9D9"}
+CHANGE_FILLS = {
+    "升星": "C6EFCE",
+    "降星": "F8CBAD",
+    "持平": "FFFFFF",
+    "新增": "DDEBF7",
+    "撤销": "D9D9D9",
+}
 
 
 @dataclass

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from branchctl.errors import BranchctlError
 from branchctl.rating import BranchRating, RatingResult, rate_workbook
-from branchctl.rubric import load_rubric
-from branchctl.workbook import read_workbook
+from branchctl.rubric import Rubric, load_rubric
+from branchctl.workbook import Workbook, read_workbook
 
 
 def _quiet(_: str) -> None:
@@ -22,6 +22,7 @@ class RateReport:
     result: RatingResult
     out: Path | None
     bottom: list[BranchRating]
+    overdue: dict[str, int] = field(default_factory=dict)  # name_key -> overdue tasks
 
 
 def check_output_path(out: Path, *inputs: Path) -> None:
@@ -33,10 +34,14 @@ def check_output_path(out: Path, *inputs: Path) -> None:
     if not target.parent.is_dir():
         raise BranchctlError("输出文件所在的文件夹不存在", path=out)
     if out.suffix.lower() != ".xlsx":
-        raise BranchctlError("批注工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out)
+        raise BranchctlError(
+            "批注工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out
+        )
 
 
-def bottom_ranking(branches: list[BranchRating], n: int, overdue: dict[str, int] | None = None) -> list[BranchRating]:
+def bottom_ranking(
+    branches: list[BranchRating], n: int, overdue: dict[str, int] | None = None
+) -> list[BranchRating]:
     """The n weakest branches: fewest stars, then most unmet aspects, then most overdue tasks."""
     from branchctl.values import name_key
 
@@ -46,6 +51,23 @@ def bottom_ranking(branches: list[BranchRating], n: int, overdue: dict[str, int]
         key=lambda b: (b.stars, -len(b.unmet), -overdue.get(name_key(b.name), 0), b.sheet, b.row),
     )
     return ranked[:n] if n else []
+
+
+def overdue_by_branch(book: Workbook, rubric: Rubric, as_of: dt.date) -> dict[str, int]:
+    """Overdue tasks per branch (name_key) in the workbook's 附件3 lists and 附件4 work ledger."""
+    from branchctl.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
+    from branchctl.tables import find_forms
+
+    layout = find_forms(book, rubric.aspect_headers())
+    counts: dict[str, int] = {}
+    items: list[ProblemItem | WorkItem] = [
+        *read_lists(layout, as_of),
+        *read_work_ledger(layout, as_of),
+    ]
+    for item in items:
+        if item.branch_key and overdue(item, as_of):
+            counts[item.branch_key] = counts.get(item.branch_key, 0) + 1
+    return counts
 
 
 def rate_file(
@@ -65,11 +87,12 @@ def rate_file(
     book = read_workbook(path)
     stage("正在评定 …")
     result = rate_workbook(book, the_rubric, as_of)
-    weakest = bottom_ranking(result.branches, bottom)
+    late = overdue_by_branch(book, the_rubric, as_of or dt.date.today()) if bottom else {}
+    weakest = bottom_ranking(result.branches, bottom, late)
     if out is not None:
         from branchctl.annotate import rating_plan
         from branchctl.writer import write_annotated
 
         stage(f"正在写出 {out.name} …")
         write_annotated(book, rating_plan(result, weakest), out)
-    return RateReport(result, out, weakest)
+    return RateReport(result, out, weakest, late)

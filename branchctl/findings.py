@@ -19,7 +19,10 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
-        return {k: d[k] for k in ("code", "severity", "sheet", "row", "column", "cell", "value", "message")}
+        return {
+            k: d[k]
+            for k in ("code", "severity", "sheet", "row", "column", "cell", "value", "message")
+        }
 
 
 @dataclass

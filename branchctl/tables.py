@@ -147,7 +147,11 @@ def _find_in_sheet(sheet: Sheet, extra: dict[str, str]) -> tuple[Table | None, S
         return None, SheetScan(sheet, annex, title, hint)
 
     _, header_row, form, combined, two_level = best
-    header_top = header_row - 1 if two_level or _merged_from_above(view, header_row, combined) else header_row
+    header_top = (
+        header_row - 1
+        if two_level or _merged_from_above(view, header_row, combined)
+        else header_row
+    )
     columns: dict[str, int] = {}
     duplicates: dict[str, list[int]] = {}
     for c in sorted(combined):
@@ -176,7 +180,11 @@ def _find_in_sheet(sheet: Sheet, extra: dict[str, str]) -> tuple[Table | None, S
 
 
 def _score(
-    form: FormSpec, combined: dict[int, str], annex: str | None, title: str | None, aspects: set[str]
+    form: FormSpec,
+    combined: dict[int, str],
+    annex: str | None,
+    title: str | None,
+    aspects: set[str],
 ) -> float | None:
     present = set(combined.values())
     if not form.signature or not all(col in present for col in form.signature):
@@ -246,7 +254,11 @@ def _preamble(sheet: Sheet, limit: int) -> tuple[str | None, str | None, str | N
             if m and unit is None:
                 unit = m.group(1).strip() or None
                 continue
-            if title is None and len(norm) >= 4 and ("表" in norm or "台账" in norm or "清单" in norm):
+            if (
+                title is None
+                and len(norm) >= 4
+                and ("表" in norm or "台账" in norm or "清单" in norm)
+            ):
                 title = norm
     return annex, title, unit
 
@@ -255,8 +267,13 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
     data = forms_data()
     sheet = table.sheet
     lo, hi = table.first_col, table.last_col + 1
-    name_cols = [table.columns[c] for c in ("党支部名称", "序号", "所属党组织") if c in table.columns]
-    header_texts = {normalize_header(view.text(table.header_row, c)) for c in table.columns.values()}
+    name_cols = [
+        table.columns[c] for c in ("党支部名称", "序号", "所属党组织") if c in table.columns
+    ]
+    header_texts = {
+        normalize_header(view.text(table.header_row, c)) for c in table.columns.values()
+    }
+    serial = table.columns.get("序号")
     rows: list[int] = []
     start = table.header_row + 1
     for r in range(start, sheet.height):
@@ -265,6 +282,8 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
         nonblank = [t for t in texts if t]
         if not nonblank:
             continue
+        if len(nonblank) == 1 and serial is not None and _text(sheet.value(r, serial)):
+            continue  # a pre-numbered empty row of a blank form: only 序号 is filled
         first = normalize_text(nonblank[0])
         if any(first.startswith(word) for word in data.footer):
             break

@@ -99,7 +99,18 @@ def parse_count(value: Any) -> int | None:
 
 # --- stars -------------------------------------------------------------------------------
 
-CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
+CHINESE_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+}
 _STARS = re.compile(r"^(\d+|[零〇一二两三四五六七])(?:\.0+)?(?:颗)?(?:星|星级)?(?:党支部|支部)?$")
 
 
@@ -170,7 +181,9 @@ def _date(year: int, month: int, day: int) -> dt.date:
         raise BadValue("不是存在的日期") from e
 
 
-def parse_date(value: Any, as_of: dt.date | None = None, *, deadline: bool = False) -> Deadline | None:
+def parse_date(
+    value: Any, as_of: dt.date | None = None, *, deadline: bool = False
+) -> Deadline | None:
     """Every date form of SPEC §2; with ``deadline``, also 长期坚持 and 立行立改.
 
     ``6月底`` takes the year of ``as_of`` (today when not given).
@@ -234,7 +247,12 @@ def parse_label(value: Any, allowed: dict[str, str]) -> str | None:
     if is_blank(value):
         return None
     text = normalize_text(cell_text(value))
-    for candidate in (text, text.removesuffix("支部"), text.removesuffix("党支部"), text.removesuffix("党组织")):
+    for candidate in (
+        text,
+        text.removesuffix("支部"),
+        text.removesuffix("党支部"),
+        text.removesuffix("党组织"),
+    ):
         if candidate in allowed:
             return allowed[candidate]
     names = sorted(set(allowed.values()))

@@ -76,7 +76,9 @@ def workbook_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise BranchctlError(
-            "不是受支持的工作簿格式（支持 .xlsx、.xlsm、.xls、.ods）", path=path, code="file-unreadable"
+            "不是受支持的工作簿格式（支持 .xlsx、.xlsm、.xls、.ods）",
+            path=path,
+            code="file-unreadable",
         )
     return fmt
 
@@ -97,14 +99,22 @@ def read_workbook(path: str | Path) -> Workbook:
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError as e:
-        raise BranchctlError("工作簿设有密码保护，无法读取，请取消密码后重新提交", path=path, code="file-encrypted") from e
+        raise BranchctlError(
+            "工作簿设有密码保护，无法读取，请取消密码后重新提交", path=path, code="file-encrypted"
+        ) from e
     except Exception as e:  # calamine raises several types for corrupt files
-        raise BranchctlError(f"无法读取工作簿（文件已损坏或不是电子表格：{_short(e)}）", path=path) from e
+        raise BranchctlError(
+            f"无法读取工作簿（文件已损坏或不是电子表格：{_short(e)}）", path=path
+        ) from e
     sheets: list[Sheet] = []
     for index, meta in enumerate(book.sheets_metadata):
         if "WorkSheet" not in str(meta.typ):
             continue
-        sheets.append(_read_sheet(book, meta.name, index, "Visible" in str(meta.visible), path, pc))
+        sheets.append(
+            _read_sheet(
+                book, meta.name, index, meta.visible == pc.SheetVisibleEnum.Visible, path, pc
+            )
+        )
     return Workbook(path=path, format=fmt, sheets=sheets)
 
 
@@ -112,7 +122,9 @@ def _read_sheet(book: Any, name: str, index: int, visible: bool, path: Path, pc:
     try:
         raw = book.get_sheet_by_name(name)
     except pc.PasswordError as e:
-        raise BranchctlError("工作簿设有密码保护，无法读取", path=path, sheet=name, code="file-encrypted") from e
+        raise BranchctlError(
+            "工作簿设有密码保护，无法读取", path=path, sheet=name, code="file-encrypted"
+        ) from e
     except Exception as e:
         raise BranchctlError(f"工作表无法读取（{_short(e)}）", path=path, sheet=name) from e
     if raw.height == 0 or raw.width == 0:

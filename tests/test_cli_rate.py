@@ -91,7 +91,7 @@ def test_annotated_copy_keeps_every_value(tmp_path):
     assert book.sheetnames == ["填表说明", "定级表", "Sheet3", "汇总"]
     assert book["Sheet3"].sheet_state == "hidden"
     ws = book["定级表"]
-    header_row = spec.header_rows[-1]
+    header_row = spec.header_rows[0]  # merged down over both header rows
     last = max(spec.columns.values()) + 1
     headers = [ws.cell(header_row, last + 1 + i).value for i in range(5)]
     assert headers == ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]

@@ -24,12 +24,17 @@ FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 CHINESE = "零一二三四五六"
 
 
-@pytest.mark.parametrize("text", ["√", "✓", "✔", "是", "达标", "合格", "已达标", "有", "1", "Y", "y", 1, 1.0, " √ "])
+@pytest.mark.parametrize(
+    "text", ["√", "✓", "✔", "是", "达标", "合格", "已达标", "有", "1", "Y", "y", 1, 1.0, " √ "]
+)
 def test_met_marks(text):
     assert parse_mark(text) is True
 
 
-@pytest.mark.parametrize("text", ["×", "✗", "✘", "X", "x", "否", "未达标", "不达标", "不合格", "无", "0", "N", "n", 0, 0.0])
+@pytest.mark.parametrize(
+    "text",
+    ["×", "✗", "✘", "X", "x", "否", "未达标", "不达标", "不合格", "无", "0", "N", "n", 0, 0.0],
+)
 def test_unmet_marks(text):
     assert parse_mark(text) is False
 
@@ -45,7 +50,11 @@ def test_other_marks_are_errors(text):
         parse_mark(text)
 
 
-@given(st.integers(min_value=0, max_value=100000), st.sampled_from(["", "人", "名", "个", "次"]), st.booleans())
+@given(
+    st.integers(min_value=0, max_value=100000),
+    st.sampled_from(["", "人", "名", "个", "次"]),
+    st.booleans(),
+)
 def test_counts_any_spelling(n, unit, fullwidth):
     text = f"{n}{unit}"
     if fullwidth:
@@ -68,8 +77,17 @@ def test_bad_counts(bad):
 
 @given(st.integers(min_value=0, max_value=6))
 def test_stars_every_spelling(n):
-    spellings = [n, float(n), str(n), f"{n}星", f"{CHINESE[n]}星", f"{CHINESE[n]}星级", "★" * n or "无星",
-                 f"{n}星".translate(FULLWIDTH), f"{CHINESE[n]}星级党支部"]
+    spellings = [
+        n,
+        float(n),
+        str(n),
+        f"{n}星",
+        f"{CHINESE[n]}星",
+        f"{CHINESE[n]}星级",
+        "★" * n or "无星",
+        f"{n}星".translate(FULLWIDTH),
+        f"{CHINESE[n]}星级党支部",
+    ]
     for text in spellings:
         assert parse_stars(text) == n, text
 

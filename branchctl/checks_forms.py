@@ -1,0 +1,359 @@
+"""Checks of each form alone: is it there, are its columns there, is each cell well filled, and
+do the claimed stars, category and level agree with the marks (per-branch tables 附件1, 附件2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from branchctl.checks import CheckContext
+from branchctl.lists import is_placeholder_row
+from branchctl.rating import BranchRating, rate_table
+from branchctl.rubric import MONTHS, Aspect, Rubric
+from branchctl.scoring import number_text, parse_number
+from branchctl.tables import Table
+from branchctl.values import (
+    BadValue,
+    Deadline,
+    is_blank,
+    name_key,
+    parse_count,
+    parse_date,
+    parse_enum,
+    parse_label,
+    parse_mark,
+    parse_negative,
+    parse_stars,
+)
+
+COUNT_COLUMNS = ("党员人数", "正式党员", "预备党员", "支委人数")
+CLAIM_COLUMNS = ("星级", "定级类别", "等次")
+MIN_FORMAL_MEMBERS = 3  # 支部工作条例: 正式党员 3 名以上 to form a branch
+
+
+def form_name(table: Table) -> str:
+    return f"{table.form.annex}{table.form.title}"
+
+
+def check_forms(ctx: CheckContext) -> None:
+    _structure(ctx)
+    vetoes = _vetoes(ctx)
+    for table in ctx.per_branch():
+        _per_branch_table(ctx, table, vetoes)
+
+
+def _vetoes(ctx: CheckContext) -> dict[str, str]:
+    """Branch key -> 负面清单 entry, from the tables that carry a veto column.
+
+    附件2 often has no 负面清单 column while its 星级 follows the veto recorded in 附件1.
+    """
+    out: dict[str, str] = {}
+    for table in ctx.per_branch():
+        columns = [c for c in ctx.rubric.veto_columns if c in table.columns]
+        for r in table.rows if columns else ():
+            key = name_key(ctx.text(table, r, "党支部名称"))
+            for column in columns:
+                entry = parse_negative(ctx.raw(table, r, column))
+                if key and entry:
+                    out.setdefault(key, entry)
+    return out
+
+
+def _apply_veto(rubric: Rubric, b: BranchRating, veto: str) -> None:
+    b.veto = veto
+    b.stars = 0
+    b.category = rubric.veto_category or rubric.lowest_category()
+    b.level = rubric.veto_level or rubric.lowest_level()
+    b.standard = False
+
+
+# ------------------------------------------------------------------------------- structure
+
+
+def _structure(ctx: CheckContext) -> None:
+    per_branch = ctx.per_branch()
+    ctx.reference = ctx.reference_tables()
+    header_lost = False
+    for scan in ctx.layout.unrecognised:
+        hint = scan.form_hint
+        # 附件5/6 are free-form (no signature columns); a form found on another sheet means
+        # this one is a note or a copy, not a lost header.
+        if hint is None or not hint.signature or not scan.sheet.visible or ctx.tables(hint.key):
+            continue
+        ctx.add(
+            "header-not-found",
+            sheet=scan.sheet.name,
+            form=f"{hint.annex}{hint.title}",
+            needed="”“".join(hint.signature),
+        )
+        header_lost = header_lost or hint.per_branch
+    if not per_branch and not header_lost:
+        ctx.add("form-missing")
+
+    has_deadline_elsewhere = any("完成时限" in t.columns for t in ctx.tables("responsibilities"))
+    for table in ctx.layout.tables:
+        for column in table.form.required:
+            if column in table.columns or _not_needed(table, column, has_deadline_elsewhere):
+                continue
+            _column_missing(ctx, table, column)
+
+    def required(table: Table) -> list[str]:
+        return ctx.rubric.for_table(table).required_columns()
+
+    carrying = [t for t in per_branch if any(t.has(a) for a in required(t))]
+    if per_branch and not carrying:
+        carrying = per_branch[:1]  # nothing to rate at all: say so on the main table
+    for table in carrying:
+        for aspect in required(table):
+            if not table.has(aspect):
+                _column_missing(ctx, table, aspect)
+
+
+def _rateable(ctx: CheckContext, table: Table) -> bool:
+    """Whether the rating engine can rate ``table`` (as :func:`rating.rated_tables` decides)."""
+    variant = ctx.rubric.for_table(table)
+    if not table.has(variant.key_column):
+        return False
+    if variant.points is not None and not any(table.has(m) for m in MONTHS):
+        return False
+    return all(table.has(a) for a in variant.required_columns())
+
+
+def _not_needed(table: Table, column: str, has_deadline_elsewhere: bool) -> bool:
+    key = table.form.key
+    if column == "所属党组织" and table.unit:
+        return True  # one township's form: 填报单位 above the table says which
+    if key == "responsibilities" and column == "序号":
+        return True  # nothing links to an owner row
+    return key == "tasks" and column == "完成时限" and has_deadline_elsewhere
+
+
+def _column_missing(ctx: CheckContext, table: Table, column: str) -> None:
+    ctx.add(
+        "column-missing",
+        sheet=table.sheet_name,
+        row=table.header_row + 1,
+        column=column,
+        form=form_name(table),
+    )
+
+
+# ----------------------------------------------------------------------- per-branch tables
+
+
+def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -> None:
+    variant = ctx.rubric.for_table(table)
+    key_column = variant.key_column
+    rateable = _rateable(ctx, table)
+    ratings = (
+        rate_table(table, ctx.rubric, ctx.book.path, strict=False, as_of=ctx.as_of)
+        if rateable
+        else []
+    )
+    if not any(c in table.columns for c in variant.veto_columns):
+        for b in ratings:
+            veto = vetoes.get(name_key(b.name))
+            if veto:
+                _apply_veto(variant, b, veto)
+    by_row = {b.row - 1: b for b in ratings}
+    # 所属党组织 left empty throughout while 填报单位 names the township: not a blank per row
+    org_from_unit = bool(table.unit) and all(
+        is_blank(ctx.raw(table, r, "所属党组织")) for r in table.rows
+    )
+    seen: dict[str, int] = {}
+    kept: list[BranchRating] = []
+    for r in table.rows:
+        if is_placeholder_row(table, r, ignore=("序号", *CLAIM_COLUMNS)):
+            continue
+        for column in table.form.required:
+            if column == "所属党组织" and org_from_unit:
+                continue
+            if column in table.columns and is_blank(ctx.raw(table, r, column)):
+                ctx.at("required-blank", table, r, column, extra="")
+        name = ctx.text(table, r, key_column)
+        key = name_key(name)
+        if key in seen:
+            ctx.at("duplicate-branch", table, r, key_column, first_row=seen[key] + 1)
+        elif key:
+            seen[key] = r
+        rating = by_row.get(r)
+        _aspects(ctx, table, r, variant, rating)
+        for column in COUNT_COLUMNS:
+            _value(ctx, table, r, column, "bad-number", parse_count)
+        _value(ctx, table, r, "支部类型", "bad-enum", lambda v: parse_enum(v, "支部类型"))
+        _claims(ctx, table, r, variant)
+        if table.form.key == "creation_ledger":
+            _creation_status(ctx, table, r)
+        _members(ctx, table, r, name)
+        if rating is not None:
+            kept.append(rating)
+            if not rating.bad and not rating.blank:  # a bad or blank mark is reported already
+                _mismatch(ctx, table, r, rating)
+    if rateable:
+        ctx.rated.append((table, kept))
+
+
+def _aspects(
+    ctx: CheckContext, table: Table, r: int, variant: Rubric, rating: BranchRating | None
+) -> None:
+    """bad-mark / bad-number for unreadable marks and scores, required-blank for blank ones.
+
+    A rated row says which aspects were unreadable or blank (an aspect judged by its data
+    needs no mark); a table that cannot be rated has its present marks parsed here.
+    """
+    for aspect in variant.aspects:
+        if not table.has(aspect.name):
+            continue
+        raw = ctx.raw(table, r, aspect.name)
+        hint = _aspect_hint(aspect, raw)
+        code = "bad-number" if aspect.judge == "score" else "bad-mark"
+        if rating is None:
+            if hint is not None and not is_blank(raw):
+                ctx.at(code, table, r, aspect.name, hint=hint)
+        elif aspect.name in rating.bad:
+            ctx.at(code, table, r, aspect.name, hint=hint or "不是有效的填写内容")
+        elif aspect.name in rating.blank and is_blank(raw):
+            ctx.at("required-blank", table, r, aspect.name, extra="（按未达标计）")
+
+
+def _aspect_hint(aspect: Aspect, raw: Any) -> str | None:
+    """Why a mark or score cannot be read, or None when it can."""
+    try:
+        if aspect.judge == "score":
+            score = parse_number(raw)
+            top = aspect.max_score
+            if score is not None and (score < 0 or (top is not None and score > top + 1e-9)):
+                limit = f"0至{number_text(top)}" if top is not None else "不小于0"
+                return f"得分超出范围，应为{limit}分"
+        else:
+            parse_mark(raw)
+    except BadValue as e:
+        return str(e)
+    return None
+
+
+def _value(
+    ctx: CheckContext,
+    table: Table,
+    r: int,
+    column: str,
+    code: str,
+    parse: Callable[[Any], Any],
+) -> Any:
+    """Parse one cell (merges filled); a BadValue becomes a ``code`` finding and None."""
+    if column not in table.columns:
+        return None
+    raw = ctx.raw(table, r, column)
+    try:
+        value = parse(raw)
+    except BadValue as e:
+        ctx.at(code, table, r, column, hint=str(e))
+        return None
+    return value
+
+
+def _claims(ctx: CheckContext, table: Table, r: int, variant: Rubric) -> None:
+    _value(ctx, table, r, "星级", "bad-enum", lambda v: parse_stars(v, variant.max_stars))
+    # a grade written in the other claim column is read as that claim (as rating does)
+    categories, levels = ctx.labels(variant)
+    _value(ctx, table, r, "定级类别", "bad-enum", lambda v: _label(v, categories, levels))
+    _value(ctx, table, r, "等次", "bad-enum", lambda v: _label(v, levels, categories))
+
+
+def _label(value: Any, own: dict[str, str], other: dict[str, str]) -> str | None:
+    try:
+        return parse_label(value, own)
+    except BadValue:
+        try:
+            return parse_label(value, other)
+        except BadValue:
+            pass
+        raise
+
+
+def _creation_status(ctx: CheckContext, table: Table, r: int) -> None:
+    """附件2 plan and status: 完成时限, 是否达标, 销号时间."""
+    deadline = _value(
+        ctx, table, r, "完成时限", "bad-date", lambda v: parse_date(v, ctx.as_of, deadline=True)
+    )
+    closed = _value(ctx, table, r, "销号时间", "bad-date", lambda v: parse_date(v, ctx.as_of))
+    done = _value(ctx, table, r, "是否达标", "bad-enum", lambda v: parse_enum(v, "是否达标"))
+    closed_blank = is_blank(ctx.raw(table, r, "销号时间"))
+    if done == "是" and "销号时间" in table.columns and closed_blank:
+        status = ctx.text(table, r, "是否达标")
+        ctx.at("closed-without-date", table, r, "销号时间", status_column="是否达标", status=status)
+    if done != "是" and closed is None and closed_blank and _past(deadline, ctx):
+        task = ctx.text(table, r, "创建目标") or f"{ctx.text(table, r, '党支部名称')}达标创建"
+        ctx.at(
+            "deadline-overdue",
+            table,
+            r,
+            "完成时限",
+            task=task,
+            deadline=deadline.text,
+            as_of=_cn_date(ctx),
+        )
+
+
+def _past(deadline: Deadline | None, ctx: CheckContext) -> bool:
+    return (
+        deadline is not None
+        and deadline.date is not None
+        and deadline.kind == "date"
+        and deadline.date < ctx.as_of
+    )
+
+
+def _cn_date(ctx: CheckContext) -> str:
+    return f"{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日"
+
+
+def _members(ctx: CheckContext, table: Table, r: int, name: str) -> None:
+    for column in ("正式党员", "党员人数"):
+        if column not in table.columns:
+            continue
+        try:
+            count = parse_count(ctx.raw(table, r, column))
+        except BadValue:
+            return  # reported as bad-number
+        if count is None:
+            continue  # 正式党员 left blank: 党员人数 stands in
+        if count < MIN_FORMAL_MEMBERS:
+            ctx.at("too-few-members", table, r, column, branch=name, count=count)
+        return
+
+
+def _mismatch(ctx: CheckContext, table: Table, r: int, b: BranchRating) -> None:
+    if b.veto:
+        basis = f"负面清单有“{b.veto}”，一票否决"
+    elif b.unmet:
+        basis = f"{'、'.join(b.unmet)}未达标"
+    else:
+        basis = "各方面均达标"
+    if b.stars_differ:
+        ctx.at(
+            "stars-mismatch",
+            table,
+            r,
+            "星级",
+            branch=b.name,
+            claimed=f"{b.claimed_stars}星",
+            computed=f"{b.stars}星",
+            basis=basis,
+        )
+    stars_basis = "负面清单一票否决" if b.veto else f"{b.stars}星"
+    for column, differs, claimed, computed in (
+        ("定级类别", b.category_differs, b.claimed_category, b.category),
+        ("等次", b.level_differs, b.claimed_level, b.level),
+    ):
+        if differs:
+            ctx.at(
+                "category-mismatch",
+                table,
+                r,
+                column,
+                branch=b.name,
+                claimed=claimed,
+                computed=computed,
+                basis=stars_basis,
+            )

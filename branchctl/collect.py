@@ -1,0 +1,595 @@
+"""Compiling township submissions into one master ledger (汇总台账) and a 汇总说明 sheet.
+
+Every per-branch row of every file is kept with where it came from (来源文件, 工作表, 行号).
+Cell values are copied as read, never retyped: text stays text (phone numbers, IDs, ``=…``),
+numbers stay numbers, dates stay dates. Files are read in parallel, one file per task; a file
+that cannot be read is listed, never the end of the run. Rows with errors are still collected,
+and marked; the same branch (name and 所属党组织) in two places is marked on every row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from branchctl.errors import BranchctlError
+from branchctl.rubric import Rubric
+from branchctl.tables import Table
+from branchctl.values import cell_text, name_key
+from branchctl.workbook import Workbook
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+OUR_OUTPUTS = (".rated", ".compare", ".annotated", ".校验")  # stems of files this tool writes
+MASTER_SHEET = "汇总台账"
+NOTES_SHEET = "汇总说明"
+BRANCH_COLUMNS = ("所属党组织", "党支部名称", "支部类型", "党员人数", "正式党员", "预备党员",
+                  "支委人数", "支部书记")  # fmt: skip
+CLAIM_COLUMNS = ("负面清单", "星级", "定级类别", "等次")
+PLAN_COLUMNS = ("创建目标", "主要短板", "创建措施", "责任人", "完成时限", "进展情况", "是否达标",
+                "销号时间")  # fmt: skip
+COMPUTED_COLUMNS = ("计算星级", "计算类别", "计算等次", "未达标方面", "核对结果")
+TRAILER_COLUMNS = ("校验", "重复", "来源文件", "工作表", "行号")
+MAX_FILE_PROBLEMS = 5  # problems listed per file; the rest are counted
+
+
+@dataclass
+class CollectedRow:
+    values: dict[str, Any]  # canonical column -> the cell's value as read
+    party_org: str
+    name: str
+    sheet: str
+    row: int  # 1-based Excel row
+    computed: list[Any] | None  # one value per COMPUTED_COLUMNS; None: the aspects are missing
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicate: str = ""
+    sources: list[tuple[str, int]] = field(default_factory=list)  # (sheet, 1-based row) read
+
+    def check_text(self) -> str:
+        parts = list(self.errors)
+        if self.warnings:
+            parts.append("提示：" + "；".join(self.warnings))
+        return "；".join(parts) if parts else "通过"
+
+
+@dataclass
+class FileResult:
+    path: str
+    source: str  # 来源文件 as shown: the path below the folder given, or the file name
+    status: str  # "collected" | "unreadable" | "no-form"
+    sheets: list[str] = field(default_factory=list)
+    rows: list[CollectedRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def error_rows(self) -> int:
+        return sum(1 for r in self.rows if r.errors)
+
+    @property
+    def status_text(self) -> str:
+        if self.status == "unreadable":
+            return "无法读取"
+        if self.status == "no-form":
+            return "未找到表格"
+        return "已汇总（有误）" if self.error_rows or self.problems else "已汇总"
+
+
+@dataclass
+class Collection:
+    files: list[FileResult]
+    skipped: list[tuple[str, str]]  # (path, reason)
+    rubric: Rubric
+    columns: list[str]
+    duplicates: list[list[tuple[FileResult, CollectedRow]]]
+    same_names: list[list[tuple[FileResult, CollectedRow]]]  # same name, different 所属党组织
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f.rows) for f in self.files)
+
+    @property
+    def error_rows(self) -> int:
+        return sum(f.error_rows for f in self.files)
+
+    @property
+    def unreadable(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "unreadable"]
+
+    @property
+    def without_form(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "no-form"]
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.error_rows or self.duplicates or self.unreadable or self.without_form
+                    or any(f.problems for f in self.files))  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ finding files
+
+
+def find_sources(
+    paths: list[Path], exclude: Path | None = None
+) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
+    """(path, 来源文件 label) of every workbook under ``paths``; and the files passed over, why."""
+    found: list[tuple[Path, str]] = []
+    skipped: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+    target = exclude.resolve() if exclude is not None else None
+    for given in paths:
+        if not given.exists():
+            raise BranchctlError("文件或文件夹不存在", path=given)
+        if given.is_dir():
+            candidates = sorted(p for p in given.rglob("*") if p.is_file())
+            if not any(p.suffix.lower() in WORKBOOK_SUFFIXES for p in candidates):
+                raise BranchctlError("文件夹中没有找到工作簿（.xlsx .xlsm .xls .ods）", path=given)
+            base = given
+        else:
+            candidates, base = [given], given.parent
+        for path in candidates:
+            if path.suffix.lower() not in WORKBOOK_SUFFIXES and given.is_dir():
+                continue
+            label = path.relative_to(base).as_posix()
+            resolved = path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            if path.name.startswith("~$"):
+                skipped.append((label, "Excel 打开文件时生成的临时锁定文件"))
+            elif path.name.startswith(".~branchctl-") or path.name.startswith("."):
+                skipped.append((label, "隐藏文件或未写完的临时文件"))
+            elif resolved == target:
+                skipped.append((label, "本次汇总的输出文件"))
+            elif any(path.stem.endswith(s) for s in OUR_OUTPUTS):
+                skipped.append((label, "本工具生成的批注或对比工作簿，其数据已在原报表中"))
+            else:
+                found.append((path, label))
+    return found, skipped
+
+
+# ------------------------------------------------------------------------------ one file
+
+
+def read_file(path: Path, source: str, rubric: Rubric, as_of: dt.date | None = None) -> FileResult:
+    """Every per-branch row of one workbook, marked with the findings of ``validate``.
+
+    Never raises for a bad file: an unreadable file is a result with status "unreadable".
+    """
+    from branchctl.tables import find_forms
+    from branchctl.workbook import read_workbook
+
+    result = FileResult(str(path), source, "collected")
+    try:
+        book = read_workbook(path)
+        layout = find_forms(book, rubric.aspect_headers())
+    except BranchctlError as e:
+        result.status = "unreadable"
+        result.problems.append(e.message if not e.sheet else f"工作表“{e.sheet}”{e.message}")
+        return result
+    except Exception as e:  # a file the reader chokes on in a new way: still only this file
+        result.status = "unreadable"
+        result.problems.append(f"无法读取（{type(e).__name__}: {str(e)[:100]}）")
+        return result
+    per_branch = [t for t in layout.tables if t.form.per_branch]
+    main = [t for t in per_branch if t.form.key == "classification"]
+    extra = [t for t in per_branch if t.form.key != "classification"] if main else []
+    main = main or per_branch
+    if not main:
+        result.status = "no-form"
+        result.problems.append("没有找到附件1（党支部分类定级表）或附件2（达标创建台账）")
+        return result
+    plans: dict[str, tuple[Table, int]] = {}
+    for table in extra:
+        for r in table.rows:
+            plans.setdefault(name_key(table.value(r, "党支部名称")), (table, r))
+    used: set[tuple[str, int]] = set()
+    for table in main:
+        result.sheets.append(table.sheet_name)
+        _collect_table(table, rubric, result, plans, used)
+    for table in extra:
+        leftovers = [r for r in table.rows if (table.sheet_name, r + 1) not in used]
+        if leftovers:
+            result.sheets.append(table.sheet_name)
+            note = "该支部只在附件2中出现，附件1中没有"
+            _collect_table(table, rubric, result, {}, used, leftovers, note)
+    _mark_findings(book, rubric, as_of or dt.date.today(), result)
+    return result
+
+
+def _collect_table(
+    table: Table,
+    rubric: Rubric,
+    result: FileResult,
+    plans: dict[str, tuple[Table, int]],
+    used: set[tuple[str, int]],
+    rows: list[int] | None = None,
+    note: str | None = None,
+) -> None:
+    from branchctl.rating import rate_row
+
+    missing = [a for a in rubric.aspect_names if not table.has(a)]
+    if missing:
+        result.problems.append(
+            f"工作表“{table.sheet_name}”缺少“{'、'.join(missing)}”列，未计算星级"
+        )
+    categories, levels = rubric.category_labels(), rubric.level_labels()
+    for r in table.rows if rows is None else rows:
+        values = {c: table.value(r, c) for c in table.columns}
+        row = CollectedRow(values, "", "", table.sheet_name, r + 1, None)
+        row.sources.append((table.sheet_name, r + 1))
+        other = plans.get(name_key(values.get("党支部名称")))
+        if other is not None:  # the same branch in 附件2: its plan columns join the row
+            plan_table, pr = other
+            used.add((plan_table.sheet_name, pr + 1))
+            row.sources.append((plan_table.sheet_name, pr + 1))
+            for c in plan_table.columns:
+                if values.get(c) is None:
+                    values[c] = plan_table.value(pr, c)
+        row.name = cell_text(values.get("党支部名称"))
+        row.party_org = cell_text(values.get("所属党组织")) or (table.unit or "")
+        if values.get("所属党组织") is None and row.party_org:
+            values["所属党组织"] = row.party_org  # from the 填报单位 line above the table
+        if note:
+            row.warnings.append(note)
+        if not missing:
+            b = rate_row(table, r, rubric, categories, levels, None, strict=False)
+            unmet = f"负面清单：{b.veto}" if b.veto else ("、".join(b.unmet) or "无")
+            row.computed = [b.stars, b.category, b.level, unmet, b.check_text()]
+        result.rows.append(row)
+
+
+def _mark_findings(book: Workbook, rubric: Rubric, as_of: dt.date, result: FileResult) -> None:
+    """The findings of ``validate`` on each collected row; the rest are the file's problems."""
+    from branchctl.checks import check_workbook
+
+    try:
+        findings = check_workbook(book, rubric, as_of)
+    except Exception as e:  # a checking bug must not lose the file's rows
+        result.problems.append(f"校验未能完成（{type(e).__name__}）")
+        return
+    rows: dict[tuple[str, int], list[CollectedRow]] = {}
+    for row in result.rows:
+        for where in row.sources:
+            rows.setdefault(where, []).append(row)
+    elsewhere = {"error": 0, "warning": 0}
+    for f in findings:
+        targets = rows.get((f.sheet or "", f.row or 0))
+        if targets:
+            for row in targets:
+                (row.errors if f.severity == "error" else row.warnings).append(f.message)
+        elif f.code != "form-missing" or result.status == "collected":
+            if f.severity == "error" and len(result.problems) < MAX_FILE_PROBLEMS:
+                at = f"工作表“{f.sheet}”第{f.row}行：" if f.sheet and f.row else ""
+                result.problems.append(at + f.message)
+            elsewhere[f.severity] += 1
+    if elsewhere["error"] > MAX_FILE_PROBLEMS:
+        result.problems.append(
+            f"……其他表格共有 {elsewhere['error']} 个错误，请用 branchctl validate 查看"
+        )
+    if elsewhere["warning"]:
+        result.problems.append(f"其他表格有 {elsewhere['warning']} 条提示（如逾期任务）")
+
+
+def _read_task(task: tuple[str, str, Rubric, dt.date | None]) -> FileResult:
+    path, source, rubric, as_of = task
+    return read_file(Path(path), source, rubric, as_of)
+
+
+# ------------------------------------------------------------------------------ many files
+
+
+def collect(
+    paths: list[Path],
+    rubric: Rubric,
+    *,
+    jobs: int | None = None,
+    as_of: dt.date | None = None,
+    exclude: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Collection:
+    """Read every workbook under ``paths`` (in parallel) and gather their per-branch rows."""
+    start = time.perf_counter()
+    sources, skipped = find_sources(paths, exclude)
+    if not sources:
+        raise BranchctlError("没有可汇总的工作簿（只找到临时文件或本工具生成的文件）")
+    tasks = [(str(p), label, rubric, as_of) for p, label in sources]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results: list[FileResult | None] = [None] * len(tasks)
+    if jobs == 1 or len(tasks) < 4:
+        for i, task in enumerate(tasks):
+            results[i] = _read_task(task)
+            if progress:
+                progress(i + 1, len(tasks))
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            futures = {pool.submit(_read_task, task): i for i, task in enumerate(tasks)}
+            for done, future in enumerate(as_completed(futures), 1):
+                results[futures[future]] = future.result()
+                if progress:
+                    progress(done, len(tasks))
+    files = [r for r in results if r is not None]
+    duplicates, same_names = _mark_duplicates(files)
+    return Collection(files, skipped, rubric, _columns(files, rubric), duplicates, same_names,
+                      time.perf_counter() - start)  # fmt: skip
+
+
+def _columns(files: list[FileResult], rubric: Rubric) -> list[str]:
+    present = {c for f in files for row in f.rows for c, v in row.values.items() if v is not None}
+    plan = [c for c in PLAN_COLUMNS if c in present]
+    return ["序号", *BRANCH_COLUMNS, *rubric.aspect_names, *CLAIM_COLUMNS, *plan, "备注",
+            *COMPUTED_COLUMNS, *TRAILER_COLUMNS]  # fmt: skip
+
+
+def _mark_duplicates(
+    files: list[FileResult],
+) -> tuple[
+    list[list[tuple[FileResult, CollectedRow]]], list[list[tuple[FileResult, CollectedRow]]]
+]:
+    by_name: dict[str, list[tuple[FileResult, CollectedRow]]] = {}
+    for f in files:
+        for row in f.rows:
+            if row.name:
+                by_name.setdefault(name_key(row.name), []).append((f, row))
+    duplicates = []
+    same_names = []
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        by_org: dict[str, list[tuple[FileResult, CollectedRow]]] = {}
+        for f, row in group:
+            by_org.setdefault(name_key(row.party_org), []).append((f, row))
+        for same in by_org.values():
+            if len(same) > 1:
+                duplicates.append(same)
+                for _, row in same:
+                    others = [_where(of, orow) for of, orow in same if orow is not row]
+                    row.duplicate = f"重复（共{len(same)}处），另见：" + "；".join(others[:3])
+        if len(by_org) > 1:
+            same_names.append(group)
+    return duplicates, same_names
+
+
+def _where(f: FileResult, row: CollectedRow) -> str:
+    return f"{f.source}“{row.sheet}”第{row.row}行"
+
+
+# ------------------------------------------------------------------------------ writing
+
+
+def write_collection(collection: Collection, out: Path) -> None:
+    """The master workbook: 汇总台账 (one row per branch) and 汇总说明, written atomically."""
+    import xlsxwriter
+
+    from branchctl.writer import atomic_output
+
+    with atomic_output(out) as tmp:
+        wb = xlsxwriter.Workbook(
+            str(tmp),
+            {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+             "strings_to_urls": False, "default_date_format": "yyyy-mm-dd"},
+        )  # fmt: skip
+        try:
+            formats = _Formats(wb)
+            _write_master(wb.add_worksheet(MASTER_SHEET), collection, formats)
+            _write_notes(wb.add_worksheet(NOTES_SHEET), collection, formats)
+        finally:
+            wb.close()
+
+
+class _Formats:
+    def __init__(self, wb: Any) -> None:
+        from branchctl.annotation import FILL_ERROR, FILL_WARNING
+
+        border = {"border": 1, "valign": "vcenter"}
+        self.header = wb.add_format(
+            {**border, "bold": True, "bg_color": "#DDEBF7", "align": "center", "text_wrap": True}
+        )
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.bold = wb.add_format({"bold": True})
+        self.plain = {
+            kind: wb.add_format({**border, **extra})
+            for kind, extra in (("text", {}), ("date", {"num_format": "yyyy-mm-dd"}),
+                                ("datetime", {"num_format": "yyyy-mm-dd hh:mm"}))
+        }  # fmt: skip
+        self.error = {
+            kind: wb.add_format({**border, **extra, "bg_color": f"#{FILL_ERROR}"})
+            for kind, extra in (("text", {}), ("date", {"num_format": "yyyy-mm-dd"}),
+                                ("datetime", {"num_format": "yyyy-mm-dd hh:mm"}))
+        }  # fmt: skip
+        self.warning = wb.add_format({**border, "bg_color": f"#{FILL_WARNING}"})
+        self.duplicate = wb.add_format({**border, "bg_color": "#F8CBAD"})
+        self.wrap = wb.add_format({**border, "text_wrap": True})
+
+
+def write_value(ws: Any, r: int, c: int, value: Any, fmt: dict[str, Any]) -> None:
+    """One cell as read: strings always as strings (never a formula or a number), dates as dates."""
+    if value is None:
+        ws.write_blank(r, c, None, fmt["text"])
+    elif isinstance(value, str):
+        ws.write_string(r, c, value, fmt["text"])
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmt["text"])
+    elif isinstance(value, int | float):
+        ws.write_number(r, c, value, fmt["text"])
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(r, c, value, fmt["datetime" if value.time() != dt.time(0) else "date"])
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time(0)), fmt["date"])
+    else:  # datetime.time, timedelta: as the clerk sees it
+        ws.write_string(r, c, cell_text(value), fmt["text"])
+
+
+_WIDTHS = {"所属党组织": 16, "党支部名称": 32, "支部类型": 12, "支部书记": 10, "负面清单": 16,
+           "未达标方面": 24, "核对结果": 30, "校验": 40, "重复": 40, "来源文件": 30, "工作表": 10,
+           "创建措施": 24, "进展情况": 16, "备注": 14}  # fmt: skip
+
+
+def _write_master(ws: Any, collection: Collection, fm: _Formats) -> None:
+    columns = collection.columns
+    for c, name in enumerate(columns):
+        ws.write_string(0, c, name, fm.header)
+        ws.set_column(c, c, _WIDTHS.get(name, 8 if name in collection.rubric.aspect_names else 10))
+    index = {name: c for c, name in enumerate(columns)}
+    first_computed = index[COMPUTED_COLUMNS[0]]
+    r = 0
+    for f in collection.files:
+        for row in f.rows:
+            r += 1
+            fmt = fm.error if row.errors else fm.plain
+            ws.write_number(r, 0, r, fmt["text"])
+            for c in range(1, first_computed):
+                write_value(ws, r, c, row.values.get(columns[c]), fmt)
+            for j, value in enumerate(row.computed or [None] * len(COMPUTED_COLUMNS)):
+                write_value(ws, r, first_computed + j, value, fmt)
+            check = row.check_text()
+            check_fmt = (
+                fm.error["text"] if row.errors else fm.warning if row.warnings else fmt["text"]
+            )
+            ws.write_string(r, index["校验"], check, check_fmt)
+            ws.write_string(
+                r, index["重复"], row.duplicate, fm.duplicate if row.duplicate else fmt["text"]
+            )
+            ws.write_string(r, index["来源文件"], f.source, fmt["text"])
+            ws.write_string(r, index["工作表"], row.sheet, fmt["text"])
+            ws.write_number(r, index["行号"], row.row, fmt["text"])
+    ws.freeze_panes(1, index["党支部名称"] + 1)
+    ws.autofilter(0, 0, max(r, 1), len(columns) - 1)
+
+
+def _write_notes(ws: Any, collection: Collection, fm: _Formats) -> None:
+    lines: list[tuple[list[Any], Any]] = []  # (cells, format)
+    files = collection.files
+    lines.append((["乡镇报表汇总说明"], fm.title))
+    lines.append(([
+        f"汇总时间：{dt.datetime.now():%Y-%m-%d %H:%M}    评定规则：{collection.rubric.title}    "
+        f"读取文件 {len(files)} 个（无法读取 {len(collection.unreadable)} 个，"
+        f"未找到表格 {len(collection.without_form)} 个，跳过 {len(collection.skipped)} 个）；"
+        f"汇总党支部 {collection.rows} 个，有误 {collection.error_rows} 个，重复 {len(collection.duplicates)} 处。"
+    ], None))  # fmt: skip
+    lines.append(([], None))
+    lines.append(
+        (
+            ["序号", "来源文件", "状态", "工作表", "汇总行数", "有误行数", "重复行数", "问题说明"],
+            fm.header,
+        )
+    )
+    for i, f in enumerate(files, 1):
+        dups = sum(1 for row in f.rows if row.duplicate)
+        lines.append(([i, f.source, f.status_text, "、".join(f.sheets), len(f.rows), f.error_rows, dups,
+                       "；".join(f.problems)], fm.wrap))  # fmt: skip
+    if collection.duplicates:
+        lines.append(([], None))
+        lines.append((["重复的党支部（已在汇总台账的“重复”列标出，请核实后只保留一处）"], fm.bold))
+        lines.append((["序号", "所属党组织", "党支部名称", "出现次数", "出现位置"], fm.header))
+        for i, group in enumerate(collection.duplicates, 1):
+            _, first = group[0]
+            lines.append(
+                (
+                    [
+                        i,
+                        first.party_org,
+                        first.name,
+                        len(group),
+                        "；".join(_where(f, r) for f, r in group),
+                    ],
+                    fm.wrap,
+                )
+            )
+    if collection.same_names:
+        lines.append(([], None))
+        lines.append((["同名提示（名称相同但所属党组织不同，未按重复处理）"], fm.bold))
+        lines.append((["序号", "党支部名称", "出现位置"], fm.header))
+        for i, group in enumerate(collection.same_names, 1):
+            where = "；".join(
+                f"{_where(f, r)}（{r.party_org or '所属党组织未填写'}）" for f, r in group
+            )
+            lines.append(([i, group[0][1].name, where], fm.wrap))
+    if collection.skipped:
+        lines.append(([], None))
+        lines.append((["跳过的文件"], fm.bold))
+        lines.append((["序号", "文件", "原因"], fm.header))
+        for i, (label, reason) in enumerate(collection.skipped, 1):
+            lines.append(([i, label, reason], fm.wrap))
+    for r, (cells, fmt) in enumerate(lines):
+        for c, value in enumerate(cells):
+            if isinstance(value, str):
+                ws.write_string(r, c, value, fmt)
+            else:
+                ws.write_number(r, c, value, fmt)
+    for c, width in enumerate((6, 36, 14, 24, 10, 10, 10, 60)):
+        ws.set_column(c, c, width)
+
+
+# ------------------------------------------------------------------------------ the job
+
+
+@dataclass
+class CollectReport:
+    collection: Collection
+    out: Path
+
+
+def collect_files(
+    paths: list[Path],
+    *,
+    out: Path,
+    rubric: str | None = None,
+    jobs: int | None = None,
+    as_of: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CollectReport:
+    """Collect every workbook under ``paths`` into the master workbook ``out``."""
+    from branchctl.rubric import load_rubric
+    from branchctl.writer import ensure_distinct
+
+    the_rubric = load_rubric(rubric)
+    if out.suffix.lower() != ".xlsx":
+        raise BranchctlError(
+            "汇总工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out
+        )
+    if not out.parent.is_dir():
+        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
+    ensure_distinct(out, *[p for p in paths if p.is_file()])
+    collection = collect(paths, the_rubric, jobs=jobs, as_of=as_of, exclude=out, progress=progress)
+    write_collection(collection, out)
+    return CollectReport(collection, out)
+
+
+def collect_text(report: CollectReport, limit: int = 20) -> str:
+    """The terminal summary of a collection."""
+    from tabulate import tabulate
+
+    c = report.collection
+    lines = [
+        f"读取文件 {len(c.files)} 个，汇总党支部 {c.rows} 个，用时 {c.seconds:.1f} 秒。",
+        f"有误的行 {c.error_rows} 个，重复的党支部 {len(c.duplicates)} 处，"
+        f"无法读取 {len(c.unreadable)} 个文件，未找到表格 {len(c.without_form)} 个文件，跳过 {len(c.skipped)} 个文件。",
+    ]
+    troubled = [f for f in c.files if f.status != "collected" or f.error_rows or f.problems]
+    if troubled:
+        rows = [
+            [f.source, f.status_text, len(f.rows), f.error_rows, "；".join(f.problems)[:60]]
+            for f in troubled[:limit]
+        ]
+        lines += [
+            "",
+            tabulate(rows, headers=["来源文件", "状态", "汇总行数", "有误行数", "问题说明"]),
+        ]
+        if len(troubled) > limit:
+            lines.append(f"……另有 {len(troubled) - limit} 个文件，见“{NOTES_SHEET}”工作表。")
+    if c.duplicates:
+        lines += ["", "重复的党支部："]
+        for group in c.duplicates[:limit]:
+            lines.append(f"  {group[0][1].name}：" + "；".join(_where(f, r) for f, r in group))
+        if len(c.duplicates) > limit:
+            lines.append(f"  ……共 {len(c.duplicates)} 处。")
+    lines += ["", f"已写出汇总工作簿：{report.out}"]
+    return "\n".join(lines)

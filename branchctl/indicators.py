@@ -1,0 +1,159 @@
+"""Indicator rules: judging an aspect from the data behind it (counts, dates, types).
+
+A rule is a declared comparison (``正式党员 >= 3``) with optional conditions (``when 正式党员 >=
+7``). A rule whose column is absent from the sheet, or whose cell is blank, is not applicable:
+the aspect is judged by what can be judged, and by nothing when nothing can.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from branchctl.forms import column_kind, normalize_text
+from branchctl.rubric import Aspect, Comparison, months_completed
+from branchctl.scoring import number_text, parse_number
+from branchctl.tables import Table
+from branchctl.values import BadValue, cell_text, is_blank, parse_count, parse_date, parse_enum
+
+
+@dataclass
+class Verdict:
+    """What an aspect's indicators say about one row."""
+
+    ok: bool | None = None  # None: no rule could be judged
+    failures: list[str] = field(default_factory=list)  # each failed rule, with the values seen
+    columns: list[str] = field(default_factory=list)  # the columns of the failed rules
+    unreadable: list[str] = field(default_factory=list)  # columns whose cell could not be read
+
+
+def judge_indicators(
+    aspect: Aspect,
+    table: Table,
+    r: int,
+    as_of: dt.date | None = None,
+    kinds: dict[str, str] | None = None,
+) -> Verdict:
+    """Apply every indicator rule of ``aspect`` to data row ``r`` of ``table``."""
+    as_of = as_of or dt.date.today()
+    verdict = Verdict()
+    for rule in aspect.indicators:
+        applies = True
+        for cond in rule.when:
+            result, _, _ = _compare(cond, table, r, as_of, kinds, verdict.unreadable)
+            if result is not True:
+                applies = False
+                break
+        if not applies:
+            continue
+        result, column, seen = _compare(rule.test, table, r, as_of, kinds, verdict.unreadable)
+        if result is None:
+            continue
+        if result:
+            verdict.ok = True if verdict.ok is None else verdict.ok
+        else:
+            verdict.ok = False
+            verdict.failures.append(f"{rule.describe()}（{seen}）")
+            if column and column not in verdict.columns:
+                verdict.columns.append(column)
+    return verdict
+
+
+def _present(comp: Comparison, table: Table, r: int) -> str | None:
+    """The column to read: ``comp.column``, or where it is absent or blank, a stand-in."""
+    present = [c for c in (comp.column, *comp.instead) if table.has(c)]
+    for column in present:
+        if not is_blank(table.value(r, column)):
+            return column
+    return present[0] if present else None
+
+
+def _compare(
+    comp: Comparison,
+    table: Table,
+    r: int,
+    as_of: dt.date,
+    kinds: dict[str, str] | None,
+    unreadable: list[str],
+) -> tuple[bool | None, str | None, str]:
+    """(holds?, the column read, what was seen) — holds is None when it cannot be judged."""
+    column = _present(comp, table, r)
+    if column is None:
+        return None, None, ""
+    raw = table.value(r, column)
+    if is_blank(raw):
+        return None, column, ""
+    kind = (kinds or {}).get(column) or column_kind(column)
+    try:
+        value = _read(raw, column, kind, as_of)
+    except BadValue:
+        if column not in unreadable:
+            unreadable.append(column)
+        return None, column, ""
+    if value is None:
+        return None, column, ""
+    seen = f"{column}为{_shown(value)}"
+    op = comp.op
+    if op == "within-years":
+        assert isinstance(value, dt.date)
+        holds = _years_later(value, comp.number) >= as_of
+        return holds, column, seen
+    if op in ("in", "not-in"):
+        wanted = {normalize_text(v) for v in comp.texts}
+        inside = normalize_text(value) in wanted
+        return (inside if op == "in" else not inside), column, seen
+    number = float(value)
+    if op == "between":
+        lo, hi = comp.bounds
+        return lo <= number <= hi, column, seen
+    target = comp.number
+    if comp.prorate:
+        months = months_completed(as_of)
+        target = math.floor(target * months / 12 + 1e-9)
+        seen += f"，截至{months}月应{'不少于' if op == '>=' else '多于'}{target:g}"
+    holds = {
+        ">=": number >= target,
+        ">": number > target,
+        "<=": number <= target,
+        "<": number < target,
+        "==": number == target,
+        "!=": number != target,
+    }[op]
+    return holds, column, seen
+
+
+def _read(raw: Any, column: str, kind: str, as_of: dt.date) -> Any:
+    if kind == "count":
+        return parse_count(raw)
+    if kind in ("score", "serial"):
+        return parse_number(raw)
+    if kind == "date":
+        deadline = parse_date(raw, as_of)
+        return deadline.date if deadline is not None else None
+    if kind == "enum":
+        try:
+            return parse_enum(raw, column)
+        except BadValue:
+            return cell_text(raw)
+    return cell_text(raw)
+
+
+def _years_later(date: dt.date, years: float) -> dt.date:
+    if float(years).is_integer():
+        y = date.year + int(years)
+        try:
+            return date.replace(year=y)
+        except ValueError:  # 29 February
+            return date.replace(year=y, day=28)
+    return date + dt.timedelta(days=round(365.25 * years))
+
+
+def _shown(value: Any) -> str:
+    """A value as the warning shows it: 12, 8.5, 2021年5月20日, 农村."""
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, int | float):
+        return number_text(float(value))
+    return str(value)

@@ -1,0 +1,1248 @@
+"""Checks run on every workbook before python-calamine opens it: treat each file as hostile.
+
+python-calamine cannot be trusted with a hostile file: it builds a dense grid from the used
+range, so one cell at XFD1048576 makes it allocate 17 billion cells and the Rust allocator
+aborts the whole process (no exception to catch); a zip part may inflate to gigabytes; an
+.xls ``DIMENSIONS`` or ``SST`` record may make it reserve gigabytes up front. ``check_file``
+looks at the bytes first, cheaply, and refuses such a file with a one-sentence Chinese
+message (``BranchctlError``, code ``file-unreadable`` or ``file-encrypted``).
+
+What is checked, in order:
+
+- the kind from the content, not the name: zip (.xlsx, .xlsm, .ods), OLE (.xls, or an
+  encrypted .xlsx), or something else (empty, PDF, image, HTML or CSV exported by a web
+  system and named .xls, ...), each with its own message;
+- zip: the end-of-central-directory record (entry count, directory size) before Python's
+  zipfile reads the directory; required parts; declared uncompressed total and per-part
+  compression ratio; then every part is streamed through zipfile (bounded by its declared
+  size, CRC checked at the end) so a lying header is caught; XML parts must not start with a
+  DTD (XML bomb); worksheet parts and ODS ``content.xml`` are scanned for the true extent of
+  the cells python-calamine would materialise;
+- OLE: the compound-file structure, an ``EncryptedPackage`` stream (password-protected .xlsx),
+  and in the BIFF ``Workbook`` stream: ``FILEPASS`` (password-protected .xls), the ``SST``
+  string count, ``DIMENSIONS`` and the cell coordinates.
+"""
+
+from __future__ import annotations
+
+import codecs
+import posixpath
+import re
+import stat
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+from branchctl.errors import BranchctlError
+
+# --- limits ------------------------------------------------------------------------------
+# Measured on a 100,000-branch x 20-column ledger written by xlsxwriter (inline strings, the
+# largest form): one 97 MB worksheet part, 8.6 MB on disk (ratio 11); the same ledger saved
+# by LibreOffice as .ods has a 217 MB content.xml (ratio 42). The limits leave ten times that
+# room for a provincial ledger, and refuse what no spreadsheet program writes.
+
+# Entries in the zip's central directory; a workbook has tens, one with many sheets and
+# pictures a few hundred.
+MAX_ZIP_ENTRIES = 10_000
+# Bytes of central directory that zipfile reads into memory before anything else.
+MAX_CENTRAL_DIRECTORY_BYTES = 16 << 20
+# Sum of the declared uncompressed sizes of all parts (10x the 100k-branch ledger).
+MAX_UNCOMPRESSED_TOTAL = 1 << 30
+# Compression ratio above which a part is a zip bomb (deflate tops out near 1,030; real parts
+# measured 11 for Excel-style XML and 42 for LibreOffice content.xml). Small parts are exempt:
+# an all-blank 500 KB part is harmless whatever its ratio.
+MAX_COMPRESSION_RATIO = 200
+RATIO_CHECK_MIN_BYTES = 1 << 20
+# The XML prolog (declaration, comments) must end within this many bytes.
+MAX_PROLOG_BYTES = 64 << 10
+# One XML tag (element name and attributes); a namespace-heavy root is about 4 KB.
+MAX_TAG_BYTES = 1 << 20
+# workbook.xml and its relationships are parsed for sheet names only up to this size.
+MAX_INDEX_PART_BYTES = 16 << 20
+# An ODS row (all its cells) must fit in this many bytes; LibreOffice writes a 20-column row
+# in about 2 KB.
+MAX_ODS_ROW_BYTES = 64 << 20
+# OLE (.xls): the Workbook stream is read into memory (Excel 97-2003 holds at most 65,536 rows
+# x 256 columns; a full-size 20-column sheet is about 20 MB).
+MAX_XLS_STREAM_BYTES = 256 << 20
+# BIFF records walked one by one when the cheap scan finds something to look at.
+MAX_BIFF_RECORDS = 20_000_000
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+_CHUNK = 1 << 20
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_XML_SUFFIXES = (".xml", ".rels")
+
+
+def check_file(path: str | Path) -> str:
+    """Return the real format of a workbook (``"xlsx"``, ``"xls"`` or ``"ods"``) from its content.
+
+    Raises BranchctlError (code ``file-unreadable`` or ``file-encrypted``) for anything that is
+    not a workbook python-calamine can open safely. Never writes to the file.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise BranchctlError("文件不存在", path=p) from None
+    except OSError as e:
+        raise BranchctlError(f"无法读取文件信息（{e.strerror or e}）", path=p) from e
+    if stat.S_ISDIR(st.st_mode):
+        raise BranchctlError("这是一个文件夹而不是工作簿文件", path=p)
+    if not stat.S_ISREG(st.st_mode):
+        raise BranchctlError("不是普通文件，无法作为工作簿读取", path=p)
+    if st.st_size == 0:
+        raise BranchctlError(
+            "文件是空的（0 字节），可能导出或拷贝时出错，请重新获取后再提交", path=p
+        )
+    try:
+        with open(p, "rb") as f:
+            head = f.read(8192)
+    except OSError as e:
+        raise BranchctlError(f"无法打开文件（{e.strerror or e}）", path=p) from e
+    if head.startswith(ZIP_MAGIC):
+        return _check_zip(p, st.st_size)
+    if head.startswith(OLE_MAGIC):
+        return _check_ole(p, st.st_size)
+    if head.startswith((b"PK\x05\x06", b"PK\x07\x08")):
+        raise _corrupt_zip(p)
+    raise _not_a_spreadsheet(p, head)
+
+
+# --- what a non-spreadsheet file is -------------------------------------------------------
+
+_IMAGES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+_ARCHIVES = (
+    (b"Rar!\x1a\x07", "RAR"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x1f\x8b", "gzip"),
+)
+_HTML_MARKERS = (b"<html", b"<!doctype html", b"<table", b"<head", b"<body", b"<meta", b"<style")
+
+
+def _not_a_spreadsheet(path: Path, head: bytes) -> BranchctlError:
+    """Name what the file is instead, with what the clerk should do about it."""
+    suffix = path.suffix or "（无扩展名）"
+    if head.startswith(b"%PDF"):
+        return BranchctlError(
+            "这是 PDF 文件而不是 Excel 工作簿，请提交原始的 .xlsx 表格", path=path
+        )
+    for magic, kind in _IMAGES:
+        if head.startswith(magic):
+            return BranchctlError(
+                f"这是 {kind} 图片而不是 Excel 工作簿，请提交原始的 .xlsx 表格", path=path
+            )
+    webp = head.startswith(b"RIFF") and head[8:12] == b"WEBP"
+    bmp = head.startswith(b"BM") and len(head) >= 26 and head[6:10] == b"\x00\x00\x00\x00"
+    if webp or bmp:
+        return BranchctlError("这是图片文件而不是 Excel 工作簿，请提交原始的 .xlsx 表格", path=path)
+    for magic, kind in _ARCHIVES:
+        if head.startswith(magic):
+            return BranchctlError(
+                f"这是 {kind} 压缩包而不是工作簿，请解压后分别提交其中的表格", path=path
+            )
+    if len(head) >= 4 and head[0] == 0x09 and head[1] in (0, 2, 4) and head[2] in (4, 6, 8, 16):
+        return BranchctlError(
+            "这是 Excel 4.0 或更早版本的表格，格式过旧，请用 Excel 打开后另存为 .xlsx 再提交",
+            path=path,
+        )
+    text = _decode_text(head)
+    if text is None:
+        return BranchctlError(
+            "文件内容不是 Excel 工作簿（.xlsx、.xls）或 ODS 表格，可能已损坏或并非表格文件",
+            path=path,
+        )
+    low = text.lstrip().lower()
+    if "urn:schemas-microsoft-com:office:spreadsheet" in low or (
+        low.startswith("<?xml") and "<workbook" in low
+    ):
+        return BranchctlError(
+            f"这是 Excel 2003 XML 表格，只是扩展名为 {suffix}，"
+            "请用 Excel 打开后“另存为”Excel 工作簿（.xlsx）再提交",
+            path=path,
+        )
+    if (
+        any(m.decode() in low[:4096] for m in _HTML_MARKERS)
+        or "urn:schemas-microsoft-com:office:excel" in low
+    ):
+        return BranchctlError(
+            f"这是从网页系统导出的 HTML 网页，只是扩展名为 {suffix}，"
+            "请用 Excel 打开后“另存为”Excel 工作簿（.xlsx）再提交",
+            path=path,
+        )
+    if low.startswith("<?xml") or low.startswith("<"):
+        return BranchctlError("这是 XML 文本文件而不是 Excel 工作簿，请提交 .xlsx 表格", path=path)
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    tabs = sum(ln.count("\t") for ln in lines)
+    commas = sum(ln.count(",") + ln.count("，") for ln in lines)
+    if lines and (tabs or commas):
+        kind = "制表符分隔（TSV）" if tabs >= commas else "逗号分隔（CSV）"
+        return BranchctlError(
+            f"这是从网页系统导出的{kind}文本，只是扩展名为 {suffix}，"
+            "请用 Excel 打开后“另存为”Excel 工作簿（.xlsx）再提交",
+            path=path,
+        )
+    return BranchctlError("这是纯文本文件而不是 Excel 工作簿，请提交 .xlsx 表格", path=path)
+
+
+def _decode_text(head: bytes) -> str | None:
+    """The head as text if it looks like text (UTF-8, UTF-16 with BOM or GB18030), else None."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        if b"\x00" in head:
+            return None
+        encodings = ("utf-8-sig", "gb18030")
+    for enc in encodings:
+        try:
+            # Incremental: the head may end inside a multi-byte character.
+            text = codecs.getincrementaldecoder(enc)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\r\n\f")
+        if controls <= len(text) // 100:
+            return text
+    return None
+
+
+# --- zip container (.xlsx, .xlsm, .ods) ----------------------------------------------------
+
+
+def _corrupt_zip(path: Path) -> BranchctlError:
+    return BranchctlError(
+        "文件不完整或已损坏（压缩结构无法解析），可能下载或拷贝时中断，请重新获取后再提交",
+        path=path,
+    )
+
+
+def _check_zip(path: Path, size: int) -> str:
+    _check_end_record(path, size)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+        raise _corrupt_zip(path) from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise _too_many_entries(path, len(infos))
+        fmt = _zip_kind(path, zf, {i.filename for i in infos})
+        _check_declared_sizes(path, infos)
+        labels = _sheet_labels(path, zf) if fmt == "xlsx" else {}
+        for info in infos:
+            _scan_part(path, zf, info, fmt, labels)
+    return fmt
+
+
+def _too_many_entries(path: Path, n: int) -> BranchctlError:
+    return BranchctlError(
+        f"压缩结构包含 {n:,} 个部件，超过安全上限 {MAX_ZIP_ENTRIES:,} 个，疑似恶意构造的文件，已拒绝读取",
+        path=path,
+    )
+
+
+def _check_end_record(path: Path, size: int) -> None:
+    """Check the entry count and directory size before zipfile loads the whole directory."""
+    with open(path, "rb") as f:
+        tail_len = min(size, 22 + 65535)
+        f.seek(size - tail_len)
+        tail = f.read(tail_len)
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) - at < 22:
+            raise _corrupt_zip(path)
+        entries, cd_size = struct.unpack_from("<HI", tail, at + 10)
+        if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
+            loc = at - 20
+            if loc < 0 or tail[loc : loc + 4] != b"PK\x06\x07":
+                raise _corrupt_zip(path)
+            (z64_offset,) = struct.unpack_from("<Q", tail, loc + 8)
+            if z64_offset + 56 > size:
+                raise _corrupt_zip(path)
+            f.seek(z64_offset)
+            rec = f.read(56)
+            if len(rec) < 56 or rec[:4] != b"PK\x06\x06":
+                raise _corrupt_zip(path)
+            entries, cd_size = struct.unpack_from("<QQ", rec, 32)
+    if entries > MAX_ZIP_ENTRIES:
+        raise _too_many_entries(path, entries)
+    if cd_size > min(MAX_CENTRAL_DIRECTORY_BYTES, size):
+        raise BranchctlError(
+            f"压缩目录大小异常（{_size(cd_size)}），疑似恶意构造或已损坏的文件，已拒绝读取",
+            path=path,
+        )
+
+
+def _zip_kind(path: Path, zf: zipfile.ZipFile, names: set[str]) -> str:
+    """xlsx or ods from the parts present; a clear refusal for any other zip."""
+    if (
+        "xl/workbook.xml" in names
+        or "[Content_Types].xml" in names
+        and any(n.startswith("xl/") for n in names)
+    ):
+        missing = [n for n in ("[Content_Types].xml", "xl/workbook.xml") if n not in names]
+        if "xl/workbook.bin" in names:
+            raise BranchctlError(
+                "这是 Excel 二进制工作簿（.xlsb），暂不支持，请用 Excel 另存为 .xlsx 后再提交",
+                path=path,
+            )
+        if missing:
+            raise _missing_parts(path, missing)
+        return "xlsx"
+    if "word/document.xml" in names:
+        raise BranchctlError("这是 Word 文档而不是 Excel 工作簿，请提交 .xlsx 表格", path=path)
+    if "ppt/presentation.xml" in names:
+        raise BranchctlError(
+            "这是 PowerPoint 演示文稿而不是 Excel 工作簿，请提交 .xlsx 表格", path=path
+        )
+    if "mimetype" in names or "content.xml" in names:
+        mimetype = b""
+        if "mimetype" in names:
+            try:
+                with zf.open("mimetype") as f:
+                    mimetype = f.read(200).strip()
+            except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError):
+                raise _corrupt_zip(path) from None
+        if mimetype and mimetype != b"application/vnd.oasis.opendocument.spreadsheet":
+            raise BranchctlError(
+                "这是 OpenDocument 文本或演示文档而不是电子表格，请提交 .xlsx 或 .ods 表格",
+                path=path,
+            )
+        if "content.xml" not in names:
+            raise _missing_parts(path, ["content.xml"])
+        return "ods"
+    if "[Content_Types].xml" in names:
+        raise _missing_parts(path, ["xl/workbook.xml"])
+    raise BranchctlError("这是普通 zip 压缩包而不是工作簿，请解压后分别提交其中的表格", path=path)
+
+
+def _missing_parts(path: Path, missing: list[str]) -> BranchctlError:
+    return BranchctlError(
+        f"压缩结构中缺少工作簿必需的部件（{'、'.join(missing)}），不是完整的工作簿，"
+        "请用 Excel 重新保存后提交",
+        path=path,
+    )
+
+
+def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if total > MAX_UNCOMPRESSED_TOTAL:
+            raise BranchctlError(
+                f"解压后总大小超过 {_size(total)}（安全上限 {_size(MAX_UNCOMPRESSED_TOTAL)}），"
+                "疑似“压缩炸弹”，已拒绝读取",
+                path=path,
+            )
+        if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
+            info.compress_size, 1
+        ):
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise BranchctlError(
+                f"部件 {info.filename} 的压缩比高达 {ratio:,.0f} 倍（解压后 {_size(info.file_size)}），"
+                "疑似“压缩炸弹”，已拒绝读取",
+                path=path,
+            )
+
+
+def _sheet_labels(path: Path, zf: zipfile.ZipFile) -> dict[str, str]:
+    """Map worksheet part names to sheet names (for messages), from workbook.xml and its rels."""
+    from defusedxml import ElementTree as SafeET
+
+    def parse(name: str) -> object | None:
+        try:
+            info = zf.getinfo(name)
+        except KeyError:
+            return None
+        if info.file_size > MAX_INDEX_PART_BYTES:
+            return None
+        try:
+            with zf.open(info) as f:
+                data = f.read(MAX_INDEX_PART_BYTES)
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError):
+            return None  # reported when the part is scanned
+        _check_prolog(path, name, data)
+        try:
+            return SafeET.fromstring(data)
+        except Exception:  # any parse failure: calamine will report the broken workbook
+            return None
+
+    book, rels = parse("xl/workbook.xml"), parse("xl/_rels/workbook.xml.rels")
+    if book is None or rels is None:
+        return {}
+    targets: dict[str, str] = {}
+    for el in rels.iter():  # type: ignore[attr-defined]
+        if str(el.tag).endswith("Relationship") and el.get("Id") and el.get("Target"):
+            target = str(el.get("Target"))
+            if target.startswith("/"):
+                part = target.lstrip("/")
+            else:
+                part = posixpath.normpath(posixpath.join("xl", target))
+            targets[str(el.get("Id"))] = part
+    labels: dict[str, str] = {}
+    for el in book.iter():  # type: ignore[attr-defined]
+        if str(el.tag).endswith("}sheet") or el.tag == "sheet":
+            rid = next((v for k, v in el.attrib.items() if str(k).endswith("}id")), None)
+            if rid in targets and el.get("name"):
+                labels[targets[rid]] = str(el.get("name"))
+    return labels
+
+
+def _scan_part(
+    path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt: str, labels: dict[str, str]
+) -> None:
+    """Stream one part through zipfile: size and CRC, DTD, and the cell extent of sheets."""
+    name = info.filename
+    if name.endswith("/") and info.file_size == 0:
+        return
+    if info.flag_bits & 0x1:
+        raise BranchctlError(
+            "工作簿的压缩内容经过加密，无法读取，请取消加密后重新提交",
+            path=path,
+            code="file-encrypted",
+        )
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise BranchctlError(
+            f"部件 {name} 使用了不受支持的压缩方式，请用 Excel 重新保存为 .xlsx 后提交", path=path
+        )
+    named_xml = name.lower().endswith(_XML_SUFFIXES) or name in labels
+
+    def check_xml(head: bytes) -> None:
+        if named_xml or head.lstrip(codecs.BOM_UTF8)[:5] == b"<?xml" or _utf16_xml(head):
+            _check_prolog(path, name, head)
+
+    # Every xlsx part gets the cell scan, whatever its name: a relationship can make any part
+    # a worksheet, and the scan of a part without cells costs next to nothing.
+    scanner: _Scanner | None = None
+    if fmt == "xlsx":
+        scanner = _XlsxCells()
+    elif name == "content.xml":
+        scanner = _OdsCells(path)
+    try:
+        _stream_part(path, zf, info, check_xml, scanner)
+        if isinstance(scanner, _XlsxCells) and scanner.needs_exact():
+            _stream_part(path, zf, info, None, _XlsxExactCells(path, labels.get(name) or name))
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
+        # zipfile: BadZipFile for a CRC or size mismatch, EOFError or zlib.error for a
+        # truncated or corrupt deflate stream.
+        raise _bad_part(path, name) from e
+
+
+def _bad_part(path: Path, name: str) -> BranchctlError:
+    return BranchctlError(
+        f"部件 {name} 的内容与压缩目录记录不符（解压或校验失败），文件已损坏或被篡改，请重新获取后再提交",
+        path=path,
+    )
+
+
+class _Scanner:
+    """Receives a part's text region by region; each region ends just before a ``<``."""
+
+    def feed(self, region: bytes) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def finish(self) -> None:  # pragma: no cover - interface
+        pass
+
+
+def _stream_part(
+    path: Path,
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    check_xml: Callable[[bytes], None] | None,
+    scanner: _Scanner | None,
+) -> None:
+    """Read the part to its end (zipfile stops at the declared size and checks the CRC).
+
+    The scanner gets regions that never split a tag: each ends just before a ``<`` (or in
+    text), the rest is carried over; a tag longer than MAX_TAG_BYTES is refused.
+    """
+    with zf.open(info) as f:
+        carry = b""
+        total = 0
+        while True:
+            chunk = f.read(_CHUNK)
+            if total == 0 and check_xml is not None:
+                check_xml(chunk)
+            total += len(chunk)
+            if scanner is None:
+                if not chunk:
+                    break
+                continue
+            buf = carry + chunk if carry else chunk
+            carry = b""
+            if not chunk:
+                if buf:
+                    scanner.feed(buf)
+                break
+            cut = buf.rfind(b"<")
+            if cut > 0:
+                scanner.feed(buf[:cut])
+                carry = buf[cut:]
+            elif cut < 0 or buf.find(b">") >= 0:
+                scanner.feed(buf)  # text only, or one complete tag followed by text
+            elif len(buf) > MAX_TAG_BYTES:
+                raise BranchctlError(
+                    f"部件 {info.filename} 中有一个超过 {_size(MAX_TAG_BYTES)} 的 XML 标签，"
+                    "结构异常，已拒绝读取",
+                    path=path,
+                )
+            else:
+                carry = buf
+        if total != info.file_size:  # zipfile checks this too; keep the invariant explicit
+            raise zipfile.BadZipFile(info.filename)
+    if scanner is not None:
+        scanner.finish()
+
+
+# --- XML prolog: no DTD (XML bombs), no UTF-16 -----------------------------------------------
+
+_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
+
+
+def _utf16_xml(head: bytes) -> bool:
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(head) >= 4 and b"<" in head[:2] and b"\x00" in head[:4]
+    )
+
+
+def _check_prolog(path: Path, part: str, head: bytes) -> None:
+    """No DTD before the root element (billion laughs, external entities), no UTF-16."""
+    data = head[:MAX_PROLOG_BYTES]
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    elif _utf16_xml(data):
+        raise BranchctlError(
+            f"部件 {part} 使用了不受支持的文字编码（UTF-16），请用 Excel 重新保存后提交", path=path
+        )
+    pos = 0
+    while True:
+        m = _PROLOG_ITEM.match(data, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+    rest = data[pos : pos + 16].lstrip()
+    if rest.startswith((b"<!--", b"<?")) or (not rest and len(head) > MAX_PROLOG_BYTES):
+        raise BranchctlError(
+            f"部件 {part} 的 XML 开头异常（超过 {_size(MAX_PROLOG_BYTES)} 仍未开始正文），已拒绝读取",
+            path=path,
+        )
+    if rest.startswith(b"<!"):
+        raise BranchctlError(
+            f"部件 {part} 含有 DTD 声明（<!DOCTYPE>），可被用作“XML 炸弹”，正常的表格文件不会包含，已拒绝读取",
+            path=path,
+        )
+
+
+# --- xlsx worksheets: the extent calamine would materialise -----------------------------------
+#
+# calamine positions a cell by its ``r`` attribute (upper or lower case letters), or, without
+# one, by counting cells in the row and rows in the sheet. Cells without a value (``<c r="X"/>``,
+# ``<c r="X"></c>``) are dropped. The dense grid spans A1 to the farthest cell with a value.
+#
+# The fast path assumes the form every spreadsheet program writes (``<c r="A1"``, upper case,
+# ``r`` first): it takes the last reference of each region as the candidate maximum and checks
+# with one regex search that nothing in the region is beyond it. Anything else (no ``r``, a
+# prefix, other quoting, a far reference, even of an empty cell) falls back to the exact scan,
+# which walks every row and cell tag.
+
+_FAST_IRREGULAR = re.compile(rb'<c(?! r="[A-Z]{1,3}[0-9]{1,7}")[\s/>]|:c[\s/>]')
+_FAST_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _greater_alternatives(value: bytes, alphabet_max: int, klass: bytes) -> list[bytes]:
+    """Regex alternatives matching strings of the same length that compare greater."""
+    out = []
+    for i, ch in enumerate(value):
+        if ch < alphabet_max:
+            lo = bytes([ch + 1])
+            hi = bytes([alphabet_max])
+            rest = len(value) - i - 1
+            tail = klass + b"{%d}" % rest if rest else b""
+            out.append(re.escape(value[:i]) + b"[" + lo + b"-" + hi + b"]" + tail)
+    return out
+
+
+@lru_cache(maxsize=256)
+def _beyond(col: bytes, row: bytes) -> re.Pattern[bytes]:
+    """A regex finding any standard reference with column > col or row > row."""
+    cols = [b"[A-Z]{%d,}" % (len(col) + 1)] + _greater_alternatives(col, ord("Z"), b"[A-Z]")
+    rows = [b"[0-9]{%d,}" % (len(row) + 1)] + _greater_alternatives(row, ord("9"), b"[0-9]")
+    pattern = b'<c r="(?:(?:' + b"|".join(cols) + b")[0-9]|[A-Z]+(?:" + b"|".join(rows) + b')")'
+    return re.compile(pattern)
+
+
+class _XlsxCells(_Scanner):
+    """Fast upper bound of a part's extent, counting every standard ``<c r=...>`` (even empty)."""
+
+    def __init__(self) -> None:
+        self.col = b""  # largest column letters seen
+        self.row = b"0"  # largest row digits seen, without leading zeros
+        self.irregular = False
+
+    def feed(self, region: bytes) -> None:
+        if self.irregular:
+            return
+        if _FAST_IRREGULAR.search(region):
+            self.irregular = True
+            return
+        last = region.rfind(b'<c r="')
+        if last >= 0:
+            m = _FAST_REF.match(region, last)
+            if m:
+                self._take(m.group(1), m.group(2))
+        if _beyond(self.col, self.row).search(region):
+            for col, row in _FAST_REF.findall(region):
+                self._take(col, row)
+
+    def _take(self, col: bytes, row: bytes) -> None:
+        row = row.lstrip(b"0") or b"0"
+        if (len(col), col) > (len(self.col), self.col):
+            self.col = col
+        if (len(row), row) > (len(self.row), self.row):
+            self.row = row
+
+    def needs_exact(self) -> bool:
+        """True when the cheap bound does not prove the part safe."""
+        if self.irregular:
+            return True
+        rows, cols = int(self.row), _col_number(self.col)
+        return rows > EXCEL_MAX_ROWS or cols > EXCEL_MAX_COLS or rows * cols > _max_cells()
+
+
+_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF = re.compile(rb"([A-Za-z]+)([0-9]+)")
+_HUGE = 10**12  # stands for any number too large to matter
+
+
+class _XlsxExactCells(_Scanner):
+    """Exact extent of the cells with a value, emulating calamine's positioning (conservatively)."""
+
+    def __init__(self, path: Path, label: str) -> None:
+        self.path, self.label = path, label
+        self.row_index = 0  # an upper bound of calamine's current row (0-based)
+        self.col_index = 0
+        self.pending: tuple[int, int] | None = None  # an open <c> whose value is not yet seen
+        self.pending_value = False
+        self.max_row = -1
+        self.max_col = -1
+        self.far: tuple[int, int] = (0, 0)
+
+    def _hit(self, row: int, col: int) -> None:
+        self.max_row = max(self.max_row, row)
+        self.max_col = max(self.max_col, col)
+        if (row + 1) * (col + 1) > (self.far[0] + 1) * (self.far[1] + 1):
+            self.far = (row, col)
+
+    def feed(self, region: bytes) -> None:
+        prev = 0
+        for m in _TAG.finditer(region):
+            if self.pending is not None and not self.pending_value:
+                # Any other tag between <c> and </c> (<v>, <is>, <f>) holds a value.
+                self.pending_value = region.find(b"<", prev, m.start()) >= 0
+            prev = m.end()
+            closing, name, attrs = m.groups()
+            empty = attrs.endswith(b"/")
+            ref = _R_ATTR.search(attrs)
+            value = (
+                None if ref is None else ref.group(1) if ref.group(1) is not None else ref.group(2)
+            )
+            if name == b"c":
+                if self.pending is not None and (closing or not empty):
+                    if self.pending_value or not closing:  # a <c> inside a <c> counts too
+                        self._hit(*self.pending)
+                    self.pending = None
+                if closing:
+                    continue
+                pos = self._position(value)
+                if pos is None:
+                    continue  # calamine rejects a malformed reference itself
+                self.col_index = pos[1] + 1
+                if not empty:
+                    self.pending, self.pending_value = pos, False
+            elif closing:
+                self.row_index += 1
+                self.col_index = 0
+            else:
+                number = _number(value) if value is not None else 0
+                if empty:  # calamine may or may not see an empty <row/>: take the larger
+                    self.row_index = max(self.row_index, number) if number else self.row_index + 1
+                elif number:
+                    self.row_index = number - 1
+        if self.pending is not None and not self.pending_value:
+            self.pending_value = region.find(b"<", prev) >= 0
+
+    def _position(self, value: bytes | None) -> tuple[int, int] | None:
+        if value is None:
+            return self.row_index, self.col_index
+        m = _REF.fullmatch(value)
+        if not m:
+            return None
+        row = _number(m.group(2))
+        if row == 0:
+            return None
+        return row - 1, _col_number(m.group(1)) - 1
+
+    def finish(self) -> None:
+        if self.max_row < 0:
+            return
+        if self.max_row >= EXCEL_MAX_ROWS or self.max_col >= EXCEL_MAX_COLS:
+            raise BranchctlError(
+                f"单元格 {_far_cell_name(*self.far)} 超出 Excel 的最大范围（1,048,576 行 × 16,384 列），"
+                "文件已损坏或被恶意构造，已拒绝读取",
+                path=self.path,
+                sheet=self.label,
+            )
+        _check_extent(self.path, self.label, self.max_row + 1, self.max_col + 1, self.far)
+
+
+def _number(digits: bytes) -> int:
+    digits = digits.lstrip(b"0")
+    return _HUGE if len(digits) > 12 else int(digits or b"0")
+
+
+def _col_number(letters: bytes) -> int:
+    if len(letters) > 6:
+        return _HUGE
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _max_cells() -> int:
+    from branchctl.workbook import MAX_CELLS
+
+    return MAX_CELLS
+
+
+def _check_extent(path: Path, sheet: str, rows: int, cols: int, far: tuple[int, int]) -> None:
+    """Refuse a sheet whose dense grid from A1 would exceed workbook.MAX_CELLS."""
+    limit = _max_cells()
+    if rows * cols <= limit:
+        return
+    far_name = _far_cell_name(*far)
+    corner = _far_cell_name(rows - 1, cols - 1)
+    raise BranchctlError(
+        f"内容延伸到单元格 {far_name}，读取时需展开为 A1:{corner} 共 {rows:,} 行 × {cols:,} 列，"
+        f"超出安全上限 {limit:,} 个单元格，请删除远处多余的内容后重新提交",
+        path=path,
+        sheet=sheet,
+        cell=far_name,
+    )
+
+
+def _far_cell_name(row: int, col: int) -> str:
+    if row >= 10**8 or col >= 10**6:
+        return f"第 {row + 1:,} 行第 {col + 1:,} 列"
+    from branchctl.workbook import cell_name
+
+    return cell_name(row, col)
+
+
+# --- ods content.xml --------------------------------------------------------------------------
+#
+# calamine expands ``table:number-columns-repeated`` on a cell with a value (capping columns
+# at 16,384) and ``table:number-rows-repeated`` on a row with a value; empty rows repeated
+# before or between rows with values are materialised too; trailing empty rows and cells
+# (LibreOffice writes them to the end of every sheet) are not. A cell has a value when it
+# carries an ``office:`` value or value-type attribute (a formula is counted too, to be safe).
+
+_ODS_TOKEN = re.compile(
+    rb"<table:table(?=[\s/>])([^>]*)>|</table:table>|<table:table-row(?=[\s/>])([^>]*)>"
+)
+_ODS_ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"']\+?([0-9]+)")
+_ODS_COLS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"']\+?([0-9]+)")
+_ODS_NAME = re.compile(rb"table:name\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ODS_ROW_END = b"</table:table-row>"
+_ODS_VALUE_MARKERS = (b"office:", b"table:formula")
+_ODS_CELL_TAGS = (b"<table:table-cell", b"<table:covered-table-cell")
+
+
+class _OdsCells(_Scanner):
+    """Extent of each table in content.xml as calamine would materialise it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.pending = b""  # an unfinished row, carried to the next region
+        self.pending_searched = 0  # how far the pending row was searched for its end
+        self._start_table(None)
+
+    def _start_table(self, name: str | None) -> None:
+        self.table = name
+        self.rows = 0  # rows so far, repeats expanded
+        self.last_row_end = 0  # rows up to the last row holding a value
+        self.width = 0  # widest row, up to its last cell holding a value
+        self.far = (0, 0)
+
+    def feed(self, region: bytes) -> None:
+        buf = self.pending + region if self.pending else region
+        searched, self.pending, self.pending_searched = self.pending_searched, b"", 0
+        pos = 0
+        while True:
+            m = _ODS_TOKEN.search(buf, pos)
+            if not m:
+                return
+            pos = m.end()
+            table_attrs, row_attrs = m.group(1), m.group(2)
+            if table_attrs is not None:
+                if not table_attrs.endswith(b"/"):
+                    self._finish_table()
+                    self._start_table(_ods_name(table_attrs))
+            elif row_attrs is None:  # </table:table>
+                self._finish_table()
+                self._start_table(None)
+            elif row_attrs.endswith(b"/"):
+                self._row(_repeat(row_attrs), 0)
+            else:
+                end = buf.find(_ODS_ROW_END, max(pos, searched - len(_ODS_ROW_END)))
+                searched = 0
+                if end < 0:
+                    self.pending, self.pending_searched = buf[m.start() :], len(buf) - m.start()
+                    if len(self.pending) > MAX_ODS_ROW_BYTES:
+                        raise BranchctlError(
+                            f"表格中有一行的内容超过 {_size(MAX_ODS_ROW_BYTES)}，结构异常，已拒绝读取",
+                            path=self.path,
+                            sheet=self.table,
+                        )
+                    return
+                self._row(_repeat(row_attrs), _ods_row_width(buf, pos, end))
+                pos = end + len(_ODS_ROW_END)
+
+    def _row(self, repeats: int, width: int) -> None:
+        self.rows += repeats
+        if width:
+            self.last_row_end = self.rows
+            self.width = max(self.width, width)
+            if self.rows * width > (self.far[0] + 1) * (self.far[1] + 1):
+                self.far = (self.rows - 1, width - 1)
+
+    def _finish_table(self) -> None:
+        if self.last_row_end and self.width:
+            _check_extent(
+                self.path, self.table or "content.xml", self.last_row_end, self.width, self.far
+            )
+
+    def finish(self) -> None:
+        self._finish_table()
+
+
+def _repeat(attrs: bytes) -> int:
+    m = _ODS_ROWS_REPEATED.search(attrs)
+    return max(_number(m.group(1)), 1) if m else 1
+
+
+def _ods_name(attrs: bytes) -> str | None:
+    m = _ODS_NAME.search(attrs)
+    if not m:
+        return None
+    from xml.sax.saxutils import unescape
+
+    raw = m.group(1) if m.group(1) is not None else m.group(2)
+    return unescape(raw.decode("utf-8", "replace"), {"&quot;": '"', "&apos;": "'"})
+
+
+def _ods_row_width(buf: bytes, start: int, end: int) -> int:
+    """Columns up to and including the last cell with a value in buf[start:end] (0 if none)."""
+    last = max(buf.rfind(marker, start, end) for marker in _ODS_VALUE_MARKERS)
+    if last < 0:
+        return 0
+    tag_end = buf.find(b">", last, end)
+    stop = end if tag_end < 0 else tag_end
+    cells = sum(buf.count(tag, start, stop) for tag in _ODS_CELL_TAGS)
+    if buf.find(b"columns-repeated", start, stop) >= 0:
+        for digits in _ODS_COLS_REPEATED.findall(buf, start, stop):
+            cells += max(_number(digits), 1) - 1
+    return cells
+
+
+# --- OLE compound file (.xls, password-protected .xlsx) --------------------------------------
+
+_FREESECT, _ENDOFCHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+
+
+def _corrupt_ole(path: Path) -> BranchctlError:
+    return BranchctlError(
+        "文件已损坏（Office 复合文档结构无法解析），可能下载或拷贝时中断，请重新获取后再提交",
+        path=path,
+    )
+
+
+def _encrypted(path: Path) -> BranchctlError:
+    return BranchctlError(
+        "工作簿设有打开密码，无法读取，请在 Excel 中取消密码后重新提交",
+        path=path,
+        code="file-encrypted",
+    )
+
+
+class _Ole:
+    """A minimal, bounded reader of the compound-file directory and streams."""
+
+    def __init__(self, path: Path, f: BinaryIO, size: int) -> None:
+        self.path, self.f, self.size = path, f, size
+        header = f.read(512)
+        if len(header) < 512:
+            raise _corrupt_ole(path)
+        (
+            self.sector_shift,
+            self.mini_shift,
+            n_dir,
+            self.n_fat,
+            self.first_dir,
+            _txn,
+            self.mini_cutoff,
+            self.first_minifat,
+            self.n_minifat,
+            self.first_difat,
+            self.n_difat,
+        ) = struct.unpack_from("<HH6xIIIIIIIII", header, 30)
+        if self.sector_shift not in (9, 12) or self.mini_shift != 6:
+            raise _corrupt_ole(path)
+        self.sector = 1 << self.sector_shift
+        self.n_sectors = max(0, (size - self.sector + self.sector - 1) // self.sector)
+        if self.n_fat > self.n_sectors or self.n_difat > self.n_sectors:
+            raise _corrupt_ole(path)
+        difat = list(struct.unpack_from("<109I", header, 76))
+        sect, seen = self.first_difat, 0
+        per = self.sector // 4 - 1
+        while sect not in (_FREESECT, _ENDOFCHAIN) and seen < self.n_difat:
+            data = self._sector(sect)
+            difat.extend(struct.unpack_from(f"<{per}I", data))
+            (sect,) = struct.unpack_from("<I", data, per * 4)
+            seen += 1
+        fat_sectors = [s for s in difat[: self.n_fat] if s not in (_FREESECT, _ENDOFCHAIN)]
+        self.fat: list[int] = []
+        for s in fat_sectors:
+            self.fat.extend(struct.unpack(f"<{self.sector // 4}I", self._sector(s)))
+        self.entries = self._directory()
+
+    def _sector(self, index: int) -> bytes:
+        if index >= self.n_sectors:
+            raise _corrupt_ole(self.path)
+        self.f.seek((index + 1) << self.sector_shift)
+        data = self.f.read(self.sector)
+        if len(data) < self.sector:
+            data += b"\x00" * (self.sector - len(data))  # a short last sector is common
+        return data
+
+    def _chain(self, start: int, fat: list[int], limit: int) -> Iterator[int]:
+        sect, steps = start, 0
+        while sect not in (_ENDOFCHAIN, _FREESECT):
+            if sect >= len(fat) or steps > limit:
+                raise _corrupt_ole(self.path)
+            yield sect
+            sect = fat[sect]
+            steps += 1
+
+    def _directory(self) -> dict[str, tuple[int, int, int]]:
+        """Stream name (lower case) -> (type, start sector, size)."""
+        entries: dict[str, tuple[int, int, int]] = {}
+        self.root: tuple[int, int, int] | None = None
+        for sect in self._chain(self.first_dir, self.fat, self.n_sectors):
+            data = self._sector(sect)
+            for off in range(0, self.sector, 128):
+                name_len, typ = struct.unpack_from("<HB", data, off + 64)
+                if typ == 0 or not 2 <= name_len <= 64:
+                    continue
+                name = data[off : off + name_len - 2].decode("utf-16-le", "replace")
+                start, size = struct.unpack_from("<IQ", data, off + 116)
+                if self.sector_shift == 9:
+                    size &= 0xFFFFFFFF
+                if typ == 5:
+                    self.root = (typ, start, size)
+                elif typ == 2:
+                    entries.setdefault(name.lower(), (typ, start, size))
+        return entries
+
+    def read_stream(self, name: str, limit: int) -> bytes:
+        typ, start, size = self.entries[name]
+        if size > limit:
+            raise BranchctlError(
+                f"Excel 97-2003 工作簿的数据流大小为 {_size(size)}，超过安全上限 {_size(limit)}，已拒绝读取",
+                path=self.path,
+            )
+        if size > self.size:
+            raise _corrupt_ole(self.path)
+        if size < self.mini_cutoff and self.root is not None:
+            return self._read_mini(start, size)
+        out = bytearray()
+        for sect in self._chain(start, self.fat, self.n_sectors):
+            out += self._sector(sect)
+            if len(out) >= size:
+                break
+        if len(out) < size:
+            raise _corrupt_ole(self.path)
+        return bytes(out[:size])
+
+    def _read_mini(self, start: int, size: int) -> bytes:
+        assert self.root is not None
+        minifat: list[int] = []
+        for sect in self._chain(self.first_minifat, self.fat, self.n_sectors):
+            minifat.extend(struct.unpack(f"<{self.sector // 4}I", self._sector(sect)))
+        _typ, root_start, root_size = self.root
+        if root_size > self.size:
+            raise _corrupt_ole(self.path)
+        mini = bytearray()
+        for sect in self._chain(root_start, self.fat, self.n_sectors):
+            mini += self._sector(sect)
+            if len(mini) >= root_size:
+                break
+        out = bytearray()
+        for ms in self._chain(start, minifat, len(minifat)):
+            out += mini[ms * 64 : ms * 64 + 64]
+            if len(out) >= size:
+                break
+        if len(out) < size:
+            raise _corrupt_ole(self.path)
+        return bytes(out[:size])
+
+
+def _check_ole(path: Path, size: int) -> str:
+    with open(path, "rb") as f:
+        try:
+            ole = _Ole(path, f, size)
+        except struct.error:
+            raise _corrupt_ole(path) from None
+        names = ole.entries
+        if "encryptedpackage" in names or "encryptioninfo" in names:
+            raise _encrypted(path)
+        stream = "workbook" if "workbook" in names else "book" if "book" in names else None
+        if stream is None:
+            if "worddocument" in names:
+                raise BranchctlError(
+                    "这是 Word 文档而不是 Excel 工作簿，请提交 .xlsx 表格", path=path
+                )
+            if "powerpoint document" in names:
+                raise BranchctlError(
+                    "这是 PowerPoint 演示文稿而不是 Excel 工作簿，请提交 .xlsx 表格", path=path
+                )
+            raise BranchctlError(
+                "这是 Office 复合文档但其中没有 Excel 工作簿数据，请提交 .xlsx 表格", path=path
+            )
+        try:
+            data = ole.read_stream(stream, MAX_XLS_STREAM_BYTES)
+        except struct.error:
+            raise _corrupt_ole(path) from None
+    _check_biff(path, data)
+    return "xls"
+
+
+# --- BIFF (the Workbook stream of an .xls) ----------------------------------------------------
+#
+# calamine parses every sheet when the workbook is opened: it reserves DIMENSIONS rows x columns
+# cells up front, an SST vector of the declared string count, and builds a dense grid from the
+# cell records (row and column are 16-bit, so a column >= 256 is what makes a grid huge).
+
+_BOF, _EOF, _FILEPASS, _SST, _CONTINUE, _BOUNDSHEET, _CODEPAGE = (
+    0x0809,
+    0x000A,
+    0x002F,
+    0x00FC,
+    0x003C,
+    0x0085,
+    0x0042,
+)
+_DIMENSIONS, _MULRK, _FORMULA = 0x0200, 0x00BD, 0x0006
+# Records whose body starts with row and column, as calamine reads them.
+_CELL_RECORDS = {0x0203: 14, 0x027E: 10, 0x00FD: 10, 0x0205: 8, 0x0204: 6, _FORMULA: 20}
+# Any byte sequence that could be such a record with a column >= 256, a MULRK reaching past
+# column 255, or a DIMENSIONS record; a hit (often a false one, inside other data) makes the
+# sheets be walked record by record.
+_BIFF_SUSPECT = re.compile(
+    rb"(?:\x03\x02\x0e\x00|\x7e\x02\x0a\x00|\xfd\x00\x0a\x00|\x05\x02\x08\x00|\x04\x02..|\x06\x00..)"
+    rb"...[\x01-\xff]"
+    rb"|\xbd\x00(?:.[\x06-\xff]|.....[\x01-\xff])",
+    re.S,
+)
+_BIFF_DIMENSIONS = re.compile(rb"\x00\x02(?:\x0e\x00|\x0a\x00)", re.S)
+
+
+def _corrupt_biff(path: Path) -> BranchctlError:
+    return BranchctlError(
+        "Excel 97-2003 工作簿的数据已损坏（记录结构异常），请用 Excel 打开后另存为 .xlsx 再提交",
+        path=path,
+    )
+
+
+class _TooManyRecords(Exception):
+    pass
+
+
+def _records(data: bytes, pos: int, budget: list[int]) -> Iterator[tuple[int, int, int]]:
+    """(type, body offset, body length) from pos to the end of the stream, within the budget."""
+    end = len(data)
+    while pos + 4 <= end:
+        typ, length = struct.unpack_from("<HH", data, pos)
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooManyRecords
+        yield typ, pos + 4, length
+        pos += 4 + length
+
+
+def _check_biff(path: Path, data: bytes) -> None:
+    if len(data) < 8 or struct.unpack_from("<H", data, 0)[0] not in (
+        0x0809,
+        0x0409,
+        0x0209,
+        0x0009,
+    ):
+        raise _corrupt_biff(path)
+    budget = [MAX_BIFF_RECORDS]
+    sheets: list[tuple[int, str]] = []
+    codepage = "cp1252"
+    biff8 = struct.unpack_from("<H", data, 4)[0] == 0x0600 if len(data) >= 6 else True
+    records = _records(data, 0, budget)
+    try:
+        for typ, body, length in records:
+            if typ == _FILEPASS:
+                raise _encrypted(path)
+            if typ == _CODEPAGE and length >= 2:
+                codepage = _codepage(struct.unpack_from("<H", data, body)[0])
+            elif typ == _BOUNDSHEET and length >= 8:
+                (pos,) = struct.unpack_from("<I", data, body)
+                sheets.append((pos, _sheet_name(data[body + 6 : body + length], biff8, codepage)))
+            elif typ == _SST and length >= 8:
+                _check_sst(path, data, body, length)
+            elif typ == _EOF:
+                break
+        need_walk = _max_cells() < 65_536 * 512 or _BIFF_SUSPECT.search(data) is not None
+        if not need_walk:
+            for m in _BIFF_DIMENSIONS.finditer(data):
+                if _dimension_cells(data, m.start() + 4, data[m.start() + 2]) > _max_cells():
+                    need_walk = True
+                    break
+        if need_walk:
+            for pos, name in _unique(sheets):
+                _walk_sheet(path, data, pos, name, budget)
+    except _TooManyRecords:
+        raise BranchctlError(
+            f"Excel 97-2003 工作簿的记录数超过安全上限 {MAX_BIFF_RECORDS:,} 条，结构异常，已拒绝读取",
+            path=path,
+        ) from None
+    except struct.error:
+        raise _corrupt_biff(path) from None
+
+
+def _unique(sheets: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    seen: set[int] = set()
+    out = []
+    for pos, name in sheets:
+        if pos not in seen:
+            seen.add(pos)
+            out.append((pos, name))
+    return out
+
+
+def _check_sst(path: Path, data: bytes, body: int, length: int) -> None:
+    """calamine reserves the declared string count up front; each string takes >= 3 bytes."""
+    (count,) = struct.unpack_from("<i", data, body + 4)
+    span = length - 8
+    pos = body + length
+    while pos + 4 <= len(data):
+        typ, n = struct.unpack_from("<HH", data, pos)
+        if typ != _CONTINUE:
+            break
+        span += n
+        pos += 4 + n
+    if count < 0 or count > span // 3 + 1:
+        raise BranchctlError(
+            f"Excel 97-2003 工作簿的共享字符串表声明了 {count:,} 个字符串，与实际数据不符，"
+            "文件已损坏或被恶意构造，已拒绝读取",
+            path=path,
+        )
+
+
+def _dimension_cells(data: bytes, body: int, length: int) -> int:
+    """The cell count calamine reserves for a DIMENSIONS record (u32 arithmetic, as it does)."""
+    if length == 14 and body + 12 <= len(data):
+        rf, rl, cf, cl = struct.unpack_from("<IIHH", data, body)
+    elif length == 10 and body + 8 <= len(data):
+        rf, rl, cf, cl = struct.unpack_from("<HHHH", data, body)
+    else:
+        return 0
+    if rl >= 1 and cl >= 1:
+        rows = ((rl - 1) - rf + 1) % (1 << 32)
+        cols = ((cl - 1) - cf + 1) % (1 << 32)
+    else:
+        rows = cols = 1
+    return rows * cols
+
+
+def _walk_sheet(path: Path, data: bytes, pos: int, name: str, budget: list[int]) -> None:
+    if pos >= len(data):
+        return
+    max_row = max_col = -1
+    far = (0, 0)
+    for typ, body, length in _records(data, pos, budget):
+        if typ == _EOF:
+            break
+        cols: tuple[int, int] | None = None
+        if typ in _CELL_RECORDS and length >= _CELL_RECORDS[typ] and body + 4 <= len(data):
+            row, col = struct.unpack_from("<HH", data, body)
+            cols = (col, col)
+        elif typ == _MULRK and length >= 6 and body + length <= len(data):
+            row, first = struct.unpack_from("<HH", data, body)
+            cols = (first, first + (length - 6) // 6 - 1) if length > 6 else None
+        elif typ == _DIMENSIONS:
+            reserved = _dimension_cells(data, body, length)
+            if reserved > _max_cells():
+                raise BranchctlError(
+                    f"工作表声明的使用范围达 {reserved:,} 个单元格，超出安全上限 {_max_cells():,} 个，"
+                    "文件已损坏或被恶意构造，已拒绝读取",
+                    path=path,
+                    sheet=name,
+                )
+        if cols is not None:
+            if row > max_row:
+                max_row = row
+            if cols[1] > max_col:
+                max_col = cols[1]
+            if (row + 1) * (cols[1] + 1) > (far[0] + 1) * (far[1] + 1):
+                far = (row, cols[1])
+    if max_row >= 0:
+        _check_extent(path, name, max_row + 1, max_col + 1, far)
+
+
+def _codepage(number: int) -> str:
+    if number == 1200:
+        return "utf-16-le"
+    try:
+        return codecs.lookup(f"cp{number}").name
+    except LookupError:
+        return "cp1252"
+
+
+def _sheet_name(raw: bytes, biff8: bool, codepage: str) -> str:
+    if not raw:
+        return "?"
+    n = raw[0]
+    if biff8 and len(raw) >= 2:
+        if raw[1] & 1:
+            return raw[2 : 2 + 2 * n].decode("utf-16-le", "replace")
+        return raw[2 : 2 + n].decode("latin-1")
+    return raw[1 : 1 + n].decode(codepage, "replace")
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:,.1f} {unit}"
+    return f"{n} 字节"
