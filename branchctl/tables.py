@@ -254,9 +254,11 @@ def _preamble(sheet: Sheet, limit: int) -> tuple[str | None, str | None, str | N
             if m and unit is None:
                 unit = m.group(1).strip() or None
                 continue
+            # a title is a short heading, not a sentence like "文件：某某三清单表.xlsx …"
             if (
                 title is None
-                and len(norm) >= 4
+                and 4 <= len(norm) <= 40
+                and ":" not in norm
                 and ("表" in norm or "台账" in norm or "清单" in norm)
             ):
                 title = norm
