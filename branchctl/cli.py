@@ -118,8 +118,9 @@ class Progress:
             sys.stderr.flush()
 
 
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+def _print_json(data: Any, large: bool = False) -> None:
+    # indented JSON goes through the pure-Python encoder: for big results stay compact (10× faster)
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=None if large else 2))
 
 
 def _default_out(path: Path, suffix: str) -> Path:
@@ -172,7 +173,7 @@ def rate_command(
         )
         progress.done()
         if as_json:
-            _print_json(report.result.to_json())
+            _print_json(report.result.to_json(), large=len(report.result.branches) > 2000)
         else:
             from branchctl.display import rating_text
 
@@ -215,7 +216,8 @@ def compare_command(
     ] = None,
 ) -> None:
     with _errors():
-        from branchctl.compare import compare_files, comparison_text
+        from branchctl.compare import compare_files
+        from branchctl.compare_outputs import comparison_text
 
         progress = Progress()
         report = compare_files(
@@ -266,7 +268,8 @@ def collect_command(
     ] = None,
 ) -> None:
     with _errors():
-        from branchctl.collect import collect_files, collect_text
+        from branchctl.collect import collect_files
+        from branchctl.collect_write import collect_text
 
         progress = Progress()
         report = collect_files(

@@ -6,7 +6,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -53,7 +53,17 @@ def normalize_text(value: Any) -> str:
     """Text as compared: NFKC (full-width to half-width), no spaces or line breaks."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    if isinstance(value, str):
+        return _normalize_str(value)
+    return _normalize_str(str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize_str(value: str) -> str:
+    # cached: ledgers repeat the same marks, names and words on every row
+    if value.isascii():
+        return _SPACE.sub("", value)
+    text = unicodedata.normalize("NFKC", value)
     text = text.replace("〔", "(").replace("〕", ")").replace("【", "(").replace("】", ")")
     return _SPACE.sub("", text)
 

@@ -276,6 +276,10 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
         normalize_header(view.text(table.header_row, c)) for c in table.columns.values()
     }
     serial = table.columns.get("序号")
+    name_col = name_cols[0] if name_cols else lo
+    raw_headers = {
+        _text(view.text(r, name_col)) for r in range(table.header_top, table.header_row + 1)
+    }
     rows: list[int] = []
     start = table.header_row + 1
     for r in range(start, sheet.height):
@@ -296,7 +300,9 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
             continue
         if r == start and _is_column_number_row(nonblank):
             continue
-        if sum(1 for t in nonblank if normalize_header(t) in header_texts) >= 3:
+        if _text(sheet.value(r, name_col)) in raw_headers and (
+            sum(1 for t in nonblank if normalize_header(t) in header_texts) >= 3
+        ):
             continue  # the header repeated (pasted from a printed page)
         rows.append(r)
     return rows
