@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from branchctl.catalogue import finding
+from branchctl.datarows import MergeFill, data_rows
 from branchctl.findings import Finding
-from branchctl.lists import MergeFill
 from branchctl.rating import BranchRating
 from branchctl.rubric import Rubric
 from branchctl.tables import Layout, Table, find_forms
@@ -40,8 +40,15 @@ class CheckContext:
     # per-branch tables carrying every aspect of the rubric, with their rated rows
     rated: list[tuple[Table, list[BranchRating]]] = field(default_factory=list)
     _fills: dict[int, MergeFill] = field(default_factory=dict)
+    _rows: dict[int, list[int]] = field(default_factory=dict)
 
     _labels: dict[int, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
+    categories: dict[str, str | None] = field(default_factory=dict)  # 问题类别 text -> aspect
+    parsed: dict[Any, tuple[Any, str | None]] = field(
+        default_factory=dict
+    )  # (column, text) -> (value, hint)
+    _row_key: tuple[int, int] = (0, -1)
+    _row: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.aspect_headers = self.rubric.aspect_headers()  # looked up for every problem
@@ -66,6 +73,14 @@ class CheckContext:
                 return found
         return self.per_branch()[:1]
 
+    def rows(self, table: Table) -> list[int]:
+        """The data rows of ``table`` (see :func:`branchctl.lists.data_rows`), found once."""
+        found = self._rows.get(id(table))
+        if found is None:
+            ignore = ("序号", "星级", "定级类别", "等次") if table.form.per_branch else ("序号",)
+            found = self._rows[id(table)] = data_rows(table, ignore)
+        return found
+
     def fill(self, table: Table) -> MergeFill:
         fill = self._fills.get(id(table))
         if fill is None:
@@ -74,10 +89,14 @@ class CheckContext:
 
     def raw(self, table: Table, r: int, column: str) -> Any:
         """The cell of ``column`` in data row ``r`` (0-based), vertical merges filled."""
-        return self.fill(table).value(r, column)
+        key = (id(table), r)
+        if key != self._row_key:  # checks read a row's cells one after another: keep the row
+            self._row_key, self._row = key, self.fill(table).row(r)
+        return self._row.get(column)
 
     def text(self, table: Table, r: int, column: str) -> str:
-        return cell_text(self.raw(table, r, column))
+        value = self.raw(table, r, column)
+        return "" if value is None else cell_text(value)
 
     def add(self, code: str, **fields: Any) -> None:
         self.findings.append(finding(code, **fields))

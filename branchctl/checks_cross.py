@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 
 from branchctl.checks import CheckContext
+from branchctl.datarows import CellRef
 from branchctl.forms import normalize_header
 from branchctl.lists import (
-    CellRef,
     Lists,
     ProblemItem,
     WorkItem,
-    is_placeholder_row,
     overdue,
     read_lists_detail,
     read_work_ledger,
@@ -34,8 +33,10 @@ class Branches:
         self.keys: set[str] = set()
         self.shorts: dict[str, set[str]] = {}
         self.present = bool(ctx.reference)
+        form = ctx.reference[0].form if ctx.reference else None
+        self.title = f"{form.annex}{form.title}" if form else ""  # named in unknown-branch
         for table in ctx.reference:
-            for r in table.rows:
+            for r in ctx.rows(table):
                 key = name_key(ctx.text(table, r, "党支部名称"))
                 if key:
                     self.keys.add(key)
@@ -93,10 +94,10 @@ def _creation_branches(ctx: CheckContext, branches: Branches) -> None:
     if not ctx.tables("classification"):
         return
     for table in ctx.tables("creation_ledger"):
-        for r in table.rows:
+        for r in ctx.rows(table):
             key = name_key(ctx.text(table, r, "党支部名称"))
-            if key and branches.resolve(key) is None and not is_placeholder_row(table, r):
-                ctx.at("unknown-branch", table, r, "党支部名称", reference="附件1党支部分类定级表")
+            if key and branches.resolve(key) is None:
+                ctx.at("unknown-branch", table, r, "党支部名称", reference=branches.title)
 
 
 # ---------------------------------------------------------------------------------- 附件3
@@ -104,9 +105,13 @@ def _creation_branches(ctx: CheckContext, branches: Branches) -> None:
 
 def category_aspect(ctx: CheckContext, text: str) -> str | None:
     """The rubric aspect a 问题类别 names (its name or an alias, 方面 optional)."""
+    if text in ctx.categories:
+        return ctx.categories[text]
     headers = ctx.aspect_headers
     key = normalize_header(text)
-    return headers.get(key) or headers.get(key.removesuffix("方面"))
+    aspect = headers.get(key) or headers.get(key.removesuffix("方面"))
+    ctx.categories[text] = aspect
+    return aspect
 
 
 def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
@@ -172,7 +177,7 @@ def _problem(
             item.source("党支部名称"),
             "党支部名称",
             item.branch,
-            reference="分类定级表",
+            reference=branches.title,
         )
     if not blank("问题类别", item.category) and category_aspect(ctx, item.category) is None:
         hint = (
@@ -318,7 +323,7 @@ def _work_ledger(ctx: CheckContext, items: list[WorkItem], branches: Branches) -
                 item.source("党支部名称"),
                 "党支部名称",
                 item.branch,
-                reference="分类定级表",
+                reference=branches.title,
             )
         _dates_and_status(ctx, item, _short_text(item.task or item.branch), columns)
 

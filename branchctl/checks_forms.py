@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from branchctl.checks import CheckContext
-from branchctl.lists import is_placeholder_row
 from branchctl.rating import BranchRating, rate_table
 from branchctl.rubric import MONTHS, Aspect, Rubric
 from branchctl.scoring import number_text, parse_number
@@ -27,7 +26,6 @@ from branchctl.values import (
 )
 
 COUNT_COLUMNS = ("党员人数", "正式党员", "预备党员", "支委人数")
-CLAIM_COLUMNS = ("星级", "定级类别", "等次")
 MIN_FORMAL_MEMBERS = 3  # 支部工作条例: 正式党员 3 名以上 to form a branch
 
 
@@ -50,7 +48,7 @@ def _vetoes(ctx: CheckContext) -> dict[str, str]:
     out: dict[str, str] = {}
     for table in ctx.per_branch():
         columns = [c for c in ctx.rubric.veto_columns if c in table.columns]
-        for r in table.rows if columns else ():
+        for r in ctx.rows(table) if columns else ():
             key = name_key(ctx.text(table, r, "党支部名称"))
             for column in columns:
                 entry = parse_negative(ctx.raw(table, r, column))
@@ -107,6 +105,9 @@ def _structure(ctx: CheckContext) -> None:
         for aspect in required(table):
             if not table.has(aspect):
                 _column_missing(ctx, table, aspect)
+    if per_branch and ctx.rubric.points is not None:
+        if not any(t.has(m) for t in per_branch for m in MONTHS):
+            _column_missing(ctx, per_branch[0], MONTHS[0])  # a points rubric needs month columns
 
 
 def _rateable(ctx: CheckContext, table: Table) -> bool:
@@ -158,13 +159,11 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
     by_row = {b.row - 1: b for b in ratings}
     # 所属党组织 left empty throughout while 填报单位 names the township: not a blank per row
     org_from_unit = bool(table.unit) and all(
-        is_blank(ctx.raw(table, r, "所属党组织")) for r in table.rows
+        is_blank(ctx.raw(table, r, "所属党组织")) for r in ctx.rows(table)
     )
     seen: dict[str, int] = {}
     kept: list[BranchRating] = []
-    for r in table.rows:
-        if is_placeholder_row(table, r, ignore=("序号", *CLAIM_COLUMNS)):
-            continue
+    for r in ctx.rows(table):
         for column in table.form.required:
             if column == "所属党组织" and org_from_unit:
                 continue
@@ -201,19 +200,24 @@ def _aspects(
     A rated row says which aspects were unreadable or blank (an aspect judged by its data
     needs no mark); a table that cannot be rated has its present marks parsed here.
     """
+    if rating is not None and not rating.bad and not rating.blank:
+        return
     for aspect in variant.aspects:
-        if not table.has(aspect.name):
+        name = aspect.name
+        if not table.has(name) or (
+            rating is not None and name not in rating.bad and name not in rating.blank
+        ):
             continue
-        raw = ctx.raw(table, r, aspect.name)
-        hint = _aspect_hint(aspect, raw)
+        raw = ctx.raw(table, r, name)
         code = "bad-number" if aspect.judge == "score" else "bad-mark"
-        if rating is None:
+        if rating is None or name in rating.bad:
+            hint = _aspect_hint(aspect, raw)
             if hint is not None and not is_blank(raw):
-                ctx.at(code, table, r, aspect.name, hint=hint)
-        elif aspect.name in rating.bad:
-            ctx.at(code, table, r, aspect.name, hint=hint or "不是有效的填写内容")
-        elif aspect.name in rating.blank and is_blank(raw):
-            ctx.at("required-blank", table, r, aspect.name, extra="（按未达标计）")
+                ctx.at(code, table, r, name, hint=hint)
+            elif rating is not None:
+                ctx.at(code, table, r, name, hint="不是有效的填写内容")
+        elif is_blank(raw):
+            ctx.at("required-blank", table, r, name, extra="（按未达标计）")
 
 
 def _aspect_hint(aspect: Aspect, raw: Any) -> str | None:
@@ -240,15 +244,27 @@ def _value(
     code: str,
     parse: Callable[[Any], Any],
 ) -> Any:
-    """Parse one cell (merges filled); a BadValue becomes a ``code`` finding and None."""
+    """Parse one cell (merges filled); a BadValue becomes a ``code`` finding and None.
+
+    Texts repeat down a column (农村, 12人, 四星): each (column, text) is parsed once per file.
+    """
     if column not in table.columns:
         return None
     raw = ctx.raw(table, r, column)
-    try:
-        value = parse(raw)
-    except BadValue as e:
-        ctx.at(code, table, r, column, hint=str(e))
+    if raw is None:
         return None
+    key = (column, raw) if type(raw) is str else None
+    found = ctx.parsed.get(key) if key is not None else None
+    if found is None:
+        try:
+            found = (parse(raw), None)
+        except BadValue as e:
+            found = (None, str(e))
+        if key is not None:
+            ctx.parsed[key] = found
+    value, hint = found
+    if hint is not None:
+        ctx.at(code, table, r, column, hint=hint)
     return value
 
 

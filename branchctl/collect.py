@@ -24,7 +24,7 @@ from branchctl.values import cell_text, name_key
 from branchctl.workbook import Workbook
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-OUR_OUTPUTS = (".rated", ".compare", ".annotated", ".校验")  # stems of files this tool writes
+OUR_OUTPUTS = (".rated", ".compare", ".checked")  # stems of the copies this tool writes
 MASTER_SHEET = "汇总台账"
 NOTES_SHEET = "汇总说明"
 BRANCH_COLUMNS = ("所属党组织", "党支部名称", "支部类型", "党员人数", "正式党员", "预备党员",
@@ -34,6 +34,7 @@ PLAN_COLUMNS = ("创建目标", "主要短板", "创建措施", "责任人", "�
                 "销号时间")  # fmt: skip
 COMPUTED_COLUMNS = ("计算星级", "计算类别", "计算等次", "未达标方面", "核对结果")
 TRAILER_COLUMNS = ("校验", "重复", "来源文件", "工作表", "行号")
+PLACEHOLDER_IGNORED = ("序号", "星级", "定级类别", "等次")  # as validate skips such rows
 MAX_FILE_PROBLEMS = 5  # problems listed per file; the rest are counted
 
 
@@ -64,7 +65,8 @@ class FileResult:
     status: str  # "collected" | "unreadable" | "no-form"
     sheets: list[str] = field(default_factory=list)
     rows: list[CollectedRow] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # errors outside the collected rows
+    notes: list[str] = field(default_factory=list)  # warnings outside them (overdue tasks…)
 
     @property
     def error_rows(self) -> int:
@@ -211,6 +213,7 @@ def _collect_table(
     rows: list[int] | None = None,
     note: str | None = None,
 ) -> None:
+    from branchctl.lists import is_placeholder_row
     from branchctl.rating import rate_row
 
     missing = [a for a in rubric.aspect_names if not table.has(a)]
@@ -220,6 +223,8 @@ def _collect_table(
         )
     categories, levels = rubric.category_labels(), rubric.level_labels()
     for r in table.rows if rows is None else rows:
+        if is_placeholder_row(table, r, PLACEHOLDER_IGNORED):
+            continue  # a numbered template row with nothing but a stated rating: no branch
         values = {c: table.value(r, c) for c in table.columns}
         row = CollectedRow(values, "", "", table.sheet_name, r + 1, None)
         row.sources.append((table.sheet_name, r + 1))
@@ -257,26 +262,31 @@ def _mark_findings(book: Workbook, rubric: Rubric, as_of: dt.date, result: FileR
     for row in result.rows:
         for where in row.sources:
             rows.setdefault(where, []).append(row)
-    elsewhere = {"error": 0, "warning": 0}
+    errors = warnings = 0
     for f in findings:
         targets = rows.get((f.sheet or "", f.row or 0))
         if targets:
             for row in targets:
                 (row.errors if f.severity == "error" else row.warnings).append(f.message)
-        elif f.code != "form-missing" or result.status == "collected":
-            if f.severity == "error" and len(result.problems) < MAX_FILE_PROBLEMS:
+        elif f.severity == "error":
+            errors += 1
+            if errors <= MAX_FILE_PROBLEMS:
                 at = f"工作表“{f.sheet}”第{f.row}行：" if f.sheet and f.row else ""
                 result.problems.append(at + f.message)
-            elsewhere[f.severity] += 1
-    if elsewhere["error"] > MAX_FILE_PROBLEMS:
-        result.problems.append(
-            f"……其他表格共有 {elsewhere['error']} 个错误，请用 branchctl validate 查看"
+        else:
+            warnings += 1
+    if errors > MAX_FILE_PROBLEMS:
+        result.problems.append(f"……共有 {errors} 个错误，请用 branchctl validate 查看")
+    if warnings:
+        result.notes.append(
+            f"其他表格有 {warnings} 条提示（如逾期任务），请用 branchctl validate 查看"
         )
-    if elsewhere["warning"]:
-        result.problems.append(f"其他表格有 {elsewhere['warning']} 条提示（如逾期任务）")
 
 
-def _read_task(task: tuple[str, str, Rubric, dt.date | None]) -> FileResult:
+_Task = tuple[str, str, Rubric, dt.date | None]  # path, 来源文件, rubric, as-of date
+
+
+def _read_task(task: _Task) -> FileResult:
     path, source, rubric, as_of = task
     return read_file(Path(path), source, rubric, as_of)
 
@@ -307,18 +317,47 @@ def collect(
             if progress:
                 progress(i + 1, len(tasks))
     else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            futures = {pool.submit(_read_task, task): i for i, task in enumerate(tasks)}
-            for done, future in enumerate(as_completed(futures), 1):
-                results[futures[future]] = future.result()
-                if progress:
-                    progress(done, len(tasks))
+        _read_in_pool(tasks, min(jobs, len(tasks)), results, progress)
     files = [r for r in results if r is not None]
     duplicates, same_names = _mark_duplicates(files)
     return Collection(files, skipped, rubric, _columns(files, rubric), duplicates, same_names,
                       time.perf_counter() - start)  # fmt: skip
+
+
+def _read_in_pool(
+    tasks: list[_Task],
+    jobs: int,
+    results: list[FileResult | None],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Read in worker processes; a file that kills its worker costs only that file."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_read_task, task): i for i, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                done += 1
+                if progress:
+                    progress(done, len(tasks))
+    except BrokenProcessPool:
+        pass
+    for i, task in enumerate(tasks):  # after a crash: the rest one by one, each in its own process
+        if results[i] is not None:
+            continue
+        try:
+            with ProcessPoolExecutor(max_workers=1) as alone:
+                results[i] = alone.submit(_read_task, task).result()
+        except BrokenProcessPool:
+            results[i] = FileResult(
+                task[0], task[1], "unreadable", problems=["读取时程序异常退出，文件可能已损坏"]
+            )
+        done += 1
+        if progress:
+            progress(done, len(tasks))
 
 
 def _columns(files: list[FileResult], rubric: Rubric) -> list[str]:
@@ -350,182 +389,16 @@ def _mark_duplicates(
             if len(same) > 1:
                 duplicates.append(same)
                 for _, row in same:
-                    others = [_where(of, orow) for of, orow in same if orow is not row]
+                    others = [location(of, orow) for of, orow in same if orow is not row]
                     row.duplicate = f"重复（共{len(same)}处），另见：" + "；".join(others[:3])
         if len(by_org) > 1:
             same_names.append(group)
     return duplicates, same_names
 
 
-def _where(f: FileResult, row: CollectedRow) -> str:
+def location(f: FileResult, row: CollectedRow) -> str:
+    """Where a row came from: 城关镇.xlsx“附件1”第6行."""
     return f"{f.source}“{row.sheet}”第{row.row}行"
-
-
-# ------------------------------------------------------------------------------ writing
-
-
-def write_collection(collection: Collection, out: Path) -> None:
-    """The master workbook: 汇总台账 (one row per branch) and 汇总说明, written atomically."""
-    import xlsxwriter
-
-    from branchctl.writer import atomic_output
-
-    with atomic_output(out) as tmp:
-        wb = xlsxwriter.Workbook(
-            str(tmp),
-            {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-             "strings_to_urls": False, "default_date_format": "yyyy-mm-dd"},
-        )  # fmt: skip
-        try:
-            formats = _Formats(wb)
-            _write_master(wb.add_worksheet(MASTER_SHEET), collection, formats)
-            _write_notes(wb.add_worksheet(NOTES_SHEET), collection, formats)
-        finally:
-            wb.close()
-
-
-class _Formats:
-    def __init__(self, wb: Any) -> None:
-        from branchctl.annotation import FILL_ERROR, FILL_WARNING
-
-        border = {"border": 1, "valign": "vcenter"}
-        self.header = wb.add_format(
-            {**border, "bold": True, "bg_color": "#DDEBF7", "align": "center", "text_wrap": True}
-        )
-        self.title = wb.add_format({"bold": True, "font_size": 14})
-        self.bold = wb.add_format({"bold": True})
-        self.plain = {
-            kind: wb.add_format({**border, **extra})
-            for kind, extra in (("text", {}), ("date", {"num_format": "yyyy-mm-dd"}),
-                                ("datetime", {"num_format": "yyyy-mm-dd hh:mm"}))
-        }  # fmt: skip
-        self.error = {
-            kind: wb.add_format({**border, **extra, "bg_color": f"#{FILL_ERROR}"})
-            for kind, extra in (("text", {}), ("date", {"num_format": "yyyy-mm-dd"}),
-                                ("datetime", {"num_format": "yyyy-mm-dd hh:mm"}))
-        }  # fmt: skip
-        self.warning = wb.add_format({**border, "bg_color": f"#{FILL_WARNING}"})
-        self.duplicate = wb.add_format({**border, "bg_color": "#F8CBAD"})
-        self.wrap = wb.add_format({**border, "text_wrap": True})
-
-
-def write_value(ws: Any, r: int, c: int, value: Any, fmt: dict[str, Any]) -> None:
-    """One cell as read: strings always as strings (never a formula or a number), dates as dates."""
-    if value is None:
-        ws.write_blank(r, c, None, fmt["text"])
-    elif isinstance(value, str):
-        ws.write_string(r, c, value, fmt["text"])
-    elif isinstance(value, bool):
-        ws.write_boolean(r, c, value, fmt["text"])
-    elif isinstance(value, int | float):
-        ws.write_number(r, c, value, fmt["text"])
-    elif isinstance(value, dt.datetime):
-        ws.write_datetime(r, c, value, fmt["datetime" if value.time() != dt.time(0) else "date"])
-    elif isinstance(value, dt.date):
-        ws.write_datetime(r, c, dt.datetime.combine(value, dt.time(0)), fmt["date"])
-    else:  # datetime.time, timedelta: as the clerk sees it
-        ws.write_string(r, c, cell_text(value), fmt["text"])
-
-
-_WIDTHS = {"所属党组织": 16, "党支部名称": 32, "支部类型": 12, "支部书记": 10, "负面清单": 16,
-           "未达标方面": 24, "核对结果": 30, "校验": 40, "重复": 40, "来源文件": 30, "工作表": 10,
-           "创建措施": 24, "进展情况": 16, "备注": 14}  # fmt: skip
-
-
-def _write_master(ws: Any, collection: Collection, fm: _Formats) -> None:
-    columns = collection.columns
-    for c, name in enumerate(columns):
-        ws.write_string(0, c, name, fm.header)
-        ws.set_column(c, c, _WIDTHS.get(name, 8 if name in collection.rubric.aspect_names else 10))
-    index = {name: c for c, name in enumerate(columns)}
-    first_computed = index[COMPUTED_COLUMNS[0]]
-    r = 0
-    for f in collection.files:
-        for row in f.rows:
-            r += 1
-            fmt = fm.error if row.errors else fm.plain
-            ws.write_number(r, 0, r, fmt["text"])
-            for c in range(1, first_computed):
-                write_value(ws, r, c, row.values.get(columns[c]), fmt)
-            for j, value in enumerate(row.computed or [None] * len(COMPUTED_COLUMNS)):
-                write_value(ws, r, first_computed + j, value, fmt)
-            check = row.check_text()
-            check_fmt = (
-                fm.error["text"] if row.errors else fm.warning if row.warnings else fmt["text"]
-            )
-            ws.write_string(r, index["校验"], check, check_fmt)
-            ws.write_string(
-                r, index["重复"], row.duplicate, fm.duplicate if row.duplicate else fmt["text"]
-            )
-            ws.write_string(r, index["来源文件"], f.source, fmt["text"])
-            ws.write_string(r, index["工作表"], row.sheet, fmt["text"])
-            ws.write_number(r, index["行号"], row.row, fmt["text"])
-    ws.freeze_panes(1, index["党支部名称"] + 1)
-    ws.autofilter(0, 0, max(r, 1), len(columns) - 1)
-
-
-def _write_notes(ws: Any, collection: Collection, fm: _Formats) -> None:
-    lines: list[tuple[list[Any], Any]] = []  # (cells, format)
-    files = collection.files
-    lines.append((["乡镇报表汇总说明"], fm.title))
-    lines.append(([
-        f"汇总时间：{dt.datetime.now():%Y-%m-%d %H:%M}    评定规则：{collection.rubric.title}    "
-        f"读取文件 {len(files)} 个（无法读取 {len(collection.unreadable)} 个，"
-        f"未找到表格 {len(collection.without_form)} 个，跳过 {len(collection.skipped)} 个）；"
-        f"汇总党支部 {collection.rows} 个，有误 {collection.error_rows} 个，重复 {len(collection.duplicates)} 处。"
-    ], None))  # fmt: skip
-    lines.append(([], None))
-    lines.append(
-        (
-            ["序号", "来源文件", "状态", "工作表", "汇总行数", "有误行数", "重复行数", "问题说明"],
-            fm.header,
-        )
-    )
-    for i, f in enumerate(files, 1):
-        dups = sum(1 for row in f.rows if row.duplicate)
-        lines.append(([i, f.source, f.status_text, "、".join(f.sheets), len(f.rows), f.error_rows, dups,
-                       "；".join(f.problems)], fm.wrap))  # fmt: skip
-    if collection.duplicates:
-        lines.append(([], None))
-        lines.append((["重复的党支部（已在汇总台账的“重复”列标出，请核实后只保留一处）"], fm.bold))
-        lines.append((["序号", "所属党组织", "党支部名称", "出现次数", "出现位置"], fm.header))
-        for i, group in enumerate(collection.duplicates, 1):
-            _, first = group[0]
-            lines.append(
-                (
-                    [
-                        i,
-                        first.party_org,
-                        first.name,
-                        len(group),
-                        "；".join(_where(f, r) for f, r in group),
-                    ],
-                    fm.wrap,
-                )
-            )
-    if collection.same_names:
-        lines.append(([], None))
-        lines.append((["同名提示（名称相同但所属党组织不同，未按重复处理）"], fm.bold))
-        lines.append((["序号", "党支部名称", "出现位置"], fm.header))
-        for i, group in enumerate(collection.same_names, 1):
-            where = "；".join(
-                f"{_where(f, r)}（{r.party_org or '所属党组织未填写'}）" for f, r in group
-            )
-            lines.append(([i, group[0][1].name, where], fm.wrap))
-    if collection.skipped:
-        lines.append(([], None))
-        lines.append((["跳过的文件"], fm.bold))
-        lines.append((["序号", "文件", "原因"], fm.header))
-        for i, (label, reason) in enumerate(collection.skipped, 1):
-            lines.append(([i, label, reason], fm.wrap))
-    for r, (cells, fmt) in enumerate(lines):
-        for c, value in enumerate(cells):
-            if isinstance(value, str):
-                ws.write_string(r, c, value, fmt)
-            else:
-                ws.write_number(r, c, value, fmt)
-    for c, width in enumerate((6, 36, 14, 24, 10, 10, 10, 60)):
-        ws.set_column(c, c, width)
 
 
 # ------------------------------------------------------------------------------ the job
@@ -558,38 +431,8 @@ def collect_files(
     if not out.parent.is_dir():
         raise BranchctlError("输出文件所在的文件夹不存在", path=out)
     ensure_distinct(out, *[p for p in paths if p.is_file()])
+    from branchctl.collect_write import write_collection
+
     collection = collect(paths, the_rubric, jobs=jobs, as_of=as_of, exclude=out, progress=progress)
     write_collection(collection, out)
     return CollectReport(collection, out)
-
-
-def collect_text(report: CollectReport, limit: int = 20) -> str:
-    """The terminal summary of a collection."""
-    from tabulate import tabulate
-
-    c = report.collection
-    lines = [
-        f"读取文件 {len(c.files)} 个，汇总党支部 {c.rows} 个，用时 {c.seconds:.1f} 秒。",
-        f"有误的行 {c.error_rows} 个，重复的党支部 {len(c.duplicates)} 处，"
-        f"无法读取 {len(c.unreadable)} 个文件，未找到表格 {len(c.without_form)} 个文件，跳过 {len(c.skipped)} 个文件。",
-    ]
-    troubled = [f for f in c.files if f.status != "collected" or f.error_rows or f.problems]
-    if troubled:
-        rows = [
-            [f.source, f.status_text, len(f.rows), f.error_rows, "；".join(f.problems)[:60]]
-            for f in troubled[:limit]
-        ]
-        lines += [
-            "",
-            tabulate(rows, headers=["来源文件", "状态", "汇总行数", "有误行数", "问题说明"]),
-        ]
-        if len(troubled) > limit:
-            lines.append(f"……另有 {len(troubled) - limit} 个文件，见“{NOTES_SHEET}”工作表。")
-    if c.duplicates:
-        lines += ["", "重复的党支部："]
-        for group in c.duplicates[:limit]:
-            lines.append(f"  {group[0][1].name}：" + "；".join(_where(f, r) for f, r in group))
-        if len(c.duplicates) > limit:
-            lines.append(f"  ……共 {len(c.duplicates)} 处。")
-    lines += ["", f"已写出汇总工作簿：{report.out}"]
-    return "\n".join(lines)

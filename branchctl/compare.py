@@ -8,20 +8,11 @@ name twice under the same 所属党组织 is reported and the rows are paired in
 
 from __future__ import annotations
 
-import csv
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from branchctl.annotation import (
-    CHANGE_FILLS,
-    AnnotationPlan,
-    AppendedColumns,
-    BarChart,
-    NewSheet,
-)
 from branchctl.errors import BranchctlError
 from branchctl.rating import rate_table, rated_tables
 from branchctl.rubric import Rubric
@@ -30,12 +21,6 @@ from branchctl.values import BadValue, cell_text, name_key, parse_label, parse_s
 from branchctl.workbook import Workbook, read_workbook
 
 CHANGES = ("升星", "降星", "持平", "新增", "撤销")
-COMPARE_COLUMNS = ["上期星级", "本期星级", "变动", "变动说明"]
-COMPARE_WIDTHS = [10.0, 10.0, 8.0, 36.0]
-SUMMARY_SHEET = "变动汇总"
-_MAP_OLD = ("原名称", "旧名称", "原党支部名称", "原支部名称", "上期名称", "更名前", "原名")
-_MAP_NEW = ("新名称", "现名称", "新党支部名称", "新支部名称", "本期名称", "更名后", "现名")
-_MAP_TABLES = ("更名", "rename", "名称对照")
 
 
 @dataclass
@@ -223,7 +208,8 @@ def read_ledger(path: Path, rubric: Rubric, label: str) -> Ledger:
             branches.append(
                 LedgerBranch(name, org or None, stars, category, level, table.sheet_name, r + 1, i)
             )
-    warnings.insert(0, f"{label}没有六个方面的达标标记，按表中填报的“星级”对比")
+    aspects = "、".join(rubric.aspect_names)
+    warnings.insert(0, f"{label}没有“{aspects}”的达标标记，按表中填报的“星级”对比")
     return Ledger(book, tables, branches, "claimed", warnings)
 
 
@@ -238,87 +224,6 @@ def _prefer_classification(tables: list[Table]) -> list[Table]:
     """附件1 where the workbook has one; 附件2 repeats its branches, so it is used only alone."""
     first = [t for t in tables if t.form.key == "classification"]
     return first or tables
-
-
-# ------------------------------------------------------------------------------ the name map
-
-
-def load_name_map(path: Path) -> dict[str, str]:
-    """Old → new branch names (as written) from a two-column sheet or CSV (原名称, 新名称) or TOML."""
-    if not path.is_file():
-        raise BranchctlError("更名对照表不存在", path=path)
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
-        pairs = _toml_pairs(path)
-    elif suffix in (".csv", ".txt"):
-        pairs = _grid_pairs(_csv_rows(path), path)
-    else:
-        book = read_workbook(path)
-        sheet = next((s for s in book.sheets if s.visible and s.height), None)
-        pairs = _grid_pairs(sheet.rows if sheet else [], path)
-    out: dict[str, str] = {}
-    seen: dict[str, str] = {}
-    for old, new in pairs:
-        key = name_key(old)
-        if key in seen and name_key(out[seen[key]]) != name_key(new):
-            raise BranchctlError(
-                f"“{old}”对应了两个新名称（“{out[seen[key]]}”和“{new}”）", path=path
-            )
-        seen.setdefault(key, old)
-        out[seen[key]] = new
-    if not out:
-        raise BranchctlError("更名对照表中没有找到任何“原名称 → 新名称”的对应", path=path)
-    return out
-
-
-def _toml_pairs(path: Path) -> list[tuple[str, str]]:
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise BranchctlError(f"更名对照表不是有效的 TOML（{e}）", path=path) from e
-    for key in _MAP_TABLES:
-        if isinstance(data.get(key), dict):
-            data = data[key]
-            break
-    pairs = []
-    for old, new in data.items():
-        if not isinstance(new, str):
-            raise BranchctlError(f'“{old}”的新名称应为文本，如 "{old}" = "新名称"', path=path)
-        pairs.append((old.strip(), new.strip()))
-    return [(o, n) for o, n in pairs if o and n]
-
-
-def _csv_rows(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves CSV as GBK
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise BranchctlError("更名对照表的编码无法识别（应为 UTF-8 或 GBK）", path=path)
-    return list(csv.reader(text.splitlines()))
-
-
-def _grid_pairs(rows: list[list[Any]], path: Path) -> list[tuple[str, str]]:
-    old_col, new_col, start = 0, 1, 0
-    for r, row in enumerate(rows[:10]):
-        texts = [name_key(v) for v in row]
-        olds = [c for c, t in enumerate(texts) if t in _MAP_OLD]
-        news = [c for c, t in enumerate(texts) if t in _MAP_NEW]
-        if olds and news:
-            old_col, new_col, start = olds[0], news[0], r + 1
-            break
-    pairs = []
-    for row in rows[start:]:
-        old = cell_text(row[old_col]) if old_col < len(row) else ""
-        new = cell_text(row[new_col]) if new_col < len(row) else ""
-        if old and new:
-            pairs.append((old, new))
-        elif old or new:
-            raise BranchctlError(f"“{old or new}”只填了一个名称，原名称和新名称都要填写", path=path)
-    return pairs
 
 
 # ------------------------------------------------------------------------------ matching
@@ -417,167 +322,6 @@ def _change(old: int, new: int) -> str:
     return "升星" if new > old else "降星" if new < old else "持平"
 
 
-# ------------------------------------------------------------------------------ outputs
-
-
-def comparison_plan(comparison: Comparison) -> AnnotationPlan:
-    """NEW's workbook with the changes coloured, 上期/本期星级 and 变动 appended, a 变动汇总 sheet."""
-    plan = AnnotationPlan()
-    new = comparison.new
-    by_row = {(c.new.sheet, c.new.row): c for c in comparison.changes if c.new is not None}
-    for table in new.tables:
-        sheet = plan.sheet(table.sheet_name)
-        first = table.last_col + 1
-        values: dict[int, list[Any]] = {}
-        for r in table.rows:
-            c = by_row.get((table.sheet_name, r + 1))
-            if c is None:
-                continue
-            values[r] = [c.old.stars if c.old else None, c.current.stars, c.change, c.note()]
-            if c.change != "持平":  # 持平 keeps the clerk's own colours
-                sheet.row_fills[r] = (
-                    table.first_col,
-                    first + len(COMPARE_COLUMNS) - 1,
-                    CHANGE_FILLS[c.change],
-                )
-        sheet.appended.append(
-            AppendedColumns(
-                first_col=first,
-                header_top=table.header_top,
-                header_row=table.header_row,
-                headers=list(COMPARE_COLUMNS),
-                values=values,
-                style_from=(table.header_row, table.columns.get("党支部名称", table.first_col)),
-                widths=list(COMPARE_WIDTHS),
-            )
-        )
-    names = {s.name for s in new.book.sheets}
-    plan.new_sheets.append(summary_sheet(comparison, _free_name(SUMMARY_SHEET, names)))
-    return plan
-
-
-def _free_name(name: str, taken: set[str]) -> str:
-    n, candidate = 2, name
-    while candidate in taken:
-        candidate, n = f"{name}{n}", n + 1
-    return candidate
-
-
-def summary_sheet(comparison: Comparison, name: str = SUMMARY_SHEET) -> NewSheet:
-    """变动汇总: counts by change with a chart, stars then and now, by 所属党组织, the changed branches."""
-    s = comparison.summary()
-    rows: list[list[Any]] = []
-    headers: set[int] = set()
-    fills: dict[tuple[int, int], str] = {}
-    links: dict[tuple[int, int], str] = {}
-    rows.append(["党支部星级季度对比（授星摘星）"])
-    rows.append(
-        [
-            f"上期：{comparison.old.book.path.name}（{s['old_total']}个）    "
-            f"本期：{comparison.new.book.path.name}（{s['new_total']}个）    规则：{comparison.rubric.title}"
-        ]
-    )
-    rows.append([])
-    headers.add(len(rows))
-    rows.append(["变动", "支部数"])
-    first = len(rows)
-    for change in CHANGES:
-        fills[(len(rows), 0)] = CHANGE_FILLS[change]
-        rows.append([change, s[change]])
-    last = len(rows) - 1
-    rows.append([])
-    headers.add(len(rows))
-    rows.append(["星级", "上期支部数", "本期支部数", "增减"])
-    for stars, before in s["by_stars"]["old"].items():
-        after = s["by_stars"]["new"][stars]
-        rows.append([f"{stars}星", before, after, after - before])
-    rows.append([])
-    headers.add(len(rows))
-    rows.append(["所属党组织", *CHANGES, "合计"])
-    for org, counts in s["by_party_org"].items():
-        rows.append([org, *[counts[k] for k in CHANGES], sum(counts.values())])
-    rows.append(["合计", *[s[k] for k in CHANGES], len(comparison.changes)])
-    changed = [c for c in comparison.changes if c.change != "持平"]
-    if changed:
-        rows.append([])
-        headers.add(len(rows))
-        rows.append(["变动", "所属党组织", "党支部名称", "上期星级", "本期星级", "上期类别", "本期类别",
-                     "上期等次", "本期等次", "变动说明", "位置"])  # fmt: skip
-        for c in changed:
-            o, n = c.old, c.new
-            r = len(rows)
-            fills[(r, 0)] = CHANGE_FILLS[c.change]
-            rows.append([
-                c.change, c.current.party_org or "", c.current.name,
-                o.stars if o else None, n.stars if n else None,
-                o.category if o else None, n.category if n else None,
-                o.level if o else None, n.level if n else None,
-                c.note(), c.where(),
-            ])  # fmt: skip
-            if n is not None:
-                links[(r, 2)] = f"'{n.sheet.replace(chr(39), chr(39) * 2)}'!A{n.row}"
-    notes = [*comparison.old.warnings, *comparison.new.warnings, *comparison.warnings]
-    if notes:
-        rows.append([])
-        headers.add(len(rows))
-        rows.append(["提示"])
-        rows += [[text] for text in notes]
-    return NewSheet(
-        name=name,
-        rows=rows,
-        header_rows=headers,
-        title_rows={0},
-        widths=[14.0, 20.0, 30.0] + [10.0] * 6 + [40.0, 20.0],
-        links=links,
-        fills=fills,
-        charts=[BarChart("星级变动", (0, first, last), (1, first, last), anchor=(3, 4))],
-    )
-
-
-def comparison_text(comparison: Comparison, out: Path | None, limit: int = 30) -> str:
-    """The terminal summary: counts, by 所属党组织, the branches that lost stars or went."""
-    from tabulate import tabulate
-
-    s = comparison.summary()
-    lines = [
-        f"上期：{comparison.old.book.path.name}（{s['old_total']}个）  "
-        f"本期：{comparison.new.book.path.name}（{s['new_total']}个）  规则：{comparison.rubric.title}",
-        "，".join(f"{k} {s[k]} 个" for k in CHANGES)
-        + (f"（其中更名 {s['renamed']} 个）" if s["renamed"] else "")
-        + "。",
-        "",
-        tabulate(
-            [[org, *[c[k] for k in CHANGES]] for org, c in s["by_party_org"].items()],
-            headers=["所属党组织", *CHANGES],
-        ),
-    ]
-    for kind in ("降星", "撤销", "升星", "新增"):
-        items = [c for c in comparison.changes if c.change == kind]
-        if not items:
-            continue
-        lines += ["", f"{kind}的支部："]
-        rows = [
-            [
-                c.current.party_org or "",
-                c.current.name,
-                c.old.stars if c.old else "",
-                c.new.stars if c.new else "",
-            ]
-            for c in items[:limit]
-        ]
-        lines.append(tabulate(rows, headers=["所属党组织", "党支部名称", "上期星级", "本期星级"]))
-        if len(items) > limit:
-            lines.append(f"……另有 {len(items) - limit} 个，见对比工作簿。")
-    notes = [*comparison.old.warnings, *comparison.new.warnings, *comparison.warnings]
-    if notes:
-        lines += ["", "提示："] + [f"  {n}" for n in notes[:limit]]
-        if len(notes) > limit:
-            lines.append(f"  ……共 {len(notes)} 条。")
-    if out is not None:
-        lines += ["", f"已写出对比工作簿：{out}"]
-    return "\n".join(lines)
-
-
 @dataclass
 class CompareReport:
     comparison: Comparison
@@ -600,6 +344,9 @@ def compare_files(
     the_rubric = load_rubric(rubric)
     if out is not None:
         check_output_path(out, old, new)
+    from branchctl.compare_outputs import comparison_plan
+    from branchctl.name_map import load_name_map
+
     renames = load_name_map(name_map) if name_map is not None else None
     if stage:
         stage("正在读取并评定两期台账 …")

@@ -17,13 +17,8 @@ table                 bordered, bold header row repeated on each page, 小四 �
 ``**…**`` / ``*…*``   bold / 楷体
 ====================  =======================================================================
 
-Page: A4, margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm; page numbers ``— 1 —`` in
-4号 宋体 at the foot, odd pages right and even pages left. Fonts are set for East Asian text
-(``w:eastAsia``) in every style, theme fonts are removed, and the font table names a fallback
-for each (方正小标宋简体 → 宋体, 仿宋_GB2312 → 仿宋, 楷体_GB2312 → 楷体, 黑体 → SimHei) that Word
-uses where the first font is not installed.
-
-:class:`DocxRenderer` builds the styled base document once and reuses it for every notice.
+The page, styles and fonts are :mod:`branchctl.docx_format`'s. :class:`DocxRenderer` builds
+that base document once and reuses it for every notice of a batch.
 """
 
 from __future__ import annotations
@@ -35,280 +30,49 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from docx import Document
 from docx.document import Document as DocumentObject
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Emu
 from docx.text.paragraph import Paragraph
-from lxml import etree
 
-# Fonts: (name, fallback Word uses when the first is not installed).
-TITLE_FONT = ("方正小标宋简体", "宋体")
-BODY_FONT = ("仿宋_GB2312", "仿宋")
-HEADING1_FONT = ("黑体", "SimHei")
-HEADING2_FONT = ("楷体_GB2312", "楷体")
-PAGE_NUMBER_FONT = ("宋体", "SimSun")
-FONT_FALLBACKS = dict([TITLE_FONT, BODY_FONT, HEADING1_FONT, HEADING2_FONT, PAGE_NUMBER_FONT])
+from branchctl.docx_format import (
+    HEADING2_FONT,
+    INDENT,
+    LINE_SPACING,
+    SMALL_TABLE_SIZE,
+    STYLE_NAMES,
+    TABLE_SIZE,
+    TEXT_WIDTH,
+    base_document,
+    set_fonts,
+)
 
-TITLE_SIZE = Pt(22)  # 2号
-BODY_SIZE = Pt(16)  # 3号
-PAGE_NUMBER_SIZE = Pt(14)  # 4号
-TABLE_SIZE = Pt(12)  # 小四
-LINE_SPACING = Pt(28.9)  # 22 lines on the 225 mm type area
-TITLE_LINE_SPACING = Pt(36)
-INDENT = Pt(32)  # two characters of 3号
-
-MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
-PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
-TEXT_WIDTH = PAGE_WIDTH - MARGINS["left"] - MARGINS["right"]
-
-# Style ids (w:styleId) of the styles the renderer uses.
-STYLE_NAMES = {
-    "title": "Title",
-    "h1": "Heading 1",
-    "h2": "Heading 2",
-    "h3": "Heading 3",
-    "body": "Normal",
-    "addressee": "主送机关",
-    "closing": "落款",
-    "table": "表格文字",
-    "page": "页码",
-}
-_THEME_ATTRS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 _ASCII = re.compile(r"[\x00-\x7f]")
 
 
-# ------------------------------------------------------------------------------ base document
-
-
-def _set_fonts(rpr: Any, name: str) -> None:
-    """Name ``name`` for every script, East Asian included; no theme font can override it."""
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in _THEME_ATTRS:
-        fonts.attrib.pop(qn(attr), None)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), name)
-    fonts.set(qn("w:hint"), "eastAsia")
-
-
-def _reset_style(style: Any) -> None:
-    for tag in ("w:pPr", "w:rPr"):
-        for el in style.element.findall(qn(tag)):
-            style.element.remove(el)
-
-
-def _paragraph_style(
-    doc: DocumentObject,
-    name: str,
-    font: tuple[str, str],
-    size: Any,
-    *,
-    bold: bool = False,
-    align: Any = WD_ALIGN_PARAGRAPH.JUSTIFY,
-    indent: Any = INDENT,
-    line: Any = LINE_SPACING,
-    outline: int | None = None,
-    keep_next: bool = False,
-) -> None:
-    styles = doc.styles
-    try:
-        style = styles[name]
-    except KeyError:
-        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        style.base_style = styles["Normal"]
-        style.quick_style = True
-    _reset_style(style)
-    f = style.font
-    f.size = size
-    f.bold = bold
-    f.italic = False
-    _set_fonts(style.element.get_or_add_rPr(), font[0])
-    pf = style.paragraph_format
-    pf.alignment = align
-    pf.first_line_indent = indent or Pt(0)
-    pf.left_indent = Pt(0)
-    pf.right_indent = Pt(0)
-    pf.space_before = Pt(0)
-    pf.space_after = Pt(0)
-    pf.widow_control = False
-    if line is None:
-        pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    else:
-        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        pf.line_spacing = line
-    if keep_next:
-        pf.keep_with_next = True
-    ppr = style.element.get_or_add_pPr()
-    # also in characters (which take precedence in Word): two characters, or none
-    ind = ppr.find(qn("w:ind"))
-    if ind is not None:
-        ind.set(qn("w:firstLineChars"), "200" if indent else "0")
-    if outline is not None:
-        lvl = OxmlElement("w:outlineLvl")
-        lvl.set(qn("w:val"), str(outline))
-        ppr.append(lvl)
-
-
-def _doc_defaults(doc: DocumentObject) -> None:
-    root = doc.styles.element
-    rpr = root.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
-    if rpr is not None:
-        _set_fonts(rpr, BODY_FONT[0])
-        lang = rpr.find(qn("w:lang"))
-        if lang is not None:
-            lang.set(qn("w:eastAsia"), "zh-CN")
-        for tag in ("w:sz", "w:szCs"):
-            el = rpr.find(qn(tag))
-            if el is not None:
-                el.set(qn("w:val"), str(int(BODY_SIZE.pt * 2)))
-    ppr = root.find(f"{qn('w:docDefaults')}/{qn('w:pPrDefault')}/{qn('w:pPr')}")
-    if ppr is not None:
-        for el in list(ppr):
-            ppr.remove(el)
-    # any style left that still names a theme font would override the fonts set above
-    for fonts in root.iter(qn("w:rFonts")):
-        for attr in _THEME_ATTRS:
-            fonts.attrib.pop(qn(attr), None)
-    for color in root.iter(qn("w:color")):
-        for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
-            color.attrib.pop(qn(attr), None)
-        color.set(qn("w:val"), "000000")
-
-
-def _font_table(doc: DocumentObject) -> None:
-    """Declare each font with its fallback (``w:altName``) and the GB2312 character set."""
-    part = next(
-        p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"
-    )
-    root = etree.fromstring(part.blob)
-    for name, fallback in FONT_FALLBACKS.items():
-        font = etree.SubElement(root, qn("w:font"))
-        font.set(qn("w:name"), name)
-        for tag, value in (("w:altName", fallback), ("w:charset", "86"), ("w:family", "modern")):
-            el = etree.SubElement(font, qn(tag))
-            el.set(qn("w:val"), value)
-    part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _drop_leftovers(doc: DocumentObject) -> None:
-    """The default template's thumbnail (a blank page) and Word 2010 style copy (theme fonts)."""
-    for rels in (doc.part.package.rels, doc.part.rels):
-        for rid, rel in list(rels.items()):
-            if rel.reltype.endswith(("/thumbnail", "/stylesWithEffects")):
-                del rels[rid]
-
-
-def _page_number(paragraph: Paragraph, odd: bool) -> None:
-    paragraph.style = STYLE_NAMES["page"]
-    pf = paragraph.paragraph_format
-    pf.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
-    if odd:  # 单页码居右空一字，双页码居左空一字
-        pf.right_indent = PAGE_NUMBER_SIZE
-    else:
-        pf.left_indent = PAGE_NUMBER_SIZE
-    p = paragraph._p
-    p.append(_run("— "))
-    for kind, text in (
-        ("begin", None),
-        (None, " PAGE "),
-        ("separate", None),
-        (None, "1"),
-        ("end", None),
-    ):
-        r = OxmlElement("w:r")
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            r.append(fld)
-        elif text == " PAGE ":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            r.append(instr)
-        else:
-            t = OxmlElement("w:t")
-            t.text = text
-            r.append(t)
-        p.append(r)
-    p.append(_run(" —"))
-
-
-def _run(text: str) -> Any:
-    r = OxmlElement("w:r")
-    t = OxmlElement("w:t")
-    t.set(qn("xml:space"), "preserve")
-    t.text = text
-    r.append(t)
-    return r
-
-
-def base_document() -> DocumentObject:
-    """An empty document with the page, styles, fonts and page numbers of the official format."""
-    doc = Document()
-    _drop_leftovers(doc)
-    section = doc.sections[0]
-    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
-    section.top_margin, section.bottom_margin = MARGINS["top"], MARGINS["bottom"]
-    section.left_margin, section.right_margin = MARGINS["left"], MARGINS["right"]
-    section.header_distance = Mm(15)
-    section.footer_distance = Mm(22)  # the page number's dash 7 mm below the type area
-    pg = OxmlElement("w:pgNumType")
-    pg.set(qn("w:start"), "1")
-    section._sectPr.insert(section._sectPr.index(section._sectPr.find(qn("w:pgMar"))) + 1, pg)
-
-    _doc_defaults(doc)
-    _paragraph_style(doc, STYLE_NAMES["body"], BODY_FONT, BODY_SIZE)
-    _paragraph_style(
-        doc, STYLE_NAMES["title"], TITLE_FONT, TITLE_SIZE,
-        align=WD_ALIGN_PARAGRAPH.CENTER, indent=None, line=TITLE_LINE_SPACING,
-    )  # fmt: skip
-    doc.styles[STYLE_NAMES["title"]].paragraph_format.space_after = LINE_SPACING
-    for key, font, bold, level in (
-        ("h1", HEADING1_FONT, False, 0),
-        ("h2", HEADING2_FONT, False, 1),
-        ("h3", BODY_FONT, True, 2),
-    ):
-        _paragraph_style(
-            doc, STYLE_NAMES[key], font, BODY_SIZE, bold=bold, outline=level, keep_next=True
-        )
-    _paragraph_style(doc, STYLE_NAMES["addressee"], BODY_FONT, BODY_SIZE, indent=None)
-    _paragraph_style(
-        doc,
-        STYLE_NAMES["closing"],
-        BODY_FONT,
-        BODY_SIZE,
-        align=WD_ALIGN_PARAGRAPH.RIGHT,
-        indent=None,
-    )
-    doc.styles[STYLE_NAMES["closing"]].paragraph_format.right_indent = INDENT
-    _paragraph_style(
-        doc,
-        STYLE_NAMES["table"],
-        BODY_FONT,
-        TABLE_SIZE,
-        align=WD_ALIGN_PARAGRAPH.LEFT,
-        indent=None,
-        line=None,
-    )
-    _paragraph_style(
-        doc, STYLE_NAMES["page"], PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE, indent=None, line=None
-    )
-    _font_table(doc)
-
-    doc.settings.odd_and_even_pages_header_footer = True
-    _page_number(section.footer.paragraphs[0], odd=True)
-    _page_number(section.even_page_footer.paragraphs[0], odd=False)
-    return doc
-
-
 # ------------------------------------------------------------------------------ rendering
+
+
+def _freeze_static_parts(doc: DocumentObject) -> None:
+    """Serialise the parts every notice shares (styles, settings, footers…) once.
+
+    python-docx serialises every XML part on every save; for a thousand notices that is most
+    of the work. Each shared part is swapped for a plain part holding its bytes; only the body
+    and the core properties change from one notice to the next.
+    """
+    from docx.opc.part import Part, XmlPart
+
+    changing = {doc.part}  # the core properties hang off the package, not a part: untouched
+    for part in list(doc.part.package.iter_parts()):
+        for rel in part.rels.values():
+            target = None if rel.is_external else rel.target_part
+            if isinstance(target, XmlPart) and target not in changing:
+                frozen = Part(target.partname, target.content_type, target.blob, target.package)
+                frozen._rels = target.rels
+                rel._target = frozen
 
 
 class DocxRenderer:
@@ -319,10 +83,11 @@ class DocxRenderer:
 
         self.md = MarkdownIt("commonmark", {"html": False}).enable("table")
         self.doc = base_document()
-        body = self.doc.element.body
-        self._sect_pr = copy.deepcopy(body.find(qn("w:sectPr")))
         # style ids looked up once: python-docx's by-name lookup scans every style each time
         self.style_ids = {key: self.doc.styles[name].style_id for key, name in STYLE_NAMES.items()}
+        _freeze_static_parts(self.doc)
+        body = self.doc.element.body
+        self._sect_pr = copy.deepcopy(body.find(qn("w:sectPr")))
 
     def render(self, markdown: str, title: str | None = None) -> DocumentObject:
         """Replace the document's content with ``markdown`` laid out; return the document."""
@@ -333,7 +98,7 @@ class DocxRenderer:
         _Builder(self, self.md.parse(markdown)).build()
         props = self.doc.core_properties
         props.title = title or ""
-        props.author = "branchctl"
+        props.author = props.last_modified_by = "branchctl"
         return self.doc
 
     def write(self, markdown: str, path: str | Path, title: str | None = None) -> None:
@@ -352,12 +117,15 @@ class _Builder:
         self.r = renderer
         self.doc = renderer.doc
         self.body = renderer.doc.element.body
+        self.end = self.body.sectPr  # found once: each lookup scans the whole body
         self.tokens = tokens
         self.lists: list[list[Any]] = []  # stack of [ordered, next number]
         self.quote = 0
         self.started = False  # a block has been written
         self.body_started = False  # a body paragraph or heading has been written
         self.new_page = False
+        self.last: Paragraph | None = None  # the paragraph written last
+        self._quote_spacing = False  # the quote coming follows text: a blank line before it
 
     def build(self) -> None:
         tokens = self.tokens
@@ -398,8 +166,9 @@ class _Builder:
 
     def _new_paragraph(self, style: str) -> Paragraph:
         p_el = _styled_p(self.r.style_ids[style])
-        self.body.sectPr.addprevious(p_el)
+        self.end.addprevious(p_el)
         p = Paragraph(p_el, self.doc._body)
+        self.last = p
         if self.new_page:
             self._section_break_before(p)
             self.new_page = False
@@ -417,10 +186,15 @@ class _Builder:
     def _paragraph(self, inline: Any) -> None:
         children = inline.children or []
         if self.quote:
+            previous = self.last
             p = self._new_paragraph("closing")
-            if getattr(self, "_quote_spacing", False):
+            if self._quote_spacing:
                 p.paragraph_format.space_before = LINE_SPACING
                 self._quote_spacing = False
+                # the signature never stands alone on a page: the last lines of text go with it
+                if previous is not None:
+                    previous.paragraph_format.keep_with_next = True
+            p.paragraph_format.keep_with_next = True
         elif self.lists:
             p = self._new_paragraph("body")
             ordered, number = self.lists[-1]
@@ -493,7 +267,7 @@ class _Builder:
             if strong or bold:
                 run.bold = True
             if em:
-                _set_fonts(run._r.get_or_add_rPr(), HEADING2_FONT[0])
+                set_fonts(run._r.get_or_add_rPr(), HEADING2_FONT[0])
             prev = text
 
     # -- tables
@@ -528,23 +302,23 @@ class _Builder:
         cols = max(len(r) for r in rows)
         if self.new_page:  # a table cannot carry the section break: put an empty line first
             self._new_paragraph("addressee")
-        table = self.doc.add_table(rows=len(rows), cols=cols)
+        table = self.doc._body.add_table(len(rows), cols, Emu(TEXT_WIDTH))  # no style lookup
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         _borders(table)
-        widths = _column_widths(rows, cols)
+        widths, size = _column_widths(rows, cols)
         for c, width in enumerate(widths):
-            table.columns[c].width = width
+            table.columns[c].width = Emu(width)
         style_id = self.r.style_ids["table"]
         for r, (row, docx_row) in enumerate(zip(rows, table.rows, strict=True)):
             head = r < header_rows
+            tr_pr = docx_row._tr.get_or_add_trPr()
+            tr_pr.append(OxmlElement("w:cantSplit"))  # a row stays on one page
             if head:
-                tr_pr = docx_row._tr.get_or_add_trPr()
-                el = OxmlElement("w:tblHeader")
-                tr_pr.append(el)
+                tr_pr.append(OxmlElement("w:tblHeader"))  # repeated at the top of each page
             cell_objs = docx_row.cells
             for c in range(cols):
                 cell = cell_objs[c]
-                cell.width = widths[c]
+                cell.width = Emu(widths[c])
                 p = cell.paragraphs[0]
                 _set_style(p._p, style_id)
                 children, align = row[c] if c < len(row) else ([], None)
@@ -553,6 +327,10 @@ class _Builder:
                 elif align:
                     p.alignment = _ALIGN[align]
                 self._inline(p, children, bold=head)
+                if size != TABLE_SIZE:
+                    for run in p.runs:
+                        run.font.size = size
+                self.last = p  # so a signature right after the table keeps its last row
         self.started = True
         self.body_started = True
 
@@ -618,27 +396,41 @@ def _text_width(children: Sequence[Any]) -> float:
     return sum(0.55 if ord(ch) < 128 else 1.0 for ch in text)
 
 
-def _column_widths(rows: list[list[tuple[list[Any], str | None]]], cols: int) -> list[Any]:
-    """Short columns (numbers, 6星, 序号) never wrap; the rest share what is left by length."""
+def _column_widths(
+    rows: list[list[tuple[list[Any], str | None]]], cols: int
+) -> tuple[list[int], Any]:
+    """Column widths (EMU) and the font size that lets them fit.
+
+    Short columns (序号, 星级, numbers) never wrap. Long ones share the rest like water poured
+    into a row of glasses: every column gets its whole text if it can, and only the longest are
+    capped at a common width (so names fit on a line and 未达标方面 wraps). A table too wide
+    for 小四 even so is set in 五号.
+    """
     need = [1.0] * cols
     for row in rows:
         for c, (children, _) in enumerate(row):
             need[c] = max(need[c], _text_width(children))
-    available = TEXT_WIDTH / TABLE_SIZE  # in characters of the table font
-    padding = 1.5  # the cell margins and some slack
+    padding = 1.2  # the cell margins, in characters
     least = [min(n, 4.0) + padding for n in need]
-    wanted = [min(n, 30.0) + padding for n in need]
+    wanted = [min(n, 40.0) + padding for n in need]
+    size = TABLE_SIZE if sum(least) <= TEXT_WIDTH / TABLE_SIZE else SMALL_TABLE_SIZE
+    available = TEXT_WIDTH / size  # in characters of the table font
     if sum(wanted) <= available:
-        scale = available / sum(wanted)
-        chars = [w * scale for w in wanted]
+        chars = [w * available / sum(wanted) for w in wanted]
     elif sum(least) >= available:
         chars = [w * available / sum(least) for w in least]
     else:
-        spare = available - sum(least)
-        extra = [w - m for w, m in zip(wanted, least, strict=True)]
-        chars = [m + spare * e / sum(extra) for m, e in zip(least, extra, strict=True)]
+        low, high = 0.0, max(wanted)
+        for _ in range(40):  # the level at which the glasses hold exactly the width available
+            level = (low + high) / 2
+            if sum(min(w, max(m, level)) for w, m in zip(wanted, least, strict=True)) > available:
+                high = level
+            else:
+                low = level
+        chars = [min(w, max(m, low)) for w, m in zip(wanted, least, strict=True)]
+        chars = [c * available / sum(chars) for c in chars]
     twip = 635  # EMU; Word stores widths in twips, so round down to whole ones
-    return [int(TABLE_SIZE * c) // twip * twip for c in chars]
+    return [int(size * c) // twip * twip for c in chars], size
 
 
 # ------------------------------------------------------------------------------ Word templates
@@ -649,7 +441,7 @@ def render_docx_template(
 ) -> None:
     """Fill a .docx made in Word with Jinja tags (docxtpl); values are XML-escaped."""
     from docxtpl import DocxTemplate
-    from jinja2 import TemplateError
+    from jinja2 import TemplateError, UndefinedError
 
     from branchctl.errors import BranchctlError
     from branchctl.notice_templates import jinja_message
@@ -657,6 +449,13 @@ def render_docx_template(
     try:
         tpl = DocxTemplate(str(path))
         tpl.render(context, jinja_env=env, autoescape=True)
+    except UndefinedError as e:
+        m = re.match(r"'(.+?)' is undefined", str(e.message))
+        if m and not m.group(1).isascii():  # a free field nobody gave
+            raise BranchctlError(
+                f"模板“{name}”需要变量“{m.group(1)}”，请用 --set {m.group(1)}=… 提供"
+            ) from e
+        raise BranchctlError(f"Word 模板“{name}”出错：{jinja_message(e)}") from e
     except TemplateError as e:
         raise BranchctlError(f"Word 模板“{name}”中的 Jinja 标记有误：{jinja_message(e)}") from e
     except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as e:

@@ -40,6 +40,9 @@ def judge_indicators(
     as_of = as_of or dt.date.today()
     verdict = Verdict()
     for rule in aspect.indicators:
+        test = rule.test
+        if not any(table.has(c) for c in (test.column, *test.instead)):
+            continue  # the sheet does not carry this rule's data: skip it before its conditions
         applies = True
         for cond in rule.when:
             result, _, _ = _compare(cond, table, r, as_of, kinds, verdict.unreadable)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
+from branchctl.datarows import CellRef, MergeFill, RowSources, data_rows
+from branchctl.datarows import is_placeholder_row as is_placeholder_row  # re-exported
 from branchctl.tables import Layout, Table
 from branchctl.values import (
     BadValue,
@@ -27,46 +29,9 @@ from branchctl.values import (
     parse_date,
     parse_enum,
 )
-from branchctl.workbook import cell_name
 
 LIST_FORMS = ("lists", "problems", "tasks", "responsibilities")
 _NUMBER_SPLIT = re.compile(r"[、,，;；/\s]+")
-
-
-class CellRef(NamedTuple):
-    """Where a value came from: sheet, 1-based Excel row, 0-based column (None: column absent)."""
-
-    sheet: str
-    row: int
-    col: int | None
-
-    @property
-    def cell(self) -> str | None:
-        return None if self.col is None else cell_name(self.row - 1, self.col)
-
-
-class RowSources(Mapping[str, CellRef]):
-    """The cells of one row, made on demand: canonical column -> :class:`CellRef`."""
-
-    __slots__ = ("sheet", "row", "columns")
-
-    def __init__(self, sheet: str, row: int, columns: dict[str, int]) -> None:
-        self.sheet, self.row, self.columns = sheet, row, columns
-
-    def __getitem__(self, column: str) -> CellRef:
-        return CellRef(self.sheet, self.row, self.columns[column])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.columns)
-
-    def __len__(self) -> int:
-        return len(self.columns)
-
-    def __repr__(self) -> str:
-        return f"RowSources({self.sheet!r}, {self.row}, {list(self.columns)})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
 
 
 @dataclass
@@ -165,16 +130,6 @@ class Lists:
     tables: list[Table] = field(default_factory=list)
 
 
-def is_placeholder_row(table: Table, r: int, ignore: tuple[str, ...] = ("序号",)) -> bool:
-    """A pre-numbered template row nobody filled: blank but for ``ignore`` columns."""
-    skip = {table.columns[c] for c in ignore if c in table.columns}
-    row = table.sheet.rows[r] if r < len(table.sheet.rows) else []
-    for c in range(table.first_col, min(table.last_col + 1, len(row))):
-        if c not in skip and not is_blank(row[c]):
-            return False
-    return True
-
-
 def overdue(item: ProblemItem | WorkItem, as_of: dt.date) -> bool:
     """Past its dated deadline and not closed; 长期坚持/立行立改 and closed items never are."""
     d = item.deadline
@@ -242,51 +197,20 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
 
 
 def _rows(table: Table) -> list[int]:
-    return [r for r in table.rows if not is_placeholder_row(table, r)]
+    return data_rows(table)
 
 
-class MergeFill:
-    """Data cells covered by a vertical merge read as the merge's top-left value.
+# The same few texts (已完成, 2025年12月底, 长期坚持…) fill whole columns: parse each once.
+_PARSED: dict[Any, Any] = {}
+_PARSED_MAX = 4096
 
-    Clerks merge 党支部名称, 所属党组织, 责任领导 or 完成时限 down over the rows of one branch;
-    only the top cell holds the value. Horizontal spans are not filled: the cells to the right
-    belong to other columns.
-    """
 
-    def __init__(self, table: Table) -> None:
-        self.table = table
-        self.top: dict[tuple[int, int], int] = {}
-        first = table.header_row + 1
-        for r1, c1, r2, _ in table.sheet.merges:
-            if r2 > r1 and r2 >= first:
-                for r in range(max(r1 + 1, first), r2 + 1):
-                    self.top[(r, c1)] = r1
-
-    def value(self, r: int, column: str) -> Any:
-        col = self.table.columns.get(column)
-        if col is None:
-            return None
-        if self.top:
-            r = self.top.get((r, col), r)
-        rows = self.table.sheet.rows
-        value = rows[r][col] if r < len(rows) and col < len(rows[r]) else None
-        return None if value == "" else value
-
-    def row(self, r: int) -> dict[str, Any]:
-        """Every column of data row ``r``: canonical name -> raw value (None when blank)."""
-        rows = self.table.sheet.rows
-        columns = self.table.columns
-        if not self.top:
-            cells = rows[r] if r < len(rows) else []
-            n = len(cells)
-            return {name: (cells[c] if c < n and cells[c] != "" else None) for name, c in columns.items()}
-        out: dict[str, Any] = {}
-        for name, col in columns.items():
-            src = self.top.get((r, col), r)
-            cells = rows[src] if src < len(rows) else []
-            value = cells[col] if col < len(cells) else None
-            out[name] = None if value == "" else value
-        return out
+def _remember(key: Any, value: Any) -> None:
+    if key is None:
+        return
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[key] = value
 
 
 class _Row:
@@ -304,22 +228,39 @@ class _Row:
 
     def text(self, column: str) -> str:
         value = self.values.get(column)
+        if value is None:
+            return ""
         return value.strip() if type(value) is str else cell_text(value)
 
     def date(
         self, column: str, as_of: dt.date | None, deadline: bool = False
     ) -> tuple[Deadline | None, str | None]:
-        try:
-            return parse_date(self.raw(column), as_of, deadline=deadline), None
-        except BadValue as e:
-            return None, str(e)
+        raw = self.values.get(column)
+        if raw is None:
+            return None, None
+        key = (raw, as_of, deadline) if type(raw) is str else None
+        found = _PARSED.get(key) if key is not None else None
+        if found is None:
+            try:
+                found = (parse_date(raw, as_of, deadline=deadline), None)
+            except BadValue as e:
+                found = (None, str(e))
+            _remember(key, found)
+        return found
 
     def enum(self, column: str) -> tuple[str, str | None]:
-        raw = self.raw(column)
-        try:
-            return parse_enum(raw, column) or "", None
-        except BadValue as e:
-            return cell_text(raw), str(e)
+        raw = self.values.get(column)
+        if raw is None:
+            return "", None
+        key = (raw, column) if type(raw) is str else None
+        found = _PARSED.get(key) if key is not None else None
+        if found is None:
+            try:
+                found = (parse_enum(raw, column) or "", None)
+            except BadValue as e:
+                found = (cell_text(raw), str(e))
+            _remember(key, found)
+        return found
 
     def all_sources(self) -> RowSources:
         return RowSources(self.table.sheet.name, self.r + 1, self.table.columns)

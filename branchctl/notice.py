@@ -319,6 +319,10 @@ def _check_target(target: Path, inputs: Iterable[Path]) -> None:
 
 
 def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -> list[Path]:
+    if folder.suffix.lower() in (".docx", ".md") and not folder.is_dir():
+        raise BranchctlError(
+            "逐份生成时 -o 应为文件夹（如 -o 整改通知书/），不是文件名", path=folder
+        )
     if folder.exists() and not folder.is_dir():
         raise BranchctlError("逐份生成时 -o 应为文件夹，但这是一个已有的文件", path=folder)
     if not folder.parent.is_dir():

@@ -165,9 +165,10 @@ def chinese_number(n: Any) -> str:
 def environment(markdown: bool = True) -> Any:
     """The sandbox every template runs in: undefined is an error, Markdown values escaped."""
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = SandboxedEnvironment(
+    # immutable too: the data is shared by every notice of a batch, so no template may change it
+    env = ImmutableSandboxedEnvironment(
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -84,7 +84,11 @@ def workbook_format(path: Path) -> str:
 
 
 def read_workbook(path: str | Path) -> Workbook:
-    """Read every sheet of a workbook, after the safety checks; raise BranchctlError if unsafe."""
+    """Read every sheet of a workbook, after the safety checks; raise BranchctlError if unsafe.
+
+    The format comes from the content (``safety.check_file``): a file whose content differs
+    from its extension (an .xlsx saved under a .xls name) is read as what it is.
+    """
     import python_calamine as pc
 
     from branchctl.safety import check_file
@@ -92,12 +96,18 @@ def read_workbook(path: str | Path) -> Workbook:
     path = Path(path)
     if not path.exists():
         raise BranchctlError("文件不存在", path=path)
+    if path.is_dir():
+        raise BranchctlError("这是一个文件夹而不是工作簿文件", path=path)
     if not path.is_file():
-        raise BranchctlError("不是文件", path=path)
-    fmt = workbook_format(path)
-    check_file(path)
+        raise BranchctlError("不是普通文件，无法作为工作簿读取", path=path)
+    named = workbook_format(path)
+    fmt = check_file(path)
     try:
-        book = pc.CalamineWorkbook.from_path(str(path))
+        if fmt == named:
+            book = pc.CalamineWorkbook.from_path(str(path))
+        else:  # calamine picks its reader by extension; from a file object it sniffs content
+            with open(path, "rb") as f:
+                book = pc.CalamineWorkbook.from_filelike(f)
     except pc.PasswordError as e:
         raise BranchctlError(
             "工作簿设有密码保护，无法读取，请取消密码后重新提交", path=path, code="file-encrypted"
@@ -106,6 +116,10 @@ def read_workbook(path: str | Path) -> Workbook:
         raise BranchctlError(
             f"无法读取工作簿（文件已损坏或不是电子表格：{_short(e)}）", path=path
         ) from e
+    except BaseException as e:  # a Rust panic surfaces as pyo3's PanicException
+        if type(e).__name__ != "PanicException":
+            raise
+        raise BranchctlError("无法读取工作簿（文件结构异常，读取组件出错）", path=path) from e
     sheets: list[Sheet] = []
     for index, meta in enumerate(book.sheets_metadata):
         if "WorkSheet" not in str(meta.typ):
@@ -127,9 +141,15 @@ def _read_sheet(book: Any, name: str, index: int, visible: bool, path: Path, pc:
         ) from e
     except Exception as e:
         raise BranchctlError(f"工作表无法读取（{_short(e)}）", path=path, sheet=name) from e
+    except BaseException as e:  # a Rust panic surfaces as pyo3's PanicException
+        if type(e).__name__ != "PanicException":
+            raise
+        raise BranchctlError(
+            "工作表无法读取（文件结构异常，读取组件出错）", path=path, sheet=name
+        ) from e
     if raw.height == 0 or raw.width == 0:
         return Sheet(name, index, visible, [], [])
-    (r0, c0), (r1, c1) = raw.start, raw.end
+    _, (r1, c1) = raw.start, raw.end
     if (r1 + 1) * (c1 + 1) > MAX_CELLS:
         raise BranchctlError(
             f"使用范围延伸到 {cell_name(r1, c1)}，超出安全读取上限（{MAX_CELLS:,} 个单元格），"

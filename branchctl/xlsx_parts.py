@@ -494,6 +494,11 @@ def cell_xml(ref: str, s: int, value: Any, p: str = "") -> str:
     return f'<{p}c r="{ref}"{style}{cell_tail(value, p)}'
 
 
+def overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether two ranges (r1, c1, r2, c2) share a cell."""
+    return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
+
+
 def display_width(value: Any) -> int:
     """Width of a value in Excel characters (CJK characters count two)."""
     text = str(value) if value is not None else ""

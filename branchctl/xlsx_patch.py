@@ -60,6 +60,7 @@ from branchctl.xlsx_parts import (
     merge_comments,
     merge_vml,
     new_sheet_xml,
+    overlaps,
     parse_xml,
     quote_sheet,
     to_bytes,
@@ -162,10 +163,6 @@ class _SheetEdits:
         return self.rows[r]
 
 
-def _overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
-    return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
-
-
 def _compile(plan: SheetPlan, merges: list[tuple[int, int, int, int]]) -> _SheetEdits:
     edits = _SheetEdits()
     for group in plan.appended:
@@ -184,7 +181,7 @@ def _compile(plan: SheetPlan, merges: list[tuple[int, int, int, int]]) -> _Sheet
             col = group.first_col + i
             merge = (top, col, bottom, col)
             text_row = bottom
-            if top < bottom and not any(_overlaps(merge, m) for m in [*merges, *edits.merges]):
+            if top < bottom and not any(overlaps(merge, m) for m in [*merges, *edits.merges]):
                 edits.merges.append(merge)
                 text_row = top  # a merged cell shows the value of its top-left cell
             for r in range(top, bottom + 1):
@@ -803,7 +800,12 @@ class _Patch:
             self.styles_part = self.name(styles[0])
             self.styles = Styles(self.read(self.styles_part))
         else:
-            self.styles_part = self.new_part("xl/styles{}.xml")
+            # some readers (openpyxl) look for styles at this exact name
+            self.styles_part = (
+                "xl/styles.xml"
+                if not self.exists("xl/styles.xml")
+                else self.new_part("xl/styles{}.xml")
+            )
             self.styles = Styles(None)
             self.wb_rels.add("styles", self.styles_part)
             self.ct.set_override(self.styles_part, CT_STYLES)
@@ -1038,8 +1040,8 @@ class _Patch:
         info = zipfile.ZipInfo(name, date_time=like.date_time if like else (1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
         if level is not None:  # the attribute is compress_level from Python 3.13
-            info._compresslevel = level  # type: ignore[attr-defined]
-            info.compress_level = level  # type: ignore[attr-defined]
+            attr = "compress_level" if hasattr(info, "compress_level") else "_compresslevel"
+            setattr(info, attr, level)
         return info
 
     def _put(

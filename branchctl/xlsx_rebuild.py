@@ -28,7 +28,14 @@ from xlsxwriter.worksheet import Worksheet
 
 from branchctl.annotation import FILL_ERROR, AnnotationPlan, NewSheet, SheetPlan
 from branchctl.workbook import Sheet, Workbook
-from branchctl.xlsx_parts import HEADER_FILL, LINK_COLOR, MAX_TEXT, display_width, unique_sheet_name
+from branchctl.xlsx_parts import (
+    HEADER_FILL,
+    LINK_COLOR,
+    MAX_TEXT,
+    display_width,
+    overlaps,
+    unique_sheet_name,
+)
 
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm:ss"
@@ -196,10 +203,13 @@ def _write_sheet(
         top, bottom = min(group.header_top, group.header_row), group.header_row
         for i, text in enumerate(group.headers):
             col = group.first_col + i
+            merge = (top, col, bottom, col)
+            text_row = bottom
+            if top < bottom and not any(overlaps(merge, m) for m in merges):
+                merges.append(merge)
+                text_row = top  # a merged cell shows the value of its top-left cell
             for r in range(top, bottom + 1):
-                cells[(r, col)] = (text if r == top else None, "header")
-            if top < bottom:
-                merges.append((top, col, bottom, col))
+                cells[(r, col)] = (text if r == text_row else None, "header")
             width = group.widths[i] if group.widths and i < len(group.widths) else None
             sample = [
                 v[i]
@@ -210,8 +220,9 @@ def _write_sheet(
             widths += [8.43] * (col + 1 - len(widths))
             widths[col] = width or guess
         for r, values in group.values.items():
-            for i in range(len(group.headers)):
-                cells[(r, group.first_col + i)] = (values[i] if i < len(values) else None, "body")
+            for i in range(len(group.headers)):  # header cells win, as in the patch writer
+                value = values[i] if i < len(values) else None
+                cells.setdefault((r, group.first_col + i), (value, "body"))
     fills: dict[tuple[int, int], str] = {}
     for r, (c1, c2, fill) in plan.row_fills.items():
         for c in range(c1, c2 + 1):

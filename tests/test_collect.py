@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from branchctl.cli import app
-from branchctl.collect import collect, find_sources, write_collection
+from branchctl.collect import collect, find_sources
+from branchctl.collect_write import write_collection
 from branchctl.rubric import load_rubric
 from tests.builders import (
     ASPECTS,
@@ -199,3 +200,37 @@ def test_sources_and_bad_arguments(tmp_path):
     assert same.exit_code == 2 and "不能与输入文件相同" in same.stderr
     csv = runner.invoke(app, ["collect", str(path), "-o", str(tmp_path / "x.csv")])
     assert csv.exit_code == 2 and ".xlsx" in csv.stderr
+
+
+def test_a_file_that_kills_its_reader_costs_only_that_file(tmp_path, monkeypatch):
+    import multiprocessing
+    import os
+
+    import branchctl.collect as collect_module
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the patched reader reaches the workers only when they are forked")
+
+    folder = tmp_path / "报表"
+    for i, org in enumerate(("城关镇党委", "青山乡党委", "石桥镇党委", "柳林镇党委")):
+        write_workbook(folder / f"{i}_{org}.xlsx", [classification_sheet(_township(org, 3, i))])
+    write_workbook(
+        folder / "9_崩溃.xlsx", [classification_sheet(_township("河西街道党工委", 3, 9))]
+    )
+    real = collect_module.read_file
+
+    def crashing(path, *args):
+        if "崩溃" in str(path):
+            os._exit(3)  # what a reader crash in native code looks like from outside
+        return real(path, *args)
+
+    monkeypatch.setattr(collect_module, "read_file", crashing)  # workers are forked with it
+    result = collect([folder], SIX, jobs=2)
+    assert [(f.source, f.status) for f in result.files] == [
+        ("0_城关镇党委.xlsx", "collected"),
+        ("1_青山乡党委.xlsx", "collected"),
+        ("2_石桥镇党委.xlsx", "collected"),
+        ("3_柳林镇党委.xlsx", "collected"),
+        ("9_崩溃.xlsx", "unreadable"),
+    ]
+    assert result.rows == 12

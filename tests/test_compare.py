@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from branchctl.cli import app
-from branchctl.compare import load_name_map
+from branchctl.name_map import load_name_map
 from tests.builders import (
     ASPECTS,
     Layout,

@@ -133,6 +133,10 @@ def test_addressee_body_and_closing(doc):
     # a blank line between the text and the signature, none above the 文号
     assert by_text["中共示例县委组织部"].paragraph_format.space_before == Pt(28.9)
     assert by_text["示组通〔2025〕12号"].paragraph_format.space_before is None
+    # the signature never stands alone on a page: the table's last row keeps with it
+    assert by_text["中共示例县委组织部"].paragraph_format.keep_with_next
+    last_row = d.tables[0].rows[-1].cells[-1].paragraphs[0]
+    assert last_row.paragraph_format.keep_with_next
 
 
 def test_table_has_borders_bold_repeated_header_and_alignment(doc):

@@ -183,6 +183,7 @@ def test_runtime_error_names_the_line(tmp_path):
         "{{ branches.__class__.__mro__ }}",
         "{{ ''.__class__.__subclasses__() }}",
         "{{ cycler.__init__.__globals__ }}",
+        "{{ branches.append(1) }}",  # the data is shared by every notice of a batch
     ],
 )
 def test_templates_run_in_the_sandbox(tmp_path, source):

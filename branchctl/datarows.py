@@ -1,0 +1,119 @@
+"""Reading the data rows of a located table as a clerk filled them.
+
+Vertically merged cells read as their top value (a branch's name merged over its problems),
+pre-numbered rows nobody filled and header cells merged down into the data are not data, and
+every value can name the cell it came from (:class:`CellRef`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+from branchctl.tables import Table
+from branchctl.values import is_blank
+from branchctl.workbook import cell_name
+
+
+class CellRef(NamedTuple):
+    """Where a value came from: sheet, 1-based Excel row, 0-based column (None: column absent)."""
+
+    sheet: str
+    row: int
+    col: int | None
+
+    @property
+    def cell(self) -> str | None:
+        return None if self.col is None else cell_name(self.row - 1, self.col)
+
+
+class RowSources(Mapping[str, CellRef]):
+    """The cells of one row, made on demand: canonical column -> :class:`CellRef`."""
+
+    __slots__ = ("sheet", "row", "columns")
+
+    def __init__(self, sheet: str, row: int, columns: dict[str, int]) -> None:
+        self.sheet, self.row, self.columns = sheet, row, columns
+
+    def __getitem__(self, column: str) -> CellRef:
+        return CellRef(self.sheet, self.row, self.columns[column])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def __repr__(self) -> str:
+        return f"RowSources({self.sheet!r}, {self.row}, {list(self.columns)})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self.items()) == dict(other.items())
+
+
+def data_rows(table: Table, ignore: tuple[str, ...] = ("序号",)) -> list[int]:
+    """The rows of ``table`` that hold data: not a pre-numbered empty row (blank but for
+    ``ignore`` columns), and not a header row spilling down (covered by a header cell merged
+    down past the row the header was found in)."""
+    spill: set[int] = set()
+    for r1, _, r2, _ in table.sheet.merges:
+        if r1 <= table.header_row < r2:
+            spill.update(range(table.header_row + 1, r2 + 1))
+    return [r for r in table.rows if r not in spill and not is_placeholder_row(table, r, ignore)]
+
+
+def is_placeholder_row(table: Table, r: int, ignore: tuple[str, ...] = ("序号",)) -> bool:
+    """A pre-numbered template row nobody filled: blank but for ``ignore`` columns."""
+    skip = {table.columns[c] for c in ignore if c in table.columns}
+    row = table.sheet.rows[r] if r < len(table.sheet.rows) else []
+    for c in range(table.first_col, min(table.last_col + 1, len(row))):
+        if c not in skip and not is_blank(row[c]):
+            return False
+    return True
+
+
+class MergeFill:
+    """Data cells covered by a vertical merge read as the merge's top-left value.
+
+    Clerks merge 党支部名称, 所属党组织, 责任领导 or 完成时限 down over the rows of one branch;
+    only the top cell holds the value. Horizontal spans are not filled: the cells to the right
+    belong to other columns.
+    """
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.top: dict[tuple[int, int], int] = {}
+        first = table.header_row + 1
+        for r1, c1, r2, _ in table.sheet.merges:
+            if r2 > r1 and r1 >= first:  # a merge from the header down is not data
+                for r in range(r1 + 1, r2 + 1):
+                    self.top[(r, c1)] = r1
+
+    def value(self, r: int, column: str) -> Any:
+        col = self.table.columns.get(column)
+        if col is None:
+            return None
+        if self.top:
+            r = self.top.get((r, col), r)
+        rows = self.table.sheet.rows
+        value = rows[r][col] if r < len(rows) and col < len(rows[r]) else None
+        return None if value == "" else value
+
+    def row(self, r: int) -> dict[str, Any]:
+        """Every column of data row ``r``: canonical name -> raw value (None when blank)."""
+        rows = self.table.sheet.rows
+        columns = self.table.columns
+        if not self.top:
+            cells = rows[r] if r < len(rows) else []
+            n = len(cells)
+            return {
+                name: (cells[c] if c < n and cells[c] != "" else None)
+                for name, c in columns.items()
+            }
+        out: dict[str, Any] = {}
+        for name, col in columns.items():
+            src = self.top.get((r, col), r)
+            cells = rows[src] if src < len(rows) else []
+            value = cells[col] if col < len(cells) else None
+            out[name] = None if value == "" else value
+        return out
