@@ -882,8 +882,13 @@ class _OdsCells(_Scanner):
             cells += body.count(b"<table:covered-table-cell", start, stop)
         else:  # every cell tag takes at least 17 bytes
             cells = (stop - start) // _ODS_MIN_CELL_BYTES + 1
-        for digits in _ODS_COLS_REPEATED.findall(body, start, stop):
-            cells += (int(digits) if len(digits) <= 12 else _HUGE) - 1
+        at = body.find(b"columns-repeated", start, stop)
+        while at >= 0:
+            m = _ODS_COLS_REPEATED.match(body, at - 7)
+            if m:
+                digits = m.group(1)
+                cells += (int(digits) if len(digits) <= 12 else _HUGE) - 1
+            at = body.find(b"columns-repeated", at + 16, stop)
         return cells
 
     def _row(self, repeats: int, width: int) -> None:
@@ -912,16 +917,19 @@ class _OdsCells(_Scanner):
 
 
 def _ods_row_start(piece: bytes) -> int:
-    """Where the last row of a piece starts (the one its row end closes), or -1."""
+    """Where the row that a piece's row end closes starts, or -1.
+
+    Empty rows written as ``<table:table-row .../>`` may come first; a row nested inside a
+    cell is an error for calamine and is not looked for.
+    """
     at = piece.find(b"<table:table-row")
-    while at >= 0 and piece[at + 16 : at + 17] not in (b" ", b">", b"\t", b"\n", b"\r"):
-        at = piece.find(b"<table:table-row", at + 1)  # <table:table-row-group>
-    if at < 0:
-        return -1
-    if piece.find(b"<table:table-row", at + 1) >= 0:  # empty rows before it: take the last
-        for m in _ODS_ROW_START.finditer(piece, at + 1):
-            at = m.start()
-    return at
+    while at >= 0:
+        if piece[at + 16 : at + 17] in (b" ", b">", b"\t", b"\n", b"\r"):
+            end = piece.find(b">", at)
+            if end < 0 or piece[end - 1 : end] != b"/":
+                return at
+        at = piece.find(b"<table:table-row", at + 1)  # after <table:table-row-group> or <.../>
+    return -1
 
 
 def _rows_repeated(attrs: bytes) -> int:

@@ -42,10 +42,14 @@ class Table:
         return self.sheet.name
 
     def value(self, row: int, column: str) -> Any:
+        """The raw value of a data cell; None when blank or when the table lacks the column."""
         col = self.columns.get(column)
         if col is None:
             return None
-        value = self.sheet.value(row, col)
+        try:
+            value = self.sheet.rows[row][col]
+        except IndexError:
+            return None
         return None if value == "" else value
 
     def has(self, column: str) -> bool:

@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from branchctl.forms import forms_data, normalize_text
@@ -21,11 +22,13 @@ class BadValue(ValueError):
 
 
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or (type(value) is str and (value == "" or not value.strip()))
 
 
 def cell_text(value: Any) -> str:
     """A raw value as the clerk sees it: 12.0 -> '12', dates as 2025-06-30."""
+    if type(value) is str:  # the common case first: this runs for every cell read
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -50,15 +53,22 @@ def parse_mark(value: Any) -> bool | None:
     """√ -> True, × -> False, blank -> None; anything else raises BadValue."""
     if is_blank(value):
         return None
-    text = normalize_text(cell_text(value))
+    mark = _mark(cell_text(value))
+    if mark is None:
+        raise BadValue("不是有效的达标标记，应填“√”（达标）或“×”（未达标）")
+    return mark
+
+
+@lru_cache(maxsize=4096)
+def _mark(text: str) -> bool | None:
     data = forms_data()
     # NFKC turns ✔/✓ into themselves, but full-width Ｙ into Y; compare both forms
-    for candidate in (text, cell_text(value).strip()):
+    for candidate in (normalize_text(text), text):
         if candidate in data.marks_met:
             return True
         if candidate in data.marks_unmet:
             return False
-    raise BadValue("不是有效的达标标记，应填“√”（达标）或“×”（未达标）")
+    return None
 
 
 def parse_negative(value: Any) -> str | None:
