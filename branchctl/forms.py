@@ -130,16 +130,25 @@ def match_header(text: Any, extra: dict[str, str] | None = None) -> str | None:
 
     ``extra`` maps further normalised header texts to canonical names (a rubric's aspects).
     """
-    key = normalize_header(text)
-    if not key:
+    if text is None:
         return None
-    index = forms_data().header_index
-    for candidate in (key, strip_unit(key)):
+    for candidate in _header_keys(text if isinstance(text, str) else str(text)):
         if extra and candidate in extra:
             return extra[candidate]
-        if candidate in index:
-            return index[candidate]
+        found = forms_data().header_index.get(candidate)
+        if found is not None:
+            return found
     return None
+
+
+@lru_cache(maxsize=1 << 14)
+def _header_keys(text: str) -> tuple[str, ...]:
+    """The normalised forms a header text is looked up by: as written, then without its unit."""
+    key = normalize_header(text)
+    if not key:
+        return ()
+    bare = strip_unit(key)
+    return (key,) if bare == key else (key, bare)
 
 
 def column_kind(name: str) -> str:

@@ -39,10 +39,7 @@ def judge_indicators(
     """Apply every indicator rule of ``aspect`` to data row ``r`` of ``table``."""
     as_of = as_of or dt.date.today()
     verdict = Verdict()
-    for rule in aspect.indicators:
-        test = rule.test
-        if not any(table.has(c) for c in (test.column, *test.instead)):
-            continue  # the sheet does not carry this rule's data: skip it before its conditions
+    for rule in _carried_rules(aspect, table):
         applies = True
         for cond in rule.when:
             result, _, _ = _compare(cond, table, r, as_of, kinds, verdict.unreadable)
@@ -62,6 +59,20 @@ def judge_indicators(
             if column and column not in verdict.columns:
                 verdict.columns.append(column)
     return verdict
+
+
+def _carried_rules(aspect: Aspect, table: Table) -> list[Any]:
+    """The aspect's rules whose data the table carries (worked out once per table)."""
+    key = ("indicator-rules", aspect.name)
+    rules = table.cache.get(key)
+    if rules is None:
+        rules = [
+            rule
+            for rule in aspect.indicators
+            if any(table.has(c) for c in (rule.test.column, *rule.test.instead))
+        ]
+        table.cache[key] = rules
+    return rules
 
 
 def _present(comp: Comparison, table: Table, r: int) -> str | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,11 +214,11 @@ class Rubric:
                     out[normalize_header(text)] = aspect.name
         return out
 
-    @property
+    @cached_property
     def uses_scores(self) -> bool:
         return any(a.judge == "score" for a in self.aspects)
 
-    @property
+    @cached_property
     def has_total(self) -> bool:
         """Whether branches get a total: the sum of scored aspects, or points."""
         return self.points is not None or self.uses_scores

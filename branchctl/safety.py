@@ -432,13 +432,13 @@ def _scan_part(
     if fmt == "xlsx":
         scanner = _XlsxCells()
     elif name == "content.xml":
-        scanner = _OdsCells(path, exact=False)
+        scanner = _OdsCells(path)
     try:
         _stream_part(path, zf, info, check_xml, scanner)
         if isinstance(scanner, _XlsxCells) and scanner.needs_exact():
             _stream_part(path, zf, info, None, _XlsxExactCells(path, labels.get(name) or name))
-        if isinstance(scanner, _OdsCells) and scanner.too_wide:
-            _stream_part(path, zf, info, None, _OdsCells(path, exact=True))
+        if isinstance(scanner, _OdsCells) and scanner.needs_exact:
+            _stream_part(path, zf, info, None, _OdsExactCells(path))
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
         # zipfile: BadZipFile for a CRC or size mismatch, EOFError or zlib.error for a
         # truncated or corrupt deflate stream.
@@ -662,17 +662,83 @@ def _standard_cell_extent(region: bytes) -> tuple[int, int] | None:
     return int(region[r : r + most_digits]), _col_number(region[c : c + most_letters])
 
 
-_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# --- exact scans: a tokenizer that sees tags as an XML parser does -----------------------------
+#
+# quick-xml (under calamine) honours quotes: ``<c x=">" r="XFD1">`` is one tag, and a ``<``
+# inside an attribute value is text. The exact scans therefore tokenize the whole part from its
+# start (text, comments, CDATA, processing instructions, tags with quoted values); an element
+# tag hidden in a value can then not escape them. About 1 s per 100 MB of XML: used only when a
+# fast scan cannot vouch for a part.
+
+_TOKEN = re.compile(
+    rb"[^<]+"
+    rb"|<!--.*?-->"
+    rb"|<!\[CDATA\[.*?\]\]>"
+    rb"|<\?.*?\?>"
+    rb"|<!(?:[^>\"'\[]|\"[^\"]*\"|'[^']*'|\[[^\]]*\])*>"
+    rb"|<(/?)([^\s/>\"'!?]+)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>",
+    re.S,
+)
+_ATTR = re.compile(rb"""([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+class _Tokens(_Scanner):
+    """Feeds element tags (closing, name, attributes, self-closing) to ``tag`` in document order."""
+
+    def __init__(self, path: Path, part: str) -> None:
+        self.path, self.part = path, part
+        self.carry = b""
+
+    def feed(self, region: bytes) -> None:
+        buf = self.carry + region if self.carry else region
+        self.carry = b""
+        pos = 0
+        for m in _TOKEN.finditer(buf):
+            if m.start() != pos:  # a construct not finished in this region
+                break
+            pos = m.end()
+            name = m.group(2)
+            if name is not None:
+                attrs = m.group(3)
+                empty = attrs.rstrip().endswith(b"/")
+                self.tag(m.group(1) == b"/", name, attrs, empty, buf, m.start())
+        if pos < len(buf):
+            self.carry = buf[pos:]
+            if len(self.carry) > MAX_TAG_BYTES:
+                raise BranchctlError(
+                    f"部件 {self.part} 中有超过 {_size(MAX_TAG_BYTES)} 仍未结束的 XML 结构，"
+                    "文件已损坏或被恶意构造，已拒绝读取",
+                    path=self.path,
+                )
+
+    def tag(
+        self, closing: bool, name: bytes, attrs: bytes, empty: bool, buf: bytes, at: int
+    ) -> None:
+        raise NotImplementedError  # pragma: no cover - interface
+
+
+def _attributes(attrs: bytes) -> dict[bytes, bytes]:
+    """Attribute name -> raw value; the first of a repeated name wins, as in quick-xml lookups."""
+    out: dict[bytes, bytes] = {}
+    for m in _ATTR.finditer(attrs):
+        out.setdefault(m.group(1), m.group(2) if m.group(2) is not None else m.group(3))
+    return out
+
+
+def _local(name: bytes) -> bytes:
+    return name.rpartition(b":")[2]
+
+
 _REF = re.compile(rb"([A-Za-z]+)([0-9]+)")
 _HUGE = 10**12  # stands for any number too large to matter
 
 
-class _XlsxExactCells(_Scanner):
-    """Exact extent of the cells with a value, emulating calamine's positioning (conservatively)."""
+class _XlsxExactCells(_Tokens):
+    """Exact extent of the cells with a value, positioned as calamine positions them."""
 
     def __init__(self, path: Path, label: str) -> None:
-        self.path, self.label = path, label
+        super().__init__(path, label)
+        self.label = label
         self.row_index = 0  # an upper bound of calamine's current row (0-based)
         self.col_index = 0
         self.pending: tuple[int, int] | None = None  # an open <c> whose value is not yet seen
@@ -687,43 +753,37 @@ class _XlsxExactCells(_Scanner):
         if (row + 1) * (col + 1) > (self.far[0] + 1) * (self.far[1] + 1):
             self.far = (row, col)
 
-    def feed(self, region: bytes) -> None:
-        prev = 0
-        for m in _TAG.finditer(region):
-            if self.pending is not None and not self.pending_value:
-                # Any other tag between <c> and </c> (<v>, <is>, <f>) holds a value.
-                self.pending_value = region.find(b"<", prev, m.start()) >= 0
-            prev = m.end()
-            closing, name, attrs = m.groups()
-            empty = attrs.endswith(b"/")
-            ref = _R_ATTR.search(attrs)
-            value = (
-                None if ref is None else ref.group(1) if ref.group(1) is not None else ref.group(2)
-            )
-            if name == b"c":
-                if self.pending is not None and (closing or not empty):
-                    if self.pending_value or not closing:  # a <c> inside a <c> counts too
-                        self._hit(*self.pending)
-                    self.pending = None
-                if closing:
-                    continue
-                pos = self._position(value)
-                if pos is None:
-                    continue  # calamine rejects a malformed reference itself
-                self.col_index = pos[1] + 1
-                if not empty:
-                    self.pending, self.pending_value = pos, False
-            elif closing:
-                self.row_index += 1
-                self.col_index = 0
-            else:
-                number = _number(value) if value is not None else 0
-                if empty:  # calamine may or may not see an empty <row/>: take the larger
-                    self.row_index = max(self.row_index, number) if number else self.row_index + 1
-                elif number:
-                    self.row_index = number - 1
-        if self.pending is not None and not self.pending_value:
-            self.pending_value = region.find(b"<", prev) >= 0
+    def tag(
+        self, closing: bool, name: bytes, attrs: bytes, empty: bool, buf: bytes, at: int
+    ) -> None:
+        local = _local(name)
+        if local != b"c" and local != b"row":
+            if self.pending is not None and not closing:
+                self.pending_value = True  # <v>, <is>, <f> inside the cell
+            return
+        ref = _attributes(attrs).get(b"r") if not closing else None
+        if local == b"c":
+            if self.pending is not None and (closing or not empty):
+                if self.pending_value or not closing:  # a <c> inside a <c> counts too
+                    self._hit(*self.pending)
+                self.pending = None
+            if closing:
+                return
+            pos = self._position(ref)
+            if pos is None:
+                return  # calamine rejects a malformed reference itself
+            self.col_index = pos[1] + 1
+            if not empty:
+                self.pending, self.pending_value = pos, False
+        elif closing:
+            self.row_index += 1
+            self.col_index = 0
+        else:
+            number = _number(ref) if ref is not None and ref.isdigit() else 0
+            if empty:  # calamine may or may not see an empty <row/>: take the larger
+                self.row_index = max(self.row_index, number) if number else self.row_index + 1
+            elif number:
+                self.row_index = number - 1
 
     def _position(self, value: bytes | None) -> tuple[int, int] | None:
         if value is None:
@@ -801,9 +861,15 @@ def _far_cell_name(row: int, col: int) -> str:
 # (LibreOffice writes them to the end of every sheet) are not. A cell has a value when it
 # carries an ``office:`` value or value-type attribute (calamine 0.37 reads a cell with only a
 # formula as empty; an ``office:`` annotation inside a cell is counted as a value, to be safe).
+# calamine 0.37 also refuses an .ods of more than 100 million cells by itself; the 1.5 GB a
+# test child may use already fails at 49 million.
 #
-# The fast pass bounds a row's width by its byte length (every cell tag takes at least 17
-# bytes) plus its repeats; if that bound is too large, the exact pass counts the cell tags.
+# The fast pass splits the text at row ends and bounds a row's width by its byte length (every
+# cell tag takes at least 17 bytes) plus its repeats. It relies on tags ending at the first
+# ``>``, which holds when no attribute value holds ``<`` or ``>``: LibreOffice escapes them (and
+# quotes) everywhere, so the pass checks that every ``<`` and ``>`` stands after an even number
+# of ``"`` and that there is no ``'``, comment, CDATA or processing instruction. A file that
+# fails those checks, or whose bound is too large, gets the exact pass (the tokenizer above).
 
 _ODS_ITEM = re.compile(
     rb"<table:table(?=[\s/>])([^>]*)>|(</table:table>)|<table:table-row(?=[\s/>])([^>]*)>"
@@ -814,17 +880,13 @@ _ODS_ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"']\+?([0-9]+)")
 _ODS_COLS_REPEATED = re.compile(rb"number-columns-repeated\s*=\s*[\"']\+?0*([0-9]+)")
 _ODS_NAME = re.compile(rb"table:name\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ODS_MIN_CELL_BYTES = len(b"<table:table-cell")
+_ODS_CELLS = (b"table:table-cell", b"table:covered-table-cell")
 
 
-class _OdsCells(_Scanner):
-    """Extent of each table in content.xml as calamine would materialise it."""
+class _OdsExtent:
+    """Rows and widths of the tables of content.xml, repeats expanded, refused past the limit."""
 
-    def __init__(self, path: Path, exact: bool) -> None:
-        self.path = path
-        self.exact = exact
-        self.too_wide = False  # the fast bound failed: an exact pass is needed
-        self.pending = b""  # an unfinished row, carried to the next region
-        self._start_table(None)
+    path: Path
 
     def _start_table(self, name: str | None) -> None:
         self.table = name
@@ -833,7 +895,41 @@ class _OdsCells(_Scanner):
         self.width = 0  # widest row, up to its last cell holding a value
         self.far = (0, 0)
 
+    def _row(self, repeats: int, width: int) -> None:
+        self.rows += repeats
+        if width:
+            self.last_row_end = self.rows
+            self.width = max(self.width, width)
+            if self.rows * width > (self.far[0] + 1) * (self.far[1] + 1):
+                self.far = (self.rows - 1, width - 1)
+
+    def _too_large(self) -> bool:
+        return self.last_row_end * self.width > _max_cells()
+
+    def _refuse_if_too_large(self) -> None:
+        if self._too_large():
+            _check_extent(
+                self.path, self.table or "content.xml", self.last_row_end, self.width, self.far
+            )
+
+
+class _OdsCells(_OdsExtent, _Scanner):
+    """The fast pass; ``needs_exact`` when it cannot vouch for the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.needs_exact = False
+        self.pending = b""  # an unfinished row, carried to the next region
+        self.odd_quotes = False  # an odd number of " so far
+        self.first = True
+        self._start_table(None)
+
     def feed(self, region: bytes) -> None:
+        if self.needs_exact:
+            return
+        if not self._plain(region):
+            self.needs_exact = True
+            return
         # Split at row ends: each piece is [table tags, empty rows] <table:table-row ...> body.
         pieces = (self.pending + region if self.pending else region).split(_ODS_ROW_END)
         self.pending = pieces.pop()
@@ -856,6 +952,24 @@ class _OdsCells(_Scanner):
             repeats = _rows_repeated(attrs) if b"repeated" in attrs else 1
             self._row(repeats, self._width(piece, tag_end + 1))
 
+    def _plain(self, region: bytes) -> bool:
+        """True if every tag in region ends at its first ``>`` (see the notes above)."""
+        body = region
+        if self.first:
+            self.first = False
+            prolog = _PROLOG_ITEM.match(region)
+            body = region[prolog.end() :] if prolog else region
+        if b"'" in body or b"<!" in body or b"<?" in body:
+            return False
+        a = np.frombuffer(body, dtype=np.uint8)
+        parity = np.bitwise_xor.accumulate((a == 34).view(np.uint8))
+        brackets = parity[(a == 60) | (a == 62)]
+        if len(brackets) and (brackets.any() if not self.odd_quotes else not brackets.all()):
+            return False
+        if len(parity):
+            self.odd_quotes ^= bool(parity[-1])
+        return True
+
     def _tags(self, text: bytes) -> None:
         """Table starts and ends and empty (self-closing) rows, in order."""
         for m in _ODS_ITEM.finditer(text):
@@ -871,17 +985,13 @@ class _OdsCells(_Scanner):
                 self._row(_rows_repeated(row_attrs), 0)
 
     def _width(self, body: bytes, start: int) -> int:
-        """Columns up to and including the last cell with a value in body[start:] (0 if none)."""
+        """A bound of the columns up to the last cell with a value in body[start:] (0 if none)."""
         last = body.rfind(b"office:", start)
         if last < 0:
             return 0
         stop = body.find(b">", last)
         stop = len(body) if stop < 0 else stop
-        if self.exact:
-            cells = body.count(b"<table:table-cell", start, stop)
-            cells += body.count(b"<table:covered-table-cell", start, stop)
-        else:  # every cell tag takes at least 17 bytes
-            cells = (stop - start) // _ODS_MIN_CELL_BYTES + 1
+        cells = (stop - start) // _ODS_MIN_CELL_BYTES + 1  # every cell tag takes 17 bytes
         at = body.find(b"columns-repeated", start, stop)
         while at >= 0:
             m = _ODS_COLS_REPEATED.match(body, at - 7)
@@ -891,29 +1001,53 @@ class _OdsCells(_Scanner):
             at = body.find(b"columns-repeated", at + 16, stop)
         return cells
 
-    def _row(self, repeats: int, width: int) -> None:
-        self.rows += repeats
-        if width:
-            self.last_row_end = self.rows
-            self.width = max(self.width, width)
-            if self.rows * width > (self.far[0] + 1) * (self.far[1] + 1):
-                self.far = (self.rows - 1, width - 1)
-
     def _finish_table(self) -> None:
-        if not (self.last_row_end and self.width):
-            return
-        if self.last_row_end * self.width <= _max_cells():
-            return
-        if not self.exact:
-            self.too_wide = True  # decided by the exact pass
-            return
-        _check_extent(
-            self.path, self.table or "content.xml", self.last_row_end, self.width, self.far
-        )
+        if self._too_large():
+            self.needs_exact = True  # a bound, not a count: let the exact pass decide
 
     def finish(self) -> None:
-        self._tags(self.pending)
-        self._finish_table()
+        if not self.needs_exact:
+            self._tags(self.pending)
+            self._finish_table()
+
+
+class _OdsExactCells(_OdsExtent, _Tokens):
+    """The exact pass: every table, row and cell tag, as calamine reads them."""
+
+    def __init__(self, path: Path) -> None:
+        _Tokens.__init__(self, path, "content.xml")
+        self.in_row = False
+        self.row_repeats = 1
+        self.col = 0  # columns so far in the row, repeats expanded
+        self.row_width = 0  # columns up to the last cell with a value
+        self._start_table(None)
+
+    def tag(
+        self, closing: bool, name: bytes, attrs: bytes, empty: bool, buf: bytes, at: int
+    ) -> None:
+        if name == b"table:table":
+            if closing or not empty:
+                self._refuse_if_too_large()
+                self._start_table(None if closing else _ods_name(attrs))
+        elif name == b"table:table-row":
+            if closing:
+                if self.in_row:
+                    self._row(self.row_repeats, self.row_width)
+                self.in_row = False
+            elif empty:
+                self._row(_rows_repeated(attrs), 0)
+            else:
+                self.in_row, self.row_repeats = True, _rows_repeated(attrs)
+                self.col = self.row_width = 0
+        elif name in _ODS_CELLS and self.in_row and not closing:
+            values = _attributes(attrs)
+            digits = values.get(b"table:number-columns-repeated", b"1").lstrip(b"+")
+            self.col += max(_number(digits), 1) if digits.isdigit() else 1
+            if any(key.startswith(b"office:") for key in values):
+                self.row_width = self.col
+
+    def finish(self) -> None:
+        self._refuse_if_too_large()
 
 
 def _ods_row_start(piece: bytes) -> int:

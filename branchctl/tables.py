@@ -36,6 +36,8 @@ class Table:
     title: str | None = None
     unit: str | None = None  # 填报单位 as written above the table
     duplicate_columns: dict[str, list[int]] = field(default_factory=dict)
+    # per-table memo for work that depends only on the table's columns (e.g. which rules apply)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sheet_name(self) -> str:
@@ -112,9 +114,12 @@ class _HeaderView:
 
 def _row_matches(view: _HeaderView, row: int, width: int, extra: dict[str, str]) -> dict[int, str]:
     out: dict[int, str] = {}
+    line = view.sheet.rows[row] if row < view.sheet.height else []
     for c in range(width):
-        value = view.text(row, c)
-        if isinstance(value, str) and value.strip():
+        value = view.fill.get((row, c)) if view.fill else None
+        if value is None:
+            value = line[c] if c < len(line) else ""
+        if type(value) is str and len(value) < 60 and value.strip():
             canon = match_header(value, extra)
             if canon is not None:
                 out[c] = canon
@@ -270,7 +275,13 @@ def _preamble(sheet: Sheet, limit: int) -> tuple[str | None, str | None, str | N
 
 
 def _data_rows(table: Table, view: _HeaderView) -> list[int]:
+    """The table's data rows: not blank, not totals, not a repeated header; stop at the footer.
+
+    This runs over every row of every table, so it looks at as few cells as it can.
+    """
     data = forms_data()
+    footer = tuple(data.footer)
+    totals = data.totals
     sheet = table.sheet
     lo, hi = table.first_col, table.last_col + 1
     name_cols = [
@@ -284,30 +295,45 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
     raw_headers = {
         _text(view.text(r, name_col)) for r in range(table.header_top, table.header_row + 1)
     }
+    raw_headers.discard("")
     rows: list[int] = []
     start = table.header_row + 1
-    for r in range(start, sheet.height):
-        cells = sheet.rows[r][lo:hi]
-        texts = [_text(v) for v in cells]
-        nonblank = [t for t in texts if t]
-        if not nonblank:
+    grid = sheet.rows
+    for r in range(start, len(grid)):
+        line = grid[r]
+        first: Any = None
+        filled = 0
+        for v in line[lo:hi]:
+            if v == "" or v is None or (type(v) is str and not v.strip()):
+                continue
+            filled += 1
+            if first is None:
+                first = v
+            elif filled > 1:
+                break
+        if not filled:
             continue
-        if len(nonblank) == 1 and serial is not None and _text(sheet.value(r, serial)):
+        if filled == 1 and serial is not None and serial < len(line) and _text(line[serial]):
             continue  # a pre-numbered empty row of a blank form: only 序号 is filled
-        first = normalize_text(nonblank[0])
-        if any(first.startswith(word) for word in data.footer):
+        head = normalize_text(_text(first))
+        if head.startswith(footer):
             break
-        if _ANNEX.match(first) and len(nonblank) == 1:
+        if filled == 1 and _ANNEX.match(head):
             break
-        key_texts = [normalize_text(_text(sheet.value(r, c))) for c in name_cols]
-        if any(any(word in t for word in data.totals) for t in key_texts if t):
-            continue
-        if r == start and _is_column_number_row(nonblank):
-            continue
-        if _text(sheet.value(r, name_col)) in raw_headers and (
-            sum(1 for t in nonblank if normalize_header(t) in header_texts) >= 3
+        if any(
+            any(word in key for word in totals)
+            for key in (normalize_text(_text(line[c])) for c in name_cols if c < len(line))
+            if key
         ):
-            continue  # the header repeated (pasted from a printed page)
+            continue
+        if r == start:
+            texts = [t for t in (_text(v) for v in line[lo:hi]) if t]
+            if _is_column_number_row(texts):
+                continue
+        if name_col < len(line) and _text(line[name_col]) in raw_headers:
+            texts = [t for t in (_text(v) for v in line[lo:hi]) if t]
+            if sum(1 for t in texts if normalize_header(t) in header_texts) >= 3:
+                continue  # the header repeated (pasted from a printed page)
         rows.append(r)
     return rows
 

@@ -28,14 +28,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from branchctl.annotation import FILL_ERROR, AnnotationPlan, NewSheet, SheetPlan
 from branchctl.workbook import Sheet, Workbook
-from branchctl.xlsx_parts import (
-    HEADER_FILL,
-    LINK_COLOR,
-    MAX_TEXT,
-    display_width,
-    overlaps,
-    unique_sheet_name,
-)
+from branchctl.xlsx_package import HEADER_FILL, LINK_COLOR
+from branchctl.xlsx_parts import MAX_TEXT, display_width, overlaps, unique_sheet_name
 
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm:ss"
