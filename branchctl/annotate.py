@@ -143,13 +143,13 @@ def summary_sheet(result: RatingResult, bottom: list[BranchRating] | None = None
 
     _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
 
+    width = max(len(r) for r in rows)
     chart = BarChart(
         title="星级分布",
         categories=(0, star_first, star_last),
         values=(1, star_first, star_last),
-        anchor=(3, 4),
+        anchor=(3, width + 1),  # right of the widest table, so it covers no figures
     )
-    width = max(len(r) for r in rows)
     return NewSheet(
         name=SUMMARY_SHEET,
         rows=rows,

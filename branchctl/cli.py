@@ -62,6 +62,9 @@ def _errors() -> Iterator[None]:
             traceback.print_exc()
         typer.echo(f"错误：{e.sentence()}", err=True)
         raise typer.Exit(2) from None
+    except BrokenPipeError:  # `branchctl validate … | head`: the reader has gone, say nothing
+        sys.stderr.close()
+        raise typer.Exit(0) from None
     except KeyboardInterrupt:
         typer.echo("已中断，未写出任何不完整的文件。", err=True)
         raise typer.Exit(130) from None

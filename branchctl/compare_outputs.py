@@ -129,7 +129,7 @@ def summary_sheet(comparison: Comparison, name: str = SUMMARY_SHEET) -> NewSheet
         widths=[14.0, 20.0, 30.0] + [10.0] * 6 + [40.0, 20.0],
         links=links,
         fills=fills,
-        charts=[BarChart("星级变动", (0, first, last), (1, first, last), anchor=(3, 4))],
+        charts=[BarChart("星级变动", (0, first, last), (1, first, last), anchor=(3, 12))],
     )
 
 

@@ -33,7 +33,7 @@ def write_annotated(source: Workbook, plan: AnnotationPlan, out: str | Path) -> 
     An .xlsm source keeps its macros only when ``out`` ends in .xlsm; otherwise the macros are
     dropped so that Excel opens the .xlsx. If patching an .xlsx fails on an unusual but readable
     package, the workbook is rebuilt from the values read instead (formatting is then lost) and
-    a warning is logged.
+    a warning (in Chinese, for the clerk) is logged on this module's logger.
     """
     from branchctl.xlsx_patch import patch_xlsx
     from branchctl.xlsx_rebuild import rebuild_xlsx
@@ -56,8 +56,12 @@ def write_annotated(source: Workbook, plan: AnnotationPlan, out: str | Path) -> 
             except BranchctlError:
                 raise
             except Exception as e:  # an odd but readable package: fall back to a rebuild
+                # surfaces on stderr unless the CLI configures logging: the clerk should know
                 log.warning(
-                    "patching %s failed (%s: %s); rebuilding", source.path, type(e).__name__, e
+                    "提示：文件“%s”无法在原格式上批注（%s: %s），已按数值重建批注副本，原有格式未保留。",
+                    source.path.name,
+                    type(e).__name__,
+                    e,
                 )
         rebuild_xlsx(source, plan, tmp)
 

@@ -3,17 +3,17 @@
 Every part is copied unchanged (styles, number formats, merges, other sheets, images, charts,
 defined names, data validations, print setup, shared strings) except the ones the plan edits:
 
-- each annotated sheet's XML is streamed in blocks of rows at the byte level, never loaded
-  whole: new cells go into their rows (missing rows are created), filled cells get a cloned
-  format; the small parts before and after ``<sheetData>`` are edited with lxml (dimension,
-  column widths, merges, the comments' legacy drawing);
-- ``styles.xml`` gets new fills, fonts, borders and cloned cell formats (deduplicated);
-- the workbook part, its relationships and ``[Content_Types].xml`` get the new sheets;
-- new parts: comments with their VML drawings, new sheets, drawings and native bar charts.
+- each annotated sheet's XML is streamed row by row at the byte level, never loaded whole
+  (:mod:`branchctl.xlsx_sheet`);
+- ``styles.xml`` gets new fills, fonts, borders and cloned cell formats, the workbook part, its
+  relationships and ``[Content_Types].xml`` the new sheets (:mod:`branchctl.xlsx_package`);
+- new parts: comments with their VML drawings, new sheets, drawings and native bar charts
+  (:mod:`branchctl.xlsx_parts`).
 
 New text is written as inline strings (``t="inlineStr"``), so ``=SUM(A1)`` stays text. Cells
-that already hold a value are never overwritten. Raises :class:`PatchUnsupported` for packages
-it does not handle (strict OOXML, a sheet without ``<sheetData>``); the caller then rebuilds.
+that already hold a value are never overwritten. An .xlsm becomes a plain .xlsx (without its
+VBA project) unless ``keep_macros``. Raises :class:`PatchUnsupported` for packages it does not
+handle (strict OOXML, a worksheet without ``<sheetData>``); the caller then rebuilds.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 from lxml import etree
 
 from branchctl.annotation import AnnotationPlan, NewSheet, SheetPlan
-from branchctl.workbook import Workbook, column_letter
+from branchctl.workbook import Sheet, Workbook, column_letter
 from branchctl.xlsx_package import (
     CT_CHART,
     CT_COMMENTS,
@@ -220,10 +220,10 @@ class _Patch:
             raise PatchUnsupported(f"sheet {name!r} has no worksheet part")
         part = self.sheet_parts[name]
         try:
-            merges = source.sheet(name).merges
+            sheet: Sheet | None = source.sheet(name)
         except KeyError:
-            merges = []
-        edits = compile_edits(plan, merges)
+            sheet = None
+        edits = compile_edits(plan, sheet)
         on_tail: Callable[[etree._Element], None] = lambda root: None  # noqa: E731
         if edits.comments:
             rels = self.rels(part)

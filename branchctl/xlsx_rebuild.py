@@ -199,7 +199,11 @@ def _write_sheet(
             col = group.first_col + i
             merge = (top, col, bottom, col)
             text_row = bottom
-            if top < bottom and not any(overlaps(merge, m) for m in merges):
+            if (
+                top < bottom
+                and not any(overlaps(merge, m) for m in merges)
+                and all(sheet.value(r, col) in (None, "") for r in range(top, bottom + 1))
+            ):  # never merge over a value: the merge would hide it
                 merges.append(merge)
                 text_row = top  # a merged cell shows the value of its top-left cell
             for r in range(top, bottom + 1):

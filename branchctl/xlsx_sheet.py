@@ -18,7 +18,7 @@ from typing import IO, Any
 from lxml import etree
 
 from branchctl.annotation import FILL_ERROR, SheetPlan
-from branchctl.workbook import cell_name, column_letter
+from branchctl.workbook import Sheet, cell_name, column_letter
 from branchctl.xlsx_package import (
     NS_MAIN,
     SHEET_ORDER,
@@ -110,7 +110,9 @@ class SheetEdits:
         return self.rows[r]
 
 
-def compile_edits(plan: SheetPlan, merges: list[tuple[int, int, int, int]]) -> SheetEdits:
+def compile_edits(plan: SheetPlan, sheet: Sheet | None) -> SheetEdits:
+    """The plan for one sheet, by row; ``sheet`` (as read) tells where merges and values are."""
+    merges = sheet.merges if sheet else []
     edits = SheetEdits()
     for group in plan.appended:
         left = group.first_col - 1 if group.first_col > 0 else None
@@ -128,7 +130,14 @@ def compile_edits(plan: SheetPlan, merges: list[tuple[int, int, int, int]]) -> S
             col = group.first_col + i
             merge = (top, col, bottom, col)
             text_row = bottom
-            if top < bottom and not any(overlaps(merge, m) for m in [*merges, *edits.merges]):
+            if (
+                top < bottom
+                and not any(overlaps(merge, m) for m in [*merges, *edits.merges])
+                and not (
+                    sheet
+                    and any(sheet.value(r, col) not in (None, "") for r in range(top, bottom + 1))
+                )
+            ):  # never merge over a value: the merge would hide it
                 edits.merges.append(merge)
                 text_row = top  # a merged cell shows the value of its top-left cell
             for r in range(top, bottom + 1):

@@ -513,6 +513,12 @@ def far_cell_lowercase_xlsx(folder: Path) -> Path:
     return _write_package(folder / "小写地址.xlsx", sheet)
 
 
+def far_cell_quoted_xlsx(folder: Path) -> Path:
+    """A ``>`` inside an attribute value before ``r``: a naive tag scan would stop at it."""
+    sheet = _sheet('<row r="1048576"><c s="0" x=">" r="XFD1048576"><v>1</v></c></row>')
+    return _write_package(folder / "引号地址.xlsx", sheet)
+
+
 _ODS_MANIFEST = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
     'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
@@ -550,6 +556,16 @@ def ods_repeated_cell(folder: Path) -> Path:
         'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
     )
     return write_ods(folder / "重复单元格.ods", rows)
+
+
+def ods_quoted_repeat(folder: Path) -> Path:
+    """The row repeat hides behind a ``>`` inside a quoted attribute value."""
+    rows = (
+        '<table:table-row table:style-name=">" table:number-rows-repeated="1000000">'
+        '<table:table-cell table:number-columns-repeated="16384" office:value-type="float" '
+        'office:value="1"/></table:table-row>'
+    )
+    return write_ods(folder / "引号重复.ods", rows)
 
 
 def xls_far_cell(folder: Path) -> Path:
@@ -603,7 +619,9 @@ HOSTILE_CASES: list[tuple[str, Builder, str]] = [
     ("far-cell-xlsx", far_cell_xlsx, UNREADABLE),
     ("far-cell-implicit-xlsx", far_cell_implicit_xlsx, UNREADABLE),
     ("far-cell-lowercase-xlsx", far_cell_lowercase_xlsx, UNREADABLE),
+    ("far-cell-quoted-xlsx", far_cell_quoted_xlsx, UNREADABLE),
     ("ods-repeated-cell", ods_repeated_cell, UNREADABLE),
+    ("ods-quoted-repeat", ods_quoted_repeat, UNREADABLE),
     ("xls-far-cell", xls_far_cell, UNREADABLE),
     ("xls-huge-dimensions", xls_huge_dimensions, UNREADABLE),
 ]

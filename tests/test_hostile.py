@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -145,6 +146,20 @@ def test_far_empty_formatted_cell_still_reads(tmp_path: Path) -> None:
     path = _write_package(tmp_path / "格式到底.xlsx", sheet)
     book = read_workbook(path)
     assert (book.sheets[0].height, book.sheets[0].width) == (1, 1)
+
+
+def test_pictures_vml_and_utf16_custom_xml_are_not_taken_for_sheets(tmp_path: Path) -> None:
+    """A stamp picture whose bytes happen to hold ``<c ``, a legacy VML comment drawing that
+    is not well-formed XML, and a UTF-16 customXml item (SharePoint writes those)."""
+    path = small_ledger(tmp_path / "盖章版.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + b"<c <c/>\x00" * 50)
+        z.writestr("xl/drawings/vmlDrawing1.vml", "<xml><v:shape><c r=1><br></v:shape></xml>")
+        z.writestr(
+            "customXml/item1.xml", '<?xml version="1.0" encoding="utf-16"?><b/>'.encode("utf-16")
+        )
+    assert check_file(path) == "xlsx"
+    assert read_workbook(path).sheets[0].value(3, 2) == "东村党支部"
 
 
 def test_xlsx_saved_under_an_xls_name_reads_as_xlsx(tmp_path: Path) -> None:
