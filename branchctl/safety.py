@@ -85,6 +85,7 @@ _CHUNK = 1 << 20
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_SUFFIXES = (".xml", ".rels")
+_NOT_SHEETS = (".vml", "xl/sharedstrings.xml", "xl/styles.xml")
 
 
 def check_file(path: str | Path) -> str:
@@ -442,11 +443,11 @@ def _scan_part(
             _check_prolog(path, name, first, utf16=not read_by_calamine)
 
     # The cell scan runs on every UTF-8 XML part, whatever its name (a relationship can make any
-    # part a worksheet), except legacy VML drawings when workbook.xml's relationships are known
-    # (VML is often not well-formed, and no sheet points to it). Pictures are not scanned.
+    # part a worksheet), except, when workbook.xml's relationships are known and no sheet points
+    # to them, legacy VML drawings (often not well-formed) and the big shared strings and styles.
     scanner: _Scanner | None = None
-    vml_skipped = labels is not None and name.lower().endswith(".vml") and not sheet
-    if fmt == "xlsx" and (sheet or xml_like and not vml_skipped and not _utf16_xml(head)):
+    skipped = labels is not None and not sheet and name.lower().endswith(_NOT_SHEETS)
+    if fmt == "xlsx" and (sheet or xml_like and not skipped and not _utf16_xml(head)):
         scanner = _XlsxCells()
     elif fmt == "ods" and name == "content.xml":
         scanner = _OdsCells(path)
