@@ -15,13 +15,18 @@ from branchctl.annotation import (
     NewSheet,
 )
 from branchctl.rating import BranchRating, RatingResult, extra_columns, extra_values
+from branchctl.values import name_key
 
 RATE_COLUMNS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
 RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]
 SUMMARY_SHEET = "汇总"
 
 
-def rating_plan(result: RatingResult, bottom: list[BranchRating] | None = None) -> AnnotationPlan:
+def rating_plan(
+    result: RatingResult,
+    bottom: list[BranchRating] | None = None,
+    overdue: dict[str, int] | None = None,
+) -> AnnotationPlan:
     """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet."""
     plan = AnnotationPlan()
     for rated in result.tables:
@@ -79,7 +84,7 @@ def rating_plan(result: RatingResult, bottom: list[BranchRating] | None = None) 
                 widths=RATE_WIDTHS + [10.0] * (len(headers) - len(RATE_COLUMNS)),
             )
         )
-    plan.new_sheets.append(summary_sheet(result, bottom))
+    plan.new_sheets.append(summary_sheet(result, bottom, overdue))
     return plan
 
 
@@ -89,7 +94,11 @@ def _unmet_text(b: BranchRating) -> str:
     return "、".join(b.unmet) if b.unmet else "无"
 
 
-def summary_sheet(result: RatingResult, bottom: list[BranchRating] | None = None) -> NewSheet:
+def summary_sheet(
+    result: RatingResult,
+    bottom: list[BranchRating] | None = None,
+    overdue: dict[str, int] | None = None,
+) -> NewSheet:
     """The 汇总 sheet: counts by stars, by category and by 所属党组织, and a bar chart."""
     s = result.summary()
     rubric = result.rubric
@@ -137,9 +146,23 @@ def summary_sheet(result: RatingResult, bottom: list[BranchRating] | None = None
     if bottom:
         rows.append([])
         headers.add(len(rows))
-        rows.append(["倒排名次", "所属党组织", "党支部名称", "星级", "未达标方面数", "未达标方面"])
+        rows.append(
+            [
+                "倒排名次",
+                "所属党组织",
+                "党支部名称",
+                "星级",
+                "未达标方面数",
+                "逾期任务数",
+                "未达标方面",
+            ]
+        )
+        late = overdue or {}
         for i, b in enumerate(bottom, 1):
-            rows.append([i, b.party_org or "", b.name, b.stars, len(b.unmet), _unmet_text(b)])
+            rows.append(
+                [i, b.party_org or "", b.name, b.stars, len(b.unmet),
+                 late.get(name_key(b.name), 0), _unmet_text(b)]
+            )  # fmt: skip
 
     _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
 

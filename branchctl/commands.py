@@ -94,5 +94,5 @@ def rate_file(
         from branchctl.writer import write_annotated
 
         stage(f"正在写出 {out.name} …")
-        write_annotated(book, rating_plan(result, weakest), out)
+        write_annotated(book, rating_plan(result, weakest, late), out)
     return RateReport(result, out, weakest, late)

@@ -7,6 +7,7 @@ from tabulate import tabulate
 from branchctl.commands import RateReport
 from branchctl.rating import RatingResult
 from branchctl.scoring import number_text
+from branchctl.values import name_key
 
 MAX_LISTED = 30
 
@@ -51,12 +52,18 @@ def rating_text(report: RateReport) -> str:
     if report.bottom:
         lines += ["", f"倒排最弱的 {len(report.bottom)} 个支部："]
         rows = [
-            [i, b.party_org or "", b.name, b.stars, len(b.unmet)]
+            [
+                i,
+                b.party_org or "",
+                b.name,
+                b.stars,
+                len(b.unmet),
+                report.overdue.get(name_key(b.name), 0),
+            ]
             for i, b in enumerate(report.bottom, 1)
         ]
-        lines.append(
-            tabulate(rows, headers=["名次", "所属党组织", "党支部名称", "星级", "未达标方面数"])
-        )
+        headers = ["名次", "所属党组织", "党支部名称", "星级", "未达标方面数", "逾期任务数"]
+        lines.append(tabulate(rows, headers=headers))
     if report.out is not None:
         lines += ["", f"已写出批注工作簿：{report.out}"]
     return "\n".join(lines)

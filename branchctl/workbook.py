@@ -17,7 +17,7 @@ FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
 # A sheet whose used range is larger than this many cells is refused rather than read:
 # a stray cell at XFD1048576 would otherwise make a dense grid of 17 billion cells.
-MAX_CELLS = 40_000_000
+MAX_CELLS = 12_000_000
 
 
 @dataclass

@@ -131,6 +131,8 @@ def test_bottom_in_the_summary_sheet_and_on_screen(tmp_path):
     listed = [r[2] for r in rows[start + 1 : start + 5]]
     assert listed == [names[k] for k in ("E", "D", "H", "B")]
     assert [r[0] for r in rows[start + 1 : start + 5]] == [1, 2, 3, 4]
+    assert rows[start][5] == "逾期任务数"
+    assert rows[start + 4][5] == 2  # B: two tasks past their deadline and not closed
 
 
 def test_ranking_without_overdue_data():
