@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING
 
 from branchctl.catalogue import finding
 from branchctl.findings import Finding
-from branchctl.indicators import judge_indicators
 from branchctl.quotas import claimed_over_quota
 from branchctl.rating import BranchRating
 from branchctl.rubric import Rubric
-from branchctl.scoring import parse_number
 from branchctl.tables import Table
-from branchctl.values import BadValue, cell_text, name_key, parse_mark
+from branchctl.values import cell_text, name_key
 from branchctl.workbook import cell_name
 
 if TYPE_CHECKING:
@@ -46,43 +44,25 @@ def rubric_findings(
 def _disagreements(
     table: Table, branches: list[BranchRating], rubric: Rubric, as_of: dt.date
 ) -> list[Finding]:
-    variant = rubric.for_table(table)
-    aspects = [a for a in variant.aspects if a.indicators and table.has(a.name)]
-    if not aspects:
-        return []
-    kinds = {c.name: c.kind for c in rubric.columns}
+    """One finding per mark its data contradicts, as the rating already judged it."""
     out = []
     for b in branches:
         r = b.row - 1
-        for aspect in aspects:
-            raw = table.value(r, aspect.name)
-            try:
-                if aspect.judge == "score":
-                    score = parse_number(raw)
-                    marked = None if score is None else score >= (aspect.pass_mark or 0.0)
-                else:
-                    marked = parse_mark(raw)
-            except BadValue:
-                continue  # reported as bad-mark / bad-number
-            if marked is None:
+        for d in b.disagreements:
+            if d.aspect not in table.columns:
                 continue
-            verdict = judge_indicators(aspect, table, r, as_of, kinds)
-            if verdict.ok is None or verdict.ok == marked:
-                continue
-            if aspect.judge != "indicators" and not marked:
-                continue  # the indicators are necessary, not sufficient: × is never contradicted
-            said = "达标" if marked else "未达标"
-            found = "；".join(verdict.failures) if verdict.failures else "数据符合各项指标"
+            said = "达标" if d.marked else "未达标"
+            found = "；".join(d.reasons) if d.reasons else "数据符合各项指标"
             who = f"第{b.row}行“{b.name}”" if b.name else f"第{b.row}行"
             out.append(
                 finding(
                     "indicator-disagrees",
                     sheet=table.sheet_name,
                     row=b.row,
-                    column=aspect.name,
-                    cell=cell_name(r, table.columns[aspect.name]),
-                    value=cell_text(raw),
-                    detail=f"{who}“{aspect.name}”标记为{said}，但核算不符：{found}，请核实",
+                    column=d.aspect,
+                    cell=cell_name(r, table.columns[d.aspect]),
+                    value=cell_text(table.value(r, d.aspect)),
+                    detail=f"{who}“{d.aspect}”标记为{said}，但核算不符：{found}，请核实",
                 )
             )
     return out
