@@ -16,6 +16,7 @@ from branchctl.forms import FormSpec, forms_data, match_header, normalize_header
 from branchctl.workbook import Sheet, Workbook
 
 HEADER_SCAN_ROWS = 40  # a header lower than this is not looked for
+DATA_ROWS_AFTER_HEADER = 3  # this many data-like rows after a header end the search for one
 _ANNEX = re.compile(r"^附件\s*([0-9０-９一二三四五六]+)")
 _UNIT = re.compile(r"填报单位[^:：]*[:：]\s*(.+?)(?:\s{2,}|填报时间|填报日期|$)")
 
@@ -112,6 +113,10 @@ class _HeaderView:
         return self.fill.get((row, col), self.sheet.value(row, col))
 
 
+def _filled(line: list[Any]) -> int:
+    return sum(1 for v in line if v != "" and v is not None)
+
+
 def _row_matches(view: _HeaderView, row: int, width: int, extra: dict[str, str]) -> dict[int, str]:
     out: dict[int, str] = {}
     line = view.sheet.rows[row] if row < view.sheet.height else []
@@ -133,13 +138,20 @@ def _find_in_sheet(sheet: Sheet, extra: dict[str, str]) -> tuple[Table | None, S
     width = sheet.width
     view = _HeaderView(sheet, limit + 1)
     annex, title, unit = _preamble(sheet, limit)
-    matches = [_row_matches(view, r, width, extra) for r in range(limit)]
     aspect_names = set(extra.values())
 
     best: tuple[float, int, FormSpec, dict[int, str], bool] | None = None
+    matches: list[dict[int, str]] = []
+    data_like = 0  # rows in a row that look like data, since the best header so far
     for r in range(limit):
+        matches.append(_row_matches(view, r, width, extra))
         if not matches[r]:
+            if best is not None and _filled(sheet.rows[r]) >= 3:
+                data_like += 1
+                if data_like >= DATA_ROWS_AFTER_HEADER:
+                    break  # well into the data: no header further down
             continue
+        data_like = 0
         combined = dict(matches[r])
         two_level = False
         if r > 0 and matches[r - 1]:
@@ -282,6 +294,7 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
     data = forms_data()
     footer = tuple(data.footer)
     totals = data.totals
+    totals_chars = frozenset(ch for word in totals for ch in word)
     sheet = table.sheet
     lo, hi = table.first_col, table.last_col + 1
     name_cols = [
@@ -322,7 +335,12 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
             break
         if any(
             any(word in key for word in totals)
-            for key in (normalize_text(_text(line[c])) for c in name_cols if c < len(line))
+            for key in (
+                normalize_text(_text(line[c]))
+                for c in name_cols
+                # cheap first test: only text holding a character of 合计/小计… can be a totals label
+                if c < len(line) and type(line[c]) is str and not totals_chars.isdisjoint(line[c])
+            )
             if key
         ):
             continue

@@ -161,3 +161,34 @@ def test_version_and_help_do_not_load_pandas():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0 and "评定" in result.stdout
     assert runner.invoke(app, ["--version"]).stdout.startswith("branchctl ")
+
+
+def test_every_hostile_file_ends_in_one_chinese_sentence(tmp_path, hostile_files):
+    """Each hostile file, rated by the real command in its own memory-capped process."""
+    import resource
+
+    def cap() -> None:
+        limit = 1536 * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    runs = []
+    for i, (name, (path, _code)) in enumerate(hostile_files.items()):
+        before = _digest(path) if path.is_file() else None
+        out = tmp_path / f"out{i}.xlsx"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "branchctl", "rate", str(path), "-o", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=cap,
+        )
+        runs.append((name, path, before, out, proc))
+    for name, path, before, out, proc in runs:
+        stdout, stderr = proc.communicate(timeout=60)
+        text = stderr.decode("utf-8")
+        assert proc.returncode == 2, (name, text)
+        assert text.startswith("错误：") and text.count("\n") == 1, (name, text)
+        assert "Traceback" not in text and path.name in text, (name, text)
+        assert stdout == b"", name
+        assert not out.exists(), name
+        if before is not None:
+            assert _digest(path) == before, name

@@ -83,13 +83,11 @@ def _read_in_child(path: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """Build every hostile file, read each in a child process, keep what happened."""
+def hostile_results(hostile_files: dict[str, tuple[Path, str]]) -> dict[str, dict[str, Any]]:
+    """Read every hostile file in a child process, keep what happened."""
     results: dict[str, dict[str, Any]] = {}
     jobs = []
-    for name, builder, _code in HOSTILE_CASES:
-        folder = tmp_path_factory.mktemp(name)
-        path = builder(folder)
+    for name, (path, _code) in hostile_files.items():
         jobs.append((name, path, _fingerprint(path)))
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = pool.map(lambda job: _read_in_child(job[1]), jobs)

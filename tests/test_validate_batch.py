@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -122,10 +123,15 @@ def test_a_password_protected_file_is_file_encrypted(tmp_path):
     assert "密码" in findings[0].message
 
 
-def test_hostile_files_are_reported_and_the_good_one_checked(tmp_path):
-    from tests.hostile import HOSTILE_CASES
-
-    expected = {Path(builder(tmp_path)).name: code for _, builder, code in HOSTILE_CASES}
+def test_hostile_files_are_reported_and_the_good_one_checked(tmp_path, hostile_files):
+    expected = {}
+    for path, code in hostile_files.values():
+        copy = tmp_path / path.name
+        if path.is_dir():
+            copy.mkdir()
+        else:
+            shutil.copyfile(path, copy)
+        expected[path.name] = code
     good = write_workbook(
         tmp_path / "zz_good.xlsx",
         [classification_sheet(sample_branches(4, seed=2, small_branches=False))],
