@@ -342,6 +342,12 @@ def _members(ctx: CheckContext, table: Table, r: int, name: str) -> None:
 def _mismatch(ctx: CheckContext, table: Table, r: int, b: BranchRating) -> None:
     if b.veto:
         basis = f"负面清单有“{b.veto}”，一票否决"
+    elif b.star_score is not None:  # a points rubric: stars come from the running total
+        basis = f"截至上一季度末累计{number_text(b.star_score)}分"
+        if b.deductions:
+            basis += f"，减星项{len(b.deductions)}项"
+    elif b.scores:
+        basis = f"总分{number_text(b.score or 0.0)}分"
     elif b.unmet:
         basis = f"{'、'.join(b.unmet)}未达标"
     else:

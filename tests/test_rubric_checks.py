@@ -78,3 +78,17 @@ def test_validate_reports_quota_exceeded(tmp_path: Path) -> None:
     path = write_workbook(tmp_path / "定级.xlsx", [five_basics_sheet(HEFEI)])
     findings = check_workbook(read_workbook(path), load_rubric("five-basics"), JUNE)
     assert [f.code for f in findings if f.code == "quota-exceeded"] == ["quota-exceeded"]
+
+
+def test_points_stars_mismatch_speaks_of_points(tmp_path: Path) -> None:
+    from tests.test_rating_rubrics import BRANCH_POINTS, points_sheet
+
+    path = write_workbook(tmp_path / "积分.xlsx", [points_sheet(BRANCH_POINTS)])
+    report = check_workbook(read_workbook(path), load_rubric("star-points"), JUNE)
+    stars = [f for f in report if f.code == "stars-mismatch"]
+    # 北坡村 claims ★★ but one 减星项 takes a star: 1★
+    # 李家庄村 claims 5★ but its 否决项 gives none
+    assert [f.value for f in stars] == ["★★", "5"], [f.message for f in stars]
+    assert "累计36分" in stars[0].message and "减星项1项" in stars[0].message
+    assert "达标情况" not in stars[0].message
+    assert "发生重大安全生产事故" in stars[1].message and "一票否决" in stars[1].message
