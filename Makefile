@@ -15,7 +15,6 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/branchctl rate sample_ledgers/青山乡_分类定级表.xlsx -o /tmp/branchctl-demo.rated.xlsx; test $$? -le 1
-	@echo "已写出批注工作簿：/tmp/branchctl-demo.rated.xlsx"
 
 lint: $(STAMP)
 	$(BIN)/ruff check branchctl tests benchmarks scripts sample_ledgers

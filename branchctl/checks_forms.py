@@ -24,6 +24,7 @@ from branchctl.values import (
     parse_negative,
     parse_stars,
 )
+from branchctl.workbook import cell_name
 
 COUNT_COLUMNS = ("党员人数", "正式党员", "预备党员", "支委人数")
 MIN_FORMAL_MEMBERS = 3  # 支部工作条例: 正式党员 3 名以上 to form a branch
@@ -143,6 +144,17 @@ def _column_missing(ctx: CheckContext, table: Table, column: str) -> None:
 
 
 def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -> None:
+    if not ctx.rows(table):  # a blank form sent back as it came
+        name_col = table.columns.get("党支部名称", table.first_col)
+        ctx.add(
+            "form-empty",
+            sheet=table.sheet_name,
+            row=table.header_row + 2,
+            column="党支部名称",
+            cell=cell_name(table.header_row + 1, name_col),
+            form=f"{table.form.annex}{table.form.title}",
+        )
+        return
     variant = ctx.rubric.for_table(table)
     key_column = variant.key_column
     rateable = _rateable(ctx, table)

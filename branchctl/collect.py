@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +23,9 @@ from branchctl.rubric import Rubric
 from branchctl.tables import Table
 from branchctl.values import cell_text, name_key
 from branchctl.workbook import Workbook
+from branchctl.writer import is_tool_output
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-OUR_OUTPUTS = (".rated", ".compare", ".checked")  # stems of the copies this tool writes
 MASTER_SHEET = "汇总台账"
 NOTES_SHEET = "汇总说明"
 BRANCH_COLUMNS = ("所属党组织", "党支部名称", "支部类型", "党员人数", "正式党员", "预备党员",
@@ -116,6 +117,30 @@ class Collection:
 # ------------------------------------------------------------------------------ finding files
 
 
+def is_master_workbook(path: Path) -> bool:
+    """A master workbook written by an earlier ``collect`` (its 汇总台账 and 汇总说明 sheets)."""
+    if path.suffix.lower() != ".xlsx":
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/workbook.xml")
+            if info.file_size > 1 << 20:
+                return False
+            text = z.read(info).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return f'name="{MASTER_SHEET}"' in text and f'name="{NOTES_SHEET}"' in text
+
+
+def guard_master_output(out: Path) -> None:
+    """Refuse to write the master over an existing workbook that is not an earlier master."""
+    if out.exists() and not is_master_workbook(out):
+        raise BranchctlError(
+            "这个文件已存在，而且不是本工具生成的汇总工作簿，为免覆盖乡镇报表，请换一个输出文件名",
+            path=out,
+        )
+
+
 def find_sources(
     paths: list[Path], exclude: Path | None = None
 ) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
@@ -147,8 +172,8 @@ def find_sources(
             elif path.name.startswith(".~branchctl-") or path.name.startswith("."):
                 skipped.append((label, "隐藏文件或未写完的临时文件"))
             elif resolved == target:
-                skipped.append((label, "本次汇总的输出文件"))
-            elif any(path.stem.endswith(s) for s in OUR_OUTPUTS):
+                skipped.append((label, "本次汇总的输出文件（此前生成的汇总工作簿）"))
+            elif is_tool_output(path) or is_master_workbook(path):
                 skipped.append((label, "本工具生成的批注或对比工作簿，其数据已在原报表中"))
             else:
                 found.append((path, label))
@@ -305,6 +330,8 @@ def collect(
 ) -> Collection:
     """Read every workbook under ``paths`` (in parallel) and gather their per-branch rows."""
     start = time.perf_counter()
+    if exclude is not None:
+        guard_master_output(exclude)
     sources, skipped = find_sources(paths, exclude)
     if not sources:
         raise BranchctlError("没有可汇总的工作簿（只找到临时文件或本工具生成的文件）")

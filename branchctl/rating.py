@@ -263,6 +263,15 @@ def rated_tables(book: Workbook, rubric: Rubric) -> list[Table]:
     return out
 
 
+def _is_rated_copy(table: Table) -> bool:
+    """A table that already carries the columns ``rate`` appends (a .rated.xlsx given again)."""
+    for r in range(table.header_top, table.header_row + 1):
+        line = table.sheet.rows[r]
+        if "计算星级" in line and "核对结果" in line:
+            return True
+    return False
+
+
 def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) -> RatingResult:
     as_of = as_of or dt.date.today()
     tables = rated_tables(book, rubric)
@@ -272,8 +281,21 @@ def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) 
         else:
             what = f"一张带“{rubric.key_column}”和“{'、'.join(rubric.required_columns())}”各列的分类定级表或创建台账"
         raise BranchctlError(f"没有找到可评定的表格：需要{what}", path=book.path)
+    for t in tables:
+        if _is_rated_copy(t):
+            raise BranchctlError(
+                "这是本工具写出的批注工作簿（已有“计算星级”“核对结果”列），请对乡镇报来的原始台账评定",
+                path=book.path,
+                sheet=t.sheet_name,
+            )
     rated = [RatedTable(t, rate_table(t, rubric, book.path, as_of=as_of)) for t in tables]
     result = RatingResult(book.path, rubric, rated)
+    if not result.branches:
+        raise BranchctlError(
+            "表中只有表头，没有填写任何党支部，请填报后再评定",
+            path=book.path,
+            sheet=tables[0].sheet_name,
+        )
     branches = [b for b in result.branches if b.entity == "branch"]
     result.quotas = apply_quotas(branches, rubric)
     result.notes += [q.note() for q in result.quotas]

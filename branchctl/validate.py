@@ -23,6 +23,7 @@ from branchctl.errors import BranchctlError
 from branchctl.findings import FileReport, Finding, ValidationReport
 from branchctl.rubric import Rubric
 from branchctl.workbook import FORMATS, Workbook
+from branchctl.writer import is_tool_output
 
 WORKBOOK_SUFFIXES = frozenset(FORMATS)
 ANNOTATED_SUFFIX = ".checked.xlsx"
@@ -51,8 +52,13 @@ class ValidationRun:
 
 
 def is_skipped_name(name: str) -> bool:
-    """Office lock files (~$…), hidden and temporary files are never submissions."""
-    return name.startswith(("~$", ".", "~")) or name.endswith((".tmp", ANNOTATED_SUFFIX))
+    """Office lock files (~$…), hidden and temporary files, and this tool's own copies
+    (x.rated.xlsx, x.checked.xlsx, x.compare.xlsx) are never submissions."""
+    return (
+        name.startswith(("~$", ".", "~"))
+        or name.endswith((".tmp", ANNOTATED_SUFFIX))
+        or is_tool_output(Path(name))
+    )
 
 
 def collect_workbooks(paths: Sequence[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
@@ -276,7 +282,10 @@ def validate_paths(
     if annotate_dir is not None:
         if annotate_dir.exists() and not annotate_dir.is_dir():
             raise BranchctlError("--annotate 应指定一个文件夹，而这是一个文件", path=annotate_dir)
-        outputs.append(annotate_dir)
+        # the copies are skipped by name; a folder being checked is not left out for holding them
+        roots = [Path(p).resolve() for p in paths if Path(p).is_dir()]
+        if not any(_under(root, annotate_dir.resolve()) for root in roots):
+            outputs.append(annotate_dir)
     files = collect_workbooks(paths, outputs)
     if not files:
         raise BranchctlError("没有找到工作簿（.xlsx、.xlsm、.xls、.ods），请检查路径")

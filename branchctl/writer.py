@@ -27,6 +27,16 @@ TEMP_PREFIX = ".~branchctl-"
 TEMP_SUFFIX = ".tmp"
 
 
+# Stems of the copies the tool writes beside the clerk's files (x.rated.xlsx, x.checked.xlsx…):
+# never taken as township submissions when a folder is searched.
+OUTPUT_STEMS = (".rated", ".compare", ".checked")
+
+
+def is_tool_output(path: Path) -> bool:
+    """A copy this tool wrote (x.rated.xlsx, x.checked.xlsx, x.compare.xlsx)."""
+    return path.suffix.lower() == ".xlsx" and path.stem.endswith(OUTPUT_STEMS)
+
+
 def write_annotated(source: Workbook, plan: AnnotationPlan, out: str | Path) -> None:
     """Write a copy of ``source`` with ``plan`` applied to ``out`` (an .xlsx path).
 

@@ -192,3 +192,29 @@ def test_every_hostile_file_ends_in_one_chinese_sentence(tmp_path, hostile_files
         assert not out.exists(), name
         if before is not None:
             assert _digest(path) == before, name
+
+
+def test_blank_form_and_our_own_copy_are_not_rated(tmp_path):
+    blank = classification_sheet([], Layout())
+    path = write_workbook(tmp_path / "空白.xlsx", [blank])
+    result = runner.invoke(app, ["rate", str(path)])
+    assert result.exit_code == 2
+    assert "没有填写任何党支部" in result.stderr
+    records = sample_branches(5, seed=8)
+    source = write_workbook(tmp_path / "城关镇.xlsx", [classification_sheet(records, Layout())])
+    assert runner.invoke(app, ["rate", str(source)]).exit_code == 0
+    again = runner.invoke(
+        app, ["rate", str(tmp_path / "城关镇.rated.xlsx"), "-o", str(tmp_path / "x.xlsx")]
+    )
+    assert again.exit_code == 2
+    assert "批注工作簿" in again.stderr and not (tmp_path / "x.xlsx").exists()
+
+
+def test_v_is_a_met_mark(tmp_path):
+    records = sample_branches(3, seed=9, veto_rate=0)
+    spec = classification_sheet(records, Layout())
+    for aspect in ("基本组织", "组织队伍", "基本活动", "基本制度", "基本保障", "发挥作用"):
+        spec.rows[spec.data_rows[0] - 1][spec.columns[aspect]] = "V"
+    path = write_workbook(tmp_path / "t.xlsx", [spec])
+    doc = json.loads(runner.invoke(app, ["rate", str(path), "--json"]).stdout)
+    assert doc["branches"][0]["stars"] == 6

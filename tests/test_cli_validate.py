@@ -131,3 +131,24 @@ def test_text_builders_return_strings(townships):
     assert "……另有 1 条" in text
     md = validation_markdown(report)
     assert md.startswith("# 乡镇报表校验结果") and "| 文件 | 错误 | 警告 | 结论 |" in md
+
+
+def test_our_own_copies_are_not_submissions_and_annotate_may_share_the_folder(townships):
+    rated = runner.invoke(app, ["rate", str(townships / "青山乡.xlsx")])
+    assert rated.exit_code == 0 and (townships / "青山乡.rated.xlsx").exists()
+    result = _invoke(str(townships), "--json", *AS_OF_ARG, "--annotate", str(townships))
+    assert result.exit_code == 1, result.output
+    names = sorted(Path(f["path"]).name for f in json.loads(result.stdout)["files"])
+    assert names == ["城关镇.xlsx", "青山乡.xlsx"]
+    assert (townships / "城关镇.checked.xlsx").exists()
+    again = _invoke(str(townships), "--json", *AS_OF_ARG)
+    assert len(json.loads(again.stdout)["files"]) == 2  # the .checked copy is not checked
+
+
+def test_a_blank_form_is_returned(tmp_path):
+    path = write_workbook(tmp_path / "空白.xlsx", [classification_sheet([])])
+    result = _invoke(str(path), "--json", *AS_OF_ARG)
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["files"][0]["findings"]
+    assert [f["code"] for f in findings] == ["form-empty"]
+    assert "没有填写任何党支部" in findings[0]["message"]

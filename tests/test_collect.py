@@ -234,3 +234,21 @@ def test_a_file_that_kills_its_reader_costs_only_that_file(tmp_path, monkeypatch
         ("9_崩溃.xlsx", "unreadable"),
     ]
     assert result.rows == 12
+
+
+def test_collect_never_overwrites_a_township_file(tmp_path):
+    folder = tmp_path / "报表"
+    for i, org in enumerate(("城关镇党委", "青山乡党委")):
+        write_workbook(folder / f"{org}.xlsx", [classification_sheet(_township(org, 4, 30 + i))])
+    victim = folder / "城关镇党委.xlsx"
+    before = victim.read_bytes()
+    result = runner.invoke(app, ["collect", str(folder), "-o", str(victim)])
+    assert result.exit_code == 2
+    assert "不是本工具生成的汇总工作簿" in result.stderr
+    assert victim.read_bytes() == before
+    # an earlier master under another name in the same folder is not collected again
+    first = runner.invoke(app, ["collect", str(folder), "-o", str(folder / "全县汇总.xlsx")])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["collect", str(folder), "-o", str(folder / "全县汇总v2.xlsx")])
+    assert second.exit_code == 0, second.output
+    assert len(_rows(folder / "全县汇总v2.xlsx")) == len(_rows(folder / "全县汇总.xlsx"))
