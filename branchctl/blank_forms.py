@@ -207,9 +207,18 @@ class TemplateResult:
 
 
 def write_template(
-    kinds: list[str], out: Path, rubric: Rubric, *, unit: str | None = None, rows: int | None = None
+    kinds: list[str],
+    out: Path,
+    rubric: Rubric,
+    *,
+    unit: str | None = None,
+    rows: int | None = None,
+    overwrite: bool = False,
 ) -> TemplateResult:
-    """Write the blank forms for ``kinds`` (as typed by the user) into one workbook ``out``."""
+    """Write the blank forms for ``kinds`` (as typed by the user) into one workbook ``out``.
+
+    An existing ``out`` may be a township's filled-in copy: it is replaced only with ``overwrite``.
+    """
     import xlsxwriter
 
     from branchctl.writer import atomic_output
@@ -220,6 +229,10 @@ def write_template(
         raise BranchctlError(f"--rows 应为1至{MAX_ROWS}之间的整数")
     if out.suffix.lower() != ".xlsx":
         raise BranchctlError("空白表格只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out)
+    if out.exists() and not overwrite:
+        raise BranchctlError(
+            f"文件“{out.name}”已存在，为免覆盖已填写的表格，请换一个文件名，或加 --force 覆盖"
+        )
     layouts = [form_layout(key, rubric, unit) for key in forms]
     with atomic_output(out) as tmp:
         wb = xlsxwriter.Workbook(

@@ -105,8 +105,11 @@ def _rating(
         )
     the_rubric = load_rubric(rubric)
     book = read_workbook(path)
+    layout = find_forms(book, the_rubric.aspect_headers())
+    if as_of is None:  # the ledger's own 填报时间 sets the quarter the notice speaks of
+        as_of = next((t.report_date for t in layout.tables if t.report_date), None)
     result = rate_workbook(book, the_rubric, as_of)
-    problems = read_lists(find_forms(book, the_rubric.aspect_headers()), as_of)
+    problems = read_lists(layout, as_of)
     return rating_context(result, problems, as_of=as_of, today=today, bottom=bottom, masker=masker)
 
 

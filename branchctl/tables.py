@@ -8,6 +8,7 @@ with synonyms; data rows keep their Excel row numbers; blank, totals and footer 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ HEADER_SCAN_ROWS = 40  # a header lower than this is not looked for
 DATA_ROWS_AFTER_HEADER = 3  # this many data-like rows after a header end the search for one
 _ANNEX = re.compile(r"^附件\s*([0-9０-９一二三四五六]+)")
 _UNIT = re.compile(r"填报单位[^:：]*[:：]\s*(.+?)(?:\s{2,}|填报时间|填报日期|$)")
+_REPORT_DATE = re.compile(r"填报(?:时间|日期)\s*[:：]\s*(\S+)")
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Table:
     annex: str | None = None
     title: str | None = None
     unit: str | None = None  # 填报单位 as written above the table
+    report_date: dt.date | None = None  # 填报时间 as written above the table, when a real date
     duplicate_columns: dict[str, list[int]] = field(default_factory=dict)
     # per-table memo for work that depends only on the table's columns (e.g. which rules apply)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -138,6 +141,7 @@ def _find_in_sheet(sheet: Sheet, extra: dict[str, str]) -> tuple[Table | None, S
     width = sheet.width
     view = _HeaderView(sheet, limit + 1)
     annex, title, unit = _preamble(sheet, limit)
+    report_date = _report_date(sheet, limit)
     aspect_names = set(extra.values())
 
     best: tuple[float, int, FormSpec, dict[int, str], bool] | None = None
@@ -194,6 +198,7 @@ def _find_in_sheet(sheet: Sheet, extra: dict[str, str]) -> tuple[Table | None, S
         annex=annex,
         title=title,
         unit=unit,
+        report_date=report_date,
         duplicate_columns=duplicates,
     )
     table.rows = _data_rows(table, view)
@@ -256,6 +261,23 @@ def _last_header_col(view: _HeaderView, top: int, bottom: int, last_known: int, 
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _report_date(sheet: Sheet, limit: int) -> dt.date | None:
+    """The 填报时间 of the row above the table (2025年6月30日), if it holds a whole date."""
+    from branchctl.values import BadValue, parse_date
+
+    for r in range(min(limit, 6)):
+        for value in sheet.rows[r]:
+            if isinstance(value, str) and "填报" in value:
+                m = _REPORT_DATE.search(value)
+                if m:
+                    try:
+                        found = parse_date(m.group(1))
+                    except BadValue:
+                        return None  # 2025年 月 日: the template's blanks, never filled
+                    return found.date if found is not None else None
+    return None
 
 
 def _preamble(sheet: Sheet, limit: int) -> tuple[str | None, str | None, str | None]:
