@@ -773,8 +773,8 @@ def _requirement(param_type: Any) -> str:
     return "不符合要求"
 
 
-def _usage_sentence(error: Exception, where: str) -> str:
-    """One Chinese sentence (without 错误：) for a click usage error."""
+def _usage_sentence(error: Exception, where: str, root: Any = None) -> str:
+    """One Chinese sentence (without 错误：) for a click usage error; ``root``: the app's group."""
     import re
     from difflib import get_close_matches
 
@@ -786,6 +786,9 @@ def _usage_sentence(error: Exception, where: str) -> str:
     message = str(getattr(error, "message", "") or "")
     if "NoSuchOption" in names:
         option = getattr(error, "option_name", "")
+        root_opts = {o for p in getattr(root, "params", []) for o in getattr(p, "opts", [])}
+        if where != "branchctl" and option in root_opts:  # `branchctl rate x.xlsx --version`
+            return f"选项 {option} 要写在命令名之前，如 branchctl {option}。"
         guesses = sorted(getattr(error, "possibilities", None) or [])
         guess = f"是不是要用 {' 或 '.join(guesses)}？" if guesses else ""
         return f"没有选项 {option}，{guess}用 {where} --help 查看全部选项。"
@@ -814,12 +817,13 @@ def _usage_sentence(error: Exception, where: str) -> str:
         commands = _commands_of(ctx)
         guesses = get_close_matches(name, commands)
         guess = f"是不是要用 {' 或 '.join(guesses)}？" if guesses else ""
-        return f"没有命令“{name}”，{guess}可用的命令：{'、'.join(commands)}。"
+        which = "可用的命令" if ctx.parent is None else f"{where} 可用的子命令"
+        return f"没有命令“{name}”，{guess}{which}：{'、'.join(commands)}。"
     if message.startswith("Missing command") and ctx is not None:
         return f"缺少命令，可用的命令：{'、'.join(_commands_of(ctx))}。{see}。"
     m = re.match(r"^Got unexpected extra arguments?(?:\(s\))? \((.*)\)$", message, re.S)
     if m:
-        return f"多余的参数“{m.group(1)}”（文件名中有空格时请用引号括起来），{see}。"
+        return f"多余的参数“{m.group(1)}”（文件名含空格时请加引号），{see}。"
     return f"命令行写法有误，{see}。"
 
 
@@ -838,7 +842,8 @@ def main(argv: list[str] | None = None) -> None:
             e.show()  # type: ignore[attr-defined]
             sys.exit(2)
         if "UsageError" in names:
-            typer.echo(f"错误：{_usage_sentence(e, _command_path(command, args))}", err=True)
+            sentence = _usage_sentence(e, _command_path(command, args), command)
+            typer.echo(f"错误：{sentence}", err=True)
             sys.exit(2)
         if "FileError" in names:
             typer.echo(f"错误：无法打开文件“{getattr(e, 'filename', '')}”。", err=True)
