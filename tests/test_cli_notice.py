@@ -149,7 +149,9 @@ def test_readme_documents_every_variable():
 
 def test_the_quarter_comes_from_the_ledger_when_no_as_of(tmp_path):
     records = sample_branches(4, seed=5, stars=[2])  # every branch short of the standard
-    path = write_workbook(tmp_path / "城关镇.xlsx", [classification_sheet(records)])  # 填报时间 2025年6月30日
+    path = write_workbook(
+        tmp_path / "城关镇.xlsx", [classification_sheet(records)]
+    )  # 填报时间 2025年6月30日
     out = tmp_path / "整改.md"
     result = _invoke("整改通知书", "--data", str(path), "-o", str(out), "--format", "md")
     assert result.exit_code == 0, result.output
