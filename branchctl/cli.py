@@ -28,6 +28,14 @@ app = typer.Typer(
 
 _state: dict[str, bool] = {"debug": False}
 
+# Options several commands share, declared once.
+RubricOption = Annotated[
+    str | None, typer.Option("--rubric", help="评定规则：内置规则名或 TOML 规则文件路径。")
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有一个 JSON 文档）。")
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -153,15 +161,11 @@ def rate_command(
         Path | None,
         typer.Option("-o", "--out", help="批注工作簿的输出路径，默认为“原文件名.rated.xlsx”。"),
     ] = None,
-    rubric: Annotated[
-        str | None, typer.Option("--rubric", help="评定规则：内置规则名或 TOML 规则文件路径。")
-    ] = None,
+    rubric: RubricOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="核对日期，如 2025-06-30，默认今天。")
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有一个 JSON 文档）。")
-    ] = False,
+    as_json: JsonOption = False,
     bottom: Annotated[
         int, typer.Option("--bottom", min=0, help="列出最弱的 N 个支部（倒排），写入汇总表。")
     ] = 0,
@@ -208,9 +212,7 @@ def compare_command(
         Path | None,
         typer.Option("-o", "--out", help="对比工作簿的输出路径，默认为“本期文件名.compare.xlsx”。"),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有一个 JSON 文档）。")
-    ] = False,
+    as_json: JsonOption = False,
     name_map: Annotated[
         Path | None,
         typer.Option(
@@ -218,9 +220,7 @@ def compare_command(
             help="更名对照表：两列（原名称、新名称）的 .xlsx/.csv，或 TOML 表 [更名]。",
         ),
     ] = None,
-    rubric: Annotated[
-        str | None, typer.Option("--rubric", help="评定规则：内置规则名或 TOML 规则文件路径。")
-    ] = None,
+    rubric: RubricOption = None,
 ) -> None:
     with _errors():
         from branchctl.compare import compare_files
@@ -270,9 +270,7 @@ def collect_command(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="核对日期（判断任务是否逾期），默认今天。")
     ] = None,
-    rubric: Annotated[
-        str | None, typer.Option("--rubric", help="评定规则：内置规则名或 TOML 规则文件路径。")
-    ] = None,
+    rubric: RubricOption = None,
 ) -> None:
     with _errors():
         from branchctl.collect import collect_files
@@ -490,9 +488,7 @@ def notice_command(
         typer.Option("--like", help="自备模板使用哪个内置模板的数据，如 --like 整改通知书。"),
     ] = None,
     bottom: Annotated[int, typer.Option("--bottom", min=0, help="通报中倒排末位的支部数。")] = 10,
-    rubric: Annotated[
-        str | None, typer.Option("--rubric", help="评定规则：内置规则名或 TOML 规则文件路径。")
-    ] = None,
+    rubric: RubricOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="核对日期，如 2025-06-30，默认今天。")
     ] = None,
@@ -596,15 +592,11 @@ def validate_command(
         Path | None,
         typer.Option("--report", help="把全部问题写入报告文件（.md、.xlsx 或 .json）。"),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有一个 JSON 文档）。")
-    ] = False,
+    as_json: JsonOption = False,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="核对日期（判断任务是否超期），默认今天。")
     ] = None,
-    rubric: Annotated[
-        str | None, typer.Option("--rubric", help="评定规则：内置规则名或 TOML 规则文件路径。")
-    ] = None,
+    rubric: RubricOption = None,
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", min=1, help="同时校验的进程数，默认为 CPU 核数；1 为不并行。"),
