@@ -180,13 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         results["check"] = [run_check(base, smallest), run_check(base, small)]
         failed |= not all(c["ok"] for c in results["check"])
 
-    results.setdefault("status", "failed" if failed else "ok")
-    bl.write_json(bl.OUT / "results_rate.json", results)
-    print(report(results))
-    print(f"\nresults: {bl.OUT / 'results_rate.json'}")
-    if results["status"] == "unavailable":
-        return 2
-    return 1 if failed else 0
+    return bl.finish(results, failed, "rate", report)
 
 
 def report(results: dict) -> str:

@@ -100,13 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             results["error"] = bl.failure_text(run)
             failed = True
 
-    results.setdefault("status", "failed" if failed else "ok")
-    bl.write_json(bl.OUT / "results_validate.json", results)
-    print(report(results))
-    print(f"\nresults: {bl.OUT / 'results_validate.json'}")
-    if results["status"] == "unavailable":
-        return 2
-    return 1 if failed else 0
+    return bl.finish(results, failed, "validate", report)
 
 
 def report(results: dict) -> str:

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,11 +37,9 @@ NOT_AVAILABLE = "command not available yet"
 
 # What a usage error or a missing module prints: the command (or the CLI) does not exist yet,
 # or does not take SPEC's arguments yet. A run that fails for other reasons is a real failure.
-USAGE_ERROR = re.compile(
-    r"Usage:|No such command|No such option|Missing argument|Missing option|"
-    r"unexpected extra argument|No module named|ModuleNotFoundError|ImportError|"
-    r"invalid choice|unrecognized arguments"
-)
+# A command this build does not have: the CLI answers in one Chinese sentence. An import
+# error or a traceback is a bug to report, never "not available".
+USAGE_ERROR = re.compile(r"错误：没有命令|错误：没有选项")
 
 
 @dataclass
@@ -219,3 +218,15 @@ def write_json(path: Path, data: dict) -> None:
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(path)
+
+
+def finish(results: dict, failed: bool, name: str, report: Callable[[dict], str]) -> int:
+    """Record and print a benchmark's results; exit code 0 bars met, 1 missed, 2 unavailable."""
+    results.setdefault("status", "failed" if failed else "ok")
+    path = OUT / f"results_{name}.json"
+    write_json(path, results)
+    print(report(results))
+    print(f"\nresults: {path}")
+    if results["status"] == "unavailable":
+        return 2
+    return 1 if failed else 0

@@ -74,7 +74,15 @@ class ProblemItem:
 
     @property
     def is_closed(self) -> bool:
-        return self.status == "已完成" or self.closed is not None or bool(self.closed_text)
+        return is_closed(self.status, self.closed, self.closed_text)
+
+
+DONE = "已完成"  # the 完成情况 value that closes an item (forms.toml enums.完成情况)
+
+
+def is_closed(status: str, closed: Deadline | None, closed_text: str) -> bool:
+    """An item is closed (销号) when marked 已完成 or given a 销号时间, even an unreadable one."""
+    return status == DONE or closed is not None or bool(closed_text)
 
 
 @dataclass
@@ -103,7 +111,7 @@ class WorkItem:
 
     @property
     def is_closed(self) -> bool:
-        return self.status == "已完成" or self.closed is not None or bool(self.closed_text)
+        return is_closed(self.status, self.closed, self.closed_text)
 
 
 @dataclass
