@@ -431,9 +431,16 @@ def _scan_part(
     # Parts calamine reads must be UTF-8 (it reads a UTF-16 sheet as empty); others, such as
     # customXml items, may be UTF-16 and are only checked for a DTD.
     read_by_calamine = sheet or name.startswith("xl/") or name in ("content.xml", "styles.xml")
+    # A part that fits one chunk (nearly all of them) is read once, whole: zipfile stops at the
+    # declared size and checks the CRC, so a lying size cannot make it read more.
+    whole: bytes | None = None
     try:
         with zf.open(info) as f:
-            head = f.read(64)
+            if info.file_size <= _CHUNK:
+                whole = f.read(_CHUNK + 1)
+                head = whole[:64]
+            else:
+                head = f.read(64)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
         raise _bad_part(path, name) from e
     xml_like = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<") or _utf16_xml(head)
@@ -452,12 +459,12 @@ def _scan_part(
     elif fmt == "ods" and name == "content.xml":
         scanner = _OdsCells(path)
     try:
-        _stream_part(path, zf, info, check_xml, scanner)
+        _stream_part(path, zf, info, check_xml, scanner, whole)
         if isinstance(scanner, _XlsxCells) and scanner.needs_exact():
             label = labels.get(name, name) if labels else name
-            _stream_part(path, zf, info, None, _XlsxExactCells(path, label))
+            _stream_part(path, zf, info, None, _XlsxExactCells(path, label), whole)
         if isinstance(scanner, _OdsCells) and scanner.needs_exact:
-            _stream_part(path, zf, info, None, _OdsExactCells(path))
+            _stream_part(path, zf, info, None, _OdsExactCells(path), whole)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
         # zipfile: BadZipFile for a CRC or size mismatch, EOFError or zlib.error for a
         # truncated or corrupt deflate stream.
@@ -487,12 +494,24 @@ def _stream_part(
     info: zipfile.ZipInfo,
     check_xml: Callable[[bytes], None] | None,
     scanner: _Scanner | None,
+    whole: bytes | None = None,
 ) -> None:
     """Read the part to its end (zipfile stops at the declared size and checks the CRC).
 
     The scanner gets regions that never split a tag: each ends just before a ``<`` (or in
-    text), the rest is carried over; a tag longer than MAX_TAG_BYTES is refused.
+    text), the rest is carried over; a tag longer than MAX_TAG_BYTES is refused. ``whole``:
+    the part already read in full (at most one chunk), given to the scanner as one region.
     """
+    if whole is not None:
+        if len(whole) != info.file_size:
+            raise zipfile.BadZipFile(info.filename)
+        if check_xml is not None:
+            check_xml(whole)
+        if scanner is not None:  # no tag can exceed MAX_TAG_BYTES (= the chunk) in it
+            if whole:
+                scanner.feed(whole)
+            scanner.finish()
+        return
     with zf.open(info) as f:
         carry = b""
         total = 0
@@ -663,11 +682,18 @@ def _tags_ending(a: np.ndarray, n: int, lead: bytes) -> np.ndarray:
     return pos[_DELIM[a[pos]]]
 
 
+# Every tag the fast path counts or checks starts ``<c`` or ``:c`` followed by a delimiter
+# (_DELIM); a region without one has no cells (most parts besides the sheets).
+_CELL_LIKE = re.compile(rb"[<:]c[\t\n\r />]")
+
+
 def _standard_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | None:
     """(max row, max column), 1-based, of the cells in region; None if any tag is not standard.
 
     Standard: ``<c r="AB12"`` (or ``<x:c r=...`` when the part's cells all use prefix x).
     """
+    if _CELL_LIKE.search(region) is None:
+        return 0, 0  # no cell tag, prefixed or not, and no ``x:c`` end tag: nothing to count
     n = len(region)
     a = np.frombuffer(region + _PAD + b"\x00" * len(prefix), dtype=np.uint8)
     cells = _tags_ending(a, n, b"<" + prefix + b":c" if prefix else b"<c")

@@ -149,13 +149,17 @@ def _find_in_sheet(sheet: Sheet, extra: dict[str, str]) -> tuple[Table | None, S
     data_like = 0  # rows in a row that look like data, since the best header so far
     for r in range(limit):
         matches.append(_row_matches(view, r, width, extra))
+        # data: three or more cells filled, most of them no header (a 问题类别 of 基本组织
+        # reads as the aspect's header, but the rest of its row does not)
+        filled = _filled(sheet.rows[r]) if best is not None else 0
+        if filled >= 3 and 2 * len(matches[r]) < filled:
+            data_like += 1
+            if data_like >= DATA_ROWS_AFTER_HEADER:
+                break  # well into the data: no header further down
+        elif matches[r]:
+            data_like = 0
         if not matches[r]:
-            if best is not None and _filled(sheet.rows[r]) >= 3:
-                data_like += 1
-                if data_like >= DATA_ROWS_AFTER_HEADER:
-                    break  # well into the data: no header further down
             continue
-        data_like = 0
         combined = dict(matches[r])
         two_level = False
         if r > 0 and matches[r - 1]:
