@@ -47,8 +47,6 @@ class CheckContext:
     parsed: dict[Any, tuple[Any, str | None]] = field(
         default_factory=dict
     )  # (column, text) -> (value, hint)
-    _row_key: tuple[int, int] = (0, -1)
-    _row: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.aspect_headers = self.rubric.aspect_headers()  # looked up for every problem
@@ -89,10 +87,7 @@ class CheckContext:
 
     def raw(self, table: Table, r: int, column: str) -> Any:
         """The cell of ``column`` in data row ``r`` (0-based), vertical merges filled."""
-        key = (id(table), r)
-        if key != self._row_key:  # checks read a row's cells one after another: keep the row
-            self._row_key, self._row = key, self.fill(table).row(r)
-        return self._row.get(column)
+        return self.fill(table).value(r, column)
 
     def text(self, table: Table, r: int, column: str) -> str:
         value = self.raw(table, r, column)

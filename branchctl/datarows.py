@@ -44,6 +44,13 @@ class RowSources(Mapping[str, CellRef]):
     def __len__(self) -> int:
         return len(self.columns)
 
+    def get(self, column: str, default: Any = None) -> Any:  # type: ignore[override]
+        col = self.columns.get(column)
+        return default if col is None else CellRef(self.sheet, self.row, col)
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.columns
+
     def __repr__(self) -> str:
         return f"RowSources({self.sheet!r}, {self.row}, {list(self.columns)})"
 
@@ -54,7 +61,15 @@ class RowSources(Mapping[str, CellRef]):
 def data_rows(table: Table, ignore: tuple[str, ...] = ("序号",)) -> list[int]:
     """The rows of ``table`` that hold data: not a pre-numbered empty row (blank but for
     ``ignore`` columns), and not a header row spilling down (covered by a header cell merged
-    down past the row the header was found in)."""
+    down past the row the header was found in). Found once per table and ``ignore``."""
+    key = ("data-rows", ignore)
+    found: list[int] | None = table.cache.get(key)
+    if found is None:
+        found = table.cache[key] = _data_rows(table, ignore)
+    return found
+
+
+def _data_rows(table: Table, ignore: tuple[str, ...]) -> list[int]:
     spill: set[int] = set()
     for r1, _, r2, _ in table.sheet.merges:
         if r1 <= table.header_row < r2:
@@ -90,13 +105,16 @@ class MergeFill:
                     self.top[(r, c1)] = r1
 
     def value(self, r: int, column: str) -> Any:
+        """The cell of ``column`` in data row ``r`` (None when blank or the column is absent)."""
         col = self.table.columns.get(column)
         if col is None:
             return None
         if self.top:
             r = self.top.get((r, col), r)
-        rows = self.table.sheet.rows
-        value = rows[r][col] if r < len(rows) and col < len(rows[r]) else None
+        try:
+            value = self.table.sheet.rows[r][col]
+        except IndexError:
+            return None
         return None if value == "" else value
 
     def row(self, r: int) -> dict[str, Any]:

@@ -77,7 +77,12 @@ def _carried_rules(aspect: Aspect, table: Table) -> list[Any]:
 
 def _present(comp: Comparison, table: Table, r: int) -> str | None:
     """The column to read: ``comp.column``, or where it is absent or blank, a stand-in."""
-    present = [c for c in (comp.column, *comp.instead) if table.has(c)]
+    key = ("indicator-columns", id(comp))
+    present: list[str] | None = table.cache.get(key)
+    if present is None:
+        present = table.cache[key] = [c for c in (comp.column, *comp.instead) if table.has(c)]
+    if len(present) == 1:
+        return present[0]
     for column in present:
         if not is_blank(table.value(r, column)):
             return column
@@ -99,29 +104,43 @@ def _compare(
     raw = table.value(r, column)
     if is_blank(raw):
         return None, column, ""
+    # the same few values (12, 农村, 2023年5月) fill a column: judge each once per table
+    memo: dict[Any, tuple[bool | None, str, bool]] = table.cache.setdefault("indicator-memo", {})
     kind = (kinds or {}).get(column) or column_kind(column)
+    key = (id(comp), column, kind, type(raw), raw, as_of)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _judge_value(comp, column, kind, raw, as_of)
+    holds, seen, bad = found
+    if bad and column not in unreadable:
+        unreadable.append(column)
+    return holds, column, seen
+
+
+def _judge_value(
+    comp: Comparison, column: str, kind: str, raw: Any, as_of: dt.date
+) -> tuple[bool | None, str, bool]:
+    """(holds?, what was seen, unreadable?) for one non-blank value of ``column``."""
     try:
         value = _read(raw, column, kind, as_of)
     except BadValue:
-        if column not in unreadable:
-            unreadable.append(column)
-        return None, column, ""
+        return None, "", True
     if value is None:
-        return None, column, ""
+        return None, "", False
     seen = f"{column}为{_shown(value)}"
     op = comp.op
     if op == "within-years":
         assert isinstance(value, dt.date)
         holds = _years_later(value, comp.number) >= as_of
-        return holds, column, seen
+        return holds, seen, False
     if op in ("in", "not-in"):
         wanted = {normalize_text(v) for v in comp.texts}
         inside = normalize_text(value) in wanted
-        return (inside if op == "in" else not inside), column, seen
+        return (inside if op == "in" else not inside), seen, False
     number = float(value)
     if op == "between":
         lo, hi = comp.bounds
-        return lo <= number <= hi, column, seen
+        return lo <= number <= hi, seen, False
     target = comp.number
     if comp.prorate:
         months = months_completed(as_of)
@@ -135,7 +154,7 @@ def _compare(
         "==": number == target,
         "!=": number != target,
     }[op]
-    return holds, column, seen
+    return holds, seen, False
 
 
 def _read(raw: Any, column: str, kind: str, as_of: dt.date) -> Any:

@@ -418,7 +418,7 @@ def rate_row(
     if variant is not rubric:
         categories, levels = variant.category_labels(), variant.level_labels()
     row = _Row()
-    kinds = {c.name: c.kind for c in rubric.columns}
+    kinds = rubric.column_kinds
     for aspect in variant.aspects:
         _judge(aspect, table, r, row, path, strict, as_of, kinds)
 

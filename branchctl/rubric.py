@@ -215,6 +215,11 @@ class Rubric:
         return out
 
     @cached_property
+    def column_kinds(self) -> dict[str, str]:
+        """The kind of each column declared under ``[columns]`` (count, date, enum…)."""
+        return {c.name: c.kind for c in self.columns}
+
+    @cached_property
     def uses_scores(self) -> bool:
         return any(a.judge == "score" for a in self.aspects)
 

@@ -271,5 +271,12 @@ def parse_label(value: Any, allowed: dict[str, str]) -> str | None:
 
 def name_key(value: Any) -> str:
     """A branch or organisation name as matched across sheets and files."""
-    text = normalize_text(cell_text(value))
+    if type(value) is str:
+        return _name_key(value)
+    return _name_key(cell_text(value))
+
+
+@lru_cache(maxsize=1 << 14)
+def _name_key(value: str) -> str:
+    text = normalize_text(value.strip())
     return text.replace("(", "").replace(")", "").replace("“", "").replace("”", "")
