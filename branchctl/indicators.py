@@ -32,23 +32,24 @@ class Verdict:
 def judge_indicators(
     aspect: Aspect,
     table: Table,
-    r: int,
+    values: dict[str, Any],
     as_of: dt.date | None = None,
     kinds: dict[str, str] | None = None,
 ) -> Verdict:
-    """Apply every indicator rule of ``aspect`` to data row ``r`` of ``table``."""
+    """Apply every indicator rule of ``aspect`` to one data row of ``table``, whose cells are
+    ``values`` (canonical column -> raw value, as :meth:`Table.row_values` reads them)."""
     as_of = as_of or dt.date.today()
     verdict = Verdict()
-    for rule in _carried_rules(aspect, table):
+    for rule in carried_rules(aspect, table):
         applies = True
         for cond in rule.when:
-            result, _, _ = _compare(cond, table, r, as_of, kinds, verdict.unreadable)
+            result, _, _ = _compare(cond, table, values, as_of, kinds, verdict.unreadable)
             if result is not True:
                 applies = False
                 break
         if not applies:
             continue
-        result, column, seen = _compare(rule.test, table, r, as_of, kinds, verdict.unreadable)
+        result, column, seen = _compare(rule.test, table, values, as_of, kinds, verdict.unreadable)
         if result is None:
             continue
         if result:
@@ -61,7 +62,7 @@ def judge_indicators(
     return verdict
 
 
-def _carried_rules(aspect: Aspect, table: Table) -> list[Any]:
+def carried_rules(aspect: Aspect, table: Table) -> list[Any]:
     """The aspect's rules whose data the table carries (worked out once per table)."""
     key = ("indicator-rules", aspect.name)
     rules = table.cache.get(key)
@@ -75,7 +76,7 @@ def _carried_rules(aspect: Aspect, table: Table) -> list[Any]:
     return rules
 
 
-def _present(comp: Comparison, table: Table, r: int) -> str | None:
+def _present(comp: Comparison, table: Table, values: dict[str, Any]) -> str | None:
     """The column to read: ``comp.column``, or where it is absent or blank, a stand-in."""
     key = ("indicator-columns", id(comp))
     present: list[str] | None = table.cache.get(key)
@@ -84,7 +85,7 @@ def _present(comp: Comparison, table: Table, r: int) -> str | None:
     if len(present) == 1:
         return present[0]
     for column in present:
-        if not is_blank(table.value(r, column)):
+        if not is_blank(values.get(column)):
             return column
     return present[0] if present else None
 
@@ -92,16 +93,16 @@ def _present(comp: Comparison, table: Table, r: int) -> str | None:
 def _compare(
     comp: Comparison,
     table: Table,
-    r: int,
+    values: dict[str, Any],
     as_of: dt.date,
     kinds: dict[str, str] | None,
     unreadable: list[str],
 ) -> tuple[bool | None, str | None, str]:
     """(holds?, the column read, what was seen) — holds is None when it cannot be judged."""
-    column = _present(comp, table, r)
+    column = _present(comp, table, values)
     if column is None:
         return None, None, ""
-    raw = table.value(r, column)
+    raw = values.get(column)
     if is_blank(raw):
         return None, column, ""
     # the same few values (12, 农村, 2023年5月) fill a column: judge each once per table

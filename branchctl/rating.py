@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.errors import BranchctlError
-from branchctl.indicators import judge_indicators
+from branchctl.indicators import carried_rules, judge_indicators
 from branchctl.quotas import QuotaOutcome, apply_quotas
 from branchctl.rubric import MONTHS, Aspect, Rubric
 from branchctl.scoring import (
@@ -419,13 +419,15 @@ def rate_row(
         categories, levels = variant.category_labels(), variant.level_labels()
     row = _Row()
     kinds = rubric.column_kinds
+    values = table.row_values(r)  # the row's cells, read once: canonical column -> raw value
+    cell = values.get
     for aspect in variant.aspects:
-        _judge(aspect, table, r, row, path, strict, as_of, kinds)
+        _judge(aspect, table, r, values, row, path, strict, as_of, kinds)
 
     score = star_score = None
     if variant.points is not None:
         period = points_period(table.title, as_of)
-        points = read_points(lambda c: table.value(r, c), variant.points)
+        points = read_points(cell, variant.points)
         for column in points.bad:
             _bad_value(table, r, column, "不是有效的分数，应填写数字", path, strict, row)
         limit = variant.points.month_max
@@ -447,7 +449,7 @@ def rate_row(
 
     deductions: list[str] = []
     for column in variant.deduct_columns:
-        deductions += deduction_entries(table.value(r, column), column)
+        deductions += deduction_entries(cell(column), column)
     if deductions:
         before = stars
         stars = max(0, stars - len(deductions))
@@ -456,7 +458,7 @@ def rate_row(
 
     veto = None
     for column in variant.veto_columns:
-        veto = parse_negative(table.value(r, column))
+        veto = parse_negative(cell(column))
         if veto:
             break
 
@@ -475,14 +477,14 @@ def rate_row(
 
     warnings = row.warnings
     claimed_stars = _claimed(
-        table, r, "星级", warnings, lambda v: parse_stars(v, variant.max_stars)
+        cell("星级"), "星级", warnings, lambda v: parse_stars(v, variant.max_stars)
     )
     claimed_in: dict[str, str] = {}
     claimed_category, claimed_level = _claimed_labels(
-        table, r, categories, levels, warnings, claimed_in
+        values, categories, levels, warnings, claimed_in
     )
     claimed_score = (
-        _claimed(table, r, "总分", warnings, parse_number) if variant.has_total else None
+        _claimed(cell("总分"), "总分", warnings, parse_number) if variant.has_total else None
     )
     if claimed_score is not None and score is not None and variant.points is None:
         if abs(claimed_score - score) > 0.005:
@@ -490,15 +492,15 @@ def rate_row(
                 f"总分填报{number_text(claimed_score)}分，各项合计{number_text(score)}分"
             )
 
-    name = cell_text(table.value(r, variant.key_column))
+    name = cell_text(cell(variant.key_column))
     if variant.entity == "member":
         if not name:
             warnings.append(f"{variant.key_column}为空")
         org = next(
             (
-                cell_text(table.value(r, c))
+                cell_text(cell(c))
                 for c in ("所属党支部", "党支部名称", "所属党组织")
-                if cell_text(table.value(r, c))
+                if cell_text(cell(c))
             ),
             "",
         )
@@ -506,8 +508,8 @@ def rate_row(
     else:
         if not name:
             warnings.append("党支部名称为空")
-        party_org = cell_text(table.value(r, "所属党组织")) or table.unit
-    branch_type = cell_text(table.value(r, "支部类型")) or None
+        party_org = cell_text(cell("所属党组织")) or table.unit
+    branch_type = cell_text(cell("支部类型")) or None
     return BranchRating(
         sheet=table.sheet_name,
         row=r + 1,
@@ -543,6 +545,7 @@ def _judge(
     aspect: Aspect,
     table: Table,
     r: int,
+    values: dict[str, Any],
     row: _Row,
     path: Path | None,
     strict: bool,
@@ -551,11 +554,15 @@ def _judge(
 ) -> None:
     """Judge one aspect of a row: by mark, score or indicators; note what the data says."""
     name = aspect.name
-    verdict = judge_indicators(aspect, table, r, as_of, kinds) if aspect.indicators else None
+    verdict = (
+        judge_indicators(aspect, table, values, as_of, kinds)
+        if aspect.indicators and carried_rules(aspect, table)
+        else None
+    )
     computed = verdict.ok if verdict is not None else None
     claimed: bool | None = None  # the mark, or the score against the pass mark
-    if table.has(name):
-        raw = table.value(r, name)
+    if name in table.columns:
+        raw = values.get(name)
         try:
             if aspect.judge == "score":
                 claimed = _score(aspect, raw, row)
@@ -622,8 +629,7 @@ def _bad_value(
     )
 
 
-def _claimed(table: Table, r: int, column: str, warnings: list[str], parse: Any) -> Any:
-    raw = table.value(r, column)
+def _claimed(raw: Any, column: str, warnings: list[str], parse: Any) -> Any:
     try:
         return parse(raw)
     except BadValue as e:
@@ -632,8 +638,7 @@ def _claimed(table: Table, r: int, column: str, warnings: list[str], parse: Any)
 
 
 def _claimed_labels(
-    table: Table,
-    r: int,
+    values: dict[str, Any],
     categories: dict[str, str],
     levels: dict[str, str],
     warnings: list[str],
@@ -646,7 +651,7 @@ def _claimed_labels(
         ("定级类别", categories, levels, "等次"),
         ("等次", levels, categories, "定级类别"),
     ):
-        raw = table.value(r, column)
+        raw = values.get(column)
         if is_blank(raw):
             continue
         try:

@@ -61,6 +61,16 @@ class Table:
     def has(self, column: str) -> bool:
         return column in self.columns
 
+    def row_values(self, row: int) -> dict[str, Any]:
+        """Every non-blank cell of data row ``row``: canonical column -> raw value (as
+        :meth:`value` reads it, so a missing key means None)."""
+        try:
+            line = self.sheet.rows[row]
+        except IndexError:
+            return {}
+        n = len(line)
+        return {name: v for name, c in self.columns.items() if c < n and (v := line[c]) != ""}
+
 
 @dataclass
 class SheetScan:
