@@ -42,6 +42,8 @@ class CheckContext:
     _fills: dict[int, MergeFill] = field(default_factory=dict)
     _rows: dict[int, list[int]] = field(default_factory=dict)
 
+    _row_key: tuple[int, int] = (0, -1)
+    _row: dict[str, Any] = field(default_factory=dict)
     _labels: dict[int, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
     categories: dict[str, str | None] = field(default_factory=dict)  # 问题类别 text -> aspect
     parsed: dict[Any, tuple[Any, str | None]] = field(
@@ -86,7 +88,18 @@ class CheckContext:
         return fill
 
     def raw(self, table: Table, r: int, column: str) -> Any:
-        """The cell of ``column`` in data row ``r`` (0-based), vertical merges filled."""
+        """The cell of ``column`` in data row ``r`` (0-based), vertical merges filled.
+
+        Checks read a row's cells one after another: the row is read whole and kept; a loop
+        that reads one column down the rows uses :meth:`cell` instead.
+        """
+        key = (id(table), r)
+        if key != self._row_key:
+            self._row_key, self._row = key, self.fill(table).row(r)
+        return self._row.get(column)
+
+    def cell(self, table: Table, r: int, column: str) -> Any:
+        """As :meth:`raw`, for one cell alone."""
         return self.fill(table).value(r, column)
 
     def text(self, table: Table, r: int, column: str) -> str:

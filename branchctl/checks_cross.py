@@ -37,7 +37,7 @@ class Branches:
         self.title = f"{form.annex}{form.title}" if form else ""  # named in unknown-branch
         for table in ctx.reference:
             for r in ctx.rows(table):
-                key = name_key(ctx.text(table, r, "党支部名称"))
+                key = name_key(ctx.cell(table, r, "党支部名称"))
                 if key:
                     self.keys.add(key)
                     self.shorts.setdefault(_short(key), set()).add(key)
@@ -95,7 +95,7 @@ def _creation_branches(ctx: CheckContext, branches: Branches) -> None:
         return
     for table in ctx.tables("creation_ledger"):
         for r in ctx.rows(table):
-            key = name_key(ctx.text(table, r, "党支部名称"))
+            key = name_key(ctx.cell(table, r, "党支部名称"))
             if key and branches.resolve(key) is None:
                 ctx.at("unknown-branch", table, r, "党支部名称", reference=branches.title)
 

@@ -50,9 +50,9 @@ def _vetoes(ctx: CheckContext) -> dict[str, str]:
     for table in ctx.per_branch():
         columns = [c for c in ctx.rubric.veto_columns if c in table.columns]
         for r in ctx.rows(table) if columns else ():
-            key = name_key(ctx.text(table, r, "党支部名称"))
+            key = name_key(ctx.cell(table, r, "党支部名称"))
             for column in columns:
-                entry = parse_negative(ctx.raw(table, r, column))
+                entry = parse_negative(ctx.cell(table, r, column))
                 if key and entry:
                     out.setdefault(key, entry)
     return out
@@ -171,7 +171,7 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
     by_row = {b.row - 1: b for b in ratings}
     # 所属党组织 left empty throughout while 填报单位 names the township: not a blank per row
     org_from_unit = bool(table.unit) and all(
-        is_blank(ctx.raw(table, r, "所属党组织")) for r in ctx.rows(table)
+        is_blank(ctx.cell(table, r, "所属党组织")) for r in ctx.rows(table)
     )
     seen: dict[str, int] = {}
     kept: list[BranchRating] = []

@@ -74,12 +74,16 @@ def _data_rows(table: Table, ignore: tuple[str, ...]) -> list[int]:
     for r1, _, r2, _ in table.sheet.merges:
         if r1 <= table.header_row < r2:
             spill.update(range(table.header_row + 1, r2 + 1))
-    return [r for r in table.rows if r not in spill and not is_placeholder_row(table, r, ignore)]
+    skip = frozenset(table.columns[c] for c in ignore if c in table.columns)
+    return [r for r in table.rows if r not in spill and not _placeholder(table, r, skip)]
 
 
 def is_placeholder_row(table: Table, r: int, ignore: tuple[str, ...] = ("序号",)) -> bool:
     """A pre-numbered template row nobody filled: blank but for ``ignore`` columns."""
-    skip = {table.columns[c] for c in ignore if c in table.columns}
+    return _placeholder(table, r, frozenset(table.columns[c] for c in ignore if c in table.columns))
+
+
+def _placeholder(table: Table, r: int, skip: frozenset[int]) -> bool:
     row = table.sheet.rows[r] if r < len(table.sheet.rows) else []
     for c in range(table.first_col, min(table.last_col + 1, len(row))):
         if c not in skip and not is_blank(row[c]):

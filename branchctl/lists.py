@@ -178,20 +178,22 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
             deadline, deadline_error = row.date("完成时限", as_of, deadline=True)
             closed, closed_error = row.date("销号时间", as_of)
             status, status_error = row.enum("完成情况")
+            text = row.texts().get
+            branch = text("党支部名称", "")
             items.append(
                 WorkItem(
-                    branch=row.text("党支部名称"),
-                    branch_key=name_key(row.text("党支部名称")),
-                    task=row.text("工作任务"),
+                    branch=branch,
+                    branch_key=name_key(branch),
+                    task=text("工作任务", ""),
                     deadline=deadline,
-                    deadline_text=row.text("完成时限"),
-                    progress=row.text("进展情况"),
+                    deadline_text=text("完成时限", ""),
+                    progress=text("进展情况", ""),
                     status=status,
                     closed=closed,
-                    evidence=row.text("佐证材料"),
+                    evidence=text("佐证材料", ""),
                     sheet=table.sheet_name,
                     row=r + 1,
-                    closed_text=row.text("销号时间"),
+                    closed_text=text("销号时间", ""),
                     deadline_error=deadline_error,
                     closed_error=closed_error,
                     status_error=status_error,
@@ -240,6 +242,14 @@ class _Row:
             return ""
         return value.strip() if type(value) is str else cell_text(value)
 
+    def texts(self) -> dict[str, str]:
+        """Every filled column as text (a blank column is missing: read it with ``.get(c, "")``)."""
+        return {
+            name: v.strip() if type(v) is str else cell_text(v)
+            for name, v in self.values.items()
+            if v is not None
+        }
+
     def date(
         self, column: str, as_of: dt.date | None, deadline: bool = False
     ) -> tuple[Deadline | None, str | None]:
@@ -283,26 +293,29 @@ def _combined_item(row: _Row, as_of: dt.date | None) -> ProblemItem:
     deadline, deadline_error = row.date("完成时限", as_of, deadline=True)
     closed, closed_error = row.date("销号时间", as_of)
     status, status_error = row.enum("完成情况")
-    task = row.text("整改任务")
+    text = row.texts().get
+    task = text("整改任务", "")
+    branch = text("党支部名称", "")
+    measures = text("整改措施", "")
     return ProblemItem(
-        branch=row.text("党支部名称"),
-        branch_key=name_key(row.text("党支部名称")),
-        category=row.text("问题类别"),
-        description=row.text("问题描述"),
+        branch=branch,
+        branch_key=name_key(branch),
+        category=text("问题类别", ""),
+        description=text("问题描述", ""),
         task=task,
-        measures=row.text("整改措施"),
-        owner=row.text("责任人"),
-        owner_title=row.text("职务"),
-        leader=row.text("责任领导"),
+        measures=measures,
+        owner=text("责任人", ""),
+        owner_title=text("职务", ""),
+        leader=text("责任领导", ""),
         deadline=deadline,
-        deadline_text=row.text("完成时限"),
+        deadline_text=text("完成时限", ""),
         sheet=table.sheet_name,
         row=r + 1,
-        number=row.text("序号"),
+        number=text("序号", ""),
         status=status,
         closed=closed,
-        closed_text=row.text("销号时间"),
-        has_task=bool(task or row.text("整改措施")),
+        closed_text=text("销号时间", ""),
+        has_task=bool(task or measures),
         deadline_error=deadline_error,
         closed_error=closed_error,
         status_error=status_error,

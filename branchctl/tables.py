@@ -364,21 +364,13 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
             continue
         if filled == 1 and serial is not None and serial < len(line) and _text(line[serial]):
             continue  # a pre-numbered empty row of a blank form: only 序号 is filled
-        head = normalize_text(_text(first))
-        if head.startswith(footer):
-            break
-        if filled == 1 and _ANNEX.match(head):
-            break
-        if any(
-            any(word in key for word in totals)
-            for key in (
-                normalize_text(_text(line[c]))
-                for c in name_cols
-                # cheap first test: only text holding a character of 合计/小计… can be a totals label
-                if c < len(line) and type(line[c]) is str and not totals_chars.isdisjoint(line[c])
-            )
-            if key
-        ):
+        if type(first) is str:  # a footer (填表人…) or the next form's 附件 marker is text
+            head = normalize_text(first.strip())
+            if head.startswith(footer):
+                break
+            if filled == 1 and _ANNEX.match(head):
+                break
+        if _is_totals_row(line, name_cols, totals, totals_chars):
             continue
         if r == start:
             texts = [t for t in (_text(v) for v in line[lo:hi]) if t]
@@ -390,6 +382,21 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
                 continue  # the header repeated (pasted from a printed page)
         rows.append(r)
     return rows
+
+
+def _is_totals_row(
+    line: list[Any], name_cols: list[int], totals: tuple[str, ...], totals_chars: frozenset[str]
+) -> bool:
+    """合计/小计… in a name column."""
+    n = len(line)
+    for c in name_cols:
+        v = line[c] if c < n else None
+        # cheap first test: only text holding a character of 合计/小计… can be a totals label
+        if type(v) is str and not totals_chars.isdisjoint(v):
+            key = normalize_text(v.strip())
+            if any(word in key for word in totals):
+                return True
+    return False
 
 
 def _is_column_number_row(texts: list[str]) -> bool:
