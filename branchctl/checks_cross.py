@@ -219,28 +219,37 @@ def _task(
     columns: set[tuple[str, str]],
     owners_listed: bool,
 ) -> None:
-    task = _short_text(item.task or item.measures)
-    owner_ref = item.source("责任人")
+    task = item.task or item.measures  # shortened only for a finding
     if not item.owner and owners_listed:
+        owner_ref = item.source("责任人")
         if not item.has_owner_row:  # no 责任清单 row points at this task
-            _at_ref(ctx, "task-without-owner", task_ref, "整改任务", item.task, task=task)
+            _at_ref(
+                ctx, "task-without-owner", task_ref, "整改任务", item.task, task=_short_text(task)
+            )
         elif (owner_ref.sheet, "责任人") in columns:
-            _at_ref(ctx, "task-without-owner", owner_ref, "责任人", None, task=task)
+            _at_ref(ctx, "task-without-owner", owner_ref, "责任人", None, task=_short_text(task))
     _dates_and_status(ctx, item, task, columns)
 
 
 def _dates_and_status(
     ctx: CheckContext, item: ProblemItem | WorkItem, task: str, columns: set[tuple[str, str]]
 ) -> None:
-    """完成时限, 完成情况 and 销号时间 of a task (附件3) or a work item (附件4)."""
-    deadline_ref = item.source("完成时限")
+    """完成时限, 完成情况 and 销号时间 of a task (附件3) or a work item (附件4); ``task`` is its
+    text as written (shortened in a finding)."""
+    # the cell references are made only for a finding: most items have none
     if item.deadline_error:
         _at_ref(
-            ctx, "bad-date", deadline_ref, "完成时限", item.deadline_text, hint=item.deadline_error
+            ctx,
+            "bad-date",
+            item.source("完成时限"),
+            "完成时限",
+            item.deadline_text,
+            hint=item.deadline_error,
         )
     elif not item.deadline_text and not item.is_closed and _has_deadline_column(item, columns):
+        deadline_ref = item.source("完成时限")
         ref = deadline_ref if deadline_ref.col is not None else _fallback(item)
-        _at_ref(ctx, "deadline-missing", ref, "完成时限", None, task=task)
+        _at_ref(ctx, "deadline-missing", ref, "完成时限", None, task=_short_text(task))
     if item.closed_error:
         _at_ref(
             ctx,
@@ -253,11 +262,10 @@ def _dates_and_status(
     if item.status_error:
         status_ref = item.source("完成情况")
         _at_ref(ctx, "bad-enum", status_ref, "完成情况", item.status, hint=item.status_error)
-    status_ref = item.source("完成情况")
     if (
         item.status == "已完成"
         and not item.closed_text
-        and (status_ref.sheet, "销号时间") in columns
+        and (item.source("完成情况").sheet, "销号时间") in columns
     ):
         _at_ref(
             ctx,
@@ -273,10 +281,10 @@ def _dates_and_status(
         _at_ref(
             ctx,
             "deadline-overdue",
-            deadline_ref,
+            item.source("完成时限"),
             "完成时限",
             item.deadline_text,
-            task=task,
+            task=_short_text(task),
             deadline=item.deadline.text,
             as_of=as_of,
         )
@@ -325,7 +333,7 @@ def _work_ledger(ctx: CheckContext, items: list[WorkItem], branches: Branches) -
                 item.branch,
                 reference=branches.title,
             )
-        _dates_and_status(ctx, item, _short_text(item.task or item.branch), columns)
+        _dates_and_status(ctx, item, item.task or item.branch, columns)
 
 
 # ------------------------------------------------------------------------- unmet aspects
