@@ -258,22 +258,21 @@ def _value(
 ) -> Any:
     """Parse one cell (merges filled); a BadValue becomes a ``code`` finding and None.
 
-    Texts repeat down a column (农村, 12人, 四星): each (column, text) is parsed once per file.
+    Values repeat down a column (农村, 12, 四星): each (column, value) is parsed once per file.
     """
     if column not in table.columns:
         return None
     raw = ctx.raw(table, r, column)
     if raw is None:
         return None
-    key = (column, raw) if type(raw) is str else None
-    found = ctx.parsed.get(key) if key is not None else None
+    key = (column, type(raw), raw)  # cells are str, float, bool or datetime: all hashable
+    found = ctx.parsed.get(key)
     if found is None:
         try:
             found = (parse(raw), None)
         except BadValue as e:
             found = (None, str(e))
-        if key is not None:
-            ctx.parsed[key] = found
+        ctx.parsed[key] = found
     value, hint = found
     if hint is not None:
         ctx.at(code, table, r, column, hint=hint)

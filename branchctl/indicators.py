@@ -37,8 +37,43 @@ def judge_indicators(
     kinds: dict[str, str] | None = None,
 ) -> Verdict:
     """Apply every indicator rule of ``aspect`` to one data row of ``table``, whose cells are
-    ``values`` (canonical column -> raw value, as :meth:`Table.row_values` reads them)."""
+    ``values`` (canonical column -> raw value, as :meth:`Table.row_values` reads them).
+
+    Rows with the same values in the columns the rules read get the same verdict, judged once
+    per table; callers must not change it.
+    """
     as_of = as_of or dt.date.today()
+    columns = _read_columns(aspect, table)
+    key = (id(aspect), as_of, id(kinds), *[(type(v), v) for v in map(values.get, columns)])
+    memo: dict[Any, Verdict] = table.cache.setdefault("indicator-verdicts", {})
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _judge_row(aspect, table, values, as_of, kinds)
+    return found
+
+
+def _read_columns(aspect: Aspect, table: Table) -> tuple[str, ...]:
+    """Every column of the table the aspect's carried rules may read (conditions included)."""
+    key = ("indicator-read-columns", aspect.name)
+    found: tuple[str, ...] | None = table.cache.get(key)
+    if found is None:
+        names: dict[str, None] = {}
+        for rule in carried_rules(aspect, table):
+            for comp in (*rule.when, rule.test):
+                for c in (comp.column, *comp.instead):
+                    if table.has(c):
+                        names[c] = None
+        found = table.cache[key] = tuple(names)
+    return found
+
+
+def _judge_row(
+    aspect: Aspect,
+    table: Table,
+    values: dict[str, Any],
+    as_of: dt.date,
+    kinds: dict[str, str] | None,
+) -> Verdict:
     verdict = Verdict()
     for rule in carried_rules(aspect, table):
         applies = True

@@ -51,12 +51,28 @@ def cell_text(value: Any) -> str:
 
 def parse_mark(value: Any) -> bool | None:
     """√ -> True, × -> False, blank -> None; anything else raises BadValue."""
-    if is_blank(value):
+    if type(value) is str:  # the common case: one cached lookup
+        found = _text_mark(value)
+        if found is _BLANK:
+            return None
+        mark = found if type(found) is bool else None
+    elif value is None:
         return None
-    mark = _mark(cell_text(value))
+    else:
+        mark = _mark(cell_text(value))
     if mark is None:
         raise BadValue("不是有效的达标标记，应填“√”（达标）或“×”（未达标）")
     return mark
+
+
+_BLANK = object()
+
+
+@lru_cache(maxsize=4096)
+def _text_mark(value: str) -> object:
+    """True, False, None (not a mark) or _BLANK for a text cell."""
+    text = value.strip()
+    return _mark(text) if text else _BLANK
 
 
 @lru_cache(maxsize=4096)
