@@ -625,7 +625,7 @@ def validate_command(
         for note in run.notes:
             typer.echo(f"提示：{note}", err=True)
         if as_json:
-            _print_json(run.report.to_json())
+            _print_json(run.report.to_json(), large=len(run.report.files) > 100)
         else:
             annotated = [r.annotated for r in run.results if r.annotated]
             typer.echo(validation_text(run.report, annotated))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -18,10 +18,15 @@ class Finding:
     value: str | None = None  # the cell's text as written
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
         return {
-            k: d[k]
-            for k in ("code", "severity", "sheet", "row", "column", "cell", "value", "message")
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "cell": self.cell,
+            "value": self.value,
+            "message": self.message,
         }
 
 

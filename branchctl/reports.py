@@ -9,8 +9,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from tabulate import tabulate
-
 from branchctl.catalogue import entry
 from branchctl.errors import BranchctlError
 from branchctl.findings import FileReport, Finding, ValidationReport
@@ -47,6 +45,8 @@ def validation_text(
     report: ValidationReport, annotated: Sequence[str] = (), limit: int = MAX_LISTED
 ) -> str:
     """The terminal view: a per-file table, then the findings grouped by file."""
+    from tabulate import tabulate  # the terminal view only: --json runs skip its import
+
     rows = [[f.path, f.errors, f.warnings, verdict(f)] for f in report.files]
     lines = [tabulate(rows, headers=["文件", "错误", "警告", "结论"], tablefmt="simple"), ""]
     for f in report.files:

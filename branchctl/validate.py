@@ -69,6 +69,17 @@ def collect_workbooks(paths: Sequence[str | Path], exclude: Iterable[Path] = ())
     files, annotated copies (``*.checked.xlsx``) and anything under ``exclude`` (the folders
     and files this run writes).
     """
+    return [path for path, _ in _find_workbooks(paths, exclude)]
+
+
+def _find_workbooks(
+    paths: Sequence[str | Path], exclude: Iterable[Path] = ()
+) -> list[tuple[Path, Path]]:
+    """(path as found, resolved path) of each workbook, as :func:`collect_workbooks` finds them.
+
+    A folder is resolved once; a file in it only when it is a symbolic link (a province's
+    thousands of files would otherwise each cost a walk of their whole path).
+    """
     excluded = [p.resolve() for p in exclude]
     found: dict[Path, Path] = {}
     for arg in paths:
@@ -81,17 +92,23 @@ def collect_workbooks(paths: Sequence[str | Path], exclude: Iterable[Path] = ())
         for dirpath, dirnames, filenames in os.walk(path):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             folder = Path(dirpath)
-            if any(_under(folder.resolve(), e) for e in excluded):
+            real_folder = folder.resolve()
+            if any(_under(real_folder, e) for e in excluded):
                 dirnames[:] = []
                 continue
             for name in filenames:
+                if os.path.splitext(name)[1].lower() not in WORKBOOK_SUFFIXES:
+                    continue
+                if is_skipped_name(name):
+                    continue
                 file = folder / name
-                if Path(name).suffix.lower() not in WORKBOOK_SUFFIXES or is_skipped_name(name):
+                real = file.resolve() if os.path.islink(file) else real_folder / name
+                if real in excluded or not file.is_file():
                     continue
-                if file.resolve() in excluded or not file.is_file():
-                    continue
-                found.setdefault(file.resolve(), file)
-    return sorted(found.values(), key=lambda p: (str(p.parent), p.name))
+                found.setdefault(real, file)
+    return sorted(
+        ((p, r) for r, p in found.items()), key=lambda pr: (str(pr[0].parent), pr[0].name)
+    )
 
 
 def _under(path: Path, folder: Path) -> bool:
@@ -286,10 +303,11 @@ def validate_paths(
         roots = [Path(p).resolve() for p in paths if Path(p).is_dir()]
         if not any(_under(root, annotate_dir.resolve()) for root in roots):
             outputs.append(annotate_dir)
-    files = collect_workbooks(paths, outputs)
-    if not files:
+    found = _find_workbooks(paths, outputs)
+    if not found:
         raise BranchctlError("没有找到工作簿（.xlsx、.xlsm、.xls、.ods），请检查路径")
-    inputs = {f.resolve() for f in files}
+    files = [path for path, _ in found]
+    inputs = {real for _, real in found}
     targets: list[Path | None] = [None] * len(files)
     if annotate_dir is not None:
         targets = list(annotated_names(files, annotate_dir))
