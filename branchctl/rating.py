@@ -421,7 +421,16 @@ def rate_row(
     kinds = rubric.column_kinds
     values = table.row_values(r)  # the row's cells, read once: canonical column -> raw value
     cell = values.get
+    plain = _plain_marks(variant, table)
     for aspect in variant.aspects:
+        if aspect.name in plain:  # the common case: a √ or × and nothing else to weigh
+            try:
+                mark = parse_mark(values.get(aspect.name))
+            except BadValue:
+                mark = None
+            if mark is not None:
+                (row.met if mark else row.unmet).append(aspect.name)
+                continue
         _judge(aspect, table, r, values, row, path, strict, as_of, kinds)
 
     score = star_score = None
@@ -539,6 +548,22 @@ def rate_row(
         claimed_in=claimed_in,
         extra_keys=rubric.json_extras(),
     )
+
+
+def _plain_marks(variant: Rubric, table: Table) -> frozenset[str]:
+    """Aspects of ``variant`` judged by their mark alone in ``table`` (their column is there
+    and no indicator rule has data in it): a readable mark settles them."""
+    key = ("plain-marks", id(variant))
+    found: frozenset[str] | None = table.cache.get(key)
+    if found is None:
+        found = table.cache[key] = frozenset(
+            a.name
+            for a in variant.aspects
+            if a.judge == "mark"
+            and a.name in table.columns
+            and not (a.indicators and carried_rules(a, table))
+        )
+    return found
 
 
 def _judge(

@@ -346,9 +346,15 @@ def _check_chunk(
 
 
 def _chunks(tasks: list[_Task], jobs: int) -> list[list[_Task]]:
-    # a few chunks per worker: balance uneven files without paying per-file messaging
-    size = max(1, min(16, len(tasks) // (jobs * 4)))
-    return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    """Chunks of up to 16 files, shrinking towards the end (what is left over four per
+    worker), so that the workers finish together without paying per-file messaging."""
+    out: list[list[_Task]] = []
+    i = 0
+    while i < len(tasks):
+        size = max(1, min(16, (len(tasks) - i) // (jobs * 4)))
+        out.append(tasks[i : i + size])
+        i += size
+    return out
 
 
 def _run_pool(
@@ -362,6 +368,7 @@ def _run_pool(
     import branchctl.checks  # noqa: F401  (loaded once here, inherited by forked workers)
     import branchctl.checks_cross  # noqa: F401
     import branchctl.checks_forms  # noqa: F401
+    import branchctl.safety  # noqa: F401  (numpy)
     import branchctl.workbook  # noqa: F401
 
     done = 0
