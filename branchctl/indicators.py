@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,43 +38,8 @@ def judge_indicators(
     kinds: dict[str, str] | None = None,
 ) -> Verdict:
     """Apply every indicator rule of ``aspect`` to one data row of ``table``, whose cells are
-    ``values`` (canonical column -> raw value, as :meth:`Table.row_values` reads them).
-
-    Rows with the same values in the columns the rules read get the same verdict, judged once
-    per table; callers must not change it.
-    """
+    ``values`` (canonical column -> raw value, as :meth:`Table.row_values` reads them)."""
     as_of = as_of or dt.date.today()
-    columns = _read_columns(aspect, table)
-    key = (id(aspect), as_of, id(kinds), *[(type(v), v) for v in map(values.get, columns)])
-    memo: dict[Any, Verdict] = table.cache.setdefault("indicator-verdicts", {})
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = _judge_row(aspect, table, values, as_of, kinds)
-    return found
-
-
-def _read_columns(aspect: Aspect, table: Table) -> tuple[str, ...]:
-    """Every column of the table the aspect's carried rules may read (conditions included)."""
-    key = ("indicator-read-columns", aspect.name)
-    found: tuple[str, ...] | None = table.cache.get(key)
-    if found is None:
-        names: dict[str, None] = {}
-        for rule in carried_rules(aspect, table):
-            for comp in (*rule.when, rule.test):
-                for c in (comp.column, *comp.instead):
-                    if table.has(c):
-                        names[c] = None
-        found = table.cache[key] = tuple(names)
-    return found
-
-
-def _judge_row(
-    aspect: Aspect,
-    table: Table,
-    values: dict[str, Any],
-    as_of: dt.date,
-    kinds: dict[str, str] | None,
-) -> Verdict:
     verdict = Verdict()
     for rule in carried_rules(aspect, table):
         applies = True
@@ -111,18 +77,18 @@ def carried_rules(aspect: Aspect, table: Table) -> list[Any]:
     return rules
 
 
-def _present(comp: Comparison, table: Table, values: dict[str, Any]) -> str | None:
-    """The column to read: ``comp.column``, or where it is absent or blank, a stand-in."""
-    key = ("indicator-columns", id(comp))
-    present: list[str] | None = table.cache.get(key)
-    if present is None:
-        present = table.cache[key] = [c for c in (comp.column, *comp.instead) if table.has(c)]
-    if len(present) == 1:
-        return present[0]
-    for column in present:
-        if not is_blank(values.get(column)):
-            return column
-    return present[0] if present else None
+def _columns(
+    comp: Comparison, table: Table, kinds: dict[str, str] | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The columns ``comp`` may read in ``table`` (its own, then stand-ins) and their kinds,
+    worked out once per table."""
+    plans: dict[int, Any] = table.cache.setdefault("indicator-columns", {})
+    plan = plans.get(id(comp))
+    if plan is None or plan[0] is not comp or plan[1] is not kinds:
+        present = tuple(c for c in (comp.column, *comp.instead) if table.has(c))
+        found = tuple((kinds or {}).get(c) or column_kind(c) for c in present)
+        plan = plans[id(comp)] = (comp, kinds, present, found)
+    return plan[2], plan[3]
 
 
 def _compare(
@@ -133,16 +99,22 @@ def _compare(
     kinds: dict[str, str] | None,
     unreadable: list[str],
 ) -> tuple[bool | None, str | None, str]:
-    """(holds?, the column read, what was seen) — holds is None when it cannot be judged."""
-    column = _present(comp, table, values)
-    if column is None:
+    """(holds?, the column read, what was seen) — holds is None when it cannot be judged.
+
+    The column read is ``comp.column``, or where it is absent or blank, a stand-in.
+    """
+    present, present_kinds = _columns(comp, table, kinds)
+    if not present:
         return None, None, ""
+    i = 0
+    if len(present) > 1:
+        i = next((k for k, c in enumerate(present) if not is_blank(values.get(c))), 0)
+    column, kind = present[i], present_kinds[i]
     raw = values.get(column)
     if is_blank(raw):
         return None, column, ""
     # the same few values (12, 农村, 2023年5月) fill a column: judge each once per table
     memo: dict[Any, tuple[bool | None, str, bool]] = table.cache.setdefault("indicator-memo", {})
-    kind = (kinds or {}).get(column) or column_kind(column)
     key = (id(comp), column, kind, type(raw), raw, as_of)
     found = memo.get(key)
     if found is None:
@@ -156,41 +128,43 @@ def _compare(
 def _judge_value(
     comp: Comparison, column: str, kind: str, raw: Any, as_of: dt.date
 ) -> tuple[bool | None, str, bool]:
-    """(holds?, what was seen, unreadable?) for one non-blank value of ``column``."""
+    """(holds?, what was seen, unreadable?) for one non-blank value of ``column``; what was
+    seen is written out only when the rule fails (it goes into the warning)."""
     try:
         value = _read(raw, column, kind, as_of)
     except BadValue:
         return None, "", True
     if value is None:
         return None, "", False
-    seen = f"{column}为{_shown(value)}"
     op = comp.op
+    note = ""
     if op == "within-years":
         assert isinstance(value, dt.date)
         holds = _years_later(value, comp.number) >= as_of
-        return holds, seen, False
-    if op in ("in", "not-in"):
-        wanted = {normalize_text(v) for v in comp.texts}
-        inside = normalize_text(value) in wanted
-        return (inside if op == "in" else not inside), seen, False
-    number = float(value)
-    if op == "between":
+    elif op in ("in", "not-in"):
+        inside = normalize_text(value) in {normalize_text(v) for v in comp.texts}
+        holds = inside if op == "in" else not inside
+    elif op == "between":
         lo, hi = comp.bounds
-        return lo <= number <= hi, seen, False
-    target = comp.number
-    if comp.prorate:
-        months = months_completed(as_of)
-        target = math.floor(target * months / 12 + 1e-9)
-        seen += f"，截至{months}月应{'不少于' if op == '>=' else '多于'}{target:g}"
-    holds = {
-        ">=": number >= target,
-        ">": number > target,
-        "<=": number <= target,
-        "<": number < target,
-        "==": number == target,
-        "!=": number != target,
-    }[op]
-    return holds, seen, False
+        holds = lo <= float(value) <= hi
+    else:
+        target = comp.number
+        if comp.prorate:
+            months = months_completed(as_of)
+            target = math.floor(target * months / 12 + 1e-9)
+            note = f"，截至{months}月应{'不少于' if op == '>=' else '多于'}{target:g}"
+        holds = _NUMBER_OPS[op](float(value), target)
+    return holds, (f"{column}为{_shown(value)}{note}" if not holds else ""), False
+
+
+_NUMBER_OPS = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 def _read(raw: Any, column: str, kind: str, as_of: dt.date) -> Any:

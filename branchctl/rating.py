@@ -485,13 +485,30 @@ def rate_row(
         row.warnings.append(f"负面清单有“{veto}”，一票否决")
 
     warnings = row.warnings
-    claimed_stars = _claimed(
-        cell("星级"), "星级", warnings, lambda v: parse_stars(v, variant.max_stars)
-    )
-    claimed_in: dict[str, str] = {}
-    claimed_category, claimed_level = _claimed_labels(
-        values, categories, levels, warnings, claimed_in
-    )
+    # claims repeat down a table (四星, 先进, A): each triple is read once per table
+    claims_raw = (cell("星级"), cell("定级类别"), cell("等次"))
+    memo = _table_memo(table, variant, "claims")
+    claims_key = tuple((type(v), v) for v in claims_raw)
+    claims = memo.get(claims_key)
+    if claims is None:
+        claim_warnings: list[str] = []
+        claimed_in_read: dict[str, str] = {}
+        stars_read = _claimed(
+            claims_raw[0], "星级", claim_warnings, lambda v: parse_stars(v, variant.max_stars)
+        )
+        category_read, level_read = _claimed_labels(
+            values, categories, levels, claim_warnings, claimed_in_read
+        )
+        claims = memo[claims_key] = (
+            stars_read,
+            category_read,
+            level_read,
+            claimed_in_read,
+            claim_warnings,
+        )
+    claimed_stars, claimed_category, claimed_level = claims[0], claims[1], claims[2]
+    claimed_in = dict(claims[3])
+    warnings += claims[4]
     claimed_score = (
         _claimed(cell("总分"), "总分", warnings, parse_number) if variant.has_total else None
     )
@@ -548,6 +565,15 @@ def rate_row(
         claimed_in=claimed_in,
         extra_keys=rubric.json_extras(),
     )
+
+
+def _table_memo(table: Table, variant: Rubric, name: str) -> dict[Any, Any]:
+    """A memo kept on ``table`` for work that depends only on the values and ``variant``."""
+    key = ("rating-memo", name)
+    found = table.cache.get(key)
+    if found is None or found[0] is not variant:
+        found = table.cache[key] = (variant, {})
+    return found[1]
 
 
 def _plain_marks(variant: Rubric, table: Table) -> frozenset[str]:
