@@ -36,7 +36,12 @@ def form_name(table: Table) -> str:
 
 def check_forms(ctx: CheckContext) -> None:
     _structure(ctx)
-    vetoes = _vetoes(ctx)
+    # only a table without a veto column of its own borrows the others' (附件2 from 附件1)
+    borrows = any(
+        not any(c in t.columns for c in ctx.rubric.for_table(t).veto_columns)
+        for t in ctx.per_branch()
+    )
+    vetoes = _vetoes(ctx) if borrows else {}
     for table in ctx.per_branch():
         _per_branch_table(ctx, table, vetoes)
 

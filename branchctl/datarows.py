@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from branchctl.tables import Table
-from branchctl.values import is_blank
+from branchctl.values import cell_text, is_blank
 from branchctl.workbook import cell_name
 
 
@@ -139,3 +139,21 @@ class MergeFill:
             value = cells[col] if col < len(cells) else None
             out[name] = None if value == "" else value
         return out
+
+    def texts(self, r: int) -> dict[str, str]:
+        """The filled columns of data row ``r`` as the clerk reads them (stripped text, 12.0 as
+        '12'); a blank column is missing, so read it with ``.get(column, "")``."""
+        if self.top:
+            return {
+                name: v.strip() if type(v) is str else cell_text(v)
+                for name, v in self.row(r).items()
+                if v is not None
+            }
+        rows = self.table.sheet.rows
+        cells = rows[r] if r < len(rows) else []
+        n = len(cells)
+        return {
+            name: v.strip() if type(v) is str else cell_text(v)
+            for name, c in self.table.columns.items()
+            if c < n and (v := cells[c]) != "" and v is not None
+        }

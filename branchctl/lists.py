@@ -226,34 +226,30 @@ def _remember(key: Any, value: Any) -> None:
 class _Row:
     """Text and typed values of one data row, read once, never raising."""
 
-    __slots__ = ("table", "r", "values")
+    __slots__ = ("table", "r", "fill")
 
     def __init__(self, table: Table, r: int, fill: MergeFill | None = None) -> None:
         self.table = table
         self.r = r
-        self.values = (fill or MergeFill(table)).row(r)
+        self.fill = fill or MergeFill(table)
 
     def raw(self, column: str) -> Any:
-        return self.values.get(column)
+        return self.fill.value(self.r, column)
 
     def text(self, column: str) -> str:
-        value = self.values.get(column)
+        value = self.fill.value(self.r, column)
         if value is None:
             return ""
         return value.strip() if type(value) is str else cell_text(value)
 
     def texts(self) -> dict[str, str]:
         """Every filled column as text (a blank column is missing: read it with ``.get(c, "")``)."""
-        return {
-            name: v.strip() if type(v) is str else cell_text(v)
-            for name, v in self.values.items()
-            if v is not None
-        }
+        return self.fill.texts(self.r)
 
     def date(
         self, column: str, as_of: dt.date | None, deadline: bool = False
     ) -> tuple[Deadline | None, str | None]:
-        raw = self.values.get(column)
+        raw = self.fill.value(self.r, column)
         if raw is None:
             return None, None
         key = (raw, as_of, deadline) if type(raw) is str else None
@@ -267,7 +263,7 @@ class _Row:
         return found
 
     def enum(self, column: str) -> tuple[str, str | None]:
-        raw = self.values.get(column)
+        raw = self.fill.value(self.r, column)
         if raw is None:
             return "", None
         key = (raw, column) if type(raw) is str else None
