@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     code: str  # stable kebab-case code from SPEC §4 (data/findings.toml)
     severity: str  # "error" | "warning"

@@ -34,7 +34,7 @@ LIST_FORMS = ("lists", "problems", "tasks", "responsibilities")
 _NUMBER_SPLIT = re.compile(r"[、,，;；/\s]+")
 
 
-@dataclass
+@dataclass(slots=True)
 class ProblemItem:
     """One problem of 附件3 with one of its tasks (a problem without a task has ``task == ""``)."""
 
@@ -85,7 +85,7 @@ def is_closed(status: str, closed: Deadline | None, closed_text: str) -> bool:
     return status == DONE or closed is not None or bool(closed_text)
 
 
-@dataclass
+@dataclass(slots=True)
 class WorkItem:
     """One row of 附件4 创建工作台账."""
 

@@ -57,7 +57,7 @@ class Disagreement:
         return f"“{self.aspect}”自评与核算不符：标记为{said}，但{found}"
 
 
-@dataclass
+@dataclass(slots=True)
 class BranchRating:
     sheet: str
     row: int  # 1-based Excel row
@@ -387,7 +387,7 @@ def rate_table(
 # ------------------------------------------------------------------------------- one row
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """What is gathered while rating one row."""
 

@@ -370,13 +370,22 @@ def _data_rows(table: Table, view: _HeaderView) -> list[int]:
                 break
             if filled == 1 and _ANNEX.match(head):
                 break
-        if _is_totals_row(line, name_cols, totals, totals_chars):
+        n = len(line)
+        # cheap first test: only text holding a character of 合计/小计… can be a totals label
+        totals_row = False
+        for c in name_cols:
+            v = line[c] if c < n else None
+            if type(v) is str and not totals_chars.isdisjoint(v):
+                totals_row = _is_totals_row(line, name_cols, totals, totals_chars)
+                break
+        if totals_row:
             continue
         if r == start:
             texts = [t for t in (_text(v) for v in line[lo:hi]) if t]
             if _is_column_number_row(texts):
                 continue
-        if name_col < len(line) and _text(line[name_col]) in raw_headers:
+        name = line[name_col] if name_col < n else None
+        if name is not None and (name.strip() if type(name) is str else _text(name)) in raw_headers:
             texts = [t for t in (_text(v) for v in line[lo:hi]) if t]
             if sum(1 for t in texts if normalize_header(t) in header_texts) >= 3:
                 continue  # the header repeated (pasted from a printed page)
