@@ -683,8 +683,10 @@ def _tags_ending(a: np.ndarray, n: int, lead: bytes) -> np.ndarray:
 
 
 # Every tag the fast path counts or checks starts ``<c`` or ``:c`` followed by a delimiter
-# (_DELIM); a region without one has no cells (most parts besides the sheets).
-_CELL_LIKE = re.compile(rb"[<:]c[\t\n\r />]")
+# (_DELIM); a region without one has no cells (most parts besides the sheets). Two patterns
+# that each start with a literal byte are searched several times faster than one ``[<:]c``.
+_CELL_TAG = re.compile(rb"<c[\t\n\r />]")
+_PREFIXED_CELL_TAG = re.compile(rb":c[\t\n\r />]")
 
 
 def _standard_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | None:
@@ -692,7 +694,7 @@ def _standard_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | Non
 
     Standard: ``<c r="AB12"`` (or ``<x:c r=...`` when the part's cells all use prefix x).
     """
-    if _CELL_LIKE.search(region) is None:
+    if _CELL_TAG.search(region) is None and _PREFIXED_CELL_TAG.search(region) is None:
         return 0, 0  # no cell tag, prefixed or not, and no ``x:c`` end tag: nothing to count
     n = len(region)
     a = np.frombuffer(region + _PAD + b"\x00" * len(prefix), dtype=np.uint8)

