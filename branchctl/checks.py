@@ -42,7 +42,8 @@ class CheckContext:
     _fills: dict[int, MergeFill] = field(default_factory=dict)
     _rows: dict[int, list[int]] = field(default_factory=dict)
 
-    _row_key: tuple[int, int] = (0, -1)
+    _row_table: Table | None = None
+    _row_index: int = -1
     _row: dict[str, Any] = field(default_factory=dict)
     _labels: dict[int, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
     categories: dict[str, str | None] = field(default_factory=dict)  # 问题类别 text -> aspect
@@ -93,10 +94,15 @@ class CheckContext:
         Checks read a row's cells one after another: the row is read whole and kept; a loop
         that reads one column down the rows uses :meth:`cell` instead.
         """
-        key = (id(table), r)
-        if key != self._row_key:
-            self._row_key, self._row = key, self.fill(table).row(r)
-        return self._row.get(column)
+        return self.row(table, r).get(column)
+
+    def row(self, table: Table, r: int) -> dict[str, Any]:
+        """Every cell of data row ``r`` (see :meth:`raw`): canonical column -> raw value or
+        None; the last row read is kept."""
+        if self._row_table is not table or self._row_index != r:
+            self._row_table, self._row_index = table, r
+            self._row = self.fill(table).row(r)
+        return self._row
 
     def cell(self, table: Table, r: int, column: str) -> Any:
         """As :meth:`raw`, for one cell alone."""

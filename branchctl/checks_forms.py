@@ -180,11 +180,15 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
     )
     seen: dict[str, int] = {}
     kept: list[BranchRating] = []
+    required = [
+        c
+        for c in table.form.required
+        if c in table.columns and not (c == "所属党组织" and org_from_unit)
+    ]
     for r in ctx.rows(table):
-        for column in table.form.required:
-            if column == "所属党组织" and org_from_unit:
-                continue
-            if column in table.columns and is_blank(ctx.raw(table, r, column)):
+        cells = ctx.row(table, r)
+        for column in required:
+            if is_blank(cells.get(column)):
                 ctx.at("required-blank", table, r, column, extra="")
         name = ctx.text(table, r, key_column)
         key = name_key(name)
@@ -265,10 +269,8 @@ def _value(
 
     Values repeat down a column (农村, 12, 四星): each (column, value) is parsed once per file.
     """
-    if column not in table.columns:
-        return None
-    raw = ctx.raw(table, r, column)
-    if raw is None:
+    raw = ctx.row(table, r).get(column)
+    if raw is None:  # blank, or the column is absent
         return None
     key = (column, type(raw), raw)  # cells are str, float, bool or datetime: all hashable
     found = ctx.parsed.get(key)

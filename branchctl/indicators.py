@@ -20,7 +20,7 @@ from branchctl.tables import Table
 from branchctl.values import BadValue, cell_text, is_blank, parse_count, parse_date, parse_enum
 
 
-@dataclass
+@dataclass(slots=True)
 class Verdict:
     """What an aspect's indicators say about one row."""
 
@@ -77,18 +77,19 @@ def carried_rules(aspect: Aspect, table: Table) -> list[Any]:
     return rules
 
 
-def _columns(
-    comp: Comparison, table: Table, kinds: dict[str, str] | None
-) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The columns ``comp`` may read in ``table`` (its own, then stand-ins) and their kinds,
-    worked out once per table."""
-    plans: dict[int, Any] = table.cache.setdefault("indicator-columns", {})
+def _plan(
+    comp: Comparison, table: Table, kinds: dict[str, str] | None, as_of: dt.date
+) -> tuple[tuple[str, ...], tuple[str, ...], dict[Any, tuple[bool | None, str, bool]]]:
+    """For ``comp`` in ``table``: the columns it may read (its own, then stand-ins), their
+    kinds, and a memo of the values judged so far (the same few values, 12, 农村, 2023年5月,
+    fill a column), all kept for the table."""
+    plans: dict[int, Any] = table.cache.setdefault("indicator-plans", {})
     plan = plans.get(id(comp))
-    if plan is None or plan[0] is not comp or plan[1] is not kinds:
+    if plan is None or plan[0] is not comp or plan[1] is not kinds or plan[2] != as_of:
         present = tuple(c for c in (comp.column, *comp.instead) if table.has(c))
         found = tuple((kinds or {}).get(c) or column_kind(c) for c in present)
-        plan = plans[id(comp)] = (comp, kinds, present, found)
-    return plan[2], plan[3]
+        plan = plans[id(comp)] = (comp, kinds, as_of, present, found, {})
+    return plan[3], plan[4], plan[5]
 
 
 def _compare(
@@ -103,22 +104,20 @@ def _compare(
 
     The column read is ``comp.column``, or where it is absent or blank, a stand-in.
     """
-    present, present_kinds = _columns(comp, table, kinds)
+    present, present_kinds, memo = _plan(comp, table, kinds, as_of)
     if not present:
         return None, None, ""
     i = 0
     if len(present) > 1:
         i = next((k for k, c in enumerate(present) if not is_blank(values.get(c))), 0)
-    column, kind = present[i], present_kinds[i]
+    column = present[i]
     raw = values.get(column)
     if is_blank(raw):
         return None, column, ""
-    # the same few values (12, 农村, 2023年5月) fill a column: judge each once per table
-    memo: dict[Any, tuple[bool | None, str, bool]] = table.cache.setdefault("indicator-memo", {})
-    key = (id(comp), column, kind, type(raw), raw, as_of)
+    key = (column, type(raw), raw)
     found = memo.get(key)
     if found is None:
-        found = memo[key] = _judge_value(comp, column, kind, raw, as_of)
+        found = memo[key] = _judge_value(comp, column, present_kinds[i], raw, as_of)
     holds, seen, bad = found
     if bad and column not in unreadable:
         unreadable.append(column)

@@ -485,30 +485,32 @@ def rate_row(
         row.warnings.append(f"负面清单有“{veto}”，一票否决")
 
     warnings = row.warnings
-    # claims repeat down a table (四星, 先进, A): each triple is read once per table
-    claims_raw = (cell("星级"), cell("定级类别"), cell("等次"))
-    memo = _table_memo(table, variant, "claims")
-    claims_key = tuple((type(v), v) for v in claims_raw)
-    claims = memo.get(claims_key)
-    if claims is None:
-        claim_warnings: list[str] = []
-        claimed_in_read: dict[str, str] = {}
+    # claims repeat down a table (四星, 先进, A): each is read once per table
+    raw_stars = cell("星级")
+    memo = _table_memo(table, variant, "stars")
+    stars_claim = memo.get((type(raw_stars), raw_stars))
+    if stars_claim is None:
+        stars_warnings: list[str] = []
         stars_read = _claimed(
-            claims_raw[0], "星级", claim_warnings, lambda v: parse_stars(v, variant.max_stars)
+            raw_stars, "星级", stars_warnings, lambda v: parse_stars(v, variant.max_stars)
         )
+        stars_claim = memo[(type(raw_stars), raw_stars)] = (stars_read, stars_warnings)
+    claimed_stars = stars_claim[0]
+    warnings += stars_claim[1]
+    raw_category, raw_level = cell("定级类别"), cell("等次")
+    memo = _table_memo(table, variant, "labels")
+    key = (type(raw_category), raw_category, type(raw_level), raw_level)
+    labels_claim = memo.get(key)
+    if labels_claim is None:
+        label_warnings: list[str] = []
+        claimed_in_read: dict[str, str] = {}
         category_read, level_read = _claimed_labels(
-            values, categories, levels, claim_warnings, claimed_in_read
+            values, categories, levels, label_warnings, claimed_in_read
         )
-        claims = memo[claims_key] = (
-            stars_read,
-            category_read,
-            level_read,
-            claimed_in_read,
-            claim_warnings,
-        )
-    claimed_stars, claimed_category, claimed_level = claims[0], claims[1], claims[2]
-    claimed_in = dict(claims[3])
-    warnings += claims[4]
+        labels_claim = memo[key] = (category_read, level_read, claimed_in_read, label_warnings)
+    claimed_category, claimed_level = labels_claim[0], labels_claim[1]
+    claimed_in = dict(labels_claim[2])
+    warnings += labels_claim[3]
     claimed_score = (
         _claimed(cell("总分"), "总分", warnings, parse_number) if variant.has_total else None
     )
