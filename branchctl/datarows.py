@@ -152,8 +152,13 @@ class MergeFill:
         rows = self.table.sheet.rows
         cells = rows[r] if r < len(rows) else []
         n = len(cells)
-        return {
-            name: v.strip() if type(v) is str else cell_text(v)
-            for name, c in self.table.columns.items()
-            if c < n and (v := cells[c]) != "" and v is not None
-        }
+        out: dict[str, str] = {}
+        for name, c in self.table.columns.items():
+            if c < n:
+                v = cells[c]
+                if type(v) is str:  # most cells: no comparison of a number with ""
+                    if v:
+                        out[name] = v.strip()
+                elif v is not None:
+                    out[name] = cell_text(v)
+        return out

@@ -250,9 +250,19 @@ class Rubric:
         return _band_for(self.levels, stars, total)
 
     def category_labels(self) -> dict[str, str]:
-        return _labels(self.categories)
+        """Normalised spellings of the categories -> their names (shared: do not change)."""
+        return self._category_labels
 
     def level_labels(self) -> dict[str, str]:
+        """Normalised spellings of the levels -> their names (shared: do not change)."""
+        return self._level_labels
+
+    @cached_property
+    def _category_labels(self) -> dict[str, str]:
+        return _labels(self.categories)
+
+    @cached_property
+    def _level_labels(self) -> dict[str, str]:
         return _labels(self.levels)
 
     def lowest_category(self) -> str:
