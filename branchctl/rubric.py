@@ -295,6 +295,10 @@ class Rubric:
 
     def json_extras(self) -> tuple[str, ...]:
         """Keys a rated branch's JSON carries beyond SPEC's, for this rubric."""
+        return self._json_extras
+
+    @cached_property
+    def _json_extras(self) -> tuple[str, ...]:
         keys: list[str] = []
         if self.points is not None:
             keys += ["entity", "score", "star_score", "deductions"]
