@@ -92,6 +92,21 @@ def test_folder_walk_skips_locks_hidden_and_outputs(tmp_path):
     ]
 
 
+def test_folder_walk_takes_a_linked_workbook_once_and_keeps_out_of_outputs(tmp_path):
+    spec = classification_sheet(sample_branches(3, seed=2))
+    real = write_workbook(tmp_path / "in" / "城关镇.xlsx", [spec])
+    (tmp_path / "in" / "城关镇_副本.xlsx").symlink_to(real)  # the same file under two names
+    (tmp_path / "linked").symlink_to(tmp_path / "in", target_is_directory=True)
+    out = tmp_path / "in" / "out"
+    out.mkdir()
+    write_workbook(out / "旧副本.xlsx", [spec])
+    # the folder reached through a link, the link to a file, and the file itself: one workbook
+    found = collect_workbooks([tmp_path / "linked", tmp_path / "in"], exclude=[out])
+    assert len(found) == 1 and found[0].resolve() == real.resolve()
+    # an output folder reached through the link is still left out
+    assert all("旧副本" not in p.name for p in collect_workbooks([tmp_path / "linked"], [out]))
+
+
 def test_a_bad_file_is_its_own_finding_and_the_run_goes_on(tmp_path):
     write_workbook(
         tmp_path / "good.xlsx",
@@ -276,3 +291,15 @@ def test_a_file_that_kills_its_worker_costs_only_that_file(tmp_path, monkeypatch
         "c.xlsx": [],
         "d.xlsx": [],
     }
+
+
+def test_batch_chunks_cover_every_file_once_and_shrink_towards_the_end():
+    from branchctl.validate import _chunks
+
+    tasks = [(i, Path(f"{i}.xlsx"), None) for i in range(1000)]
+    chunks = _chunks(tasks, jobs=2)
+    assert [t for c in chunks for t in c] == tasks
+    sizes = [len(c) for c in chunks]
+    assert max(sizes) == 16 and sizes[-1] == 1
+    assert sizes[-8:] == sorted(sizes[-8:], reverse=True)  # the last ones get smaller
+    assert [len(c) for c in _chunks(tasks[:3], jobs=2)] == [1, 1, 1]
