@@ -358,6 +358,8 @@ def _members(ctx: CheckContext, table: Table, r: int, name: str) -> None:
 
 
 def _mismatch(ctx: CheckContext, table: Table, r: int, b: BranchRating) -> None:
+    if not b.mismatch:
+        return  # the common case: the claims agree
     if b.veto:
         basis = f"负面清单有“{b.veto}”，一票否决"
     elif b.star_score is not None:  # a points rubric: stars come from the running total
