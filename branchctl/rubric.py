@@ -201,7 +201,11 @@ class Rubric:
 
     def aspect_headers(self) -> dict[str, str]:
         """Normalised header text -> canonical name, for the columns this rubric brings: its
-        aspects, and any columns it declares under ``[columns]``."""
+        aspects, and any columns it declares under ``[columns]`` (shared: do not change)."""
+        return self._aspect_headers
+
+    @cached_property
+    def _aspect_headers(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for column in self.columns:
             for text in (column.name, *column.aliases):

@@ -17,6 +17,7 @@ from branchctl.forms import FormSpec, forms_data, match_header, normalize_header
 from branchctl.workbook import Sheet, Workbook
 
 HEADER_SCAN_ROWS = 40  # a header lower than this is not looked for
+PREAMBLE_MAX_CELLS = 5  # a row above the table with this many texts is a header or data
 DATA_ROWS_AFTER_HEADER = 3  # this many data-like rows after a header end the search for one
 _ANNEX = re.compile(r"^附件\s*([0-9０-９一二三四五六]+)")
 _UNIT = re.compile(r"填报单位[^:：]*[:：]\s*(.+?)(?:\s{2,}|填报时间|填报日期|$)")
@@ -297,9 +298,10 @@ def _report_date(sheet: Sheet, limit: int) -> dt.date | None:
 def _preamble(sheet: Sheet, limit: int) -> tuple[str | None, str | None, str | None]:
     annex = title = unit = None
     for r in range(min(limit, 6)):
-        for value in sheet.rows[r]:
-            if not isinstance(value, str) or not value.strip():
-                continue
+        texts = [v for v in sheet.rows[r] if type(v) is str and v and not v.isspace()]
+        if len(texts) >= PREAMBLE_MAX_CELLS:
+            continue  # a header or data row, not a title, marker or 填报单位 line
+        for value in texts:
             text = value.strip()
             norm = normalize_text(text)
             if annex is None and _ANNEX.match(norm):
