@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from branchctl.tables import Table
+from branchctl.tables import SERIAL_ONLY_ROWS_DROPPED, Table
 from branchctl.values import cell_text, is_blank
 from branchctl.workbook import cell_name
 
@@ -75,6 +75,9 @@ def _data_rows(table: Table, ignore: tuple[str, ...]) -> list[int]:
         if r1 <= table.header_row < r2:
             spill.update(range(table.header_row + 1, r2 + 1))
     skip = frozenset(table.columns[c] for c in ignore if c in table.columns)
+    if table.cache.get(SERIAL_ONLY_ROWS_DROPPED) and skip <= {table.columns.get("序号")}:
+        # find_forms left out the rows with only 序号 filled: none of the rest is a placeholder
+        return [r for r in table.rows if r not in spill]
     return [r for r in table.rows if r not in spill and not _placeholder(table, r, skip)]
 
 

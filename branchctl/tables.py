@@ -18,7 +18,12 @@ from branchctl.workbook import Sheet, Workbook
 
 HEADER_SCAN_ROWS = 40  # a header lower than this is not looked for
 PREAMBLE_MAX_CELLS = 5  # a row above the table with this many texts is a header or data
-DATA_ROWS_AFTER_HEADER = 3  # this many data-like rows after a header end the search for one
+DATA_ROWS_AFTER_HEADER = 3
+# Table.cache flag: the rows were found by _data_rows, which leaves out rows where only 序号
+# (or nothing) is filled among the table's columns
+SERIAL_ONLY_ROWS_DROPPED = (
+    "serial-only-rows-dropped"  # this many data-like rows after a header end the search for one
+)
 _ANNEX = re.compile(r"^附件\s*([0-9０-９一二三四五六]+)")
 _UNIT = re.compile(r"填报单位[^:：]*[:：]\s*(.+?)(?:\s{2,}|填报时间|填报日期|$)")
 _REPORT_DATE = re.compile(r"填报(?:时间|日期)\s*[:：]\s*(\S+)")
@@ -217,6 +222,7 @@ def _find_in_sheet(sheet: Sheet, extra: dict[str, str]) -> tuple[Table | None, S
         duplicate_columns=duplicates,
     )
     table.rows = _data_rows(table, view)
+    table.cache[SERIAL_ONLY_ROWS_DROPPED] = True
     return table, None
 
 
