@@ -185,6 +185,7 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
         for c in table.form.required
         if c in table.columns and not (c == "所属党组织" and org_from_unit)
     ]
+    parsers = [p for p in _parsers(ctx, variant) if p[0] in table.columns]
     for r in ctx.rows(table):
         cells = ctx.row(table, r)
         for column in required:
@@ -198,10 +199,7 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
             seen[key] = r
         rating = by_row.get(r)
         _aspects(ctx, table, r, variant, rating)
-        for column in COUNT_COLUMNS:
-            _value(ctx, table, r, column, "bad-number", parse_count)
-        _value(ctx, table, r, "支部类型", "bad-enum", lambda v: parse_enum(v, "支部类型"))
-        _claims(ctx, table, r, variant)
+        _cell_values(ctx, table, r, cells, parsers)
         if table.form.key == "creation_ledger":
             _creation_status(ctx, table, r)
         _members(ctx, table, r, name)
@@ -286,12 +284,43 @@ def _value(
     return value
 
 
-def _claims(ctx: CheckContext, table: Table, r: int, variant: Rubric) -> None:
-    _value(ctx, table, r, "星级", "bad-enum", lambda v: parse_stars(v, variant.max_stars))
-    # a grade written in the other claim column is read as that claim (as rating does)
+def _parsers(ctx: CheckContext, variant: Rubric) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """(column, finding code, parser) for the counts, the type and the claims of a branch row."""
     categories, levels = ctx.labels(variant)
-    _value(ctx, table, r, "定级类别", "bad-enum", lambda v: _label(v, categories, levels))
-    _value(ctx, table, r, "等次", "bad-enum", lambda v: _label(v, levels, categories))
+    return [
+        *((column, "bad-number", parse_count) for column in COUNT_COLUMNS),
+        ("支部类型", "bad-enum", lambda v: parse_enum(v, "支部类型")),
+        ("星级", "bad-enum", lambda v: parse_stars(v, variant.max_stars)),
+        # a grade written in the other claim column is read as that claim (as rating does)
+        ("定级类别", "bad-enum", lambda v: _label(v, categories, levels)),
+        ("等次", "bad-enum", lambda v: _label(v, levels, categories)),
+    ]
+
+
+def _cell_values(
+    ctx: CheckContext,
+    table: Table,
+    r: int,
+    cells: dict[str, Any],
+    parsers: list[tuple[str, str, Callable[[Any], Any]]],
+) -> None:
+    """bad-number / bad-enum for the cells of one row that ``parsers`` cannot read (as
+    :func:`_value`, for several columns in one pass)."""
+    parsed = ctx.parsed
+    for column, code, parse in parsers:
+        raw = cells.get(column)
+        if raw is None:
+            continue
+        key = (column, type(raw), raw)
+        found = parsed.get(key)
+        if found is None:
+            try:
+                found = (parse(raw), None)
+            except BadValue as e:
+                found = (None, str(e))
+            parsed[key] = found
+        if found[1] is not None:
+            ctx.at(code, table, r, column, hint=found[1])
 
 
 def _label(value: Any, own: dict[str, str], other: dict[str, str]) -> str | None:
