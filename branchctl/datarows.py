@@ -104,6 +104,8 @@ class MergeFill:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self._columns = table.columns  # read for every cell: kept at hand
+        self._rows = table.sheet.rows
         self.top: dict[tuple[int, int], int] = {}
         first = table.header_row + 1
         for r1, c1, r2, _ in table.sheet.merges:
@@ -113,16 +115,16 @@ class MergeFill:
 
     def value(self, r: int, column: str) -> Any:
         """The cell of ``column`` in data row ``r`` (None when blank or the column is absent)."""
-        col = self.table.columns.get(column)
+        col = self._columns.get(column)
         if col is None:
             return None
         if self.top:
             r = self.top.get((r, col), r)
         try:
-            value = self.table.sheet.rows[r][col]
+            value = self._rows[r][col]
         except IndexError:
             return None
-        return None if value == "" else value
+        return None if type(value) is str and not value else value
 
     def row(self, r: int) -> dict[str, Any]:
         """Every column of data row ``r``: canonical name -> raw value (None when blank)."""
