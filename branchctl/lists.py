@@ -160,7 +160,7 @@ def read_lists_detail(layout: Layout, as_of: dt.date | None = None) -> Lists:
             out.tables.append(table)
     for table in by_kind["lists"]:
         fill = MergeFill(table)
-        out.items += [_combined_item(_Row(table, r, fill), as_of) for r in _rows(table)]
+        out.items += [_combined_item(table, r, fill, as_of) for r in _rows(table)]
     if by_kind["problems"]:
         _read_linked(by_kind, as_of, out)
     return out
@@ -173,12 +173,12 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
         if table.form.key != "work_ledger":
             continue
         fill = MergeFill(table)
+        value, sheet, columns = fill.value, table.sheet_name, table.columns
         for r in _rows(table):
-            row = _Row(table, r, fill)
-            deadline, deadline_error = row.date("完成时限", as_of, deadline=True)
-            closed, closed_error = row.date("销号时间", as_of)
-            status, status_error = row.enum("完成情况")
-            text = row.texts().get
+            deadline, deadline_error = _date(value(r, "完成时限"), as_of, True)
+            closed, closed_error = _date(value(r, "销号时间"), as_of, False)
+            status, status_error = _enum(value(r, "完成情况"), "完成情况")
+            text = fill.texts(r).get
             branch = text("党支部名称", "")
             items.append(
                 WorkItem(
@@ -191,13 +191,13 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
                     status=status,
                     closed=closed,
                     evidence=text("佐证材料", ""),
-                    sheet=table.sheet_name,
+                    sheet=sheet,
                     row=r + 1,
                     closed_text=text("销号时间", ""),
                     deadline_error=deadline_error,
                     closed_error=closed_error,
                     status_error=status_error,
-                    sources=row.all_sources(),
+                    sources=RowSources(sheet, r + 1, columns),
                 )
             )
     return items
@@ -249,32 +249,10 @@ class _Row:
     def date(
         self, column: str, as_of: dt.date | None, deadline: bool = False
     ) -> tuple[Deadline | None, str | None]:
-        raw = self.fill.value(self.r, column)
-        if raw is None:
-            return None, None
-        key = (raw, as_of, deadline) if type(raw) is str else None
-        found = _PARSED.get(key) if key is not None else None
-        if found is None:
-            try:
-                found = (parse_date(raw, as_of, deadline=deadline), None)
-            except BadValue as e:
-                found = (None, str(e))
-            _remember(key, found)
-        return found
+        return _date(self.fill.value(self.r, column), as_of, deadline)
 
     def enum(self, column: str) -> tuple[str, str | None]:
-        raw = self.fill.value(self.r, column)
-        if raw is None:
-            return "", None
-        key = (raw, column) if type(raw) is str else None
-        found = _PARSED.get(key) if key is not None else None
-        if found is None:
-            try:
-                found = (parse_enum(raw, column) or "", None)
-            except BadValue as e:
-                found = (cell_text(raw), str(e))
-            _remember(key, found)
-        return found
+        return _enum(self.fill.value(self.r, column), column)
 
     def all_sources(self) -> RowSources:
         return RowSources(self.table.sheet.name, self.r + 1, self.table.columns)
@@ -284,12 +262,42 @@ class _Row:
         return {name: CellRef(sheet, row, cols[name]) for name in columns if name in cols}
 
 
-def _combined_item(row: _Row, as_of: dt.date | None) -> ProblemItem:
-    table, r = row.table, row.r
-    deadline, deadline_error = row.date("完成时限", as_of, deadline=True)
-    closed, closed_error = row.date("销号时间", as_of)
-    status, status_error = row.enum("完成情况")
-    text = row.texts().get
+def _date(raw: Any, as_of: dt.date | None, deadline: bool) -> tuple[Deadline | None, str | None]:
+    """(the date or deadline, None) or (None, why it cannot be read) for a raw cell."""
+    if raw is None:
+        return None, None
+    key = (type(raw), raw, as_of, deadline)  # text, a number or a datetime: all hashable
+    found = _PARSED.get(key)
+    if found is None:
+        try:
+            found = (parse_date(raw, as_of, deadline=deadline), None)
+        except BadValue as e:
+            found = (None, str(e))
+        _remember(key, found)
+    return found  # type: ignore[no-any-return]
+
+
+def _enum(raw: Any, column: str) -> tuple[str, str | None]:
+    """(the value, None) or (the text as written, why it is not one of the choices)."""
+    if raw is None:
+        return "", None
+    key = (type(raw), raw, column)
+    found = _PARSED.get(key)
+    if found is None:
+        try:
+            found = (parse_enum(raw, column) or "", None)
+        except BadValue as e:
+            found = (cell_text(raw), str(e))
+        _remember(key, found)
+    return found  # type: ignore[no-any-return]
+
+
+def _combined_item(table: Table, r: int, fill: MergeFill, as_of: dt.date | None) -> ProblemItem:
+    value = fill.value
+    deadline, deadline_error = _date(value(r, "完成时限"), as_of, True)
+    closed, closed_error = _date(value(r, "销号时间"), as_of, False)
+    status, status_error = _enum(value(r, "完成情况"), "完成情况")
+    text = fill.texts(r).get
     task = text("整改任务", "")
     branch = text("党支部名称", "")
     measures = text("整改措施", "")
@@ -315,7 +323,7 @@ def _combined_item(row: _Row, as_of: dt.date | None) -> ProblemItem:
         deadline_error=deadline_error,
         closed_error=closed_error,
         status_error=status_error,
-        sources=row.all_sources(),
+        sources=RowSources(table.sheet_name, r + 1, table.columns),
     )
 
 
