@@ -94,6 +94,16 @@ class NewSheet:
     freeze_row: int | None = None  # rows above this stay visible when scrolling
     autofilter: tuple[int, int, int, int] | None = None  # (r1, c1, r2, c2)
 
+    def row_kind(self, r: int) -> str:
+        """How row ``r`` is styled, whichever writer writes it: "title", "header", "body"
+        (a table row, bordered) or "plain" (a note line with fewer than two values)."""
+        if r in self.title_rows:
+            return "title"
+        if r in self.header_rows:
+            return "header"
+        filled = sum(1 for v in self.rows[r] if v is not None and v != "")
+        return "body" if filled >= 2 else "plain"
+
 
 @dataclass
 class AnnotationPlan:

@@ -166,19 +166,8 @@ def _problem(
         _at_ref(ctx, "required-blank", item.source(column), column, None, extra="")
         return True
 
-    if (
-        not blank("党支部名称", item.branch)
-        and branches.present
-        and branches.resolve(item.branch_key) is None
-    ):
-        _at_ref(
-            ctx,
-            "unknown-branch",
-            item.source("党支部名称"),
-            "党支部名称",
-            item.branch,
-            reference=branches.title,
-        )
+    if not blank("党支部名称", item.branch):
+        _unknown_branch(ctx, item, branches)
     if not blank("问题类别", item.category) and category_aspect(ctx, item.category) is None:
         hint = (
             "不是评定的方面之一，应为"
@@ -203,6 +192,19 @@ def _problem(
                     ctx.text(table, ref.row - 1, "查摆时间"),
                     hint=str(e),
                 )
+
+
+def _unknown_branch(ctx: CheckContext, item: ProblemItem | WorkItem, branches: Branches) -> None:
+    """unknown-branch when the per-branch table does not list the item's branch."""
+    if branches.present and branches.resolve(item.branch_key) is None:
+        _at_ref(
+            ctx,
+            "unknown-branch",
+            item.source("党支部名称"),
+            "党支部名称",
+            item.branch,
+            reference=branches.title,
+        )
 
 
 def _table_of(ctx: CheckContext, sheet: str) -> Table | None:
@@ -324,15 +326,8 @@ def _work_ledger(ctx: CheckContext, items: list[WorkItem], branches: Branches) -
         ):
             if not text and (item.sheet, column) in columns:
                 _at_ref(ctx, "required-blank", item.source(column), column, None, extra="")
-        if item.branch and branches.present and branches.resolve(item.branch_key) is None:
-            _at_ref(
-                ctx,
-                "unknown-branch",
-                item.source("党支部名称"),
-                "党支部名称",
-                item.branch,
-                reference=branches.title,
-            )
+        if item.branch:
+            _unknown_branch(ctx, item, branches)
         _dates_and_status(ctx, item, item.task or item.branch, columns)
 
 

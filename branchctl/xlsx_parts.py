@@ -394,10 +394,7 @@ def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str |
     rows_xml = []
     max_col = 0
     for r, row in enumerate(sheet.rows):
-        filled = sum(1 for v in row if v is not None and v != "")
-        kind = "title" if r in sheet.title_rows else "header" if r in sheet.header_rows else "body"
-        if kind == "body" and filled < 2:
-            kind = "plain"
+        kind = sheet.row_kind(r)
         cells = []
         cols = sorted({*range(len(row)), *(c for (rr, c) in sheet.fills if rr == r)})
         for c in cols:

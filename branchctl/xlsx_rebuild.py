@@ -289,10 +289,7 @@ def _write_new_sheet(
 ) -> None:
     max_col = 0
     for r, row in enumerate(sheet.rows):
-        filled = sum(1 for v in row if v is not None and v != "")
-        kind = "title" if r in sheet.title_rows else "header" if r in sheet.header_rows else "body"
-        if kind == "body" and filled < 2:
-            kind = "plain"
+        kind = sheet.row_kind(r)
         for c, value in enumerate(row):
             empty = value is None or value == ""
             fill = sheet.fills.get((r, c))
