@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from branchctl.checks import CheckContext
+from branchctl.forms import column_kind
 from branchctl.rating import BranchRating, rate_table
 from branchctl.rubric import MONTHS, Aspect, Rubric
 from branchctl.scoring import number_text, parse_number
@@ -26,7 +27,6 @@ from branchctl.values import (
 )
 from branchctl.workbook import cell_name
 
-COUNT_COLUMNS = ("党员人数", "正式党员", "预备党员", "支委人数")
 MIN_FORMAL_MEMBERS = 3  # 支部工作条例: 正式党员 3 名以上 to form a branch
 
 
@@ -185,7 +185,7 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
         for c in table.form.required
         if c in table.columns and not (c == "所属党组织" and org_from_unit)
     ]
-    parsers = [p for p in _parsers(ctx, variant) if p[0] in table.columns]
+    parsers = _parsers(ctx, variant, table)
     for r in ctx.rows(table):
         cells = ctx.row(table, r)
         for column in required:
@@ -284,17 +284,23 @@ def _value(
     return value
 
 
-def _parsers(ctx: CheckContext, variant: Rubric) -> list[tuple[str, str, Callable[[Any], Any]]]:
-    """(column, finding code, parser) for the counts, the type and the claims of a branch row."""
+def _parsers(
+    ctx: CheckContext, variant: Rubric, table: Table
+) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """(column, finding code, parser) for the counts, the type and the claims of a branch row
+    of ``table``; a count is any column forms.toml or the rubric declares of kind "count"."""
     categories, levels = ctx.labels(variant)
-    return [
-        *((column, "bad-number", parse_count) for column in COUNT_COLUMNS),
+    kinds = ctx.rubric.column_kinds
+    counts = [c for c in table.columns if (kinds.get(c) or column_kind(c)) == "count"]
+    parsers: list[tuple[str, str, Callable[[Any], Any]]] = [
+        *((column, "bad-number", parse_count) for column in counts),
         ("支部类型", "bad-enum", lambda v: parse_enum(v, "支部类型")),
         ("星级", "bad-enum", lambda v: parse_stars(v, variant.max_stars)),
         # a grade written in the other claim column is read as that claim (as rating does)
         ("定级类别", "bad-enum", lambda v: _label(v, categories, levels)),
         ("等次", "bad-enum", lambda v: _label(v, levels, categories)),
     ]
+    return [p for p in parsers if p[0] in table.columns]
 
 
 def _cell_values(

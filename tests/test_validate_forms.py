@@ -160,3 +160,24 @@ def test_no_false_alarm_from_layout_habits(tmp_path):
         set_cell(blank_org, i, "所属党组织", None)
     assert check(write_workbook(tmp_path / "m.xlsx", [merged])) == []
     assert check(write_workbook(tmp_path / "o.xlsx", [blank_org])) == []
+
+
+def test_every_count_column_of_forms_toml_is_checked(tmp_path):
+    """A meeting count (党员大会次数, declared a count in forms.toml) written as words is a
+    bad-number at its cell, like 党员人数; 12 and “6次” are counts."""
+    from tests.builders import CLASSIFICATION_COLUMNS, table_sheet
+
+    records = [
+        {**r, "党员大会次数": 6 if i % 2 else "6次"} for i, r in enumerate(_records(6, seed=7))
+    ]
+    columns = [*CLASSIFICATION_COLUMNS[:-1], "党员大会次数", CLASSIFICATION_COLUMNS[-1]]
+    spec = table_sheet(
+        "附件1", columns, records, Layout(), annex="附件1", title="城关镇党支部分类定级表"
+    )
+    cell = set_cell(spec, 3, "党员大会次数", "若干次")
+    findings = check(write_workbook(tmp_path / "附件1.xlsx", [spec]))
+
+    bad = only(findings, "bad-number")
+    assert (bad.cell, bad.column, bad.value) == (cell, "党员大会次数", "若干次")
+    assert "不是有效的人数或次数" in bad.message
+    assert not errors([f for f in findings if f is not bad])
