@@ -37,7 +37,9 @@ class FormsData:
     marks_met: frozenset[str]
     marks_unmet: frozenset[str]
     negative_empty: frozenset[str]
+    no_stars: frozenset[str]
     totals: tuple[str, ...]
+    column_numbers: frozenset[str]
     footer: tuple[str, ...]
     enums: dict[str, tuple[str, ...]]
     enum_aliases: dict[str, dict[str, str]]
@@ -117,7 +119,9 @@ def forms_data() -> FormsData:
         marks_met=frozenset(raw["marks"]["met"]),
         marks_unmet=frozenset(raw["marks"]["unmet"]),
         negative_empty=frozenset(raw["negative_list"]["empty"]),
+        no_stars=frozenset(normalize_text(t) for t in raw["stars"]["none"]),
         totals=tuple(raw["rows"]["totals"]),
+        column_numbers=frozenset(normalize_text(t) for t in raw["rows"]["column_numbers"]),
         footer=tuple(raw["rows"]["footer"]),
         enums=enums,
         enum_aliases=enum_aliases,

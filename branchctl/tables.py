@@ -418,7 +418,7 @@ def _is_totals_row(
 
 def _is_column_number_row(texts: list[str]) -> bool:
     """The '1 2 3 …' or '栏次' row some forms have under the header."""
-    if texts and normalize_text(texts[0]) in {"栏次", "甲", "列号"}:
+    if texts and normalize_text(texts[0]) in forms_data().column_numbers:
         return True
     try:
         numbers = [int(float(normalize_text(t))) for t in texts]

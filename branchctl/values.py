@@ -149,7 +149,7 @@ def parse_stars(value: Any, max_stars: int = 6) -> int | None:
             return int(value)
         raise BadValue(f"不是有效的星级，应为0至{max_stars}的整数")
     text = normalize_text(cell_text(value))
-    if text in {"无星", "无", "零星", "0星", "未评星", "不评星"}:
+    if text in forms_data().no_stars:
         return 0
     if text and set(text) <= {"★", "☆"}:
         stars = text.count("★")
