@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from branchctl.errors import BranchctlError
+from branchctl.errors import BranchctlError, toml_reason
 from branchctl.values import cell_text, name_key
 from branchctl.workbook import read_workbook
 
@@ -54,7 +54,7 @@ def _toml_pairs(path: Path) -> list[tuple[str, str]]:
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise BranchctlError(f"更名对照表不是有效的 TOML（{e}）", path=path) from e
+        raise BranchctlError(f"更名对照表不是有效的 TOML：{toml_reason(e)}", path=path) from e
     for key in _MAP_TABLES:
         if isinstance(data.get(key), dict):
             data = data[key]

@@ -29,7 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from branchctl.errors import BranchctlError
+from branchctl.errors import BranchctlError, toml_reason
 from branchctl.notice_data import RATING_VARIABLES, VALIDATION_VARIABLES, date_text
 
 BUILTIN = ("通报", "公示", "整改通知书", "退回修改意见")
@@ -326,7 +326,9 @@ def parse_fields(sets: Sequence[str] = (), vars_file: Path | None = None) -> dic
                 "变量文件无法读取（应为 UTF-8 编码的 TOML 文本）", path=vars_file
             ) from e
         except tomllib.TOMLDecodeError as e:
-            raise BranchctlError(f"变量文件不是有效的 TOML（{e}）", path=vars_file) from e
+            raise BranchctlError(
+                f"变量文件不是有效的 TOML：{toml_reason(e)}", path=vars_file
+            ) from e
         for key, value in data.items():
             fields[key] = _field_text(key, value, vars_file)
     for item in sets:

@@ -8,12 +8,11 @@ one Chinese sentence, raised as BranchctlError(code="bad-rubric").
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from dataclasses import replace
 from typing import Any
 
-from branchctl.errors import BranchctlError
+from branchctl.errors import TOML_HINT, BranchctlError, toml_where
 from branchctl.forms import column_kind, forms_data, match_header, normalize_header
 from branchctl.rubric import (
     NUMBER_OPS,
@@ -190,17 +189,11 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-_TOML_WHERE = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
-
-
 def _load(text: str, check: Checker) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        message = str(e)
-        m = _TOML_WHERE.search(message)
-        where = f"第{m.group(1)}行第{m.group(2)}列" if m else "（文件）"
-        raise check.fail(where, f"不是有效的 TOML（{_TOML_WHERE.sub('', message)}）") from e
+        raise check.fail(toml_where(e) or "（文件）", f"不是有效的 TOML：{TOML_HINT}") from e
 
 
 def parse(text: str, source: str = "<rubric>") -> Rubric:

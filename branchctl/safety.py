@@ -42,7 +42,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from branchctl.errors import BranchctlError
+from branchctl.errors import BranchctlError, os_reason
 
 # --- limits ------------------------------------------------------------------------------
 # Measured on a 100,000-branch x 20-column ledger written by xlsxwriter (inline strings, the
@@ -100,7 +100,7 @@ def check_file(path: str | Path) -> str:
     except FileNotFoundError:
         raise BranchctlError("文件不存在", path=p) from None
     except OSError as e:
-        raise BranchctlError(f"无法读取文件信息（{e.strerror or e}）", path=p) from e
+        raise BranchctlError(f"无法读取文件信息（{os_reason(e)}）", path=p) from e
     if stat.S_ISDIR(st.st_mode):
         raise BranchctlError("这是一个文件夹而不是工作簿文件", path=p)
     if not stat.S_ISREG(st.st_mode):
@@ -113,7 +113,7 @@ def check_file(path: str | Path) -> str:
         with open(p, "rb") as f:
             head = f.read(8192)
     except OSError as e:
-        raise BranchctlError(f"无法打开文件（{e.strerror or e}）", path=p) from e
+        raise BranchctlError(f"无法打开文件（{os_reason(e)}）", path=p) from e
     if head.startswith(ZIP_MAGIC):
         return _check_zip(p, st.st_size)
     if head.startswith(OLE_MAGIC):

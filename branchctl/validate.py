@@ -20,7 +20,7 @@ from typing import Any
 
 from branchctl.annotation import FILL_ERROR, FILL_WARNING, AnnotationPlan, CellMark, NewSheet
 from branchctl.catalogue import entry, finding
-from branchctl.errors import BranchctlError
+from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings import FileReport, Finding, ValidationReport
 from branchctl.rubric import Rubric
 from branchctl.workbook import FORMATS, Workbook
@@ -320,7 +320,7 @@ def validate_paths(
             annotate_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise BranchctlError(
-                f"无法创建批注副本文件夹（{e.strerror or e}）", path=annotate_dir
+                f"无法创建批注副本文件夹（{os_reason(e)}）", path=annotate_dir
             ) from e
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
     tasks = [(i, f, targets[i]) for i, f in enumerate(files)]

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from branchctl.annotation import AnnotationPlan
-from branchctl.errors import BranchctlError
+from branchctl.errors import BranchctlError, os_reason
 from branchctl.workbook import Workbook
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     except OSError as e:
-        raise BranchctlError(f"无法在输出文件夹中创建文件（{e.strerror or e}）", path=path) from e
+        raise BranchctlError(f"无法在输出文件夹中创建文件（{os_reason(e)}）", path=path) from e
     os.close(fd)
     tmp = Path(name)
     try:
@@ -129,7 +129,7 @@ def _finish(tmp: Path, path: Path) -> None:
             "无法写入输出文件（文件可能正被其他程序打开，或没有写入权限）", path=path
         ) from e
     except OSError as e:
-        raise BranchctlError(f"无法写入输出文件（{e.strerror or e}）", path=path) from e
+        raise BranchctlError(f"无法写入输出文件（{os_reason(e)}）", path=path) from e
 
 
 @functools.cache

@@ -224,3 +224,18 @@ def test_template_force_replaces_the_default_name(tmp_path, monkeypatch):
     again = runner.invoke(app, ["template", "附件1"])
     assert again.exit_code == 2 and "--force" in again.stderr
     assert runner.invoke(app, ["template", "附件1", "--force"]).exit_code == 0
+
+
+def test_system_and_toml_failures_are_said_in_chinese(tmp_path, capsys):
+    """An output folder that cannot exist and a malformed rule file: the reason in Chinese, not
+    the operating system's or the TOML reader's English."""
+    ledger = write_workbook(tmp_path / "台账.xlsx", [classification_sheet(sample_branches(3))])
+    (tmp_path / "是文件").write_text("x", encoding="utf-8")
+    out = str(tmp_path / "是文件" / "退回")
+    code, _, err = _main(capsys, "validate", str(ledger), "--annotate", out)
+    assert code == 2 and "无法创建批注副本文件夹（路径中有一段不是文件夹）" in err
+    rules = tmp_path / "规则.toml"
+    rules.write_text('name = "x"\nmax_stars = \n', encoding="utf-8")
+    code, _, err = _main(capsys, "rubric", "check", str(rules))
+    assert code == 2 and "第2行第13列" in err and "写法有误" in err
+    assert not any(word in err for word in ("Expected", "Not a directory", "line"))
