@@ -1,3 +1,3 @@
-from branchctl.cli import main
+from branchctl.cli.app import main
 
 main()

@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 from typer.testing import CliRunner
 
-from branchctl.cli import app
-from branchctl.commands import bottom_ranking, rate_file
+from branchctl.cli.app import app
+from branchctl.jobs.rate import bottom_ranking, rate_file
 from tests.builders import (
     ASPECTS,
     Layout,
@@ -148,6 +148,6 @@ def test_ranking_without_overdue_data():
 
 
 def _key(name: str) -> str:
-    from branchctl.values import name_key
+    from branchctl.forms.values import name_key
 
     return name_key(name)

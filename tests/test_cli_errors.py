@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from branchctl.cli import app, main
+from branchctl.cli.app import app, main
 from tests.builders import (
     Layout,
     classification_sheet,

@@ -8,7 +8,7 @@ import pytest
 from docx import Document
 from typer.testing import CliRunner
 
-from branchctl.cli import app
+from branchctl.cli.app import app
 from tests.builders import classification_sheet, sample_branches, with_claims, write_workbook
 
 runner = CliRunner()
@@ -130,8 +130,8 @@ def test_help_has_an_example():
 
 
 def test_readme_documents_every_variable():
-    from branchctl.notice_data import BRANCH_FIELDS, RATING_VARIABLES, VALIDATION_VARIABLES
-    from branchctl.notice_templates import BUILTIN
+    from branchctl.documents.data import BRANCH_FIELDS, RATING_VARIABLES, VALIDATION_VARIABLES
+    from branchctl.documents.templates import BUILTIN
 
     readme = (REPO / "README.md").read_text("utf-8")
     section = readme.split("### branchctl notice", 1)[1].split("\n### ", 1)[0]

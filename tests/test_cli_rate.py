@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from branchctl.cli import app
+from branchctl.cli.app import app
 from tests.builders import (
     Layout,
     classification_sheet,
@@ -156,7 +156,7 @@ def test_bad_mark_names_the_cell(tmp_path):
 
 
 def test_version_and_help_do_not_load_pandas():
-    code = "import sys; from branchctl.cli import app; assert 'pandas' not in sys.modules"
+    code = "import sys; from branchctl.cli.app import app; assert 'pandas' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0 and "评定" in result.stdout

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from branchctl.cli import app
-from branchctl.reports import validation_markdown, validation_text
+from branchctl.cli.app import app
+from branchctl.reports.validation import validation_markdown, validation_text
 from tests.builders import classification_sheet, sample_branches, with_wrong_claim, write_workbook
 from tests.validate_helpers import AS_OF, RUBRIC, set_cell
 
@@ -37,7 +37,7 @@ def _invoke(*args: str):
 
 
 def test_json_is_exactly_the_library_report(townships):
-    from branchctl.validate import validate_paths
+    from branchctl.jobs.validate import validate_paths
 
     result = _invoke(str(townships), "--json", "--jobs", "1", *AS_OF_ARG)
     assert result.exit_code == 1, result.output
@@ -124,7 +124,7 @@ def test_help_has_an_example_and_exit_codes():
 
 
 def test_text_builders_return_strings(townships):
-    from branchctl.validate import validate_paths
+    from branchctl.jobs.validate import validate_paths
 
     report = validate_paths([townships], rubric=RUBRIC, as_of=AS_OF, jobs=1).report
     text = validation_text(report, limit=1)

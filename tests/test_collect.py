@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from branchctl.cli import app
-from branchctl.collect import collect, find_sources
-from branchctl.collect_write import write_collection
-from branchctl.rubric import load_rubric
+from branchctl.cli.app import app
+from branchctl.jobs.collect import collect, find_sources
+from branchctl.reports.collect import write_collection
+from branchctl.rules.rubric import load_rubric
 from tests.builders import (
     ASPECTS,
     Layout,
@@ -206,7 +206,7 @@ def test_a_file_that_kills_its_reader_costs_only_that_file(tmp_path, monkeypatch
     import multiprocessing
     import os
 
-    import branchctl.collect as collect_module
+    import branchctl.jobs.collect as collect_module
 
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("the patched reader reaches the workers only when they are forked")

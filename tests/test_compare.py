@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from branchctl.cli import app
-from branchctl.name_map import load_name_map
+from branchctl.cli.app import app
+from branchctl.forms.name_map import load_name_map
 from tests.builders import (
     ASPECTS,
     Layout,

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from branchctl.safety import check_file
-from branchctl.workbook import read_workbook
+from branchctl.io.safety.scan import check_file
+from branchctl.io.workbook import read_workbook
 from tests.builders import classification_sheet, sample_branches, write_workbook
 from tests.hostile import HOSTILE_CASES, small_ledger, write_ods
 
@@ -35,7 +35,7 @@ CHILD = r"""
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[2]), int(sys.argv[2])))
 from branchctl.errors import BranchctlError
-from branchctl.workbook import read_workbook
+from branchctl.io.workbook import read_workbook
 start = time.perf_counter()
 try:
     book = read_workbook(sys.argv[1])

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from branchctl.lists import (
+from branchctl.forms.lists import (
     ProblemItem,
     WorkItem,
     overdue,
@@ -14,10 +14,10 @@ from branchctl.lists import (
     read_lists_detail,
     read_work_ledger,
 )
-from branchctl.rubric import load_rubric
-from branchctl.tables import find_forms
-from branchctl.values import Deadline
-from branchctl.workbook import read_workbook
+from branchctl.forms.tables import find_forms
+from branchctl.forms.values import Deadline
+from branchctl.io.workbook import read_workbook
+from branchctl.rules.rubric import load_rubric
 from tests.builders import (
     Layout,
     classification_sheet,

@@ -8,14 +8,14 @@ import json
 import pytest
 from docx import Document
 
+from branchctl.documents.data import rating_context
+from branchctl.documents.masking import Masker
+from branchctl.documents.templates import load_template
 from branchctl.errors import BranchctlError
-from branchctl.masking import Masker
-from branchctl.notice import make_notices
-from branchctl.notice_data import rating_context
-from branchctl.notice_templates import load_template
-from branchctl.rating import rate_workbook
-from branchctl.rubric import load_rubric
-from branchctl.workbook import read_workbook
+from branchctl.io.workbook import read_workbook
+from branchctl.jobs.notice import make_notices
+from branchctl.rules.rating import rate_workbook
+from branchctl.rules.rubric import load_rubric
 from tests.builders import (
     classification_sheet,
     expected_rating,
@@ -58,8 +58,8 @@ def ledger(tmp_path_factory):
 
 def _context(path, **kw):
     result = rate_workbook(read_workbook(path), load_rubric(), AS_OF)
-    from branchctl.lists import read_lists
-    from branchctl.tables import find_forms
+    from branchctl.forms.lists import read_lists
+    from branchctl.forms.tables import find_forms
 
     problems = read_lists(find_forms(read_workbook(path), load_rubric().aspect_headers()), AS_OF)
     return rating_context(result, problems, as_of=AS_OF, today=TODAY, **kw)

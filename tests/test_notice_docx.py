@@ -10,7 +10,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from branchctl.docx_render import DocxRenderer
+from branchctl.documents.docx_render import DocxRenderer
 
 NOTICE = """\
 > 示组通〔2025〕12号

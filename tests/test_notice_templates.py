@@ -7,12 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from branchctl.errors import BranchctlError
-from branchctl.findings import FileReport, Finding, ValidationReport
-from branchctl.masking import Masker, mask_person, mask_phones
-from branchctl.notice import safe_filename
-from branchctl.notice_data import validation_context
-from branchctl.notice_templates import (
+from branchctl.documents.data import validation_context
+from branchctl.documents.masking import Masker, mask_person, mask_phones
+from branchctl.documents.templates import (
     BUILTIN,
     NoticeTemplate,
     builtin_source,
@@ -27,6 +24,9 @@ from branchctl.notice_templates import (
     parse_fields,
     render_text,
 )
+from branchctl.errors import BranchctlError
+from branchctl.findings.model import FileReport, Finding, ValidationReport
+from branchctl.jobs.notice import safe_filename
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from branchctl.errors import BranchctlError
-from branchctl.rating import rate_workbook
-from branchctl.rubric import MONTHS, Rubric, builtin_text, load_rubric, parse_rubric
-from branchctl.workbook import read_workbook
+from branchctl.io.workbook import read_workbook
+from branchctl.rules.rating import rate_workbook
+from branchctl.rules.rubric import MONTHS, Rubric, builtin_text, load_rubric, parse_rubric
 from tests.builders import (
     CLASSIFICATION_COLUMNS,
     Layout,

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from branchctl.errors import BranchctlError
-from branchctl.rubric import (
+from branchctl.forms.values import BadValue
+from branchctl.rules.rubric import (
     MAX_RUBRIC_BYTES,
     Quota,
     builtin_names,
@@ -17,8 +18,12 @@ from branchctl.rubric import (
     months_completed,
     parse_rubric,
 )
-from branchctl.scoring import competition_ranks, deduction_entries, parse_number, points_period
-from branchctl.values import BadValue
+from branchctl.rules.scoring import (
+    competition_ranks,
+    deduction_entries,
+    parse_number,
+    points_period,
+)
 
 BUILTINS = ["five-basics", "five-standard", "six-star", "star-points"]
 

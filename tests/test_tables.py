@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from branchctl.rubric import load_rubric
-from branchctl.tables import find_forms
-from branchctl.workbook import read_workbook
+from branchctl.forms.tables import find_forms
+from branchctl.io.workbook import read_workbook
+from branchctl.rules.rubric import load_rubric
 from tests.builders import (
     CLASSIFICATION_COLUMNS,
     Layout,

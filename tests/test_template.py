@@ -10,12 +10,12 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from branchctl.blank_forms import default_name, resolve_kinds
-from branchctl.cli import app
-from branchctl.rubric import load_rubric
-from branchctl.tables import find_forms
-from branchctl.validate import check_file
-from branchctl.workbook import read_workbook
+from branchctl.cli.app import app
+from branchctl.documents.blank_forms import default_name, resolve_kinds
+from branchctl.forms.tables import find_forms
+from branchctl.io.workbook import read_workbook
+from branchctl.jobs.validate import check_file
+from branchctl.rules.rubric import load_rubric
 from tests.builders import (
     ASPECTS,
     BRANCH_TYPES,

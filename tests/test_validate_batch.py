@@ -11,9 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from branchctl.annotation import FILL_ERROR, FILL_WARNING
 from branchctl.errors import BranchctlError
-from branchctl.validate import (
+from branchctl.io.workbook import read_workbook
+from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING
+from branchctl.jobs.validate import (
     RESULT_SHEET,
     annotated_names,
     annotation_plan,
@@ -21,7 +22,6 @@ from branchctl.validate import (
     parse_cell,
     validate_paths,
 )
-from branchctl.workbook import read_workbook
 from tests.builders import (
     classification_sheet,
     sample_branches,
@@ -163,7 +163,7 @@ def test_hostile_files_are_reported_and_the_good_one_checked(tmp_path, hostile_f
 
 
 def test_a_bug_in_a_check_costs_only_that_file(tmp_path, monkeypatch):
-    import branchctl.checks as checks
+    import branchctl.checks.run as checks
 
     path, _ = _bad_file(tmp_path / "a.xlsx")
     monkeypatch.setattr(checks, "check_workbook", lambda *a: 1 / 0)
@@ -264,7 +264,7 @@ def test_a_file_that_kills_its_worker_costs_only_that_file(tmp_path, monkeypatch
     """A reader crash (an abort inside python-calamine) takes the worker process down."""
     import os
 
-    import branchctl.validate as validate
+    import branchctl.jobs.validate as validate
 
     spec = classification_sheet(sample_branches(3, seed=5, small_branches=False))
     for name in ("a.xlsx", "b_crash.xlsx", "c.xlsx", "d.xlsx"):
@@ -294,7 +294,7 @@ def test_a_file_that_kills_its_worker_costs_only_that_file(tmp_path, monkeypatch
 
 
 def test_batch_chunks_cover_every_file_once_and_shrink_towards_the_end():
-    from branchctl.validate import _chunks
+    from branchctl.jobs.validate import _chunks
 
     tasks = [(i, Path(f"{i}.xlsx"), None) for i in range(1000)]
     chunks = _chunks(tasks, jobs=2)

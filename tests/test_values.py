@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from branchctl.values import (
+from branchctl.forms.values import (
     BadValue,
     cell_text,
     name_key,

@@ -29,8 +29,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.comments import Comment
 
-from branchctl import writer
-from branchctl.annotation import (
+from branchctl.errors import BranchctlError
+from branchctl.io import outputs as writer
+from branchctl.io.outputs import atomic_output, write_annotated
+from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.io.xlsx.plan import (
     FILL_ERROR,
     FILL_WARNING,
     AnnotationPlan,
@@ -39,10 +42,7 @@ from branchctl.annotation import (
     CellMark,
     NewSheet,
 )
-from branchctl.errors import BranchctlError
-from branchctl.workbook import Workbook, read_workbook
-from branchctl.writer import atomic_output, write_annotated
-from branchctl.xlsx_rebuild import rebuild_xlsx
+from branchctl.io.xlsx.rebuild import rebuild_xlsx
 
 NEW_HEADERS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
 CATEGORY_FILL = "FFF2CC"
@@ -500,8 +500,8 @@ def test_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
         Path(args[2]).write_bytes(b"half a zip")
         raise OSError("disk full")
 
-    monkeypatch.setattr("branchctl.xlsx_patch.patch_xlsx", broken)
-    monkeypatch.setattr("branchctl.xlsx_rebuild.rebuild_xlsx", broken)
+    monkeypatch.setattr("branchctl.io.xlsx.patch.patch_xlsx", broken)
+    monkeypatch.setattr("branchctl.io.xlsx.rebuild.rebuild_xlsx", broken)
     with pytest.raises(OSError):
         write_annotated(load(source), rating_plan(spec), tmp_path / "out.xlsx")
     assert sorted(os.listdir(tmp_path)) == [source.name]
@@ -534,7 +534,7 @@ def test_unknown_sheet_and_wrong_suffix_are_refused(tmp_path: Path) -> None:
 def test_unpatchable_xlsx_falls_back_to_rebuild(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from branchctl import xlsx_patch
+    from branchctl.io.xlsx import patch as xlsx_patch
 
     source, spec = make_ledger(tmp_path)
 
@@ -599,7 +599,7 @@ def test_tiny_read_chunks_give_the_same_sheet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Rows, tags and the header rows whose style is copied may straddle the read chunks."""
-    from branchctl import xlsx_sheet
+    from branchctl.io.xlsx import sheet as xlsx_sheet
 
     source, spec = make_ledger(tmp_path)
     normal = annotate(source, rating_plan(spec), "normal.xlsx")
@@ -663,7 +663,7 @@ def test_random_plans_keep_values_and_place_everything(
 ) -> None:
     """Whatever the plan, however the XML is chunked, and with either writer: original values
     stay, new ones land where no value was, fills and comments go where they were asked."""
-    from branchctl import xlsx_sheet
+    from branchctl.io.xlsx import sheet as xlsx_sheet
 
     height, width = data.draw(st.integers(2, 9)), data.draw(st.integers(1, 6))
     value = st.one_of(

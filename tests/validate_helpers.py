@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from branchctl.findings import Finding
-from branchctl.rubric import load_rubric
-from branchctl.validate import check_file
+from branchctl.findings.model import Finding
+from branchctl.jobs.validate import check_file
+from branchctl.rules.rubric import load_rubric
 from tests.builders import (
     Layout,
     SheetSpec,

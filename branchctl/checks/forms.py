@@ -1,0 +1,436 @@
+"""Checks of each form alone: is it there, are its columns there, is each cell well filled, and
+do the claimed stars, category and level agree with the marks (per-branch tables 附件1, 附件2)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from branchctl.checks.run import CheckContext
+from branchctl.forms.spec import column_kind
+from branchctl.forms.tables import Table
+from branchctl.forms.values import (
+    BadValue,
+    Deadline,
+    is_blank,
+    name_key,
+    parse_count,
+    parse_date,
+    parse_enum,
+    parse_label,
+    parse_mark,
+    parse_negative,
+    parse_stars,
+)
+from branchctl.io.workbook import cell_name
+from branchctl.rules.rating import BranchRating, rate_table
+from branchctl.rules.rubric import MONTHS, Aspect, Rubric
+from branchctl.rules.scoring import number_text, parse_number
+
+MIN_FORMAL_MEMBERS = 3  # 支部工作条例: 正式党员 3 名以上 to form a branch
+
+
+def form_name(table: Table) -> str:
+    return f"{table.form.annex}{table.form.title}"
+
+
+def check_forms(ctx: CheckContext) -> None:
+    _structure(ctx)
+    # only a table without a veto column of its own borrows the others' (附件2 from 附件1)
+    borrows = any(
+        not any(c in t.columns for c in ctx.rubric.for_table(t).veto_columns)
+        for t in ctx.per_branch()
+    )
+    vetoes = _vetoes(ctx) if borrows else {}
+    for table in ctx.per_branch():
+        _per_branch_table(ctx, table, vetoes)
+
+
+def _vetoes(ctx: CheckContext) -> dict[str, str]:
+    """Branch key -> 负面清单 entry, from the tables that carry a veto column.
+
+    附件2 often has no 负面清单 column while its 星级 follows the veto recorded in 附件1.
+    """
+    out: dict[str, str] = {}
+    for table in ctx.per_branch():
+        columns = [c for c in ctx.rubric.veto_columns if c in table.columns]
+        for r in ctx.rows(table) if columns else ():
+            key = name_key(ctx.cell(table, r, "党支部名称"))
+            for column in columns:
+                entry = parse_negative(ctx.cell(table, r, column))
+                if key and entry:
+                    out.setdefault(key, entry)
+    return out
+
+
+def _apply_veto(rubric: Rubric, b: BranchRating, veto: str) -> None:
+    b.veto = veto
+    b.stars = 0
+    b.category = rubric.veto_category or rubric.lowest_category()
+    b.level = rubric.veto_level or rubric.lowest_level()
+    b.standard = False
+
+
+# ------------------------------------------------------------------------------- structure
+
+
+def _structure(ctx: CheckContext) -> None:
+    per_branch = ctx.per_branch()
+    ctx.reference = ctx.reference_tables()
+    header_lost = False
+    for scan in ctx.layout.unrecognised:
+        hint = scan.form_hint
+        # 附件5/6 are free-form (no signature columns); a form found on another sheet means
+        # this one is a note or a copy, not a lost header.
+        if hint is None or not hint.signature or not scan.sheet.visible or ctx.tables(hint.key):
+            continue
+        ctx.add(
+            "header-not-found",
+            sheet=scan.sheet.name,
+            form=f"{hint.annex}{hint.title}",
+            needed="”“".join(hint.signature),
+        )
+        header_lost = header_lost or hint.per_branch
+    if not per_branch and not header_lost:
+        ctx.add("form-missing")
+
+    has_deadline_elsewhere = any("完成时限" in t.columns for t in ctx.tables("responsibilities"))
+    for table in ctx.layout.tables:
+        for column in table.form.required:
+            if column in table.columns or _not_needed(table, column, has_deadline_elsewhere):
+                continue
+            _column_missing(ctx, table, column)
+
+    def required(table: Table) -> list[str]:
+        return ctx.rubric.for_table(table).required_columns()
+
+    carrying = [t for t in per_branch if any(t.has(a) for a in required(t))]
+    if per_branch and not carrying:
+        carrying = per_branch[:1]  # nothing to rate at all: say so on the main table
+    for table in carrying:
+        for aspect in required(table):
+            if not table.has(aspect):
+                _column_missing(ctx, table, aspect)
+    if per_branch and ctx.rubric.points is not None:
+        if not any(t.has(m) for t in per_branch for m in MONTHS):
+            _column_missing(ctx, per_branch[0], MONTHS[0])  # a points rubric needs month columns
+
+
+def _rateable(ctx: CheckContext, table: Table) -> bool:
+    """Whether the rating engine can rate ``table`` (as :func:`rating.rated_tables` decides)."""
+    variant = ctx.rubric.for_table(table)
+    if not table.has(variant.key_column):
+        return False
+    if variant.points is not None and not any(table.has(m) for m in MONTHS):
+        return False
+    return all(table.has(a) for a in variant.required_columns())
+
+
+def _not_needed(table: Table, column: str, has_deadline_elsewhere: bool) -> bool:
+    key = table.form.key
+    if column == "所属党组织" and table.unit:
+        return True  # one township's form: 填报单位 above the table says which
+    if key == "responsibilities" and column == "序号":
+        return True  # nothing links to an owner row
+    return key == "tasks" and column == "完成时限" and has_deadline_elsewhere
+
+
+def _column_missing(ctx: CheckContext, table: Table, column: str) -> None:
+    ctx.add(
+        "column-missing",
+        sheet=table.sheet_name,
+        row=table.header_row + 1,
+        column=column,
+        form=form_name(table),
+    )
+
+
+# ----------------------------------------------------------------------- per-branch tables
+
+
+def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -> None:
+    if not ctx.rows(table):  # a blank form sent back as it came
+        name_col = table.columns.get("党支部名称", table.first_col)
+        ctx.add(
+            "form-empty",
+            sheet=table.sheet_name,
+            row=table.header_row + 2,
+            column="党支部名称",
+            cell=cell_name(table.header_row + 1, name_col),
+            form=f"{table.form.annex}{table.form.title}",
+        )
+        return
+    variant = ctx.rubric.for_table(table)
+    key_column = variant.key_column
+    rateable = _rateable(ctx, table)
+    ratings = (
+        rate_table(table, ctx.rubric, ctx.book.path, strict=False, as_of=ctx.as_of)
+        if rateable
+        else []
+    )
+    if not any(c in table.columns for c in variant.veto_columns):
+        for b in ratings:
+            veto = vetoes.get(name_key(b.name))
+            if veto:
+                _apply_veto(variant, b, veto)
+    by_row = {b.row - 1: b for b in ratings}
+    # 所属党组织 left empty throughout while 填报单位 names the township: not a blank per row
+    org_from_unit = bool(table.unit) and all(
+        is_blank(ctx.cell(table, r, "所属党组织")) for r in ctx.rows(table)
+    )
+    seen: dict[str, int] = {}
+    kept: list[BranchRating] = []
+    required = [
+        c
+        for c in table.form.required
+        if c in table.columns and not (c == "所属党组织" and org_from_unit)
+    ]
+    parsers = _parsers(ctx, variant, table)
+    for r in ctx.rows(table):
+        cells = ctx.row(table, r)
+        for column in required:
+            if is_blank(cells.get(column)):
+                ctx.at("required-blank", table, r, column, extra="")
+        name = ctx.text(table, r, key_column)
+        key = name_key(name)
+        if key in seen:
+            ctx.at("duplicate-branch", table, r, key_column, first_row=seen[key] + 1)
+        elif key:
+            seen[key] = r
+        rating = by_row.get(r)
+        _aspects(ctx, table, r, variant, rating)
+        _cell_values(ctx, table, r, cells, parsers)
+        if table.form.key == "creation_ledger":
+            _creation_status(ctx, table, r)
+        _members(ctx, table, r, name)
+        if rating is not None:
+            kept.append(rating)
+            if not rating.bad and not rating.blank:  # a bad or blank mark is reported already
+                _mismatch(ctx, table, r, rating)
+    if rateable:
+        ctx.rated.append((table, kept))
+
+
+def _aspects(
+    ctx: CheckContext, table: Table, r: int, variant: Rubric, rating: BranchRating | None
+) -> None:
+    """bad-mark / bad-number for unreadable marks and scores, required-blank for blank ones.
+
+    A rated row says which aspects were unreadable or blank (an aspect judged by its data
+    needs no mark); a table that cannot be rated has its present marks parsed here.
+    """
+    if rating is not None and not rating.bad and not rating.blank:
+        return
+    for aspect in variant.aspects:
+        name = aspect.name
+        if not table.has(name) or (
+            rating is not None and name not in rating.bad and name not in rating.blank
+        ):
+            continue
+        raw = ctx.raw(table, r, name)
+        code = "bad-number" if aspect.judge == "score" else "bad-mark"
+        if rating is None or name in rating.bad:
+            hint = _aspect_hint(aspect, raw)
+            if hint is not None and not is_blank(raw):
+                ctx.at(code, table, r, name, hint=hint)
+            elif rating is not None:
+                ctx.at(code, table, r, name, hint="不是有效的填写内容")
+        elif is_blank(raw):
+            ctx.at("required-blank", table, r, name, extra="（按未达标计）")
+
+
+def _aspect_hint(aspect: Aspect, raw: Any) -> str | None:
+    """Why a mark or score cannot be read, or None when it can."""
+    try:
+        if aspect.judge == "score":
+            score = parse_number(raw)
+            top = aspect.max_score
+            if score is not None and (score < 0 or (top is not None and score > top + 1e-9)):
+                limit = f"0至{number_text(top)}" if top is not None else "不小于0"
+                return f"得分超出范围，应为{limit}分"
+        else:
+            parse_mark(raw)
+    except BadValue as e:
+        return str(e)
+    return None
+
+
+def _value(
+    ctx: CheckContext,
+    table: Table,
+    r: int,
+    column: str,
+    code: str,
+    parse: Callable[[Any], Any],
+) -> Any:
+    """Parse one cell (merges filled); a BadValue becomes a ``code`` finding and None.
+
+    Values repeat down a column (农村, 12, 四星): each (column, value) is parsed once per file.
+    """
+    raw = ctx.row(table, r).get(column)
+    if raw is None:  # blank, or the column is absent
+        return None
+    key = (column, type(raw), raw)  # cells are str, float, bool or datetime: all hashable
+    found = ctx.parsed.get(key)
+    if found is None:
+        try:
+            found = (parse(raw), None)
+        except BadValue as e:
+            found = (None, str(e))
+        ctx.parsed[key] = found
+    value, hint = found
+    if hint is not None:
+        ctx.at(code, table, r, column, hint=hint)
+    return value
+
+
+def _parsers(
+    ctx: CheckContext, variant: Rubric, table: Table
+) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """(column, finding code, parser) for the counts, the type and the claims of a branch row
+    of ``table``; a count is any column forms.toml or the rubric declares of kind "count"."""
+    categories, levels = ctx.labels(variant)
+    kinds = ctx.rubric.column_kinds
+    counts = [c for c in table.columns if (kinds.get(c) or column_kind(c)) == "count"]
+    parsers: list[tuple[str, str, Callable[[Any], Any]]] = [
+        *((column, "bad-number", parse_count) for column in counts),
+        ("支部类型", "bad-enum", lambda v: parse_enum(v, "支部类型")),
+        ("星级", "bad-enum", lambda v: parse_stars(v, variant.max_stars)),
+        # a grade written in the other claim column is read as that claim (as rating does)
+        ("定级类别", "bad-enum", lambda v: _label(v, categories, levels)),
+        ("等次", "bad-enum", lambda v: _label(v, levels, categories)),
+    ]
+    return [p for p in parsers if p[0] in table.columns]
+
+
+def _cell_values(
+    ctx: CheckContext,
+    table: Table,
+    r: int,
+    cells: dict[str, Any],
+    parsers: list[tuple[str, str, Callable[[Any], Any]]],
+) -> None:
+    """bad-number / bad-enum for the cells of one row that ``parsers`` cannot read (as
+    :func:`_value`, for several columns in one pass)."""
+    parsed = ctx.parsed
+    for column, code, parse in parsers:
+        raw = cells.get(column)
+        if raw is None:
+            continue
+        key = (column, type(raw), raw)
+        found = parsed.get(key)
+        if found is None:
+            try:
+                found = (parse(raw), None)
+            except BadValue as e:
+                found = (None, str(e))
+            parsed[key] = found
+        if found[1] is not None:
+            ctx.at(code, table, r, column, hint=found[1])
+
+
+def _label(value: Any, own: dict[str, str], other: dict[str, str]) -> str | None:
+    try:
+        return parse_label(value, own)
+    except BadValue:
+        try:
+            return parse_label(value, other)
+        except BadValue:
+            pass
+        raise
+
+
+def _creation_status(ctx: CheckContext, table: Table, r: int) -> None:
+    """附件2 plan and status: 完成时限, 是否达标, 销号时间."""
+    deadline = _value(
+        ctx, table, r, "完成时限", "bad-date", lambda v: parse_date(v, ctx.as_of, deadline=True)
+    )
+    closed = _value(ctx, table, r, "销号时间", "bad-date", lambda v: parse_date(v, ctx.as_of))
+    done = _value(ctx, table, r, "是否达标", "bad-enum", lambda v: parse_enum(v, "是否达标"))
+    closed_blank = is_blank(ctx.raw(table, r, "销号时间"))
+    if done == "是" and "销号时间" in table.columns and closed_blank:
+        status = ctx.text(table, r, "是否达标")
+        ctx.at("closed-without-date", table, r, "销号时间", status_column="是否达标", status=status)
+    if done != "是" and closed is None and closed_blank and _past(deadline, ctx):
+        task = ctx.text(table, r, "创建目标") or f"{ctx.text(table, r, '党支部名称')}达标创建"
+        ctx.at(
+            "deadline-overdue",
+            table,
+            r,
+            "完成时限",
+            task=task,
+            deadline=deadline.text,
+            as_of=_cn_date(ctx),
+        )
+
+
+def _past(deadline: Deadline | None, ctx: CheckContext) -> bool:
+    return (
+        deadline is not None
+        and deadline.date is not None
+        and deadline.kind == "date"
+        and deadline.date < ctx.as_of
+    )
+
+
+def _cn_date(ctx: CheckContext) -> str:
+    return f"{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日"
+
+
+def _members(ctx: CheckContext, table: Table, r: int, name: str) -> None:
+    for column in ("正式党员", "党员人数"):
+        if column not in table.columns:
+            continue
+        try:
+            count = parse_count(ctx.raw(table, r, column))
+        except BadValue:
+            return  # reported as bad-number
+        if count is None:
+            continue  # 正式党员 left blank: 党员人数 stands in
+        if count < MIN_FORMAL_MEMBERS:
+            ctx.at("too-few-members", table, r, column, branch=name, count=count)
+        return
+
+
+def _mismatch(ctx: CheckContext, table: Table, r: int, b: BranchRating) -> None:
+    if not b.mismatch:
+        return  # the common case: the claims agree
+    if b.veto:
+        basis = f"负面清单有“{b.veto}”，一票否决"
+    elif b.star_score is not None:  # a points rubric: stars come from the running total
+        basis = f"截至上一季度末累计{number_text(b.star_score)}分"
+        if b.deductions:
+            basis += f"，减星项{len(b.deductions)}项"
+    elif b.scores:
+        basis = f"总分{number_text(b.score or 0.0)}分"
+    elif b.unmet:
+        basis = f"{'、'.join(b.unmet)}未达标"
+    else:
+        basis = "各方面均达标"
+    if b.stars_differ:
+        ctx.at(
+            "stars-mismatch",
+            table,
+            r,
+            "星级",
+            branch=b.name,
+            claimed=f"{b.claimed_stars}星",
+            computed=f"{b.stars}星",
+            basis=basis,
+        )
+    stars_basis = "负面清单一票否决" if b.veto else f"{b.stars}星"
+    for column, differs, claimed, computed in (
+        ("定级类别", b.category_differs, b.claimed_category, b.category),
+        ("等次", b.level_differs, b.claimed_level, b.level),
+    ):
+        if differs:
+            ctx.at(
+                "category-mismatch",
+                table,
+                r,
+                column,
+                branch=b.name,
+                claimed=claimed,
+                computed=computed,
+                basis=stars_basis,
+            )

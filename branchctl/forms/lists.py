@@ -1,0 +1,477 @@
+"""The three lists (附件3) and the work ledger (附件4) as plain items, whatever their layout.
+
+附件3 comes either as one combined sheet (one row per problem, task and owner beside it) or as
+three sheets linked by number: 问题清单 (序号) ← 任务清单 (对应问题序号) ← 责任清单 (对应任务序号).
+:func:`read_lists` unifies both into :class:`ProblemItem` rows, one per problem and task.
+
+Nothing here raises on a bad cell: raw text is kept, the parse failure is noted on the item
+(``*_error``), and validation turns it into a finding. Every field remembers the cell it came
+from (:class:`CellRef`) so a finding can name it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from branchctl.forms.datarows import CellRef, MergeFill, RowSources, data_rows
+from branchctl.forms.datarows import is_placeholder_row as is_placeholder_row  # re-exported
+from branchctl.forms.tables import Layout, Table
+from branchctl.forms.values import (
+    BadValue,
+    Deadline,
+    cell_text,
+    is_blank,
+    name_key,
+    parse_date,
+    parse_enum,
+)
+
+LIST_FORMS = ("lists", "problems", "tasks", "responsibilities")
+_NUMBER_SPLIT = re.compile(r"[、,，;；/\s]+")
+
+
+@dataclass(slots=True)
+class ProblemItem:
+    """One problem of 附件3 with one of its tasks (a problem without a task has ``task == ""``)."""
+
+    branch: str  # as written, trimmed
+    branch_key: str  # values.name_key(branch), for matching across sheets
+    category: str  # 问题类别 as written, trimmed
+    description: str
+    task: str
+    measures: str
+    owner: str  # 责任人; several owners of one task joined with "、"
+    owner_title: str  # 职务
+    leader: str  # 责任领导
+    deadline: Deadline | None
+    deadline_text: str
+    sheet: str  # where the problem is
+    row: int  # 1-based Excel row of the problem
+    number: str = ""  # 序号 of the problem as written
+    status: str = ""  # 完成情况 where the sheet has one (canonical when recognised)
+    closed: Deadline | None = None  # 销号时间 where the sheet has one
+    closed_text: str = ""
+    has_task: bool = True  # False: no task row (three-sheet form) or 整改任务 blank
+    has_owner_row: bool = True  # False: three-sheet form and no 责任清单 row for the task
+    deadline_error: str | None = None  # Chinese hint when 完成时限 is not a date
+    closed_error: str | None = None
+    status_error: str | None = None
+    sources: Mapping[str, CellRef] = field(default_factory=dict)  # canonical column -> cell
+
+    def source(self, column: str) -> CellRef:
+        """The cell of ``column``; for a column the sheet lacks, the row that would hold it."""
+        ref = self.sources.get(column)
+        if ref is not None:
+            return ref
+        task = self.sources.get("整改任务")
+        if column in ("责任人", "职务", "责任领导", "完成时限") and task is not None:
+            return CellRef(task.sheet, task.row, None)
+        return CellRef(self.sheet, self.row, None)
+
+    @property
+    def is_closed(self) -> bool:
+        return is_closed(self.status, self.closed, self.closed_text)
+
+
+DONE = "已完成"  # the 完成情况 value that closes an item (forms.toml enums.完成情况)
+
+
+def is_closed(status: str, closed: Deadline | None, closed_text: str) -> bool:
+    """An item is closed (销号) when marked 已完成 or given a 销号时间, even an unreadable one."""
+    return status == DONE or closed is not None or bool(closed_text)
+
+
+@dataclass(slots=True)
+class WorkItem:
+    """One row of 附件4 创建工作台账."""
+
+    branch: str
+    branch_key: str
+    task: str
+    deadline: Deadline | None
+    deadline_text: str
+    progress: str  # 进展情况
+    status: str  # 完成情况, canonical (已完成/推进中/未启动) when recognised, else as written
+    closed: Deadline | None  # 销号时间
+    evidence: str  # 佐证材料
+    sheet: str
+    row: int  # 1-based Excel row
+    closed_text: str = ""
+    deadline_error: str | None = None
+    closed_error: str | None = None
+    status_error: str | None = None
+    sources: Mapping[str, CellRef] = field(default_factory=dict)
+
+    def source(self, column: str) -> CellRef:
+        return self.sources.get(column) or CellRef(self.sheet, self.row, None)
+
+    @property
+    def is_closed(self) -> bool:
+        return is_closed(self.status, self.closed, self.closed_text)
+
+
+@dataclass
+class BrokenLink:
+    """A task or responsibility row whose 对应问题序号 / 对应任务序号 matches nothing."""
+
+    sheet: str
+    row: int
+    column: str  # 对应问题序号 | 对应任务序号
+    col: int
+    value: str
+    target: str  # 问题清单 | 任务清单
+
+
+@dataclass
+class Lists:
+    """Everything read from 附件3: the items, and what could not be linked."""
+
+    items: list[ProblemItem] = field(default_factory=list)
+    broken_links: list[BrokenLink] = field(default_factory=list)
+    missing: list[str] = field(
+        default_factory=list
+    )  # 任务清单/责任清单 absent in the three-sheet form
+    tables: list[Table] = field(default_factory=list)
+
+
+def overdue(item: ProblemItem | WorkItem, as_of: dt.date) -> bool:
+    """Past its dated deadline and not closed; 长期坚持/立行立改 and closed items never are."""
+    d = item.deadline
+    if d is None or d.kind != "date" or d.date is None:
+        return False
+    return d.date < as_of and not item.is_closed
+
+
+def read_lists(layout: Layout, as_of: dt.date | None = None) -> list[ProblemItem]:
+    """Every problem × task of 附件3, from the combined sheet and/or the three linked sheets."""
+    return read_lists_detail(layout, as_of).items
+
+
+def read_lists_detail(layout: Layout, as_of: dt.date | None = None) -> Lists:
+    out = Lists()
+    by_kind: dict[str, list[Table]] = {k: [] for k in LIST_FORMS}
+    for table in layout.tables:
+        if table.form.key in by_kind:
+            by_kind[table.form.key].append(table)
+            out.tables.append(table)
+    for table in by_kind["lists"]:
+        fill = MergeFill(table)
+        out.items += [_combined_item(table, r, fill, as_of) for r in _rows(table)]
+    if by_kind["problems"]:
+        _read_linked(by_kind, as_of, out)
+    return out
+
+
+def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkItem]:
+    """Every row of every 附件4 work ledger in the workbook."""
+    items: list[WorkItem] = []
+    for table in layout.tables:
+        if table.form.key != "work_ledger":
+            continue
+        fill = MergeFill(table)
+        value, sheet, columns = fill.value, table.sheet_name, table.columns
+        for r in _rows(table):
+            deadline, deadline_error = _date(value(r, "完成时限"), as_of, True)
+            closed, closed_error = _date(value(r, "销号时间"), as_of, False)
+            status, status_error = _enum(value(r, "完成情况"), "完成情况")
+            text = fill.texts(r).get
+            branch = text("党支部名称", "")
+            items.append(
+                WorkItem(
+                    branch=branch,
+                    branch_key=name_key(branch),
+                    task=text("工作任务", ""),
+                    deadline=deadline,
+                    deadline_text=text("完成时限", ""),
+                    progress=text("进展情况", ""),
+                    status=status,
+                    closed=closed,
+                    evidence=text("佐证材料", ""),
+                    sheet=sheet,
+                    row=r + 1,
+                    closed_text=text("销号时间", ""),
+                    deadline_error=deadline_error,
+                    closed_error=closed_error,
+                    status_error=status_error,
+                    sources=RowSources(sheet, r + 1, columns),
+                )
+            )
+    return items
+
+
+# ------------------------------------------------------------------------------- internals
+
+
+def _rows(table: Table) -> list[int]:
+    return data_rows(table)
+
+
+# The same few texts (已完成, 2025年12月底, 长期坚持…) fill whole columns: parse each once.
+_PARSED: dict[Any, Any] = {}
+_PARSED_MAX = 4096
+
+
+def _remember(key: Any, value: Any) -> None:
+    if key is None:
+        return
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[key] = value
+
+
+class _Row:
+    """Text and typed values of one data row, read once, never raising."""
+
+    __slots__ = ("table", "r", "fill")
+
+    def __init__(self, table: Table, r: int, fill: MergeFill | None = None) -> None:
+        self.table = table
+        self.r = r
+        self.fill = fill or MergeFill(table)
+
+    def raw(self, column: str) -> Any:
+        return self.fill.value(self.r, column)
+
+    def text(self, column: str) -> str:
+        value = self.fill.value(self.r, column)
+        if value is None:
+            return ""
+        return value.strip() if type(value) is str else cell_text(value)
+
+    def texts(self) -> dict[str, str]:
+        """Every filled column as text (a blank column is missing: read it with ``.get(c, "")``)."""
+        return self.fill.texts(self.r)
+
+    def date(
+        self, column: str, as_of: dt.date | None, deadline: bool = False
+    ) -> tuple[Deadline | None, str | None]:
+        return _date(self.fill.value(self.r, column), as_of, deadline)
+
+    def enum(self, column: str) -> tuple[str, str | None]:
+        return _enum(self.fill.value(self.r, column), column)
+
+    def all_sources(self) -> RowSources:
+        return RowSources(self.table.sheet.name, self.r + 1, self.table.columns)
+
+    def sources(self, columns: tuple[str, ...]) -> dict[str, CellRef]:
+        sheet, row, cols = self.table.sheet.name, self.r + 1, self.table.columns
+        return {name: CellRef(sheet, row, cols[name]) for name in columns if name in cols}
+
+
+def _date(raw: Any, as_of: dt.date | None, deadline: bool) -> tuple[Deadline | None, str | None]:
+    """(the date or deadline, None) or (None, why it cannot be read) for a raw cell."""
+    if raw is None:
+        return None, None
+    key = (type(raw), raw, as_of, deadline)  # text, a number or a datetime: all hashable
+    found = _PARSED.get(key)
+    if found is None:
+        try:
+            found = (parse_date(raw, as_of, deadline=deadline), None)
+        except BadValue as e:
+            found = (None, str(e))
+        _remember(key, found)
+    return found  # type: ignore[no-any-return]
+
+
+def _enum(raw: Any, column: str) -> tuple[str, str | None]:
+    """(the value, None) or (the text as written, why it is not one of the choices)."""
+    if raw is None:
+        return "", None
+    key = (type(raw), raw, column)
+    found = _PARSED.get(key)
+    if found is None:
+        try:
+            found = (parse_enum(raw, column) or "", None)
+        except BadValue as e:
+            found = (cell_text(raw), str(e))
+        _remember(key, found)
+    return found  # type: ignore[no-any-return]
+
+
+def _combined_item(table: Table, r: int, fill: MergeFill, as_of: dt.date | None) -> ProblemItem:
+    value = fill.value
+    deadline, deadline_error = _date(value(r, "完成时限"), as_of, True)
+    closed, closed_error = _date(value(r, "销号时间"), as_of, False)
+    status, status_error = _enum(value(r, "完成情况"), "完成情况")
+    text = fill.texts(r).get
+    task = text("整改任务", "")
+    branch = text("党支部名称", "")
+    measures = text("整改措施", "")
+    return ProblemItem(
+        branch=branch,
+        branch_key=name_key(branch),
+        category=text("问题类别", ""),
+        description=text("问题描述", ""),
+        task=task,
+        measures=measures,
+        owner=text("责任人", ""),
+        owner_title=text("职务", ""),
+        leader=text("责任领导", ""),
+        deadline=deadline,
+        deadline_text=text("完成时限", ""),
+        sheet=table.sheet_name,
+        row=r + 1,
+        number=text("序号", ""),
+        status=status,
+        closed=closed,
+        closed_text=text("销号时间", ""),
+        has_task=bool(task or measures),
+        deadline_error=deadline_error,
+        closed_error=closed_error,
+        status_error=status_error,
+        sources=RowSources(table.sheet_name, r + 1, table.columns),
+    )
+
+
+def _numbers(value: Any) -> list[str]:
+    """Serial numbers in a cell: 3, 3.0, '３', '3、4' -> ['3'] / ['3', '4']."""
+    if is_blank(value):
+        return []
+    text = cell_text(value)
+    from branchctl.forms.spec import normalize_text
+
+    parts = [normalize_text(p) for p in _NUMBER_SPLIT.split(text) if p.strip()]
+    return [p[:-2] if p.endswith(".0") else p for p in parts]
+
+
+def _read_linked(by_kind: dict[str, list[Table]], as_of: dt.date | None, out: Lists) -> None:
+    rows: dict[str, list[_Row]] = {}
+    for kind in ("problems", "tasks", "responsibilities"):
+        rows[kind] = []
+        for table in by_kind[kind]:
+            fill = MergeFill(table)
+            rows[kind] += [_Row(table, r, fill) for r in _rows(table)]
+    problem_numbers = {n for row in rows["problems"] for n in _numbers(row.raw("序号"))}
+    task_numbers = {n for row in rows["tasks"] for n in _numbers(row.raw("序号"))}
+    tasks_by_problem: dict[str, list[_Row]] = {}
+    owners_by_task: dict[str, list[_Row]] = {}
+    for row in rows["tasks"]:
+        for n in _numbers(row.raw("对应问题序号")):
+            tasks_by_problem.setdefault(n, []).append(row)
+        _check_link(row, "对应问题序号", problem_numbers, "问题清单", out)
+    for row in rows["responsibilities"]:
+        for n in _numbers(row.raw("对应任务序号")):
+            owners_by_task.setdefault(n, []).append(row)
+        if by_kind["tasks"]:
+            _check_link(row, "对应任务序号", task_numbers, "任务清单", out)
+    has_owners = bool(by_kind["responsibilities"])
+    if not by_kind["tasks"]:
+        out.missing.append("任务清单")
+    if not has_owners:
+        out.missing.append("责任清单")
+
+    for problem in rows["problems"]:
+        linked = [t for n in _numbers(problem.raw("序号")) for t in tasks_by_problem.get(n, [])]
+        if not linked:
+            out.items.append(_linked_item(problem, None, [], as_of, has_owners))
+            continue
+        for task in linked:
+            owners = [o for n in _numbers(task.raw("序号")) for o in owners_by_task.get(n, [])]
+            out.items.append(_linked_item(problem, task, owners, as_of, has_owners))
+
+
+def _check_link(row: _Row, column: str, targets: set[str], target: str, out: Lists) -> None:
+    raw = row.raw(column)
+    numbers = _numbers(raw)
+    table = row.table
+    if numbers and not any(n in targets for n in numbers) and column in table.columns:
+        col = table.columns[column]
+        out.broken_links.append(
+            BrokenLink(table.sheet_name, row.r + 1, column, col, cell_text(raw), target)
+        )
+
+
+def _first(rows: list[_Row], column: str) -> tuple[str, CellRef | None]:
+    for row in rows:
+        text = row.text(column)
+        if text:
+            return text, row.sources((column,)).get(column)
+    return "", (rows[0].sources((column,)).get(column) if rows else None)
+
+
+def _joined(rows: list[_Row], column: str) -> str:
+    seen: list[str] = []
+    for row in rows:
+        text = row.text(column)
+        if text and text not in seen:
+            seen.append(text)
+    return "、".join(seen)
+
+
+def _linked_item(
+    problem: _Row,
+    task: _Row | None,
+    owners: list[_Row],
+    as_of: dt.date | None,
+    has_owners: bool,
+) -> ProblemItem:
+    sources = problem.sources(("序号", "党支部名称", "问题类别", "问题描述", "查摆时间"))
+    deadline_text = ""
+    deadline: Deadline | None = None
+    deadline_error: str | None = None
+    task_text = measures = ""
+    status = closed_text = status_error = closed_error = None
+    closed: Deadline | None = None
+    if task is not None:
+        task_text = task.text("整改任务")
+        measures = task.text("整改措施")
+        sources.update(task.sources(("整改任务", "整改措施")))
+        sources["任务序号"] = CellRef(
+            task.table.sheet_name, task.r + 1, task.table.columns.get("序号")
+        )
+        # The deadline of the task, or of its owners' rows where the task sheet leaves it out.
+        for row in (task, *owners):
+            if row.text("完成时限"):
+                deadline, deadline_error = row.date("完成时限", as_of, deadline=True)
+                deadline_text = row.text("完成时限")
+                sources.update(row.sources(("完成时限",)))
+                break
+        else:
+            ref = task.sources(("完成时限",)).get("完成时限")
+            sources["完成时限"] = ref or CellRef(task.table.sheet_name, task.r + 1, None)
+        for row in (task, *owners):
+            if row.text("完成情况") or row.text("销号时间"):
+                status, status_error = row.enum("完成情况")
+                closed, closed_error = row.date("销号时间", as_of)
+                closed_text = row.text("销号时间")
+                sources.update(row.sources(("完成情况", "销号时间")))
+                break
+    owner, ref = _first(owners, "责任人")
+    if ref is not None:
+        sources["责任人"] = ref
+    title, ref = _first(owners, "职务")
+    if ref is not None:
+        sources["职务"] = ref
+    leader, ref = _first(owners, "责任领导")
+    if ref is not None:
+        sources["责任领导"] = ref
+    branch = problem.text("党支部名称")
+    return ProblemItem(
+        branch=branch,
+        branch_key=name_key(branch),
+        category=problem.text("问题类别"),
+        description=problem.text("问题描述"),
+        task=task_text,
+        measures=measures,
+        owner=_joined(owners, "责任人") or owner,
+        owner_title=title,
+        leader=leader,
+        deadline=deadline,
+        deadline_text=deadline_text,
+        sheet=problem.table.sheet_name,
+        row=problem.r + 1,
+        number=problem.text("序号"),
+        status=status or "",
+        closed=closed,
+        closed_text=closed_text or "",
+        has_task=task is not None and bool(task_text or measures),
+        has_owner_row=bool(owners) or not has_owners or task is None,
+        deadline_error=deadline_error,
+        closed_error=closed_error,
+        status_error=status_error,
+        sources=sources,
+    )

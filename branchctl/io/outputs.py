@@ -1,0 +1,146 @@
+"""Writing outputs safely, and writing annotated copies of workbooks.
+
+Every file the tool writes goes through :func:`atomic_output`: a temporary file in the target
+folder, renamed into place only when complete, so an interrupted run never leaves a half-written
+file. :func:`write_annotated` applies an :class:`~branchctl.io.xlsx.plan.AnnotationPlan` to a copy
+of the source workbook: .xlsx/.xlsm sources are patched part by part (formatting kept), .xls/.ods
+sources are rebuilt as a fresh .xlsx.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from branchctl.errors import BranchctlError, os_reason
+from branchctl.io.workbook import Workbook
+from branchctl.io.xlsx.plan import AnnotationPlan
+
+log = logging.getLogger(__name__)
+
+TEMP_PREFIX = ".~branchctl-"
+TEMP_SUFFIX = ".tmp"
+
+
+# Stems of the copies the tool writes beside the clerk's files (x.rated.xlsx, x.checked.xlsx…):
+# never taken as township submissions when a folder is searched.
+OUTPUT_STEMS = (".rated", ".compare", ".checked")
+
+
+def is_tool_output(path: Path) -> bool:
+    """A copy this tool wrote (x.rated.xlsx, x.checked.xlsx, x.compare.xlsx)."""
+    return path.suffix.lower() == ".xlsx" and path.stem.endswith(OUTPUT_STEMS)
+
+
+def write_annotated(source: Workbook, plan: AnnotationPlan, out: str | Path) -> None:
+    """Write a copy of ``source`` with ``plan`` applied to ``out`` (an .xlsx path).
+
+    An .xlsm source keeps its macros only when ``out`` ends in .xlsm; otherwise the macros are
+    dropped so that Excel opens the .xlsx. If patching an .xlsx fails on an unusual but readable
+    package, the workbook is rebuilt from the values read instead (formatting is then lost) and
+    a warning (in Chinese, for the clerk) is logged on this module's logger.
+    """
+    from branchctl.io.xlsx.patch import patch_xlsx
+    from branchctl.io.xlsx.rebuild import rebuild_xlsx
+
+    out = Path(out)
+    ensure_distinct(out, source.path)
+    suffix = out.suffix.lower()
+    keep_macros = suffix == ".xlsm" and source.path.suffix.lower() == ".xlsm"
+    if suffix != ".xlsx" and not keep_macros:
+        raise BranchctlError("批注工作簿的输出文件须以 .xlsx 结尾", path=out)
+    names = {s.name for s in source.sheets}
+    for name in plan.sheets:
+        if name not in names:
+            raise BranchctlError("要批注的工作表在工作簿中不存在", path=source.path, sheet=name)
+    with atomic_output(out) as tmp:
+        if source.format == "xlsx":
+            try:
+                patch_xlsx(source, plan, tmp, keep_macros=keep_macros)
+                return
+            except BranchctlError:
+                raise
+            except Exception as e:  # an odd but readable package: fall back to a rebuild
+                # surfaces on stderr unless the CLI configures logging: the clerk should know
+                log.warning(
+                    "提示：文件“%s”无法在原格式上批注（%s: %s），已按数值重建批注副本，原有格式未保留。",
+                    source.path.name,
+                    type(e).__name__,
+                    e,
+                )
+        rebuild_xlsx(source, plan, tmp)
+
+
+def ensure_distinct(out: str | Path, *inputs: str | Path) -> None:
+    """Raise BranchctlError if ``out`` is one of ``inputs`` (after resolving links)."""
+    out = Path(out)
+    target = out.resolve()
+    for item in inputs:
+        path = Path(item)
+        same = path.resolve() == target
+        if not same and out.exists() and path.exists():
+            with contextlib.suppress(OSError):
+                same = os.path.samefile(out, path)
+        if same:
+            raise BranchctlError("输出文件不能与输入文件相同，请另选输出路径", path=out)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place on success, delete it on failure.
+
+    The temporary file is hidden (``.~branchctl-XXXX.tmp``) and created in the target folder so
+    the final rename is atomic. It exists (empty) when yielded; writers may overwrite it.
+    """
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise BranchctlError("输出文件夹不存在", path=path)
+    try:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    except OSError as e:
+        raise BranchctlError(f"无法在输出文件夹中创建文件（{os_reason(e)}）", path=path) from e
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        _finish(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _finish(tmp: Path, path: Path) -> None:
+    # mkstemp creates the file readable by its owner only; give outputs the usual permissions.
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, 0o666 & ~_umask())
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    try:
+        os.replace(tmp, path)
+    except PermissionError as e:
+        raise BranchctlError(
+            "无法写入输出文件（文件可能正被其他程序打开，或没有写入权限）", path=path
+        ) from e
+    except OSError as e:
+        raise BranchctlError(f"无法写入输出文件（{os_reason(e)}）", path=path) from e
+
+
+@functools.cache
+def _umask() -> int:
+    try:  # read it without changing it where the platform allows
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

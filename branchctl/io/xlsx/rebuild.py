@@ -1,0 +1,340 @@
+"""Annotate an .xls or .ods source by rebuilding it as a fresh .xlsx with xlsxwriter.
+
+The new workbook holds every sheet of the source (hidden sheets stay hidden), every value as
+read (text always as text, so ``=…`` never becomes a formula; numbers; dates with a date
+format) and the merged ranges, then the plan: appended columns with a bold bordered header,
+fills, comments, and new sheets with hyperlinks and native bar charts.
+
+The original formatting (fonts, fills, borders, number formats, column widths, print setup) is
+not carried over: the values are read with python-calamine, which does not read formatting
+from .xls/.ods. Column widths are estimated from the content instead. This is also the fallback
+for an .xlsx that the patch writer cannot handle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from lxml import etree
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from branchctl.io.workbook import Sheet, Workbook
+from branchctl.io.xlsx.package import HEADER_FILL, LINK_COLOR
+from branchctl.io.xlsx.parts import MAX_TEXT, display_width, overlaps, unique_sheet_name
+from branchctl.io.xlsx.plan import FILL_ERROR, AnnotationPlan, NewSheet, SheetPlan
+
+DATE = "yyyy-mm-dd"
+DATETIME = "yyyy-mm-dd hh:mm:ss"
+TIME = "hh:mm:ss"
+WIDTH_SAMPLE = 2000  # rows looked at to estimate a column's width
+_SHEET_REF = re.compile(r"^'((?:[^']|'')*)'!|^([^'!]+)!")
+
+
+def rebuild_xlsx(source: Workbook, plan: AnnotationPlan, out: Path) -> None:
+    """Write ``source``'s values with ``plan`` applied to a new .xlsx at ``out``."""
+    options = {
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "nan_inf_to_errors": True,
+    }
+    book = xlsxwriter.Workbook(str(out), options)
+    formats = _Formats(book)
+    names: dict[str, str] = {}  # source name -> name in the new workbook
+    for sheet in source.sheets:
+        names[sheet.name] = unique_sheet_name(sheet.name, names.values())
+    ods_merges = _ods_merges(source.path) if source.format == "ods" else {}
+    first_visible = None
+    for sheet in source.sheets:
+        ws = book.add_worksheet(names[sheet.name])
+        merges = sheet.merges or ods_merges.get(sheet.name, [])
+        _write_sheet(ws, sheet, merges, plan.sheets.get(sheet.name), formats)
+        if not sheet.visible:
+            ws.hide()
+        elif first_visible is None:
+            first_visible = ws
+    taken = list(names.values())
+    for new in plan.new_sheets:
+        name = unique_sheet_name(new.name, taken)
+        taken.append(name)
+        ws = book.add_worksheet(name)
+        _write_new_sheet(book, ws, new, name, names, formats)
+        if first_visible is None:
+            first_visible = ws
+    if first_visible is not None:
+        first_visible.activate()
+        first_visible.set_first_sheet()
+    book.close()
+
+
+class _Formats:
+    """xlsxwriter formats, one per combination (xlsxwriter keeps every Format object)."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self.cache: dict[tuple[Any, ...], Format] = {}
+
+    def get(
+        self, kind: str = "plain", fill: str | None = None, num: str | None = None
+    ) -> Format | None:
+        if kind == "plain" and not fill and not num:
+            return None
+        key = (kind, fill, num)
+        if key not in self.cache:
+            props: dict[str, Any] = {"valign": "vcenter"}
+            if kind in ("header", "body", "link"):
+                props["border"] = 1
+            if kind == "header":
+                props.update(bold=True, align="center", text_wrap=True, bg_color="#" + HEADER_FILL)
+            if kind == "title":
+                props.update(bold=True, font_size=14)
+            if kind == "link":
+                props.update(underline=1, font_color="#" + LINK_COLOR)
+            if fill:
+                props.update(bg_color="#" + fill, pattern=1)
+            if num:
+                props["num_format"] = num
+            self.cache[key] = self.book.add_format(props)
+        return self.cache[key]
+
+
+def _number_format(value: Any) -> str | None:
+    if isinstance(value, dt.datetime):
+        return DATETIME
+    if isinstance(value, dt.date):
+        return DATE
+    if isinstance(value, dt.time | dt.timedelta):
+        return TIME
+    return None
+
+
+def _write_value(ws: Worksheet, r: int, c: int, value: Any, fmt: Format | None) -> None:
+    if value is None or value == "":
+        if fmt is not None:
+            ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmt)
+    elif isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            ws.write_string(r, c, str(value), fmt)
+        else:
+            ws.write_number(r, c, value, fmt)
+    elif isinstance(value, dt.date | dt.time | dt.timedelta):
+        ws.write_datetime(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value)[:MAX_TEXT], fmt)
+
+
+def _widths(rows: Iterable[list[Any]], width: int) -> list[float]:
+    best = [0] * width
+    for i, row in enumerate(rows):
+        if i >= WIDTH_SAMPLE:
+            break
+        for c, value in enumerate(row):
+            if value is not None and value != "":
+                best[c] = max(best[c], display_width(value))
+    return [min(50.0, max(8.0, w + 2.0)) for w in best]
+
+
+def _ods_merges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Merged ranges of every table of an .ods (0-based, inclusive), read from content.xml."""
+    t = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    found: dict[str, list[tuple[int, int, int, int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as z, z.open("content.xml") as f:
+            merges: list[tuple[int, int, int, int]] = []
+            row = 0
+            events = etree.iterparse(
+                f,
+                events=("start", "end"),
+                tag=(t + "table", t + "table-row"),
+                resolve_entities=False,
+                huge_tree=True,
+            )
+            for event, el in events:
+                if el.tag == t + "table":
+                    if event == "start":
+                        merges, row = found.setdefault(el.get(t + "name", ""), []), 0
+                    continue
+                if event != "end":
+                    continue
+                col = 0
+                for cell in el:
+                    repeat = int(cell.get(t + "number-columns-repeated", "1"))
+                    if cell.tag == t + "table-cell":
+                        across = int(cell.get(t + "number-columns-spanned", "1"))
+                        down = int(cell.get(t + "number-rows-spanned", "1"))
+                        if across > 1 or down > 1:
+                            merges.append((row, col, row + down - 1, col + across - 1))
+                    col += repeat
+                row += int(el.get(t + "number-rows-repeated", "1"))
+                el.clear()
+    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return {}
+    return found
+
+
+def _write_sheet(
+    ws: Worksheet,
+    sheet: Sheet,
+    merges: list[tuple[int, int, int, int]],
+    plan: SheetPlan | None,
+    formats: _Formats,
+) -> None:
+    plan = plan or SheetPlan()
+    cells: dict[tuple[int, int], tuple[Any, str]] = {}  # new cells: (value, kind)
+    widths = _widths(sheet.rows, sheet.width)
+    merges = list(merges)
+    for group in plan.appended:
+        top, bottom = min(group.header_top, group.header_row), group.header_row
+        for i, text in enumerate(group.headers):
+            col = group.first_col + i
+            merge = (top, col, bottom, col)
+            text_row = bottom
+            if (
+                top < bottom
+                and not any(overlaps(merge, m) for m in merges)
+                and all(sheet.value(r, col) in (None, "") for r in range(top, bottom + 1))
+            ):  # never merge over a value: the merge would hide it
+                merges.append(merge)
+                text_row = top  # a merged cell shows the value of its top-left cell
+            for r in range(top, bottom + 1):
+                cells[(r, col)] = (text if r == text_row else None, "header")
+            width = group.widths[i] if group.widths and i < len(group.widths) else None
+            sample = [
+                v[i]
+                for _, v in zip(range(WIDTH_SAMPLE), group.values.values(), strict=False)
+                if i < len(v)
+            ]
+            guess = min(40.0, max(8.0, max(display_width(x) for x in [text, *sample]) + 2.0))
+            widths += [8.43] * (col + 1 - len(widths))
+            widths[col] = width or guess
+        for r, values in group.values.items():
+            for i in range(len(group.headers)):  # header cells win, as in the patch writer
+                value = values[i] if i < len(values) else None
+                cells.setdefault((r, group.first_col + i), (value, "body"))
+    fills: dict[tuple[int, int], str] = {}
+    for r, (c1, c2, fill) in plan.row_fills.items():
+        for c in range(c1, c2 + 1):
+            fills[(r, c)] = fill
+    comments: dict[tuple[int, int], str] = {}
+    marked: dict[tuple[int, int], str] = {}
+    for mark in plan.marks:
+        key = (mark.row, mark.col)
+        if marked.get(key) != FILL_ERROR:  # the error colour wins over warnings
+            marked[key] = mark.fill
+        if mark.comment:
+            comments[key] = f"{comments[key]}\n{mark.comment}" if key in comments else mark.comment
+    fills.update(marked)
+    for r, row in enumerate(sheet.rows):
+        for c, value in enumerate(row):
+            if (r, c) in cells and value not in (None, ""):
+                del cells[(r, c)]  # a cell holding a value keeps it
+            _write_value(
+                ws, r, c, value, formats.get("plain", fills.get((r, c)), _number_format(value))
+            )
+    for (r, c), (value, kind) in cells.items():
+        _write_value(ws, r, c, value, formats.get(kind, fills.get((r, c)), _number_format(value)))
+    for (r, c), fill in fills.items():
+        if sheet.value(r, c) in (None, "") and (r, c) not in cells:
+            ws.write_blank(r, c, None, formats.get("plain", fill))
+    for r1, c1, r2, c2 in merges:
+        if (r1, c1) == (r2, c2):
+            continue
+        value, kind = cells.get((r1, c1), (sheet.value(r1, c1), "plain"))
+        fmt = formats.get(kind, fills.get((r1, c1)), _number_format(value))
+        try:
+            ws.merge_range(r1, c1, r2, c2, "", fmt)
+        except Exception:  # overlapping ranges in a damaged source: keep the values unmerged
+            continue
+        _write_value(ws, r1, c1, value, fmt)
+    for (r, c), text in comments.items():
+        lines = sum(max(1, math.ceil(display_width(x) / 28)) for x in text.split("\n"))
+        ws.write_comment(
+            r,
+            c,
+            text[:MAX_TEXT],
+            {"author": "branchctl", "x_scale": 1.5, "y_scale": max(1, lines / 4)},
+        )
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+
+
+def _rename_target(target: str, names: dict[str, str]) -> str:
+    """A link target like "'Sheet 1'!C5", with the sheet renamed as in the new workbook."""
+    target = target.lstrip("#")
+    m = _SHEET_REF.match(target)
+    if not m:
+        return target
+    sheet = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+    sheet = names.get(sheet, sheet)
+    return "'" + sheet.replace("'", "''") + "'!" + target[m.end() :]
+
+
+def _write_new_sheet(
+    book: xlsxwriter.Workbook,
+    ws: Worksheet,
+    sheet: NewSheet,
+    name: str,
+    names: dict[str, str],
+    formats: _Formats,
+) -> None:
+    max_col = 0
+    for r, row in enumerate(sheet.rows):
+        kind = sheet.row_kind(r)
+        for c, value in enumerate(row):
+            empty = value is None or value == ""
+            fill = sheet.fills.get((r, c))
+            cell_kind = "plain" if empty and kind == "body" else kind
+            if (r, c) in sheet.links:
+                target = _rename_target(sheet.links[(r, c)], names)
+                fmt = formats.get("link", fill)
+                ws.write_url(
+                    r, c, "internal:" + target, fmt, string=str(value) if not empty else target
+                )
+                max_col = max(max_col, c)
+                continue
+            if empty and not fill and kind != "header":
+                continue
+            _write_value(ws, r, c, value, formats.get(cell_kind, fill, _number_format(value)))
+            max_col = max(max_col, c)
+    for (r, c), fill in sheet.fills.items():
+        row = sheet.rows[r] if r < len(sheet.rows) else []
+        if c >= len(row):
+            ws.write_blank(r, c, None, formats.get("plain", fill))
+    widths = sheet.widths or _widths(
+        (row for i, row in enumerate(sheet.rows) if i not in sheet.title_rows), max_col + 1
+    )
+    for c, w in enumerate(widths):
+        if w:
+            ws.set_column(c, c, w)
+    if sheet.freeze_row:
+        ws.freeze_panes(sheet.freeze_row, 0)
+    if sheet.autofilter:
+        ws.autofilter(*sheet.autofilter)
+    for spec in sheet.charts:
+        chart = book.add_chart({"type": "column"})
+        assert chart is not None
+        cat_col, cat_first, cat_last = spec.categories
+        val_col, val_first, val_last = spec.values
+        chart.add_series(
+            {
+                "name": spec.series_name,
+                "categories": [name, cat_first, cat_col, cat_last, cat_col],
+                "values": [name, val_first, val_col, val_last, val_col],
+                "data_labels": {"value": True},
+                "fill": {"color": "#4472C4"},
+                "gap": 80,
+            }
+        )
+        chart.set_title({"name": spec.title})
+        chart.set_legend({"none": True})
+        ws.insert_chart(spec.anchor[0], spec.anchor[1], chart)

@@ -1,0 +1,718 @@
+"""Streaming one worksheet's XML with the plan applied: the patch writer's hot loop.
+
+The sheet is read in chunks and written as it goes, never loaded whole. Rows are handled at the
+byte level: a row that the plan does not touch is copied as is; a row that it touches gets its
+fills (each cell's format cloned with the fill, mapped with ``bytes.replace`` in the common
+case) and its new cells; rows that do not exist are created in order. The small parts before
+and after ``<sheetData>`` (dimension, column widths, merges, legacy drawing) are edited with
+lxml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from lxml import etree
+
+from branchctl.io.workbook import Sheet, cell_name, column_letter
+from branchctl.io.xlsx.package import (
+    NS_MAIN,
+    SHEET_ORDER,
+    PatchUnsupported,
+    Styles,
+    insert_ordered,
+    parse_xml,
+)
+from branchctl.io.xlsx.parts import cell_tail, date_format, guess_width, overlaps
+from branchctl.io.xlsx.plan import FILL_ERROR, SheetPlan
+
+_CHUNK = 1 << 22  # bytes of sheet XML read at a time
+_MARK = b"<!--branchctl-rows-->"
+_SHEETDATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b[^>]*?(/?)>")
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet\b[^>]*>")
+_ROW_R = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+_CELL_R = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{1,3})(\d+)["']""")
+_CELL_S = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
+_SPANS = re.compile(rb"""\sspans\s*=\s*["'][^"']*["']""")
+_CUSTOM_FORMAT = re.compile(rb"""\scustomFormat\s*=\s*["'](?:1|true)["']""")
+_REF = re.compile(r"([A-Z]+)(\d+)")
+
+HEADER, DATA, FILL = 0, 1, 2  # kinds of new cells
+_NO_CELL = (None, FILL, None)
+_SIMPLE = {str, int, float, type(None)}  # values whose cell XML is memoised
+
+
+class _Columns(dict[bytes, int]):
+    """Column letters -> 0-based index, computed once per letters."""
+
+    def __missing__(self, letters: bytes) -> int:
+        n = 0
+        for ch in letters.upper():
+            n = n * 26 + ch - 64
+        self[letters] = n - 1
+        return n - 1
+
+
+_COLS = _Columns()
+
+
+# ---------------------------------------------------------------- the plan, per row
+
+
+@dataclass(slots=True)
+class _RowEdit:
+    headers: dict[int, tuple[Any, tuple[int, int] | None]] = field(default_factory=dict)
+    groups: list[tuple[int, list[Any], int | None, int]] = field(default_factory=list)
+    fill: tuple[int, int, str] | None = None
+    marks: dict[int, str] | None = None
+
+    def new_cells(self) -> dict[int, tuple[Any, int, Any]]:
+        """col -> (value, kind, style source) of the cells this row gets."""
+        cells: dict[int, tuple[Any, int, Any]] = {}
+        for first, values, left, n in self.groups:
+            for i in range(n):
+                cells[first + i] = (values[i] if i < len(values) else None, DATA, left)
+        for col, (text, style_from) in self.headers.items():
+            cells[col] = (text, HEADER, style_from)
+        return cells
+
+    def fill_at(self, col: int) -> str | None:
+        if self.marks and col in self.marks:
+            return self.marks[col]
+        if self.fill and self.fill[0] <= col <= self.fill[1]:
+            return self.fill[2]
+        return None
+
+    def targets(self) -> set[int]:
+        """Columns whose cell must exist to carry a fill."""
+        found = set(self.marks or ())
+        if self.fill:
+            found.update(range(self.fill[0], self.fill[1] + 1))
+        return found
+
+
+@dataclass
+class SheetEdits:
+    rows: dict[int, _RowEdit] = field(default_factory=dict)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)
+    comments: dict[tuple[int, int], str] = field(default_factory=dict)
+    style_cells: set[tuple[int, int]] = field(default_factory=set)
+    max_row: int = -1
+    max_col: int = -1
+
+    def row(self, r: int) -> _RowEdit:
+        if r not in self.rows:
+            self.rows[r] = _RowEdit()
+        return self.rows[r]
+
+
+def compile_edits(plan: SheetPlan, sheet: Sheet | None) -> SheetEdits:
+    """The plan for one sheet, by row; ``sheet`` (as read) tells where merges and values are."""
+    merges = sheet.merges if sheet else []
+    edits = SheetEdits()
+    for group in plan.appended:
+        left = group.first_col - 1 if group.first_col > 0 else None
+        style_from = group.style_from
+        if style_from:  # a cell covered by a merge shows its top-left cell's format
+            r, c = style_from
+            style_from = next(
+                ((m[0], m[1]) for m in merges if m[0] <= r <= m[2] and m[1] <= c <= m[3]),
+                style_from,
+            )
+        top, bottom = min(group.header_top, group.header_row), group.header_row
+        n = len(group.headers)
+        sample = [v for _, v in zip(range(2000), group.values.values(), strict=False)]
+        for i, text in enumerate(group.headers):
+            col = group.first_col + i
+            merge = (top, col, bottom, col)
+            text_row = bottom
+            if (
+                top < bottom
+                and not any(overlaps(merge, m) for m in [*merges, *edits.merges])
+                and not (
+                    sheet
+                    and any(sheet.value(r, col) not in (None, "") for r in range(top, bottom + 1))
+                )
+            ):  # never merge over a value: the merge would hide it
+                edits.merges.append(merge)
+                text_row = top  # a merged cell shows the value of its top-left cell
+            for r in range(top, bottom + 1):
+                edits.row(r).headers[col] = (text if r == text_row else None, style_from)
+            width = group.widths[i] if group.widths and i < len(group.widths) else None
+            edits.widths[col] = width or guess_width(
+                [text, *(v[i] for v in sample if i < len(v))], high=40
+            )
+        if style_from:
+            edits.style_cells.add(style_from)
+        for r, values in group.values.items():
+            edits.row(r).groups.append((group.first_col, values, left, n))
+        edits.max_col = max(edits.max_col, group.first_col + n - 1)
+    for r, (c1, c2, fill) in plan.row_fills.items():
+        edits.row(r).fill = (c1, c2, fill)
+        edits.max_col = max(edits.max_col, c2)
+    for mark in plan.marks:
+        ed = edits.row(mark.row)
+        if ed.marks is None:
+            ed.marks = {}
+        if ed.marks.get(mark.col) != FILL_ERROR:  # the error colour wins over warnings
+            ed.marks[mark.col] = mark.fill
+        edits.max_col = max(edits.max_col, mark.col)
+        if mark.comment:
+            key = (mark.row, mark.col)
+            edits.comments[key] = (
+                f"{edits.comments[key]}\n{mark.comment}" if key in edits.comments else mark.comment
+            )
+    edits.max_row = max(edits.rows, default=-1)
+    return edits
+
+
+# ---------------------------------------------------------------- streaming one sheet
+
+
+class SheetPatcher:
+    """Streams one worksheet part from ``src`` to ``dst`` with the edits applied."""
+
+    def __init__(
+        self, edits: SheetEdits, styles: Styles, on_tail: Callable[[etree._Element], None]
+    ) -> None:
+        self.edits = edits
+        self.styles = styles
+        self.on_tail = on_tail
+        self.pending = sorted(edits.rows)
+        self.next = 0  # index into pending
+        self.prev_row = -1
+        self.col_styles: list[tuple[int, int, int]] = []  # (first, last, style) from <cols>
+        self.found_styles: dict[tuple[int, int], int] = {}
+        self.style_rows = {r for r, _ in edits.style_cells}
+        self.fill_memos: dict[str, dict[bytes, bytes]] = {}  # fill -> old s -> new s
+        self.new_memo: dict[tuple[Any, ...], bytes] = {}  # -> the s attribute of a new cell
+        self.tails: dict[tuple[type, Any], tuple[bytes, str | None]] = {}
+        self.refs: dict[int, bytes] = {}  # column -> b'<c r="AB'
+        self.group_refs: dict[tuple[int, int], list[bytes]] = {}
+
+    # -- regexes for the sheet's namespace prefix (usually none)
+
+    def _setup(self, prefix: bytes) -> None:
+        p = re.escape(prefix)
+        self.prefix = prefix
+        self.p = prefix.decode()
+        self.row_open = b"<" + prefix + b"row"
+        self.row_close = b"</" + prefix + b"row>"
+        self.cell_open = b"<" + prefix + b'c r="'
+        self.cell_sp = b"<" + prefix + b"c "
+        self.cell_rs = re.compile(b"<" + p + rb'c r="([A-Z]{1,3})\d+" s="(\d+)"')
+        self.odd_cell = re.compile(b"<" + p + rb"c(?:[\t\r\n>]|/>)")
+        self.cell_full = re.compile(
+            b"<" + p + rb"c(?=[\s/>])([^>]*?)(/>|>(.*?)</" + p + rb"c>)", re.S
+        )
+        self.has_value = re.compile(b"<" + p + rb"(?:v|is|f)[\s/>]")
+
+    def run(self, src: IO[bytes], dst: IO[bytes]) -> None:
+        buf = b""
+        while True:
+            m = _SHEETDATA.search(buf)
+            if m:
+                break
+            chunk = src.read(_CHUNK)
+            if not chunk:
+                raise PatchUnsupported("worksheet without <sheetData>")
+            buf += chunk
+        prefix = m.group(1) or b""
+        self._setup(prefix)
+        root = _ROOT.search(buf, 0, m.start())
+        if root is None or (root.group(1) or b"") != prefix:
+            raise PatchUnsupported("unexpected worksheet root")
+        if b"purl.oclc.org" in root.group(0):
+            raise PatchUnsupported("strict OOXML")
+        head = buf[: m.start()] + b"<" + prefix + b"sheetData>"
+        buf = buf[m.end() :]
+        close = b"</" + prefix + b"sheetData>"
+        if m.group(2):  # <sheetData/>
+            buf = close + buf
+        dst.write(self._edit_head(head))
+        while True:
+            end = buf.find(close)
+            if end >= 0:
+                if self.style_rows:
+                    self._scan_styles(buf[:end])
+                self._rows(buf[:end], dst)
+                self._flush_pending(dst)
+                tail = buf[end:] + src.read()
+                dst.write(self._edit_tail(root.group(0), tail))
+                return
+            cut = buf.rfind(self.row_close)
+            if cut >= 0:
+                cut += len(self.row_close)
+                if self._styles_ready(buf[:cut]):
+                    self._rows(buf[:cut], dst)
+                    buf = buf[cut:]
+            chunk = src.read(_CHUNK)
+            if not chunk:
+                raise PatchUnsupported("worksheet XML ends inside <sheetData>")
+            buf += chunk
+
+    # -- before and after the rows
+
+    def _edit_head(self, head: bytes) -> bytes:
+        decl = re.match(rb"\s*<\?xml[^>]*\?>", head)
+        p = self.prefix
+        root = parse_xml(head + _MARK + b"</" + p + b"sheetData></" + p + b"worksheet>")
+        ns = etree.QName(root).namespace
+        if ns != NS_MAIN:
+            raise PatchUnsupported(f"worksheet namespace {ns}")
+        edits = self.edits
+        dim = root.find(f"{{{ns}}}dimension")
+        if dim is not None and (edits.max_row >= 0 or edits.max_col >= 0):
+            refs = [_REF.fullmatch(x) for x in dim.get("ref", "A1").upper().split(":")]
+            if all(refs):
+                rows = [int(m.group(2)) - 1 for m in refs if m]
+                cols = [int(_COLS[m.group(1).encode()]) for m in refs if m]
+                r2, c2 = max(rows + [edits.max_row]), max(cols + [edits.max_col])
+                dim.set("ref", f"{cell_name(min(rows), min(cols))}:{cell_name(r2, c2)}")
+        cols_el = root.find(f"{{{ns}}}cols")
+        if edits.widths:
+            if cols_el is None:
+                cols_el = etree.Element(f"{{{ns}}}cols")
+                insert_ordered(root, cols_el, SHEET_ORDER)
+            _set_widths(cols_el, ns, edits.widths)
+        if cols_el is not None:
+            for el in cols_el.iterchildren(f"{{{ns}}}col"):
+                style = int(el.get("style", "0") or 0)
+                if style:
+                    self.col_styles.append(
+                        (int(el.get("min", "1")) - 1, int(el.get("max", "1")) - 1, style)
+                    )
+        text = etree.tostring(root.getroottree(), encoding="UTF-8", xml_declaration=False)
+        return (decl.group(0) if decl else b"") + text[: text.index(_MARK)]
+
+    def _edit_tail(self, root_tag: bytes, tail: bytes) -> bytes:
+        p = self.prefix
+        root = parse_xml(root_tag + b"<" + p + b"sheetData>" + _MARK + tail)
+        ns = etree.QName(root).namespace
+        if self.edits.merges:
+            merge_cells = root.find(f"{{{ns}}}mergeCells")
+            if merge_cells is None:
+                merge_cells = etree.Element(f"{{{ns}}}mergeCells")
+                insert_ordered(root, merge_cells, SHEET_ORDER)
+            for r1, c1, r2, c2 in self.edits.merges:
+                etree.SubElement(
+                    merge_cells,
+                    f"{{{ns}}}mergeCell",
+                    ref=f"{cell_name(r1, c1)}:{cell_name(r2, c2)}",
+                )
+            merge_cells.set("count", str(len(merge_cells.findall(f"{{{ns}}}mergeCell"))))
+        self.on_tail(root)
+        text = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+        return text[text.index(_MARK) + len(_MARK) :]
+
+    # -- the rows
+
+    def _last_row(self, block: bytes) -> int | None:
+        i = block.rfind(self.row_open)
+        if i < 0:
+            return None
+        m = _ROW_R.search(block, i, block.find(b">", i))
+        return int(m.group(1)) - 1 if m else None
+
+    def _iter_rows(self, block: bytes) -> Iterator[tuple[int, int, bytes, bytes | None]]:
+        """(start, end, attributes, content or None) of each <row> in a block of whole rows."""
+        open_, close, n = self.row_open, self.row_close, len(self.row_open)
+        pos = 0
+        while True:
+            i = block.find(open_, pos)
+            if i < 0:
+                return
+            j = block.find(b">", i)
+            if block[j - 1] == 47:  # "/>"
+                yield i, j + 1, block[i + n : j - 1], None
+                pos = j + 1
+            else:
+                k = block.find(close, j)
+                if k < 0:
+                    raise PatchUnsupported("unclosed <row>")
+                yield i, k + len(close), block[i + n : j], block[j + 1 : k]
+                pos = k + len(close)
+
+    def _styles_ready(self, block: bytes) -> bool:
+        if not self.style_rows:
+            return True
+        last = self._last_row(block)
+        if last is None or last < max(self.style_rows):
+            return False
+        self._scan_styles(block)
+        return True
+
+    def _scan_styles(self, block: bytes) -> None:
+        """Record the formats of the cells that new header cells copy."""
+        prev = -1
+        for _, _, attrs, inner in self._iter_rows(block):
+            m = _ROW_R.search(attrs)
+            r = int(m.group(1)) - 1 if m else prev + 1
+            prev = r
+            if r not in self.style_rows or inner is None:
+                continue
+            prev_col = -1
+            for cell in self.cell_full.finditer(inner):
+                rm = _CELL_R.search(cell.group(1))
+                col = _COLS[rm.group(1)] if rm else prev_col + 1
+                prev_col = col
+                if (r, col) in self.edits.style_cells:
+                    sm = _CELL_S.search(cell.group(1))
+                    self.found_styles[(r, col)] = int(sm.group(1)) if sm else 0
+        self.style_rows = set()
+
+    def _rows(self, block: bytes, dst: IO[bytes]) -> None:
+        pending, total = self.pending, len(self.pending)
+        wanted = pending[self.next] if self.next < total else None
+        last = self._last_row(block)
+        if last is not None and (wanted is None or wanted > last):
+            dst.write(block)  # nothing to change in these rows
+            self.prev_row = last
+            return
+        out: list[bytes] = []
+        pos = 0
+        for start, end, attrs, inner in self._iter_rows(block):
+            m = _ROW_R.search(attrs)
+            r = int(m.group(1)) - 1 if m else self.prev_row + 1
+            self.prev_row = r
+            if m and (self.next >= total or pending[self.next] > r):
+                continue
+            out.append(block[pos:start])
+            pos = end
+            while self.next < total and pending[self.next] < r:
+                out.append(self._create_row(pending[self.next]))
+                self.next += 1
+            attrs = attrs if m else b' r="%d"' % (r + 1) + attrs
+            if self.next < total and pending[self.next] == r:
+                self.next += 1
+                out.append(self._edit_row(r, attrs, inner or b""))
+            else:
+                out.append(
+                    self.row_open
+                    + attrs
+                    + (b"/>" if inner is None else b">" + inner + self.row_close)
+                )
+        out.append(block[pos:])
+        dst.write(b"".join(out))
+
+    def _flush_pending(self, dst: IO[bytes]) -> None:
+        while self.next < len(self.pending):
+            dst.write(self._create_row(self.pending[self.next]))
+            self.next += 1
+
+    def _create_row(self, r: int) -> bytes:
+        ed = self.edits.rows[r]
+        cells = ed.new_cells()
+        cols = sorted(set(cells) | ed.targets())
+        body = self._new_cells(r, cols, ed, cells, {}, b"")
+        return self.row_open + b' r="%d">' % (r + 1) + body + self.row_close
+
+    def _edit_row(self, r: int, attrs: bytes, inner: bytes) -> bytes:
+        ed = self.edits.rows[r]
+        if b"spans" in attrs:
+            attrs = _SPANS.sub(b"", attrs)  # spans is an optional hint; ours would be stale
+        body = self._edit_fast(r, inner, ed, attrs)
+        if body is None:
+            body = self._edit_slow(r, inner, ed, ed.new_cells(), attrs)
+        return self.row_open + attrs + b">" + body + self.row_close
+
+    def _edit_fast(self, r: int, inner: bytes, ed: _RowEdit, attrs: bytes) -> bytes | None:
+        """The common case at C speed: fills mapped with bytes.replace, new cells appended.
+
+        Returns None (use the slow path) unless every cell starts ``<c r=".." s=".."``, every
+        cell to fill exists and the new cells all lie right of the existing ones. Counting
+        ``" s="`` proves that no text in the row contains it, so replacing it is safe.
+        """
+        if ed.headers or self.odd_cell.search(inner):
+            return None
+        found = self.cell_rs.findall(inner)
+        n = len(found)
+        if n != inner.count(self.cell_sp) or n != inner.count(b'" s="'):
+            return None
+        groups = ed.groups
+        first_new = min(g[0] for g in groups) if groups else None
+        last = _COLS[found[-1][0]] if n else -1
+        if n and first_new is not None and last >= first_new:
+            return None
+        fill, marks = ed.fill, ed.marks
+        body = inner
+        if fill is not None and not marks:
+            lo, hi, color = fill
+            covered = 0
+            for g in groups:
+                covered += max(0, min(hi, g[0] + g[3] - 1) - max(lo, g[0]) + 1)
+            if n != hi - lo + 1 - covered or (n and not (lo <= _COLS[found[0][0]] and last <= hi)):
+                return None
+            if n:
+                body = self._map_styles(inner, {x[1] for x in found}, color)
+        elif fill is not None or marks:
+            cols = [_COLS[x[0]] for x in found]
+            body, restyled = self._restyle_each(inner, cols, found, ed)
+            if restyled != len(ed.targets().difference(ed.new_cells())):
+                return None
+        if not groups:
+            return body
+        lefts: dict[int, bytes | None] = {}
+        for g in groups:
+            left = g[2]
+            if left is not None and left not in lefts and n:
+                if last == left:
+                    lefts[left] = found[-1][1]
+                else:
+                    cols = [_COLS[x[0]] for x in found]
+                    if left in cols:
+                        lefts[left] = found[cols.index(left)][1]
+        return body + self._group_cells(r, ed, lefts, attrs)
+
+    def _map_styles(self, inner: bytes, olds: set[bytes], color: str) -> bytes:
+        """Give every cell of the row the fill ``color``, one replace per distinct format."""
+        memo = self._fill_memo(color)
+        for x in olds:
+            if x not in memo:
+                memo[x] = b"%d" % self.styles.with_fill(int(x), color)
+        changes = [(x, memo[x]) for x in olds if memo[x] != x]
+        if len(changes) > 1 and {new for _, new in changes} & olds:  # a chain: go via markers
+            for i, (old, _) in enumerate(changes):
+                inner = inner.replace(b'" s="' + old + b'"', b'" s="\x00%d"' % i)
+            changes = [(b"\x00%d" % i, new) for i, (_, new) in enumerate(changes)]
+        for old, new in changes:
+            inner = inner.replace(b'" s="' + old + b'"', b'" s="' + new + b'"')
+        return inner
+
+    def _restyle_each(
+        self, inner: bytes, cols: list[int], found: list[tuple[bytes, bytes]], ed: _RowEdit
+    ) -> tuple[bytes, int]:
+        pieces = inner.split(b'" s="')  # piece k + 1 starts with cell k's format
+        restyled = 0
+        for k, col in enumerate(cols):
+            color = ed.fill_at(col)
+            if color is None:
+                continue
+            memo = self._fill_memo(color)
+            old = found[k][1]
+            if old not in memo:
+                memo[old] = b"%d" % self.styles.with_fill(int(old), color)
+            pieces[k + 1] = memo[old] + pieces[k + 1][len(old) :]
+            restyled += 1
+        return b'" s="'.join(pieces), restyled
+
+    def _group_cells(
+        self, r: int, ed: _RowEdit, lefts: dict[int, bytes | None], attrs: bytes
+    ) -> bytes:
+        """The appended data cells of a row, formatted like the table's last cell."""
+        row = b"%d" % (r + 1)
+        out: list[bytes] = []
+        tails, memo = self.tails, self.new_memo
+        fill, marks = ed.fill, ed.marks
+        for first, values, left, n in ed.groups:
+            last = first + n - 1
+            if left not in lefts or (marks and any(first <= c <= last for c in marks)):
+                out.append(
+                    self._new_cells(
+                        r, list(range(first, last + 1)), ed, ed.new_cells(), lefts, attrs
+                    )
+                )
+                continue
+            if fill is None or fill[1] < first or fill[0] > last:
+                color = None
+            elif fill[0] <= first and last <= fill[1]:
+                color = fill[2]
+            else:  # the fill covers part of the group
+                out.append(
+                    self._new_cells(
+                        r, list(range(first, last + 1)), ed, ed.new_cells(), lefts, attrs
+                    )
+                )
+                continue
+            base = lefts[left]
+            key: tuple[Any, ...] = (DATA, base, color, None)
+            plain = memo.get(key) or self._new_style(key)
+            refs = self._refs(first, n)
+            if len(values) < n:
+                values = [*values, *([None] * (n - len(values)))]
+            for ref, value in zip(refs, values, strict=False):
+                found = tails.get((value.__class__, value))
+                tail, fmt = found if found is not None else self._tail(value)
+                if fmt is None:
+                    out.append(ref + row + plain + tail)
+                else:
+                    key = (DATA, base, color, fmt)
+                    out.append(ref + row + (memo.get(key) or self._new_style(key)) + tail)
+        return b"".join(out)
+
+    def _refs(self, first: int, n: int) -> list[bytes]:
+        """b'<c r="U', b'<c r="V', ... for ``n`` columns from ``first``."""
+        key = (first, n)
+        refs = self.group_refs.get(key)
+        if refs is None:
+            refs = self.group_refs[key] = [
+                self.cell_open + column_letter(c).encode() for c in range(first, first + n)
+            ]
+        return refs
+
+    def _fill_memo(self, color: str) -> dict[bytes, bytes]:
+        memo = self.fill_memos.get(color)
+        if memo is None:
+            memo = self.fill_memos[color] = {}
+        return memo
+
+    def _edit_slow(
+        self,
+        r: int,
+        inner: bytes,
+        ed: _RowEdit,
+        cells: dict[int, tuple[Any, int, Any]],
+        attrs: bytes,
+    ) -> bytes:
+        """Merge new cells into the row in column order; keep every cell that holds a value."""
+        wanted = sorted(set(cells) | ed.targets())
+        out: list[bytes] = []
+        lefts: dict[int, bytes | None] = {}
+        pos, i, prev = 0, 0, -1
+        p = self.prefix
+        matches = list(self.cell_full.finditer(inner))
+        for m in matches:
+            rm = _CELL_R.search(m.group(1))
+            col = _COLS[rm.group(1)] if rm else prev + 1
+            prev = col
+            out.append(inner[pos : m.start()])
+            pos = m.end()
+            while i < len(wanted) and wanted[i] < col:
+                out.append(self._new_cells(r, [wanted[i]], ed, cells, lefts, attrs))
+                i += 1
+            sm = _CELL_S.search(m.group(1))
+            lefts[col] = sm.group(1) if sm else None
+            if i < len(wanted) and wanted[i] == col:
+                i += 1
+                content = m.group(3)
+                if col in cells and not (content and self.has_value.search(content)):
+                    out.append(self._new_cells(r, [col], ed, cells, lefts, attrs))
+                    continue
+            cell_attrs = m.group(1)
+            fill = ed.fill_at(col)
+            if fill is not None:
+                s = b' s="%d"' % self.styles.with_fill(int(sm.group(1)) if sm else 0, fill)
+                cell_attrs = _CELL_S.sub(s, cell_attrs, count=1) if sm else cell_attrs + s
+            if not rm:
+                cell_attrs = b' r="%s"' % cell_name(r, col).encode() + cell_attrs
+            out.append(b"<" + p + b"c" + cell_attrs + m.group(2))
+        tail = inner[pos:]
+        out.append(self._new_cells(r, wanted[i:], ed, cells, lefts, attrs))
+        out.append(tail)
+        return b"".join(out)
+
+    def _default_style(self, attrs: bytes, col: int) -> int:
+        """The format Excel shows for a missing cell: the row's, else the column's."""
+        if attrs and _CUSTOM_FORMAT.search(attrs):
+            m = _CELL_S.search(attrs)
+            if m:
+                return int(m.group(1))
+        for first, last, style in self.col_styles:
+            if first <= col <= last:
+                return style
+        return 0
+
+    def _new_cells(
+        self,
+        r: int,
+        new_cols: list[int],
+        ed: _RowEdit,
+        cells: dict[int, tuple[Any, int, Any]],
+        lefts: dict[int, bytes | None],
+        attrs: bytes,
+    ) -> bytes:
+        row = b"%d" % (r + 1)
+        return b"".join(self._new_cell(row, c, ed, cells, lefts, attrs) for c in new_cols)
+
+    def _new_cell(
+        self,
+        row: bytes,
+        col: int,
+        ed: _RowEdit,
+        cells: dict[int, tuple[Any, int, Any]],
+        lefts: dict[int, bytes | None],
+        attrs: bytes,
+    ) -> bytes:
+        """One new cell; ``lefts`` holds the formats of this row's cells that data cells copy."""
+        value, kind, source = cells.get(col, _NO_CELL)
+        tail, fmt = self._tail(value)
+        fill = ed.fill_at(col)
+        if kind == HEADER:
+            key: tuple[Any, ...] = (HEADER, source, fill, fmt)
+        elif kind == DATA and source in lefts:  # like the table's last cell in this row
+            key = (DATA, lefts[source], fill, fmt)
+        else:
+            key = (kind, self._default_style(attrs, col), fill, fmt)
+        s = self.new_memo.get(key)
+        if s is None:
+            s = self._new_style(key)
+        ref = self.refs.get(col)
+        if ref is None:
+            ref = self.refs[col] = self.cell_open + column_letter(col).encode()
+        return ref + row + s + tail
+
+    def _new_style(self, key: tuple[Any, ...]) -> bytes:
+        """The ``s`` attribute (after the ref's closing quote) for a new cell's memo key."""
+        styles = self.styles
+        kind, base, fill, fmt = key
+        if kind == HEADER:
+            found = self.found_styles.get(base) if base else None
+            style = found if found is not None else styles.cell_style("header")
+        elif kind == DATA:
+            style = styles.general(int(base or 0))
+        else:
+            style = base
+        if fill:
+            style = styles.with_fill(style, fill)
+        if fmt:
+            style = styles.with_numfmt(style, fmt)
+        s = self.new_memo[key] = b'" s="%d"' % style if style else b'"'
+        return s
+
+    def _tail(self, value: Any) -> tuple[bytes, str | None]:
+        """A new cell's XML after its ``s`` attribute, and the number format it needs."""
+        key = (type(value), value) if isinstance(value, str | int | float | None) else None
+        if key is not None and key in self.tails:
+            return self.tails[key]
+        found = (cell_tail(value, self.p).encode(), date_format(value))
+        if key is not None:
+            if len(self.tails) > 100_000:
+                self.tails.clear()
+            self.tails[key] = found
+        return found
+
+
+def _set_widths(cols_el: etree._Element, ns: str, widths: dict[int, float]) -> None:
+    """Give columns (0-based) their widths, splitting existing <col> ranges that cover them."""
+    items = list(cols_el.iterchildren(f"{{{ns}}}col"))
+    for col, width in widths.items():
+        c = col + 1
+        template = None
+        for el in list(items):
+            lo, hi = int(el.get("min", "0")), int(el.get("max", "0"))
+            if not lo <= c <= hi:
+                continue
+            template = el
+            items.remove(el)
+            if lo < c:
+                left = etree.fromstring(etree.tostring(el))
+                left.set("max", str(c - 1))
+                items.append(left)
+            if c < hi:
+                right = etree.fromstring(etree.tostring(el))
+                right.set("min", str(c + 1))
+                items.append(right)
+        new = etree.Element(
+            f"{{{ns}}}col", min=str(c), max=str(c), width=f"{width:g}", customWidth="1"
+        )
+        if template is not None and template.get("style"):
+            new.set("style", template.get("style", "0"))
+        items.append(new)
+    for el in list(cols_el):
+        cols_el.remove(el)
+    for el in sorted(items, key=lambda e: int(e.get("min", "0"))):
+        cols_el.append(el)

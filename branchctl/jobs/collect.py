@@ -1,0 +1,465 @@
+"""Compiling township submissions into one master ledger (汇总台账) and a 汇总说明 sheet.
+
+Every per-branch row of every file is kept with where it came from (来源文件, 工作表, 行号).
+Cell values are copied as read, never retyped: text stays text (phone numbers, IDs, ``=…``),
+numbers stay numbers, dates stay dates. Files are read in parallel, one file per task; a file
+that cannot be read is listed, never the end of the run. Rows with errors are still collected,
+and marked; the same branch (name and 所属党组织) in two places is marked on every row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from branchctl.errors import BranchctlError
+from branchctl.forms.tables import Table
+from branchctl.forms.values import cell_text, name_key
+from branchctl.io.outputs import is_tool_output
+from branchctl.io.workbook import Workbook
+from branchctl.rules.rubric import Rubric
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+MASTER_SHEET = "汇总台账"
+NOTES_SHEET = "汇总说明"
+BRANCH_COLUMNS = ("所属党组织", "党支部名称", "支部类型", "党员人数", "正式党员", "预备党员",
+                  "支委人数", "支部书记")  # fmt: skip
+CLAIM_COLUMNS = ("负面清单", "星级", "定级类别", "等次")
+PLAN_COLUMNS = ("创建目标", "主要短板", "创建措施", "责任人", "完成时限", "进展情况", "是否达标",
+                "销号时间")  # fmt: skip
+COMPUTED_COLUMNS = ("计算星级", "计算类别", "计算等次", "未达标方面", "核对结果")
+TRAILER_COLUMNS = ("校验", "重复", "来源文件", "工作表", "行号")
+PLACEHOLDER_IGNORED = ("序号", "星级", "定级类别", "等次")  # as validate skips such rows
+MAX_FILE_PROBLEMS = 5  # problems listed per file; the rest are counted
+
+
+@dataclass
+class CollectedRow:
+    values: dict[str, Any]  # canonical column -> the cell's value as read
+    party_org: str
+    name: str
+    sheet: str
+    row: int  # 1-based Excel row
+    computed: list[Any] | None  # one value per COMPUTED_COLUMNS; None: the aspects are missing
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicate: str = ""
+    sources: list[tuple[str, int]] = field(default_factory=list)  # (sheet, 1-based row) read
+
+    def check_text(self) -> str:
+        parts = list(self.errors)
+        if self.warnings:
+            parts.append("提示：" + "；".join(self.warnings))
+        return "；".join(parts) if parts else "通过"
+
+
+@dataclass
+class FileResult:
+    path: str
+    source: str  # 来源文件 as shown: the path below the folder given, or the file name
+    status: str  # "collected" | "unreadable" | "no-form"
+    sheets: list[str] = field(default_factory=list)
+    rows: list[CollectedRow] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # errors outside the collected rows
+    notes: list[str] = field(default_factory=list)  # warnings outside them (overdue tasks…)
+
+    @property
+    def error_rows(self) -> int:
+        return sum(1 for r in self.rows if r.errors)
+
+    @property
+    def status_text(self) -> str:
+        if self.status == "unreadable":
+            return "无法读取"
+        if self.status == "no-form":
+            return "未找到表格"
+        return "已汇总（有误）" if self.error_rows or self.problems else "已汇总"
+
+
+@dataclass
+class Collection:
+    files: list[FileResult]
+    skipped: list[tuple[str, str]]  # (path, reason)
+    rubric: Rubric
+    columns: list[str]
+    duplicates: list[list[tuple[FileResult, CollectedRow]]]
+    same_names: list[list[tuple[FileResult, CollectedRow]]]  # same name, different 所属党组织
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(len(f.rows) for f in self.files)
+
+    @property
+    def error_rows(self) -> int:
+        return sum(f.error_rows for f in self.files)
+
+    @property
+    def unreadable(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "unreadable"]
+
+    @property
+    def without_form(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "no-form"]
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.error_rows or self.duplicates or self.unreadable or self.without_form
+                    or any(f.problems for f in self.files))  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ finding files
+
+
+def is_master_workbook(path: Path) -> bool:
+    """A master workbook written by an earlier ``collect`` (its 汇总台账 and 汇总说明 sheets)."""
+    if path.suffix.lower() != ".xlsx":
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/workbook.xml")
+            if info.file_size > 1 << 20:
+                return False
+            text = z.read(info).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return f'name="{MASTER_SHEET}"' in text and f'name="{NOTES_SHEET}"' in text
+
+
+def guard_master_output(out: Path) -> None:
+    """Refuse to write the master over an existing workbook that is not an earlier master."""
+    if out.exists() and not is_master_workbook(out):
+        raise BranchctlError(
+            "这个文件已存在，而且不是本工具生成的汇总工作簿，为免覆盖乡镇报表，请换一个输出文件名",
+            path=out,
+        )
+
+
+def find_sources(
+    paths: list[Path], exclude: Path | None = None
+) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
+    """(path, 来源文件 label) of every workbook under ``paths``; and the files passed over, why."""
+    found: list[tuple[Path, str]] = []
+    skipped: list[tuple[str, str]] = []
+    seen: set[Path] = set()
+    target = exclude.resolve() if exclude is not None else None
+    for given in paths:
+        if not given.exists():
+            raise BranchctlError("文件或文件夹不存在", path=given)
+        if given.is_dir():
+            candidates = sorted(p for p in given.rglob("*") if p.is_file())
+            if not any(p.suffix.lower() in WORKBOOK_SUFFIXES for p in candidates):
+                raise BranchctlError("文件夹中没有找到工作簿（.xlsx .xlsm .xls .ods）", path=given)
+            base = given
+        else:
+            candidates, base = [given], given.parent
+        for path in candidates:
+            if path.suffix.lower() not in WORKBOOK_SUFFIXES and given.is_dir():
+                continue
+            label = path.relative_to(base).as_posix()
+            resolved = path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            if path.name.startswith("~$"):
+                skipped.append((label, "Excel 打开文件时生成的临时锁定文件"))
+            elif path.name.startswith(".~branchctl-") or path.name.startswith("."):
+                skipped.append((label, "隐藏文件或未写完的临时文件"))
+            elif resolved == target:
+                skipped.append((label, "本次汇总的输出文件（此前生成的汇总工作簿）"))
+            elif is_tool_output(path) or is_master_workbook(path):
+                skipped.append((label, "本工具生成的批注或对比工作簿，其数据已在原报表中"))
+            else:
+                found.append((path, label))
+    return found, skipped
+
+
+# ------------------------------------------------------------------------------ one file
+
+
+def read_file(path: Path, source: str, rubric: Rubric, as_of: dt.date | None = None) -> FileResult:
+    """Every per-branch row of one workbook, marked with the findings of ``validate``.
+
+    Never raises for a bad file: an unreadable file is a result with status "unreadable".
+    """
+    from branchctl.forms.tables import find_forms
+    from branchctl.io.workbook import read_workbook
+
+    result = FileResult(str(path), source, "collected")
+    try:
+        book = read_workbook(path)
+        layout = find_forms(book, rubric.aspect_headers())
+    except BranchctlError as e:
+        result.status = "unreadable"
+        result.problems.append(e.message if not e.sheet else f"工作表“{e.sheet}”{e.message}")
+        return result
+    except Exception as e:  # a file the reader chokes on in a new way: still only this file
+        result.status = "unreadable"
+        result.problems.append(f"无法读取（{type(e).__name__}: {str(e)[:100]}）")
+        return result
+    per_branch = [t for t in layout.tables if t.form.per_branch]
+    main = [t for t in per_branch if t.form.key == "classification"]
+    extra = [t for t in per_branch if t.form.key != "classification"] if main else []
+    main = main or per_branch
+    if not main:
+        result.status = "no-form"
+        result.problems.append("没有找到附件1（党支部分类定级表）或附件2（达标创建台账）")
+        return result
+    plans: dict[str, tuple[Table, int]] = {}
+    for table in extra:
+        for r in table.rows:
+            plans.setdefault(name_key(table.value(r, "党支部名称")), (table, r))
+    used: set[tuple[str, int]] = set()
+    for table in main:
+        result.sheets.append(table.sheet_name)
+        _collect_table(table, rubric, result, plans, used)
+    for table in extra:
+        leftovers = [r for r in table.rows if (table.sheet_name, r + 1) not in used]
+        if leftovers:
+            result.sheets.append(table.sheet_name)
+            note = "该支部只在附件2中出现，附件1中没有"
+            _collect_table(table, rubric, result, {}, used, leftovers, note)
+    _mark_findings(book, rubric, as_of or dt.date.today(), result)
+    return result
+
+
+def _collect_table(
+    table: Table,
+    rubric: Rubric,
+    result: FileResult,
+    plans: dict[str, tuple[Table, int]],
+    used: set[tuple[str, int]],
+    rows: list[int] | None = None,
+    note: str | None = None,
+) -> None:
+    from branchctl.forms.lists import is_placeholder_row
+    from branchctl.rules.rating import rate_row
+
+    missing = [a for a in rubric.aspect_names if not table.has(a)]
+    if missing:
+        result.problems.append(
+            f"工作表“{table.sheet_name}”缺少“{'、'.join(missing)}”列，未计算星级"
+        )
+    categories, levels = rubric.category_labels(), rubric.level_labels()
+    for r in table.rows if rows is None else rows:
+        if is_placeholder_row(table, r, PLACEHOLDER_IGNORED):
+            continue  # a numbered template row with nothing but a stated rating: no branch
+        values = {c: table.value(r, c) for c in table.columns}
+        row = CollectedRow(values, "", "", table.sheet_name, r + 1, None)
+        row.sources.append((table.sheet_name, r + 1))
+        other = plans.get(name_key(values.get("党支部名称")))
+        if other is not None:  # the same branch in 附件2: its plan columns join the row
+            plan_table, pr = other
+            used.add((plan_table.sheet_name, pr + 1))
+            row.sources.append((plan_table.sheet_name, pr + 1))
+            for c in plan_table.columns:
+                if values.get(c) is None:
+                    values[c] = plan_table.value(pr, c)
+        row.name = cell_text(values.get("党支部名称"))
+        row.party_org = cell_text(values.get("所属党组织")) or (table.unit or "")
+        if values.get("所属党组织") is None and row.party_org:
+            values["所属党组织"] = row.party_org  # from the 填报单位 line above the table
+        if note:
+            row.warnings.append(note)
+        if not missing:
+            b = rate_row(table, r, rubric, categories, levels, None, strict=False)
+            unmet = f"负面清单：{b.veto}" if b.veto else ("、".join(b.unmet) or "无")
+            row.computed = [b.stars, b.category, b.level, unmet, b.check_text()]
+        result.rows.append(row)
+
+
+def _mark_findings(book: Workbook, rubric: Rubric, as_of: dt.date, result: FileResult) -> None:
+    """The findings of ``validate`` on each collected row; the rest are the file's problems."""
+    from branchctl.checks.run import check_workbook
+
+    try:
+        findings = check_workbook(book, rubric, as_of)
+    except Exception as e:  # a checking bug must not lose the file's rows
+        result.problems.append(f"校验未能完成（{type(e).__name__}）")
+        return
+    rows: dict[tuple[str, int], list[CollectedRow]] = {}
+    for row in result.rows:
+        for where in row.sources:
+            rows.setdefault(where, []).append(row)
+    errors = warnings = 0
+    for f in findings:
+        targets = rows.get((f.sheet or "", f.row or 0))
+        if targets:
+            for row in targets:
+                (row.errors if f.severity == "error" else row.warnings).append(f.message)
+        elif f.severity == "error":
+            errors += 1
+            if errors <= MAX_FILE_PROBLEMS:
+                at = f"工作表“{f.sheet}”第{f.row}行：" if f.sheet and f.row else ""
+                result.problems.append(at + f.message)
+        else:
+            warnings += 1
+    if errors > MAX_FILE_PROBLEMS:
+        result.problems.append(f"……共有 {errors} 个错误，请用 branchctl validate 查看")
+    if warnings:
+        result.notes.append(
+            f"其他表格有 {warnings} 条提示（如逾期任务），请用 branchctl validate 查看"
+        )
+
+
+_Task = tuple[str, str, Rubric, dt.date | None]  # path, 来源文件, rubric, as-of date
+
+
+def _read_task(task: _Task) -> FileResult:
+    path, source, rubric, as_of = task
+    return read_file(Path(path), source, rubric, as_of)
+
+
+# ------------------------------------------------------------------------------ many files
+
+
+def collect(
+    paths: list[Path],
+    rubric: Rubric,
+    *,
+    jobs: int | None = None,
+    as_of: dt.date | None = None,
+    exclude: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Collection:
+    """Read every workbook under ``paths`` (in parallel) and gather their per-branch rows."""
+    start = time.perf_counter()
+    if exclude is not None:
+        guard_master_output(exclude)
+    sources, skipped = find_sources(paths, exclude)
+    if not sources:
+        raise BranchctlError("没有可汇总的工作簿（只找到临时文件或本工具生成的文件）")
+    tasks = [(str(p), label, rubric, as_of) for p, label in sources]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results: list[FileResult | None] = [None] * len(tasks)
+    if jobs == 1 or len(tasks) < 4:
+        for i, task in enumerate(tasks):
+            results[i] = _read_task(task)
+            if progress:
+                progress(i + 1, len(tasks))
+    else:
+        _read_in_pool(tasks, min(jobs, len(tasks)), results, progress)
+    files = [r for r in results if r is not None]
+    duplicates, same_names = _mark_duplicates(files)
+    return Collection(files, skipped, rubric, _columns(files, rubric), duplicates, same_names,
+                      time.perf_counter() - start)  # fmt: skip
+
+
+def _read_in_pool(
+    tasks: list[_Task],
+    jobs: int,
+    results: list[FileResult | None],
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """Read in worker processes; a file that kills its worker costs only that file."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(_read_task, task): i for i, task in enumerate(tasks)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                done += 1
+                if progress:
+                    progress(done, len(tasks))
+    except BrokenProcessPool:
+        pass
+    for i, task in enumerate(tasks):  # after a crash: the rest one by one, each in its own process
+        if results[i] is not None:
+            continue
+        try:
+            with ProcessPoolExecutor(max_workers=1) as alone:
+                results[i] = alone.submit(_read_task, task).result()
+        except BrokenProcessPool:
+            results[i] = FileResult(
+                task[0], task[1], "unreadable", problems=["读取时程序异常退出，文件可能已损坏"]
+            )
+        done += 1
+        if progress:
+            progress(done, len(tasks))
+
+
+def _columns(files: list[FileResult], rubric: Rubric) -> list[str]:
+    present = {c for f in files for row in f.rows for c, v in row.values.items() if v is not None}
+    plan = [c for c in PLAN_COLUMNS if c in present]
+    return ["序号", *BRANCH_COLUMNS, *rubric.aspect_names, *CLAIM_COLUMNS, *plan, "备注",
+            *COMPUTED_COLUMNS, *TRAILER_COLUMNS]  # fmt: skip
+
+
+def _mark_duplicates(
+    files: list[FileResult],
+) -> tuple[
+    list[list[tuple[FileResult, CollectedRow]]], list[list[tuple[FileResult, CollectedRow]]]
+]:
+    by_name: dict[str, list[tuple[FileResult, CollectedRow]]] = {}
+    for f in files:
+        for row in f.rows:
+            if row.name:
+                by_name.setdefault(name_key(row.name), []).append((f, row))
+    duplicates = []
+    same_names = []
+    for group in by_name.values():
+        if len(group) < 2:
+            continue
+        by_org: dict[str, list[tuple[FileResult, CollectedRow]]] = {}
+        for f, row in group:
+            by_org.setdefault(name_key(row.party_org), []).append((f, row))
+        for same in by_org.values():
+            if len(same) > 1:
+                duplicates.append(same)
+                for _, row in same:
+                    others = [location(of, orow) for of, orow in same if orow is not row]
+                    row.duplicate = f"重复（共{len(same)}处），另见：" + "；".join(others[:3])
+        if len(by_org) > 1:
+            same_names.append(group)
+    return duplicates, same_names
+
+
+def location(f: FileResult, row: CollectedRow) -> str:
+    """Where a row came from: 城关镇.xlsx“附件1”第6行."""
+    return f"{f.source}“{row.sheet}”第{row.row}行"
+
+
+# ------------------------------------------------------------------------------ the job
+
+
+@dataclass
+class CollectReport:
+    collection: Collection
+    out: Path
+
+
+def collect_files(
+    paths: list[Path],
+    *,
+    out: Path,
+    rubric: str | None = None,
+    jobs: int | None = None,
+    as_of: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> CollectReport:
+    """Collect every workbook under ``paths`` into the master workbook ``out``."""
+    from branchctl.io.outputs import ensure_distinct
+    from branchctl.rules.rubric import load_rubric
+
+    the_rubric = load_rubric(rubric)
+    if out.suffix.lower() != ".xlsx":
+        raise BranchctlError(
+            "汇总工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out
+        )
+    if not out.parent.is_dir():
+        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
+    ensure_distinct(out, *[p for p in paths if p.is_file()])
+    from branchctl.reports.collect import write_collection
+
+    collection = collect(paths, the_rubric, jobs=jobs, as_of=as_of, exclude=out, progress=progress)
+    write_collection(collection, out)
+    return CollectReport(collection, out)

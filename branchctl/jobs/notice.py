@@ -1,0 +1,417 @@
+"""Notices (通报, 公示, 整改通知书, 退回修改意见): the whole job from data file to documents.
+
+Read and rate the ledger (or validate the submissions), build the template's data
+(:mod:`branchctl.documents.data`), render the template (:mod:`branchctl.documents.templates`), and
+write Markdown or Word (:mod:`branchctl.documents.docx_render`) atomically, one document or one per unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from branchctl.documents.masking import Masker
+from branchctl.documents.templates import (
+    NoticeTemplate,
+    check_fields,
+    compile_template,
+    environment,
+    render_text,
+)
+from branchctl.errors import BranchctlError
+
+FORMATS = ("docx", "md")
+MAX_NAME_BYTES = 180  # file names: well under the 255-byte limit of common file systems
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class NoticeReport:
+    template: NoticeTemplate
+    outputs: list[Path]
+    units: int  # documents (or units in one document)
+    fmt: str
+    unused_fields: list[str] = field(default_factory=list)
+    per_unit: bool = False
+
+
+# ------------------------------------------------------------------------------ file names
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.I)
+
+
+def safe_filename(name: str, taken: set[str] | None = None, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """``name`` as a file name stem: no path separators, ``..``, control characters or reserved
+    names, limited in length; with ``taken``, made unique (张村党支部（2）) and recorded."""
+    text = unicodedata.normalize("NFC", name)
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
+    )
+    text = _UNSAFE.sub("_", text)
+    text = re.sub(r"\.{2,}", ".", text)
+    text = re.sub(r"\s+", " ", text).strip(" .")
+    if not text or _RESERVED.match(text.split(".")[0]):
+        text = f"_{text}" if text else "未命名"
+    text = _truncate(text, max_bytes)
+    if taken is None:
+        return text
+    candidate, n = text, 1
+    while candidate.casefold() in taken:
+        n += 1
+        suffix = f"（{n}）"
+        candidate = _truncate(text, max_bytes - len(suffix.encode())) + suffix
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _truncate(text: str, max_bytes: int) -> str:
+    while len(text.encode("utf-8")) > max_bytes:
+        text = text[:-1]
+    return text.rstrip(" .") or "未命名"
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def _rating(
+    path: Path,
+    rubric: str | None,
+    as_of: dt.date | None,
+    today: dt.date | None,
+    bottom: int,
+    masker: Masker | None,
+) -> dict[str, Any]:
+    from branchctl.documents.data import rating_context
+    from branchctl.forms.lists import read_lists
+    from branchctl.forms.tables import find_forms
+    from branchctl.io.workbook import read_workbook
+    from branchctl.rules.rating import rate_workbook
+    from branchctl.rules.rubric import load_rubric
+
+    if path.is_dir():
+        raise BranchctlError(
+            "这个模板需要一个台账文件，不能是文件夹；多个乡镇的报表可先用 branchctl collect 汇总",
+            path=path,
+        )
+    the_rubric = load_rubric(rubric)
+    book = read_workbook(path)
+    layout = find_forms(book, the_rubric.aspect_headers())
+    if as_of is None:  # the ledger's own 填报时间 sets the quarter the notice speaks of
+        as_of = next((t.report_date for t in layout.tables if t.report_date), None)
+    result = rate_workbook(book, the_rubric, as_of)
+    problems = read_lists(layout, as_of)
+    return rating_context(result, problems, as_of=as_of, today=today, bottom=bottom, masker=masker)
+
+
+def _validation(
+    path: Path,
+    rubric: str | None,
+    as_of: dt.date | None,
+    today: dt.date | None,
+    masker: Masker | None,
+) -> dict[str, Any]:
+    from branchctl.documents.data import validation_context
+
+    if path.suffix.lower() == ".json" and path.is_file():
+        report = report_from_json(path)
+    else:
+        report = _validate([path], rubric, as_of)
+    units = {fr.path: _township_of(Path(fr.path)) for fr in report.files if not fr.ok}
+    return validation_context(report, townships=units, as_of=as_of, today=today, masker=masker)
+
+
+def _validate(paths: list[Path], rubric: str | None, as_of: dt.date | None) -> Any:
+    from branchctl.jobs.validate import validate_paths
+    from branchctl.rules.rubric import load_rubric
+
+    run = validate_paths(paths, rubric=load_rubric(rubric), as_of=as_of or dt.date.today())
+    return run.report
+
+
+def report_from_json(path: Path) -> Any:
+    """A ValidationReport from ``validate --json`` output."""
+    import json
+
+    from branchctl.findings.model import FileReport, Finding, ValidationReport
+
+    try:
+        data = json.loads(path.read_text("utf-8-sig"))
+        files = [
+            FileReport(
+                f["path"],
+                [
+                    Finding(
+                        code=x["code"],
+                        severity=x["severity"],
+                        message=x["message"],
+                        sheet=x.get("sheet"),
+                        row=x.get("row"),
+                        column=x.get("column"),
+                        cell=x.get("cell"),
+                        value=x.get("value"),
+                    )  # fmt: skip
+                    for x in f["findings"]
+                ],
+            )
+            for f in data["files"]
+        ]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
+        raise BranchctlError("不是 branchctl validate --json 输出的校验结果文件", path=path) from e
+    return ValidationReport(files)
+
+
+def _township_of(path: Path) -> str:
+    """The unit that sent a file: its 填报单位, else its most common 所属党组织, else its name."""
+    from collections import Counter
+
+    from branchctl.forms.tables import find_forms
+    from branchctl.forms.values import cell_text
+    from branchctl.io.workbook import read_workbook
+
+    try:
+        layout = find_forms(read_workbook(path))
+    except Exception:  # an unreadable file still gets its notice, addressed by file name
+        return path.stem
+    orgs: Counter[str] = Counter()
+    for table in layout.tables:
+        if table.unit:
+            return table.unit
+        if table.form.per_branch:
+            orgs.update(cell_text(table.value(r, "所属党组织")) for r in table.rows)
+    orgs.pop("", None)
+    return orgs.most_common(1)[0][0] if orgs else path.stem
+
+
+def _units(template: NoticeTemplate, context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(label, context) for each document of a per-unit template."""
+    if template.kind == "整改通知书":
+        return [(b["name"], {**context, "branch": b}) for b in context["short"]]
+    if template.kind == "退回修改意见":
+        return [(Path(f["name"]).stem, {**context, "file": f}) for f in context["files"]]
+    return []
+
+
+# ------------------------------------------------------------------------------ the job
+
+
+def make_notices(
+    template: NoticeTemplate,
+    data: Path,
+    *,
+    out: Path | None = None,
+    per_unit: bool = False,
+    fmt: str | None = None,
+    mask: bool = False,
+    fields: dict[str, str] | None = None,
+    rubric: str | None = None,
+    as_of: dt.date | None = None,
+    today: dt.date | None = None,
+    bottom: int = 10,
+    jobs: int | None = None,
+    stage: Callable[[str], None] = _quiet,
+    progress: Callable[[int, int], None] | None = None,
+) -> NoticeReport:
+    """Render ``template`` with the data of ``data`` and write the document(s).
+
+    Per-unit templates (整改通知书, 退回修改意见) give one document per unit with ``per_unit``
+    (into the folder ``out``), else one document holding every unit, each from a new page.
+    """
+    fields = dict(fields or {})
+    fmt = _format(template, fmt, out, per_unit)
+    if per_unit and template.unit is None:
+        raise BranchctlError(
+            f"模板“{template.name}”是汇总性文件，不按支部分份生成，请去掉 --per-branch"
+        )
+    if template.is_docx and template.unit and not per_unit:
+        raise BranchctlError(
+            f"自备 Word 模板按{template.unit}逐份生成，请加 --per-branch 并用 -o 指定文件夹"
+        )
+    if not data.exists():
+        raise BranchctlError("数据文件不存在", path=data)
+    env = environment(markdown=not template.is_docx)
+    unused = check_fields(template, fields, env)
+    compiled = None if template.is_docx else compile_template(template, env)
+
+    masker = Masker() if mask else None
+    stage(f"正在读取 {data.name} …")
+    if template.kind == "退回修改意见":
+        context = _validation(data, rubric, as_of, today, masker)
+    else:
+        context = _rating(data, rubric, as_of, today, bottom, masker)
+    context = {**context, **fields}
+    inputs = [data] + ([template.path] if template.path else [])
+
+    if template.unit is None:
+        units = [(template.name, context)]
+    else:
+        units = _units(template, context)
+    if not units:
+        return NoticeReport(template, [], 0, fmt, unused, per_unit)
+
+    stage("正在生成 …")
+    if per_unit:
+        folder = out or _default_out(data, template, "")
+        targets = _unit_paths(folder, [label for label, _ in units], fmt, inputs)
+    else:
+        target = out or _default_out(data, template, f".{fmt}")
+        _check_target(target, inputs)
+        targets = [target]
+
+    if template.is_docx:
+        from branchctl.documents.docx_render import render_docx_template
+        from branchctl.io.outputs import atomic_output
+
+        assert template.path is not None
+        for i, ((_, ctx), path) in enumerate(zip(units, targets, strict=True)):
+            with atomic_output(path) as tmp:
+                render_docx_template(template.path, ctx, tmp, env, name=template.name)
+            if progress:
+                progress(i + 1, len(units))
+        return NoticeReport(template, targets, len(units), fmt, unused, per_unit)
+
+    texts = [render_text(template, compiled, ctx) for _, ctx in units]
+    titles = [label for label, _ in units]
+    if not per_unit:
+        texts = ["\n---\n\n".join(texts)]
+        titles = [template.name]
+    write_documents(texts, titles, targets, fmt, jobs=jobs, progress=progress)
+    return NoticeReport(template, targets, len(units), fmt, unused, per_unit)
+
+
+def _format(template: NoticeTemplate, fmt: str | None, out: Path | None, per_unit: bool) -> str:
+    suffix = out.suffix.lower().lstrip(".") if out is not None and not per_unit else ""
+    if fmt is not None and fmt not in FORMATS:
+        raise BranchctlError("--format 应为 docx 或 md")
+    if fmt is None:
+        fmt = suffix if suffix in FORMATS else "docx"
+    if template.is_docx and fmt != "docx":
+        raise BranchctlError("自备 Word 模板只能生成 .docx 文件")
+    if suffix and suffix != fmt:
+        raise BranchctlError(f"输出文件应以 .{fmt} 结尾", path=out)
+    if out is not None and not per_unit and not suffix:
+        raise BranchctlError(
+            f"输出文件应以 .{fmt} 结尾（逐份生成到文件夹请加 --per-branch）", path=out
+        )
+    return fmt
+
+
+def _default_out(data: Path, template: NoticeTemplate, suffix: str) -> Path:
+    stem = data.name if data.is_dir() else data.stem
+    name = safe_filename(Path(template.name).stem)
+    return data.parent / f"{stem}.{name}{suffix}"
+
+
+def _check_target(target: Path, inputs: Iterable[Path]) -> None:
+    from branchctl.io.outputs import ensure_distinct
+
+    ensure_distinct(target, *inputs)
+    if target.is_dir():
+        raise BranchctlError("输出路径是一个文件夹；逐份生成请加 --per-branch", path=target)
+    if not target.parent.is_dir():
+        raise BranchctlError("输出文件所在的文件夹不存在", path=target)
+
+
+def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -> list[Path]:
+    if folder.suffix.lower() in (".docx", ".md") and not folder.is_dir():
+        raise BranchctlError(
+            "逐份生成时 -o 应为文件夹（如 -o 整改通知书/），不是文件名", path=folder
+        )
+    if folder.exists() and not folder.is_dir():
+        raise BranchctlError("逐份生成时 -o 应为文件夹，但这是一个已有的文件", path=folder)
+    if not folder.parent.is_dir():
+        raise BranchctlError("输出文件夹的上级文件夹不存在", path=folder)
+    folder.mkdir(exist_ok=True)
+    taken: set[str] = set()
+    targets = [folder / f"{safe_filename(label, taken)}.{fmt}" for label in labels]
+    for target in targets:
+        _check_target(target, inputs)
+    return targets
+
+
+# ------------------------------------------------------------------------------ writing
+
+# Below this many Word documents a process pool costs more (start-up) than it saves.
+POOL_THRESHOLD = 40
+
+
+def write_documents(
+    texts: Sequence[str],
+    titles: Sequence[str],
+    targets: Sequence[Path],
+    fmt: str,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write each Markdown text to its target as Markdown or Word, each file atomically.
+
+    Word documents are laid out in parallel worker processes when there are many of them
+    (``jobs``: number of processes, default one per CPU core).
+    """
+    from branchctl.io.outputs import atomic_output
+
+    total = len(texts)
+    if fmt == "md":
+        for i, (text, target) in enumerate(zip(texts, targets, strict=True)):
+            with atomic_output(target) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+            if progress:
+                progress(i + 1, total)
+        return
+    workers = min(jobs or os.cpu_count() or 1, max(1, total // (POOL_THRESHOLD // 2)))
+    if workers <= 1 or total < POOL_THRESHOLD:
+        for i, item in enumerate(zip(texts, titles, targets, strict=True)):
+            _write_docx(item)
+            if progress:
+                progress(i + 1, total)
+        return
+    import concurrent.futures as cf
+    import multiprocessing
+
+    items = list(zip(texts, titles, targets, strict=True))
+    chunk = max(1, min(50, total // (workers * 4)))
+    batches = [items[i : i + chunk] for i in range(0, total, chunk)]
+    done = 0
+    context = multiprocessing.get_context("spawn" if os.name == "nt" else "forkserver")
+    with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(_write_batch, batch) for batch in batches]
+        try:
+            for future in cf.as_completed(futures):
+                done += future.result()
+                if progress:
+                    progress(done, total)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+
+
+_RENDERER: Any = None
+
+
+def _write_docx(item: tuple[str, str, Path]) -> None:
+    from branchctl.documents.docx_render import DocxRenderer
+    from branchctl.io.outputs import atomic_output
+
+    global _RENDERER
+    if _RENDERER is None:  # built once per process: styles, fonts and footers are shared
+        _RENDERER = DocxRenderer()
+    text, title, target = item
+    with atomic_output(target) as tmp:
+        _RENDERER.write(text, tmp, title)
+
+
+def _write_batch(batch: list[tuple[str, str, Path]]) -> int:
+    for item in batch:
+        _write_docx(item)
+    return len(batch)

@@ -1,0 +1,98 @@
+"""Whole jobs behind the commands: read, work, write. Plain functions returning plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from branchctl.errors import BranchctlError
+from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.rules.rating import BranchRating, RatingResult, rate_workbook
+from branchctl.rules.rubric import Rubric, load_rubric
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class RateReport:
+    result: RatingResult
+    out: Path | None
+    bottom: list[BranchRating]
+    overdue: dict[str, int] = field(default_factory=dict)  # name_key -> overdue tasks
+
+
+def check_output_path(out: Path, *inputs: Path) -> None:
+    """Refuse to write over an input, or into a folder that does not exist."""
+    target = out.resolve()
+    for path in inputs:
+        if path.exists() and path.resolve() == target:
+            raise BranchctlError("输出文件不能与输入文件相同，请用 -o 指定另一个文件名", path=out)
+    if not target.parent.is_dir():
+        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
+    if out.suffix.lower() != ".xlsx":
+        raise BranchctlError(
+            "批注工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out
+        )
+
+
+def bottom_ranking(
+    branches: list[BranchRating], n: int, overdue: dict[str, int] | None = None
+) -> list[BranchRating]:
+    """The n weakest branches: fewest stars, then most unmet aspects, then most overdue tasks."""
+    from branchctl.forms.values import name_key
+
+    overdue = overdue or {}
+    ranked = sorted(
+        branches,
+        key=lambda b: (b.stars, -len(b.unmet), -overdue.get(name_key(b.name), 0), b.sheet, b.row),
+    )
+    return ranked[:n] if n else []
+
+
+def overdue_by_branch(book: Workbook, rubric: Rubric, as_of: dt.date) -> dict[str, int]:
+    """Overdue tasks per branch (name_key) in the workbook's 附件3 lists and 附件4 work ledger."""
+    from branchctl.forms.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
+    from branchctl.forms.tables import find_forms
+
+    layout = find_forms(book, rubric.aspect_headers())
+    counts: dict[str, int] = {}
+    items: list[ProblemItem | WorkItem] = [
+        *read_lists(layout, as_of),
+        *read_work_ledger(layout, as_of),
+    ]
+    for item in items:
+        if item.branch_key and overdue(item, as_of):
+            counts[item.branch_key] = counts.get(item.branch_key, 0) + 1
+    return counts
+
+
+def rate_file(
+    path: Path,
+    *,
+    out: Path | None,
+    rubric: str | None = None,
+    as_of: dt.date | None = None,
+    bottom: int = 0,
+    stage: Callable[[str], None] = _quiet,
+) -> RateReport:
+    """Rate every per-branch table of a workbook and write the annotated copy to ``out``."""
+    the_rubric = load_rubric(rubric)
+    if out is not None:
+        check_output_path(out, path)
+    stage(f"正在读取 {path.name} …")
+    book = read_workbook(path)
+    stage("正在评定 …")
+    result = rate_workbook(book, the_rubric, as_of)
+    late = overdue_by_branch(book, the_rubric, as_of or dt.date.today()) if bottom else {}
+    weakest = bottom_ranking(result.branches, bottom, late)
+    if out is not None:
+        from branchctl.io.outputs import write_annotated
+        from branchctl.reports.annotate import rating_plan
+
+        stage(f"正在写出 {out.name} …")
+        write_annotated(book, rating_plan(result, weakest, late), out)
+    return RateReport(result, out, weakest, late)

@@ -1,0 +1,215 @@
+"""Turning results into annotation plans: what the annotated copy of a workbook shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from branchctl.forms.values import name_key
+from branchctl.io.xlsx.plan import (
+    CATEGORY_FILLS,
+    FILL_ERROR,
+    FILL_WARNING,
+    AnnotationPlan,
+    AppendedColumns,
+    BarChart,
+    CellMark,
+    NewSheet,
+)
+from branchctl.rules.rating import BranchRating, RatingResult, extra_columns, extra_values
+
+RATE_COLUMNS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
+RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]
+SUMMARY_SHEET = "汇总"
+
+
+def rating_plan(
+    result: RatingResult,
+    bottom: list[BranchRating] | None = None,
+    overdue: dict[str, int] | None = None,
+) -> AnnotationPlan:
+    """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet."""
+    plan = AnnotationPlan()
+    for rated in result.tables:
+        table = rated.table
+        sheet = plan.sheet(table.sheet_name)
+        first = table.last_col + 1
+        values: dict[int, list[Any]] = {}
+        headers = RATE_COLUMNS + extra_columns(result.rubric)  # score, rank for some rubrics
+        for b in rated.branches:
+            r = b.row - 1
+            values[r] = [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
+            values[r] += extra_values(b, result.rubric)
+            fill = CATEGORY_FILLS.get(b.category)
+            if fill:
+                sheet.row_fills[r] = (table.first_col, first + len(headers) - 1, fill)
+            basis = f"按{len(result.rubric.aspects)}个方面核算"
+            if b.veto:
+                basis = f"负面清单“{b.veto}”一票否决"
+            for column, differs, claimed, computed in (
+                ("星级", b.stars_differ, f"{b.claimed_stars}星", f"{b.stars}星"),
+                ("定级类别", b.category_differs, b.claimed_category, b.category),
+                ("等次", b.level_differs, b.claimed_level, b.level),
+            ):
+                if differs:
+                    sheet.marks.append(
+                        CellMark(
+                            r,
+                            table.columns[b.claimed_in.get(column, column)],
+                            FILL_ERROR,
+                            f"填报：{claimed}\n{basis}：{computed}",
+                        )
+                    )
+            for d in b.disagreements:  # a mark the data contradicts (indicator rules)
+                if d.aspect in table.columns:
+                    sheet.marks.append(
+                        CellMark(r, table.columns[d.aspect], FILL_WARNING, d.message())
+                    )
+            for aspect in b.blank:
+                if aspect not in table.columns:
+                    continue
+                sheet.marks.append(
+                    CellMark(
+                        r, table.columns[aspect], FILL_WARNING, f"“{aspect}”未填写，按未达标计"
+                    )
+                )
+        style_col = table.columns.get("党支部名称", table.first_col)
+        sheet.appended.append(
+            AppendedColumns(
+                first_col=first,
+                header_top=table.header_top,
+                header_row=table.header_row,
+                headers=list(headers),
+                values=values,
+                style_from=(table.header_row, style_col),
+                widths=RATE_WIDTHS + [10.0] * (len(headers) - len(RATE_COLUMNS)),
+            )
+        )
+    plan.new_sheets.append(summary_sheet(result, bottom, overdue))
+    return plan
+
+
+def _unmet_text(b: BranchRating) -> str:
+    if b.veto:
+        return f"负面清单：{b.veto}"
+    return "、".join(b.unmet) if b.unmet else "无"
+
+
+def summary_sheet(
+    result: RatingResult,
+    bottom: list[BranchRating] | None = None,
+    overdue: dict[str, int] | None = None,
+) -> NewSheet:
+    """The 汇总 sheet: counts by stars, by category and by 所属党组织, and a bar chart."""
+    s = result.summary()
+    rubric = result.rubric
+    total = s["total"]
+    rows: list[list[Any]] = []
+    headers: set[int] = set()
+    titles: set[int] = set()
+
+    def pct(n: int) -> str:
+        return f"{n / total:.1%}" if total else "0.0%"
+
+    titles.add(len(rows))
+    rows.append([f"{rubric.title}汇总"])
+    rows.append(
+        [
+            f"文件：{result.path.name}    参评支部：{total}个    达标：{s['standard_count']}个（{pct(s['standard_count'])}）"
+            f"    自评与核算不符：{s['mismatches']}个"
+        ]
+    )
+    rows.append([])
+    headers.add(len(rows))
+    rows.append(["星级", "支部数", "占比"])
+    star_first = len(rows)
+    for stars, n in s["by_stars"].items():
+        rows.append([f"{stars}星", n, pct(n)])
+    star_last = len(rows) - 1
+    rows.append([])
+    headers.add(len(rows))
+    rows.append(["定级类别", "支部数", "占比"])
+    for name, n in s["by_category"].items():
+        rows.append([name, n, pct(n)])
+    rows.append([])
+
+    headers.add(len(rows))
+    star_cols = [f"{k}星" for k in s["by_stars"]]
+    categories = list(s["by_category"])
+    rows.append(["所属党组织", "支部数", *star_cols, *categories, "达标数", "达标率", "自评不符"])
+    groups: dict[str, list[BranchRating]] = {}
+    for b in result.branches:
+        groups.setdefault(b.party_org or "（未填写）", []).append(b)
+    for org, members in groups.items():
+        rows.append(_group_row(org, members, s["by_stars"], categories))
+    rows.append(_group_row("合计", result.branches, s["by_stars"], categories))
+
+    if bottom:
+        rows.append([])
+        headers.add(len(rows))
+        rows.append(
+            [
+                "倒排名次",
+                "所属党组织",
+                "党支部名称",
+                "星级",
+                "未达标方面数",
+                "逾期任务数",
+                "未达标方面",
+            ]
+        )
+        late = overdue or {}
+        for i, b in enumerate(bottom, 1):
+            rows.append(
+                [i, b.party_org or "", b.name, b.stars, len(b.unmet),
+                 late.get(name_key(b.name), 0), _unmet_text(b)]
+            )  # fmt: skip
+
+    _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
+
+    width = max(len(r) for r in rows)
+    chart = BarChart(
+        title="星级分布",
+        categories=(0, star_first, star_last),
+        values=(1, star_first, star_last),
+        anchor=(3, width + 1),  # right of the widest table, so it covers no figures
+    )
+    return NewSheet(
+        name=SUMMARY_SHEET,
+        rows=rows,
+        header_rows=headers,
+        title_rows=titles,
+        widths=[24.0] + [10.0] * (width - 1),
+        charts=[chart],
+    )
+
+
+def _group_row(
+    org: str, members: list[BranchRating], star_keys: dict[str, int], categories: list[str]
+) -> list[Any]:
+    n = len(members)
+    standard = sum(1 for b in members if b.standard)
+    return [
+        org,
+        n,
+        *[sum(1 for b in members if str(b.stars) == k) for k in star_keys],
+        *[sum(1 for b in members if b.category == c) for c in categories],
+        standard,
+        f"{standard / n:.1%}" if n else "0.0%",
+        sum(1 for b in members if b.mismatch),
+    ]
+
+
+def _rubric_rows(result: RatingResult, rows: list[list[Any]], headers: set[int]) -> None:
+    """Rows some rubrics add to 汇总: notes (quota moves, months counted) and the ranking."""
+    if result.notes:
+        rows.append([])
+        headers.add(len(rows))
+        rows.append(["说明"])
+        rows.extend([note] for note in result.notes)
+    if result.rubric.ranking:
+        rows.append([])
+        headers.add(len(rows))
+        rows.append(["排名", "所属党组织", "名称", "星级", "得分", "定级类别"])
+        for b in sorted(result.branches, key=lambda b: (b.rank or 0, b.sheet, b.row)):
+            score = extra_values(b, result.rubric)[0] if result.rubric.has_total else None
+            rows.append([b.rank, b.party_org or "", b.name, b.stars, score, b.category])

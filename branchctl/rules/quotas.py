@@ -1,0 +1,138 @@
+"""Quotas on categories (五个基本: A at most 10% of the branches rated).
+
+The rule, decided once and documented in the README: the cap is ``max_share`` of the branches
+rated, rounded as the rubric says (floor by default: "不超过" is read literally, so 9 branches
+give no A). When more branches earn the category than the cap allows, they are kept from the
+highest total down; those over the cap fall to ``fall_to``, lowest total first. Branches tied
+on the total at the boundary fall together, so the cap is never exceeded and equal totals are
+treated equally: fewer than the cap may keep the category.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from branchctl.rules.rubric import Quota, Rubric
+from branchctl.rules.scoring import json_number, number_text
+
+if TYPE_CHECKING:
+    from branchctl.rules.rating import BranchRating
+
+
+@dataclass
+class QuotaOutcome:
+    """What one quota did to a set of rated branches."""
+
+    quota: Quota
+    total: int  # branches the share is taken of
+    limit: int  # most branches allowed in the category
+    candidates: int  # branches that earned the category before the cap
+    moved: list[BranchRating] = field(default_factory=list)
+    tie_score: float | None = None  # the total shared across the boundary, when ties fell
+
+    @property
+    def kept(self) -> int:
+        return self.candidates - len(self.moved)
+
+    def basis(self) -> str:
+        q = self.quota
+        return f"参评{self.total}个支部的{q.share_text()}（{q.rounding_text()}）为{self.limit}个"
+
+    def note(self) -> str:
+        q = self.quota
+        head = f"{q.category}级名额：{self.basis()}；核算为{q.category}级的{self.candidates}个"
+        if not self.moved:
+            return f"{head}，未超出名额。"
+        names = "、".join(f"{b.name}（{_score(b)}）" for b in self.moved)
+        text = f"{head}，保留{self.kept}个，按总分从低到高调为{q.fall_to}级{len(self.moved)}个：{names}。"
+        if self.tie_score is not None:
+            text += f"名额边界上同为{number_text(self.tie_score)}分的支部一并调整（宁少不超）。"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        q = self.quota
+        return {
+            "category": q.category,
+            "max_share": q.max_share,
+            "rounding": q.rounding,
+            "fall_to": q.fall_to,
+            "total": self.total,
+            "limit": self.limit,
+            "candidates": self.candidates,
+            "kept": self.kept,
+            "moved": [
+                {"sheet": b.sheet, "row": b.row, "name": b.name, "score": json_number(b.score)}
+                for b in self.moved
+            ],
+            "tie_score": json_number(self.tie_score),
+            "note": self.note(),
+        }
+
+
+def _score(b: BranchRating) -> str:
+    return f"{number_text(b.score)}分" if b.score is not None else f"{b.stars}星"
+
+
+def _key(b: BranchRating) -> tuple[float, int]:
+    return (b.score if b.score is not None else float("-inf"), b.stars)
+
+
+def apply_quotas(branches: list[BranchRating], rubric: Rubric) -> list[QuotaOutcome]:
+    """Cap each quota's category over ``branches`` (changed in place); what each cap did."""
+    outcomes = []
+    for quota in rubric.quotas:
+        total = len(branches)
+        limit = quota.limit(total)
+        candidates = sorted(
+            (b for b in branches if b.category == quota.category), key=_key, reverse=True
+        )
+        outcome = QuotaOutcome(quota, total, limit, len(candidates))
+        if len(candidates) > limit:
+            kept = candidates[:limit]
+            tie = None
+            if kept and _key(kept[-1]) == _key(candidates[limit]):
+                tie = kept[-1].score
+                kept = [b for b in kept if _key(b) != _key(candidates[limit])]
+            moved = [b for b in candidates if b not in kept]
+            moved.sort(key=_key)  # lowest total first, as the notice lists them
+            for b in moved:
+                _move(b, quota, rubric, outcome.basis())
+            outcome.moved = moved
+            outcome.tie_score = tie
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _move(b: BranchRating, quota: Quota, rubric: Rubric, basis: str) -> None:
+    b.category = quota.fall_to
+    b.level = rubric.level_for(b.stars, b.score, quota.fall_to)
+    b.quota = f"{quota.category}→{quota.fall_to}"
+    b.warnings.append(f"{_score(b)}，{quota.category}级超出名额（{basis}），调为{quota.fall_to}级")
+
+
+@dataclass
+class ClaimedOverQuota:
+    quota: Quota
+    claimed: int
+    limit: int
+    total: int
+    branches: list[BranchRating]
+
+    def detail(self) -> str:
+        q = self.quota
+        return (
+            f"自评为{q.category}级的有{self.claimed}个，超过名额：{q.category}级不超过参评总数的"
+            f"{q.share_text()}，参评{self.total}个（{q.rounding_text()}）最多{self.limit}个"
+        )
+
+
+def claimed_over_quota(branches: list[BranchRating], rubric: Rubric) -> list[ClaimedOverQuota]:
+    """Quotas that the claimed categories exceed (validate: quota-exceeded)."""
+    out = []
+    for quota in rubric.quotas:
+        claiming = [b for b in branches if b.claimed_category == quota.category]
+        limit = quota.limit(len(branches))
+        if len(claiming) > limit:
+            out.append(ClaimedOverQuota(quota, len(claiming), limit, len(branches), claiming))
+    return out

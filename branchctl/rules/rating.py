@@ -1,0 +1,724 @@
+"""Rating branches (or members) under a rubric: pure functions from located tables to results.
+
+One row is rated by :func:`rate_row`: each aspect judged by its mark, its score or its indicator
+rules; stars counted or taken from a total; deductions and veto applied; category and level
+looked up; the claims read. :func:`rate_workbook` then applies what needs every row at once:
+quotas (五个基本: A at most 10%) and the ranking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from branchctl.errors import BranchctlError
+from branchctl.forms.tables import Table, find_forms
+from branchctl.forms.values import (
+    BadValue,
+    cell_text,
+    is_blank,
+    name_key,
+    parse_label,
+    parse_mark,
+    parse_negative,
+    parse_stars,
+)
+from branchctl.io.workbook import Workbook, cell_name
+from branchctl.rules.indicators import carried_rules, judge_indicators
+from branchctl.rules.quotas import QuotaOutcome, apply_quotas
+from branchctl.rules.rubric import MONTHS, Aspect, Rubric
+from branchctl.rules.scoring import (
+    PointsPeriod,
+    competition_ranks,
+    deduction_entries,
+    json_number,
+    number_text,
+    parse_number,
+    points_period,
+    read_points,
+)
+
+
+@dataclass
+class Disagreement:
+    """A mark the data behind it contradicts (自评与核算不符)."""
+
+    aspect: str
+    marked: bool  # what the mark says
+    computed: bool  # what the indicators say
+    reasons: list[str]
+    columns: list[str]
+
+    def message(self) -> str:
+        said = "达标" if self.marked else "未达标"
+        found = "；".join(self.reasons) if self.reasons else "数据符合各项指标"
+        return f"“{self.aspect}”自评与核算不符：标记为{said}，但{found}"
+
+
+@dataclass(slots=True)
+class BranchRating:
+    sheet: str
+    row: int  # 1-based Excel row
+    party_org: str | None
+    name: str
+    type: str | None
+    stars: int
+    category: str
+    level: str
+    met: list[str]
+    unmet: list[str]
+    standard: bool
+    veto: str | None
+    claimed_stars: int | None
+    claimed_category: str | None
+    claimed_level: str | None
+    warnings: list[str] = field(default_factory=list)
+    blank: list[str] = field(default_factory=list)  # aspects left blank (counted as unmet)
+    bad: list[str] = field(default_factory=list)  # unreadable marks/scores (non-strict only)
+    score: float | None = None  # the total: scores summed, or points through the as-of month
+    scores: dict[str, float] = field(default_factory=dict)  # scored aspect -> score
+    claimed_score: float | None = None  # 总分 as written
+    star_score: float | None = None  # points: the total the stars were judged on
+    deductions: list[str] = field(default_factory=list)  # 减星项 entries, one star each
+    rank: int | None = None
+    quota: str | None = None  # "A→B" when a quota moved this branch
+    entity: str = "branch"  # "branch" | "member"
+    disagreements: list[Disagreement] = field(default_factory=list)
+    # a claim written in the other label column (a grade A in 等级, an alias of 等次): the
+    # claim ("定级类别" or "等次") -> the column that holds it
+    claimed_in: dict[str, str] = field(default_factory=dict)
+    extra_keys: tuple[str, ...] = ()  # JSON keys beyond SPEC's, chosen by the rubric
+
+    @property
+    def stars_differ(self) -> bool:
+        return self.claimed_stars is not None and self.claimed_stars != self.stars
+
+    @property
+    def category_differs(self) -> bool:
+        return self.claimed_category is not None and self.claimed_category != self.category
+
+    @property
+    def level_differs(self) -> bool:
+        return self.claimed_level is not None and self.claimed_level != self.level
+
+    @property
+    def mismatch(self) -> bool:
+        return self.stars_differ or self.category_differs or self.level_differs
+
+    def check_text(self) -> str:
+        """The 核对结果 cell: 一致, or what differs."""
+        parts = []
+        if self.stars_differ:
+            parts.append(f"星级不符（填报{self.claimed_stars}星，核算{self.stars}星）")
+        if self.category_differs:
+            parts.append(f"类别不符（填报“{self.claimed_category}”，核算“{self.category}”）")
+        if self.level_differs:
+            parts.append(f"等次不符（填报“{self.claimed_level}”，核算“{self.level}”）")
+        if not parts:
+            claimed = any(
+                v is not None
+                for v in (self.claimed_stars, self.claimed_category, self.claimed_level)
+            )
+            return "一致" if claimed else "未填报自评"
+        return "；".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "sheet": self.sheet,
+            "row": self.row,
+            "party_org": self.party_org,
+            "name": self.name,
+            "type": self.type,
+            "stars": self.stars,
+            "category": self.category,
+            "level": self.level,
+            "met": self.met,
+            "unmet": self.unmet,
+            "standard": self.standard,
+            "veto": self.veto,
+            "claimed_stars": self.claimed_stars,
+            "claimed_category": self.claimed_category,
+            "claimed_level": self.claimed_level,
+            "warnings": self.warnings,
+        }
+        for key in self.extra_keys:
+            value = getattr(self, key)
+            if key in ("score", "claimed_score", "star_score"):
+                value = json_number(value)
+            elif key == "scores":
+                value = {k: json_number(v) for k, v in value.items()}
+            out[key] = value
+        return out
+
+
+@dataclass
+class RatedTable:
+    table: Table
+    branches: list[BranchRating]
+
+
+@dataclass
+class RatingResult:
+    path: Path
+    rubric: Rubric
+    tables: list[RatedTable]
+    quotas: list[QuotaOutcome] = field(default_factory=list)
+    period: PointsPeriod | None = None  # points rubrics: the months counted
+    notes: list[str] = field(default_factory=list)  # what a clerk should know about the run
+
+    @property
+    def branches(self) -> list[BranchRating]:
+        return [b for t in self.tables for b in t.branches]
+
+    def summary(self) -> dict[str, Any]:
+        branches = self.branches
+        total = len(branches)
+        by_stars = {str(s): 0 for s in range(self.rubric.max_stars + 1)}
+        by_category = {band.name: 0 for band in self.rubric.categories}
+        member = self.rubric.member
+        if member is not None and any(b.entity == "member" for b in branches):
+            if not any(b.entity == "branch" for b in branches):
+                by_category = {}
+            by_category.update({band.name: 0 for band in member.categories})
+        for b in branches:
+            by_stars[str(b.stars)] = by_stars.get(str(b.stars), 0) + 1
+            by_category[b.category] = by_category.get(b.category, 0) + 1
+        standard = sum(1 for b in branches if b.standard)
+        out: dict[str, Any] = {
+            "total": total,
+            "by_stars": by_stars,
+            "by_category": by_category,
+            "standard_count": standard,
+            "standard_rate": round(standard / total, 4) if total else 0.0,
+            "mismatches": sum(1 for b in branches if b.mismatch),
+        }
+        if self.rubric.quotas:
+            out["quotas"] = [q.to_json() for q in self.quotas]
+        if self.period is not None:
+            out["period"] = self.period.to_json()
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": str(self.path),
+            "rubric": self.rubric.name,
+            "branches": [b.to_json() for b in self.branches],
+            "summary": self.summary(),
+        }
+
+
+def extra_columns(rubric: Rubric) -> list[str]:
+    """Computed columns the annotated copy carries after SPEC's five, for this rubric."""
+    headers = []
+    if rubric.points is not None:
+        headers += ["累计得分", "定星得分"]
+    elif rubric.has_total:
+        headers.append("计算总分")
+    if rubric.ranking:
+        headers.append("排名")
+    return headers
+
+
+def extra_values(b: BranchRating, rubric: Rubric) -> list[Any]:
+    values: list[Any] = []
+    if rubric.points is not None:
+        values += [json_number(b.score), json_number(b.star_score)]
+    elif rubric.has_total:
+        values.append(json_number(b.score))
+    if rubric.ranking:
+        values.append(b.rank)
+    return values
+
+
+# ------------------------------------------------------------------------------- tables
+
+
+def rated_tables(book: Workbook, rubric: Rubric) -> list[Table]:
+    """The tables of ``book`` that carry what ``rubric`` rates: its key column and aspects
+    (a points rubric: a month column), for branches or, with a member variant, members."""
+    layout = find_forms(book, rubric.aspect_headers())
+    out = []
+    for table in layout.tables:
+        if not (table.form.per_branch or table.form.key == "member_points"):
+            continue
+        variant = rubric.for_table(table)
+        if not table.has(variant.key_column):
+            continue
+        if rubric.points is not None and not any(table.has(m) for m in MONTHS):
+            continue
+        required = variant.required_columns()
+        present = [a for a in required if table.has(a)]
+        if len(present) == len(required):
+            out.append(table)
+        elif present:
+            missing = "、".join(a for a in required if not table.has(a))
+            raise BranchctlError(
+                f"找到了{table.form.annex}的表头，但缺少“{missing}”列，无法评定",
+                path=book.path,
+                sheet=table.sheet_name,
+                cell=cell_name(table.header_row, table.first_col),
+            )
+    return out
+
+
+def _is_rated_copy(table: Table) -> bool:
+    """A table that already carries the columns ``rate`` appends (a .rated.xlsx given again)."""
+    for r in range(table.header_top, table.header_row + 1):
+        line = table.sheet.rows[r]
+        if "计算星级" in line and "核对结果" in line:
+            return True
+    return False
+
+
+def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) -> RatingResult:
+    as_of = as_of or dt.date.today()
+    tables = rated_tables(book, rubric)
+    if not tables:
+        if rubric.points is not None:
+            what = "一张带“党支部名称”（或“党员姓名”）和“1月”至“12月”得分列的积分表"
+        else:
+            what = f"一张带“{rubric.key_column}”和“{'、'.join(rubric.required_columns())}”各列的分类定级表或创建台账"
+        raise BranchctlError(f"没有找到可评定的表格：需要{what}", path=book.path)
+    for t in tables:
+        if _is_rated_copy(t):
+            raise BranchctlError(
+                "这是本工具写出的批注工作簿（已有“计算星级”“核对结果”列），请对乡镇报来的原始台账评定",
+                path=book.path,
+                sheet=t.sheet_name,
+            )
+    rated = [RatedTable(t, rate_table(t, rubric, book.path, as_of=as_of)) for t in tables]
+    result = RatingResult(book.path, rubric, rated)
+    if not result.branches:
+        raise BranchctlError(
+            "表中只有表头，没有填写任何党支部，请填报后再评定",
+            path=book.path,
+            sheet=tables[0].sheet_name,
+        )
+    branches = [b for b in result.branches if b.entity == "branch"]
+    result.quotas = apply_quotas(branches, rubric)
+    result.notes += [q.note() for q in result.quotas]
+    if rubric.ranking:
+        for entity in ("branch", "member"):
+            rank(
+                [b for b in result.branches if b.entity == entity],
+                rubric.ranking,
+            )
+    if rubric.points is not None:
+        result.period = points_period(tables[0].title, as_of)
+        result.notes += _points_notes(result, as_of)
+    return result
+
+
+def rank(branches: list[BranchRating], by: tuple[str, ...]) -> None:
+    """Set ``rank`` on each branch: highest first by ``by`` ("stars", "score"); ties share
+    a rank; a vetoed branch ranks after every other whatever its score."""
+
+    def key(b: BranchRating) -> tuple[float, ...]:
+        values = [float(b.stars) if k == "stars" else _or_lowest(b.score) for k in by]
+        return (0.0 if b.veto else 1.0, *values)
+
+    keys = [key(b) for b in branches]
+    for b, r in zip(branches, competition_ranks(keys), strict=True):
+        b.rank = r
+
+
+def _or_lowest(value: float | None) -> float:
+    return value if value is not None else float("-inf")
+
+
+def _points_notes(result: RatingResult, as_of: dt.date) -> list[str]:
+    period = result.period
+    assert period is not None
+    notes = []
+    if period.note:
+        notes.append(period.note + "。")
+    if period.months:
+        notes.append(
+            f"得分计至{period.months}月；星级按{period.star_months}月底（季度末）的累计得分评定。"
+            if period.star_months
+            else f"得分计至{period.months}月；第一季度尚未结束，新年度星级从0星起评。"
+        )
+    else:
+        notes.append("新年度从零开始：尚无已过完的月份，得分和星级均为0。")
+    for rated in result.tables:
+        table = rated.table
+        later = [
+            m
+            for m in MONTHS[period.months :]
+            if table.has(m) and any(not is_blank(table.value(r, m)) for r in table.rows)
+        ]
+        if later:
+            notes.append(
+                f"“{table.sheet_name}”中{'、'.join(later)}已有得分，未计入（核对日期{as_of.isoformat()}）。"
+            )
+        absent = [m for m in MONTHS[: period.months] if not table.has(m)]
+        if absent:
+            notes.append(f"“{table.sheet_name}”没有{'、'.join(absent)}列，按0分计。")
+    return notes
+
+
+def rate_table(
+    table: Table,
+    rubric: Rubric,
+    path: Path | None = None,
+    strict: bool = True,
+    *,
+    as_of: dt.date | None = None,
+) -> list[BranchRating]:
+    out: list[BranchRating] = []
+    seen: dict[str, int] = {}
+    variant = rubric.for_table(table)
+    categories = variant.category_labels()
+    levels = variant.level_labels()
+    who = "党员" if variant.entity == "member" else "党支部"
+    for r in table.rows:
+        branch = rate_row(table, r, rubric, categories, levels, path, strict, as_of=as_of)
+        key = name_key(branch.name)
+        if key and key in seen and variant.entity == "branch":
+            branch.warnings.append(f"与第{seen[key]}行{who}重名")
+        elif key:
+            seen[key] = branch.row
+        out.append(branch)
+    return out
+
+
+# ------------------------------------------------------------------------------- one row
+
+
+@dataclass(slots=True)
+class _Row:
+    """What is gathered while rating one row."""
+
+    met: list[str] = field(default_factory=list)
+    unmet: list[str] = field(default_factory=list)
+    blank: list[str] = field(default_factory=list)
+    bad: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    scores: dict[str, float] = field(default_factory=dict)
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+
+def rate_row(
+    table: Table,
+    r: int,
+    rubric: Rubric,
+    categories: dict[str, str],
+    levels: dict[str, str],
+    path: Path | None = None,
+    strict: bool = True,
+    *,
+    as_of: dt.date | None = None,
+) -> BranchRating:
+    """Rate one data row. ``strict``: an unreadable mark or score raises (rate); otherwise it
+    counts as unmet and is listed in ``bad`` (validate reports it as a finding)."""
+    as_of = as_of or dt.date.today()
+    variant = rubric.for_table(table)
+    if variant is not rubric:
+        categories, levels = variant.category_labels(), variant.level_labels()
+    row = _Row()
+    kinds = rubric.column_kinds
+    values = table.row_values(r)  # the row's cells, read once: canonical column -> raw value
+    cell = values.get
+    plain = _plain_marks(variant, table)
+    for aspect in variant.aspects:
+        if aspect.name in plain:  # the common case: a √ or × and nothing else to weigh
+            try:
+                mark = parse_mark(values.get(aspect.name))
+            except BadValue:
+                mark = None
+            if mark is not None:
+                (row.met if mark else row.unmet).append(aspect.name)
+                continue
+        _judge(aspect, table, r, values, row, path, strict, as_of, kinds)
+
+    score = star_score = None
+    if variant.points is not None:
+        period = points_period(table.title, as_of)
+        points = read_points(cell, variant.points)
+        for column in points.bad:
+            _bad_value(table, r, column, "不是有效的分数，应填写数字", path, strict, row)
+        limit = variant.points.month_max
+        for m, value in sorted(points.months.items()):
+            if limit is not None and value > limit + 1e-9:
+                row.warnings.append(
+                    f"{m}月得分{number_text(value)}超过每月满分{number_text(limit)}分，请核实"
+                )
+        score = points.total(period.months)
+        # no quarter ended yet: the new year's stars start from zero
+        star_score = points.total(period.star_months) if period.star_months else 0.0
+        stars = variant.stars_for_total(star_score, period.star_months) if period.star_months else 0
+    elif variant.has_total:
+        score = sum(row.scores.values())
+        stars = variant.stars_for_total(score) if variant.star_method == "total" else len(row.met)
+    else:
+        stars = len(row.met)
+    band_total = star_score if variant.points is not None else score
+
+    deductions: list[str] = []
+    for column in variant.deduct_columns:
+        deductions += deduction_entries(cell(column), column)
+    if deductions:
+        before = stars
+        stars = max(0, stars - len(deductions))
+        change = f"{before}星减为{stars}星" if stars != before else f"已是{stars}星"
+        row.warnings.append(f"减星项{len(deductions)}项（{'、'.join(deductions)}），{change}")
+
+    veto = None
+    for column in variant.veto_columns:
+        veto = parse_negative(cell(column))
+        if veto:
+            break
+
+    category = variant.category_for(stars, band_total)
+    level = variant.level_for(stars, band_total, category)
+    if variant.standard_rule == "all-aspects":
+        standard = not row.unmet
+    else:
+        standard = stars >= (variant.standard_min_stars or 0)
+    if veto is not None:
+        stars = 0
+        category = variant.veto_category or variant.lowest_category()
+        level = variant.veto_level or variant.lowest_level()
+        standard = False
+        row.warnings.append(f"负面清单有“{veto}”，一票否决")
+
+    warnings = row.warnings
+    # claims repeat down a table (四星, 先进, A): each is read once per table
+    raw_stars = cell("星级")
+    memo = _table_memo(table, variant, "stars")
+    stars_claim = memo.get((type(raw_stars), raw_stars))
+    if stars_claim is None:
+        stars_warnings: list[str] = []
+        stars_read = _claimed(
+            raw_stars, "星级", stars_warnings, lambda v: parse_stars(v, variant.max_stars)
+        )
+        stars_claim = memo[(type(raw_stars), raw_stars)] = (stars_read, stars_warnings)
+    claimed_stars = stars_claim[0]
+    warnings += stars_claim[1]
+    raw_category, raw_level = cell("定级类别"), cell("等次")
+    memo = _table_memo(table, variant, "labels")
+    key = (type(raw_category), raw_category, type(raw_level), raw_level)
+    labels_claim = memo.get(key)
+    if labels_claim is None:
+        label_warnings: list[str] = []
+        claimed_in_read: dict[str, str] = {}
+        category_read, level_read = _claimed_labels(
+            values, categories, levels, label_warnings, claimed_in_read
+        )
+        labels_claim = memo[key] = (category_read, level_read, claimed_in_read, label_warnings)
+    claimed_category, claimed_level = labels_claim[0], labels_claim[1]
+    claimed_in = dict(labels_claim[2])
+    warnings += labels_claim[3]
+    claimed_score = (
+        _claimed(cell("总分"), "总分", warnings, parse_number) if variant.has_total else None
+    )
+    if claimed_score is not None and score is not None and variant.points is None:
+        if abs(claimed_score - score) > 0.005:
+            warnings.append(
+                f"总分填报{number_text(claimed_score)}分，各项合计{number_text(score)}分"
+            )
+
+    name = cell_text(cell(variant.key_column))
+    if variant.entity == "member":
+        if not name:
+            warnings.append(f"{variant.key_column}为空")
+        org = next(
+            (
+                cell_text(cell(c))
+                for c in ("所属党支部", "党支部名称", "所属党组织")
+                if cell_text(cell(c))
+            ),
+            "",
+        )
+        party_org = org or table.unit
+    else:
+        if not name:
+            warnings.append("党支部名称为空")
+        party_org = cell_text(cell("所属党组织")) or table.unit
+    branch_type = cell_text(cell("支部类型")) or None
+    return BranchRating(
+        sheet=table.sheet_name,
+        row=r + 1,
+        party_org=party_org or None,
+        name=name,
+        type=branch_type,
+        stars=stars,
+        category=category,
+        level=level,
+        met=row.met,
+        unmet=row.unmet,
+        standard=standard,
+        veto=veto,
+        claimed_stars=claimed_stars,
+        claimed_category=claimed_category,
+        claimed_level=claimed_level,
+        warnings=warnings,
+        blank=row.blank,
+        bad=row.bad,
+        score=score,
+        scores=row.scores,
+        claimed_score=claimed_score,
+        star_score=star_score,
+        deductions=deductions,
+        entity=variant.entity,
+        disagreements=row.disagreements,
+        claimed_in=claimed_in,
+        extra_keys=rubric.json_extras(),
+    )
+
+
+def _table_memo(table: Table, variant: Rubric, name: str) -> dict[Any, Any]:
+    """A memo kept on ``table`` for work that depends only on the values and ``variant``."""
+    key = ("rating-memo", name)
+    found = table.cache.get(key)
+    if found is None or found[0] is not variant:
+        found = table.cache[key] = (variant, {})
+    return found[1]
+
+
+def _plain_marks(variant: Rubric, table: Table) -> frozenset[str]:
+    """Aspects of ``variant`` judged by their mark alone in ``table`` (their column is there
+    and no indicator rule has data in it): a readable mark settles them."""
+    key = ("plain-marks", id(variant))
+    found: frozenset[str] | None = table.cache.get(key)
+    if found is None:
+        found = table.cache[key] = frozenset(
+            a.name
+            for a in variant.aspects
+            if a.judge == "mark"
+            and a.name in table.columns
+            and not (a.indicators and carried_rules(a, table))
+        )
+    return found
+
+
+def _judge(
+    aspect: Aspect,
+    table: Table,
+    r: int,
+    values: dict[str, Any],
+    row: _Row,
+    path: Path | None,
+    strict: bool,
+    as_of: dt.date,
+    kinds: dict[str, str],
+) -> None:
+    """Judge one aspect of a row: by mark, score or indicators; note what the data says."""
+    name = aspect.name
+    verdict = (
+        judge_indicators(aspect, table, values, as_of, kinds)
+        if aspect.indicators and carried_rules(aspect, table)
+        else None
+    )
+    computed = verdict.ok if verdict is not None else None
+    claimed: bool | None = None  # the mark, or the score against the pass mark
+    if name in table.columns:
+        raw = values.get(name)
+        try:
+            if aspect.judge == "score":
+                claimed = _score(aspect, raw, row)
+            else:
+                claimed = parse_mark(raw)
+        except BadValue as e:
+            _bad_value(table, r, name, str(e), path, strict, row)
+            if aspect.judge != "indicators" or computed is None:
+                row.unmet.append(name)
+                return
+        else:
+            if claimed is None and (aspect.judge != "indicators" or computed is None):
+                row.blank.append(name)
+                row.unmet.append(name)
+                what = "得分" if aspect.judge == "score" else ""
+                row.warnings.append(f"“{name}”{what}未填写，按未达标计")
+                return
+
+    if aspect.judge == "indicators" and computed is not None:
+        met = computed
+        if claimed is not None and claimed != computed:
+            _disagree(row, aspect, claimed, computed, verdict)
+    elif claimed is not None:
+        met = claimed
+        if claimed and computed is False:
+            _disagree(row, aspect, claimed, computed, verdict)
+    else:  # judged by indicators, none of which could be judged, and no mark
+        met = False
+        row.blank.append(name)
+        row.warnings.append(f"“{name}”没有可核算的数据，按未达标计")
+    (row.met if met else row.unmet).append(name)
+
+
+def _score(aspect: Aspect, raw: Any, row: _Row) -> bool | None:
+    score = parse_number(raw)
+    if score is None:
+        return None
+    if score < 0 or (aspect.max_score is not None and score > aspect.max_score + 1e-9):
+        top = f"0至{number_text(aspect.max_score)}" if aspect.max_score is not None else "不小于0"
+        raise BadValue(f"得分超出范围，应为{top}分")
+    row.scores[aspect.name] = score
+    return score >= (aspect.pass_mark or 0.0) - 1e-9
+
+
+def _disagree(row: _Row, aspect: Aspect, claimed: bool, computed: bool, verdict: Any) -> None:
+    d = Disagreement(aspect.name, claimed, computed, list(verdict.failures), list(verdict.columns))
+    row.disagreements.append(d)
+    row.warnings.append(d.message())
+
+
+def _bad_value(
+    table: Table, r: int, column: str, hint: str, path: Path | None, strict: bool, row: _Row
+) -> None:
+    raw = table.value(r, column)
+    if not strict:
+        row.bad.append(column)
+        return
+    raise BranchctlError(
+        f"“{column}”填写为“{cell_text(raw)}”，{hint}；可先用 branchctl validate 查看全部问题",
+        path=path,
+        sheet=table.sheet_name,
+        cell=cell_name(r, table.columns[column]),
+        code="bad-mark",
+    )
+
+
+def _claimed(raw: Any, column: str, warnings: list[str], parse: Any) -> Any:
+    try:
+        return parse(raw)
+    except BadValue as e:
+        warnings.append(f"“{column}”填写为“{cell_text(raw)}”，{e}，未能核对")
+        return None
+
+
+def _claimed_labels(
+    values: dict[str, Any],
+    categories: dict[str, str],
+    levels: dict[str, str],
+    warnings: list[str],
+    claimed_in: dict[str, str],
+) -> tuple[str | None, str | None]:
+    """The claimed category and level. A claim is read by what it says: a grade (A) written
+    in an 等级 column (an alias of 等次) is a category claim, and the other way round."""
+    claimed: dict[str, str | None] = {"定级类别": None, "等次": None}
+    for column, own, other, other_column in (
+        ("定级类别", categories, levels, "等次"),
+        ("等次", levels, categories, "定级类别"),
+    ):
+        raw = values.get(column)
+        if is_blank(raw):
+            continue
+        try:
+            value = parse_label(raw, own)
+            target = column
+        except BadValue as e:
+            try:
+                value = parse_label(raw, other)
+                target = other_column
+            except BadValue:
+                warnings.append(f"“{column}”填写为“{cell_text(raw)}”，{e}，未能核对")
+                continue
+        if claimed[target] is None:
+            claimed[target] = value
+            if target != column:
+                claimed_in[target] = column
+    return claimed["定级类别"], claimed["等次"]

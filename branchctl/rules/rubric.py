@@ -1,0 +1,464 @@
+"""Rating schemes as data: a rubric is a TOML file, read and checked, never executed.
+
+Built-in rubrics live in ``branchctl/rubrics/*.toml``; ``--rubric`` takes a built-in name or a
+path. This module holds the rubric's model and finds rubrics; :mod:`branchctl.rules.rubric_file`
+turns TOML into the model, checking every key (a bad rubric raises BranchctlError naming the
+key and the fault).
+
+A rubric says what is rated (branches, or members) and how: its aspects, each judged by a mark,
+a score against a pass mark, or indicator rules (column, comparison, threshold); stars as the
+count of aspects met or from a total against thresholds; star/total -> category and level;
+the 达标 rule; veto and deduction columns; quotas on categories; a ranking.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from branchctl.errors import BranchctlError
+from branchctl.forms.spec import normalize_header, normalize_text
+
+if TYPE_CHECKING:
+    from branchctl.forms.tables import Table
+
+DEFAULT_RUBRIC = "six-star"
+MAX_RUBRIC_BYTES = 256 * 1024  # a rubric is a page or two of text; anything larger is refused
+MONTHS = tuple(f"{m}月" for m in range(1, 13))
+
+# Comparison operators a rule may use: the whole of the rubric "language".
+NUMBER_OPS = (">=", ">", "<=", "<", "==", "!=")
+OPERATORS = (*NUMBER_OPS, "between", "in", "not-in", "within-years")
+OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``column op value``; where ``column`` is absent from a sheet, ``instead`` columns stand in.
+
+    ``prorate``: ``value`` is a yearly count, required in proportion to the months completed by
+    the as-of date (rounded down), so a half year needs half the meetings.
+    """
+
+    column: str
+    op: str
+    value: float | tuple[float, float] | tuple[str, ...]
+    instead: tuple[str, ...] = ()
+    prorate: bool = False
+
+    @property
+    def number(self) -> float:
+        """The threshold of a number comparison (>=, within-years…)."""
+        assert isinstance(self.value, float)
+        return self.value
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """[lower, upper] of a between comparison."""
+        lo, hi = self.value  # type: ignore[misc]
+        return float(lo), float(hi)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The values of an in / not-in comparison."""
+        return tuple(str(v) for v in self.value)  # type: ignore[union-attr]
+
+    def describe(self) -> str:
+        if self.op in OP_TEXT:
+            return f"{self.column} {OP_TEXT[self.op]} {_num(self.number)}"
+        if self.op == "between":
+            lo, hi = self.bounds
+            return f"{self.column} 在 {_num(lo)} 至 {_num(hi)} 之间"
+        if self.op == "within-years":
+            return f"{self.column} 距核对日期不超过 {_num(self.number)} 年"
+        values = "、".join(self.texts)
+        return f"{self.column}{'为' if self.op == 'in' else '不为'} {values}"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A data rule behind an aspect: ``test`` must hold wherever every ``when`` holds."""
+
+    test: Comparison
+    when: tuple[Comparison, ...] = ()
+    text: str = ""  # the rule as the clerk reads it, e.g. 正式党员不少于3名
+
+    def describe(self) -> str:
+        return self.text or self.test.describe()
+
+
+@dataclass(frozen=True)
+class Aspect:
+    name: str
+    aliases: tuple[str, ...]
+    judge: str = "mark"  # "mark" | "score" | "indicators"
+    pass_mark: float | None = None  # score: met at or above
+    max_score: float | None = None  # score: highest allowed
+    indicators: tuple[Indicator, ...] = ()
+
+    @property
+    def needs_column(self) -> bool:
+        """Whether a sheet must carry this aspect's own column to be rated."""
+        return self.judge != "indicators"
+
+
+@dataclass(frozen=True)
+class Band:
+    """A category or level and what earns it: star counts, a minimum total, or categories."""
+
+    name: str
+    stars: frozenset[int]
+    aliases: tuple[str, ...]
+    min_total: float | None = None
+    min_stars: int = 0  # with min_total: also needs this many stars
+    categories: tuple[str, ...] = ()  # levels only: the categories that map to this level
+
+
+@dataclass(frozen=True)
+class Quota:
+    """At most ``max_share`` of the rated branches in ``category``; the rest fall to ``fall_to``."""
+
+    category: str
+    max_share: float
+    fall_to: str
+    rounding: str = "floor"  # floor | round | ceil
+
+    def limit(self, total: int) -> int:
+        exact = total * self.max_share
+        if self.rounding == "ceil":
+            return math.ceil(exact - 1e-9)
+        if self.rounding == "round":
+            return math.floor(exact + 0.5)
+        return math.floor(exact + 1e-9)
+
+    def share_text(self) -> str:
+        return f"{self.max_share * 100:g}%"
+
+    def rounding_text(self) -> str:
+        return {"floor": "向下取整", "round": "四舍五入", "ceil": "向上取整"}[self.rounding]
+
+
+@dataclass(frozen=True)
+class Points:
+    """A points sheet: one column per month (1月…12月), plus columns added and subtracted."""
+
+    add: tuple[str, ...] = ("加分",)
+    subtract: tuple[str, ...] = ("减分",)
+    month_max: float | None = None  # a month's points above this are reported
+
+
+@dataclass(frozen=True)
+class ExtraColumn:
+    """A column the rubric uses that the standard forms do not define."""
+
+    name: str
+    aliases: tuple[str, ...]
+    kind: str  # count | score | text | date
+
+
+@dataclass(frozen=True)
+class Rubric:
+    name: str
+    title: str
+    description: str
+    entity: str  # "branch" | "member"
+    key_column: str
+    max_stars: int
+    star_method: str  # "count" | "total"
+    aspects: tuple[Aspect, ...]
+    categories: tuple[Band, ...]
+    levels: tuple[Band, ...]
+    standard_rule: str  # "all-aspects" | "min-stars"
+    standard_min_stars: int | None
+    veto_columns: tuple[str, ...]
+    veto_category: str | None
+    veto_level: str | None
+    source: str
+    thresholds: tuple[float, ...] = ()  # total method: the total for 1, 2, … max_stars stars
+    prorate: bool = False  # total method: thresholds are yearly, scaled to the months counted
+    deduct_columns: tuple[str, ...] = ()  # each entry takes one star
+    quotas: tuple[Quota, ...] = ()
+    ranking: tuple[str, ...] = ()  # "stars", "score": rank by these, highest first
+    points: Points | None = None
+    columns: tuple[ExtraColumn, ...] = ()
+    member: Rubric | None = None  # the same scheme for member sheets (key 党员姓名)
+    text: str = field(default="", repr=False, compare=False)  # the TOML as written
+
+    @property
+    def aspect_names(self) -> list[str]:
+        return [a.name for a in self.aspects]
+
+    def aspect(self, name: str) -> Aspect:
+        for a in self.aspects:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def aspect_headers(self) -> dict[str, str]:
+        """Normalised header text -> canonical name, for the columns this rubric brings: its
+        aspects, and any columns it declares under ``[columns]`` (shared: do not change)."""
+        return self._aspect_headers
+
+    @cached_property
+    def _aspect_headers(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for column in self.columns:
+            for text in (column.name, *column.aliases):
+                out[normalize_header(text)] = column.name
+        for variant in (self, self.member):
+            if variant is None:
+                continue
+            for aspect in variant.aspects:
+                for text in (aspect.name, *aspect.aliases):
+                    out[normalize_header(text)] = aspect.name
+        return out
+
+    @cached_property
+    def column_kinds(self) -> dict[str, str]:
+        """The kind of each column declared under ``[columns]`` (count, date, enum…)."""
+        return {c.name: c.kind for c in self.columns}
+
+    @cached_property
+    def uses_scores(self) -> bool:
+        return any(a.judge == "score" for a in self.aspects)
+
+    @cached_property
+    def has_total(self) -> bool:
+        """Whether branches get a total: the sum of scored aspects, or points."""
+        return self.points is not None or self.uses_scores
+
+    @property
+    def category_by(self) -> str:
+        return _selector(self.categories)
+
+    @property
+    def level_by(self) -> str:
+        return _selector(self.levels)
+
+    def category_for(self, stars: int, total: float | None = None) -> str:
+        return _band_for(self.categories, stars, total)
+
+    def level_for(self, stars: int, total: float | None = None, category: str | None = None) -> str:
+        if self.level_by == "categories":
+            if category is None:
+                category = self.category_for(stars, total)
+            for band in self.levels:
+                if category in band.categories:
+                    return band.name
+            return ""
+        return _band_for(self.levels, stars, total)
+
+    def category_labels(self) -> dict[str, str]:
+        """Normalised spellings of the categories -> their names (shared: do not change)."""
+        return self._category_labels
+
+    def level_labels(self) -> dict[str, str]:
+        """Normalised spellings of the levels -> their names (shared: do not change)."""
+        return self._level_labels
+
+    @cached_property
+    def _category_labels(self) -> dict[str, str]:
+        return _labels(self.categories)
+
+    @cached_property
+    def _level_labels(self) -> dict[str, str]:
+        return _labels(self.levels)
+
+    def lowest_category(self) -> str:
+        return self.category_for(0, -math.inf)
+
+    def lowest_level(self) -> str:
+        return self.level_for(0, -math.inf, self.lowest_category())
+
+    def for_table(self, table: Table) -> Rubric:
+        """The variant that rates ``table``: the member variant where it lists members."""
+        member = self.member
+        if member is None or not table.has(member.key_column):
+            return self
+        if table.form.key == "member_points" or not table.has(self.key_column):
+            return member
+        return self
+
+    def required_columns(self) -> list[str]:
+        """The columns a sheet must carry, besides the key column, to be rated."""
+        return [a.name for a in self.aspects if a.needs_column]
+
+    def stars_for_total(self, total: float, months: int = 12) -> int:
+        """Stars from a total: the number of thresholds reached (scaled when ``prorate``)."""
+        scale = months / 12 if self.prorate else 1.0
+        return sum(1 for t in self.thresholds if total >= t * scale - 1e-9)
+
+    def summary_line(self) -> str:
+        """One line for `branchctl rubric list`."""
+        return f"{self.title}：{self.description}" if self.description else self.title
+
+    def json_extras(self) -> tuple[str, ...]:
+        """Keys a rated branch's JSON carries beyond SPEC's, for this rubric."""
+        return self._json_extras
+
+    @cached_property
+    def _json_extras(self) -> tuple[str, ...]:
+        keys: list[str] = []
+        if self.points is not None:
+            keys += ["entity", "score", "star_score", "deductions"]
+        elif self.has_total:
+            keys += ["score", "scores", "claimed_score"]
+        if self.deduct_columns and "deductions" not in keys:
+            keys.append("deductions")
+        if self.ranking:
+            keys.append("rank")
+        if self.quotas:
+            keys.append("quota")
+        return tuple(keys)
+
+
+def _selector(bands: tuple[Band, ...]) -> str:
+    if bands and bands[0].categories:
+        return "categories"
+    if bands and bands[0].min_total is not None:
+        return "total"
+    return "stars"
+
+
+def _band_for(bands: tuple[Band, ...], stars: int, total: float | None) -> str:
+    if _selector(bands) == "total":
+        ordered = sorted(bands, key=lambda b: b.min_total or 0.0, reverse=True)
+        value = -math.inf if total is None else total
+        for band in ordered:
+            if value >= (band.min_total or 0.0) - 1e-9 and stars >= band.min_stars:
+                return band.name
+        return ordered[-1].name
+    for band in bands:
+        if stars in band.stars:
+            return band.name
+    return ""
+
+
+def _labels(bands: tuple[Band, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for band in bands:
+        for text in (band.name, *band.aliases):
+            out[normalize_text(text)] = band.name
+    return out
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def months_completed(as_of: dt.date) -> int:
+    """Months of ``as_of``'s year completed by that date: June 30 -> 6, June 29 -> 5."""
+    following = as_of + dt.timedelta(days=1)
+    return as_of.month if following.month != as_of.month else as_of.month - 1
+
+
+# ------------------------------------------------------------------------------- finding
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("branchctl").joinpath("rubrics")
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    """The TOML text of a built-in rubric, comments and all."""
+    if name not in builtin_names():
+        raise BranchctlError(
+            f"没有名为“{name}”的内置规则，可选：{'、'.join(builtin_names())}", code="bad-rubric"
+        )
+    return resources.files("branchctl").joinpath(f"rubrics/{name}.toml").read_text("utf-8")
+
+
+def builtin_rubrics() -> list[Rubric]:
+    """Every built-in rubric, the default first."""
+    names = sorted(builtin_names(), key=lambda n: (n != DEFAULT_RUBRIC, n))
+    return [load_rubric(name) for name in names]
+
+
+def parse_rubric(text: str, source: str = "<rubric>") -> Rubric:
+    """A rubric from TOML text; ``source`` names it in error messages (a path or a name)."""
+    from branchctl.rules.rubric_file import parse
+
+    rubric = parse(text, source)
+    return replace(rubric, text=text)
+
+
+def load_rubric(spec: str | None = None) -> Rubric:
+    """A built-in rubric by name, or a rubric file by path (default: six-star)."""
+    spec = spec or DEFAULT_RUBRIC
+    if spec in builtin_names():
+        return parse_rubric(builtin_text(spec), source=spec)
+    path = Path(spec)
+    if path.suffix.lower() != ".toml" and not path.exists():
+        raise BranchctlError(
+            f"没有名为“{spec}”的内置规则，也没有这个规则文件；内置规则：{'、'.join(builtin_names())}",
+            code="bad-rubric",
+        )
+    return parse_rubric(read_rubric_text(path), source=str(path))
+
+
+def read_rubric_text(path: Path) -> str:
+    """A rubric file's text, refusing what cannot be a rubric (missing, huge, not UTF-8)."""
+    if not path.is_file():
+        raise BranchctlError("规则文件不存在", path=path, code="bad-rubric")
+    try:
+        size = path.stat().st_size
+        if size > MAX_RUBRIC_BYTES:
+            raise BranchctlError(
+                f"规则文件过大（{size // 1024} KB，上限 {MAX_RUBRIC_BYTES // 1024} KB），不像是评定规则",
+                path=path,
+                code="bad-rubric",
+            )
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BranchctlError("规则文件无法读取", path=path, code="bad-rubric") from e
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BranchctlError(
+            f"规则文件不是 UTF-8 编码（第 {e.start + 1} 个字节无法解码），请用 UTF-8 保存后重试",
+            path=path,
+            code="bad-rubric",
+        ) from e
+
+
+def describe_rubric(rubric: Rubric) -> str:
+    """One Chinese line saying what a rubric rates and how (for `rubric check`)."""
+    what = "党员" if rubric.entity == "member" else "党支部"
+    n = len(rubric.aspects)
+    if rubric.points is not None:
+        how = "按月积分，季度末按累计得分定星"
+    elif rubric.star_method == "total":
+        how = f"{n}项打分，按总分定星"
+    elif rubric.uses_scores:
+        how = f"{n}项打分，每项达到及格分一星"
+    else:
+        how = f"{n}个方面，每达标一个方面一星"
+    if rubric.category_by == "total":
+        how += f"，按总分定{'、'.join(b.name for b in rubric.categories)}"
+    extra = []
+    if rubric.quotas:
+        extra.append("，".join(f"{q.category}不超过{q.share_text()}" for q in rubric.quotas))
+    if rubric.member is not None:
+        extra.append("也可评定党员")
+    tail = f"；{'；'.join(extra)}" if extra else ""
+    return f"{rubric.title}（{rubric.name}）：评定{what}，{how}，0至{rubric.max_stars}星{tail}"
+
+
+def as_json(rubric: Rubric) -> dict[str, Any]:
+    """A plain summary of a rubric (for `rubric list --json`)."""
+    return {
+        "name": rubric.name,
+        "title": rubric.title,
+        "description": rubric.description,
+        "entity": rubric.entity,
+        "max_stars": rubric.max_stars,
+        "aspects": rubric.aspect_names,
+        "categories": [b.name for b in rubric.categories],
+        "levels": [b.name for b in rubric.levels],
+    }
