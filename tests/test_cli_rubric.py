@@ -9,7 +9,7 @@ import openpyxl
 from typer.testing import CliRunner
 
 from branchctl.cli.app import app
-from branchctl.rules.rubric import builtin_text
+from branchctl.rules.rubric_file import builtin_text
 from tests.builders import write_workbook
 from tests.test_rating_rubrics import BRANCH_POINTS, HEFEI, five_basics_sheet, points_sheet
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from branchctl.cli.app import app
 from branchctl.jobs.collect import collect, find_sources
 from branchctl.reports.collect import write_collection
-from branchctl.rules.rubric import load_rubric
+from branchctl.rules.rubric_file import load_rubric
 from tests.builders import (
     ASPECTS,
     Layout,

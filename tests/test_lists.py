@@ -17,7 +17,7 @@ from branchctl.forms.lists import (
 from branchctl.forms.tables import find_forms
 from branchctl.forms.values import Deadline
 from branchctl.io.workbook import read_workbook
-from branchctl.rules.rubric import load_rubric
+from branchctl.rules.rubric_file import load_rubric
 from tests.builders import (
     Layout,
     classification_sheet,

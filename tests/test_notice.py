@@ -15,7 +15,7 @@ from branchctl.errors import BranchctlError
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.notice import make_notices
 from branchctl.rules.rating import rate_workbook
-from branchctl.rules.rubric import load_rubric
+from branchctl.rules.rubric_file import load_rubric
 from tests.builders import (
     classification_sheet,
     expected_rating,

@@ -17,7 +17,8 @@ import pytest
 from branchctl.errors import BranchctlError
 from branchctl.io.workbook import read_workbook
 from branchctl.rules.rating import rate_workbook
-from branchctl.rules.rubric import MONTHS, Rubric, builtin_text, load_rubric, parse_rubric
+from branchctl.rules.rubric import MONTHS, Rubric
+from branchctl.rules.rubric_file import builtin_text, load_rubric, parse_rubric
 from tests.builders import (
     CLASSIFICATION_COLUMNS,
     Layout,

@@ -9,15 +9,8 @@ import pytest
 
 from branchctl.errors import BranchctlError
 from branchctl.forms.values import BadValue
-from branchctl.rules.rubric import (
-    MAX_RUBRIC_BYTES,
-    Quota,
-    builtin_names,
-    builtin_text,
-    load_rubric,
-    months_completed,
-    parse_rubric,
-)
+from branchctl.rules.rubric import MAX_RUBRIC_BYTES, Quota, months_completed
+from branchctl.rules.rubric_file import builtin_names, builtin_text, load_rubric, parse_rubric
 from branchctl.rules.scoring import (
     competition_ranks,
     deduction_entries,

@@ -9,7 +9,7 @@ from branchctl.checks.rubric import rubric_findings
 from branchctl.checks.run import check_workbook
 from branchctl.io.workbook import read_workbook
 from branchctl.rules.rating import rate_table, rated_tables
-from branchctl.rules.rubric import load_rubric
+from branchctl.rules.rubric_file import load_rubric
 from tests.builders import Layout, classification_sheet, sample_branches, write_workbook
 from tests.test_rating_rubrics import HEFEI, JUNE, _indicator_ledger, five_basics_sheet
 

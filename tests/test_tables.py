@@ -6,7 +6,7 @@ import pytest
 
 from branchctl.forms.tables import find_forms
 from branchctl.io.workbook import read_workbook
-from branchctl.rules.rubric import load_rubric
+from branchctl.rules.rubric_file import load_rubric
 from tests.builders import (
     CLASSIFICATION_COLUMNS,
     Layout,

@@ -15,7 +15,7 @@ from branchctl.documents.blank_forms import default_name, resolve_kinds
 from branchctl.forms.tables import find_forms
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.validate import check_file
-from branchctl.rules.rubric import load_rubric
+from branchctl.rules.rubric_file import load_rubric
 from tests.builders import (
     ASPECTS,
     BRANCH_TYPES,

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from branchctl.errors import BranchctlError
+from branchctl.io.cells import parse_cell
 from branchctl.io.workbook import read_workbook
 from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING
 from branchctl.jobs.validate import (
@@ -19,7 +20,6 @@ from branchctl.jobs.validate import (
     annotated_names,
     annotation_plan,
     collect_workbooks,
-    parse_cell,
     validate_paths,
 )
 from tests.builders import (

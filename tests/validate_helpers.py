@@ -14,7 +14,7 @@ from typing import Any
 
 from branchctl.findings.model import Finding
 from branchctl.jobs.validate import check_file
-from branchctl.rules.rubric import load_rubric
+from branchctl.rules.rubric_file import load_rubric
 from tests.builders import (
     Layout,
     SheetSpec,

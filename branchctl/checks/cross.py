@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from branchctl.checks.run import CheckContext
+from branchctl.checks.context import CheckContext
 from branchctl.forms.datarows import CellRef
 from branchctl.forms.lists import (
     Lists,
@@ -18,8 +18,8 @@ from branchctl.forms.lists import (
 from branchctl.forms.spec import normalize_header
 from branchctl.forms.tables import Table
 from branchctl.forms.values import name_key, parse_date
-from branchctl.io.workbook import cell_name
-from branchctl.rules.rating import BranchRating
+from branchctl.io.cells import cell_name
+from branchctl.rules.results import BranchRating
 
 # A name written with or without its ending still names the same branch.
 _BRANCH_SUFFIX = re.compile(r"(联合党支部|党总支部|党总支|党支部|支部)$")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from branchctl.checks.run import CheckContext
+from branchctl.checks.context import CheckContext
 from branchctl.forms.spec import column_kind
 from branchctl.forms.tables import Table
 from branchctl.forms.values import (
@@ -22,8 +22,9 @@ from branchctl.forms.values import (
     parse_negative,
     parse_stars,
 )
-from branchctl.io.workbook import cell_name
-from branchctl.rules.rating import BranchRating, rate_table
+from branchctl.io.cells import cell_name
+from branchctl.rules.rating import rate_table
+from branchctl.rules.results import BranchRating
 from branchctl.rules.rubric import MONTHS, Aspect, Rubric
 from branchctl.rules.scoring import number_text, parse_number
 

@@ -13,13 +13,13 @@ from branchctl.findings.catalogue import finding
 from branchctl.findings.model import Finding
 from branchctl.forms.tables import Table
 from branchctl.forms.values import cell_text, name_key
-from branchctl.io.workbook import cell_name
+from branchctl.io.cells import cell_name
 from branchctl.rules.quotas import claimed_over_quota
-from branchctl.rules.rating import BranchRating
+from branchctl.rules.results import BranchRating
 from branchctl.rules.rubric import Rubric
 
 if TYPE_CHECKING:
-    from branchctl.checks.run import CheckContext
+    from branchctl.checks.context import CheckContext
 
 MAX_NAMED = 10
 

@@ -10,136 +10,21 @@ deadlines against the as-of date). Both write into one :class:`CheckContext`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
-from branchctl.findings.catalogue import finding
+from branchctl.checks import cross as checks_cross
+from branchctl.checks import forms as checks_forms
+from branchctl.checks import rubric as rubric_checks
+from branchctl.checks.context import CheckContext
 from branchctl.findings.model import Finding
-from branchctl.forms.datarows import MergeFill, data_rows
-from branchctl.forms.tables import Layout, Table, find_forms
-from branchctl.forms.values import cell_text
-from branchctl.io.workbook import Workbook, cell_name
-from branchctl.rules.rating import BranchRating
+from branchctl.forms.tables import find_forms
+from branchctl.io.cells import parse_cell
+from branchctl.io.workbook import Workbook
 from branchctl.rules.rubric import Rubric
-
-# Per-branch forms in order of authority: the branches of the first present are the reference.
-REFERENCE_ORDER = ("classification", "creation_ledger")
-
-
-@dataclass
-class CheckContext:
-    """One workbook under check: its forms, the rubric, the as-of date, and the findings so far."""
-
-    book: Workbook
-    layout: Layout
-    rubric: Rubric
-    as_of: dt.date
-    findings: list[Finding] = field(default_factory=list)
-    # per-branch tables whose branches the other forms must name (附件1, else 附件2)
-    reference: list[Table] = field(default_factory=list)
-    # per-branch tables carrying every aspect of the rubric, with their rated rows
-    rated: list[tuple[Table, list[BranchRating]]] = field(default_factory=list)
-    _fills: dict[int, MergeFill] = field(default_factory=dict)
-    _rows: dict[int, list[int]] = field(default_factory=dict)
-
-    _row_table: Table | None = None
-    _row_index: int = -1
-    _row: dict[str, Any] = field(default_factory=dict)
-    _labels: dict[int, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
-    categories: dict[str, str | None] = field(default_factory=dict)  # 问题类别 text -> aspect
-    parsed: dict[Any, tuple[Any, str | None]] = field(
-        default_factory=dict
-    )  # (column, text) -> (value, hint)
-
-    def __post_init__(self) -> None:
-        self.aspect_headers = self.rubric.aspect_headers()  # looked up for every problem
-
-    def labels(self, variant: Rubric) -> tuple[dict[str, str], dict[str, str]]:
-        """The category and level spellings of a rubric variant, computed once."""
-        found = self._labels.get(id(variant))
-        if found is None:
-            found = self._labels[id(variant)] = (variant.category_labels(), variant.level_labels())
-        return found
-
-    def tables(self, *kinds: str) -> list[Table]:
-        return [t for t in self.layout.tables if t.form.key in kinds]
-
-    def per_branch(self) -> list[Table]:
-        """Tables with one row per branch (附件1, 附件2, and any per-branch form a rubric reads)."""
-        return [t for t in self.layout.tables if t.form.per_branch]
-
-    def reference_tables(self) -> list[Table]:
-        for kind in REFERENCE_ORDER:
-            if found := self.tables(kind):
-                return found
-        return self.per_branch()[:1]
-
-    def rows(self, table: Table) -> list[int]:
-        """The data rows of ``table`` (see :func:`branchctl.forms.lists.data_rows`), found once."""
-        found = self._rows.get(id(table))
-        if found is None:
-            ignore = ("序号", "星级", "定级类别", "等次") if table.form.per_branch else ("序号",)
-            found = self._rows[id(table)] = data_rows(table, ignore)
-        return found
-
-    def fill(self, table: Table) -> MergeFill:
-        fill = self._fills.get(id(table))
-        if fill is None:
-            fill = self._fills[id(table)] = MergeFill(table)
-        return fill
-
-    def raw(self, table: Table, r: int, column: str) -> Any:
-        """The cell of ``column`` in data row ``r`` (0-based), vertical merges filled.
-
-        Checks read a row's cells one after another: the row is read whole and kept; a loop
-        that reads one column down the rows uses :meth:`cell` instead.
-        """
-        return self.row(table, r).get(column)
-
-    def row(self, table: Table, r: int) -> dict[str, Any]:
-        """Every cell of data row ``r`` (see :meth:`raw`): canonical column -> raw value or
-        None; the last row read is kept."""
-        if self._row_table is not table or self._row_index != r:
-            self._row_table, self._row_index = table, r
-            self._row = self.fill(table).row(r)
-        return self._row
-
-    def cell(self, table: Table, r: int, column: str) -> Any:
-        """As :meth:`raw`, for one cell alone."""
-        return self.fill(table).value(r, column)
-
-    def text(self, table: Table, r: int, column: str) -> str:
-        value = self.raw(table, r, column)
-        return "" if value is None else cell_text(value)
-
-    def add(self, code: str, **fields: Any) -> None:
-        self.findings.append(finding(code, **fields))
-
-    def at(self, code: str, table: Table, r: int, column: str | None, **fields: Any) -> None:
-        """A finding at data row ``r`` (0-based) and ``column`` of ``table``."""
-        if column is None:  # the row as a whole: point at its branch name
-            col: int | None = table.columns.get("党支部名称", table.first_col)
-        else:
-            col = table.columns.get(column)
-        value = fields.pop("value", None)
-        if value is None and column and col is not None:
-            value = self.text(table, r, column)
-        self.add(
-            code,
-            sheet=table.sheet_name,
-            row=r + 1,
-            column=column,
-            cell=cell_name(r, col) if col is not None else None,
-            value=value,
-            **fields,
-        )
 
 
 def check_workbook(book: Workbook, rubric: Rubric, as_of: dt.date) -> list[Finding]:
     """Every finding for ``book``, in reading order (sheet, row, column)."""
-    from branchctl.checks import cross as checks_cross
-    from branchctl.checks import forms as checks_forms
-
     ctx = CheckContext(book, find_forms(book, rubric.aspect_headers()), rubric, as_of)
     checks_forms.check_forms(ctx)
     checks_cross.check_cross(ctx)
@@ -156,8 +41,6 @@ def rubric_specific_checks(ctx: CheckContext) -> list[Finding]:
     (``ctx.rated``), the rubric and the as-of date, and builds its findings with
     :func:`branchctl.findings.catalogue.finding` (or ``ctx.at``) so messages stay in findings.toml.
     """
-    from branchctl.checks import rubric as rubric_checks
-
     return rubric_checks.check(ctx)
 
 
@@ -166,7 +49,8 @@ def sort_findings(findings: list[Finding], book: Workbook | None = None) -> list
     order = {s.name: s.index for s in book.sheets} if book is not None else {}
 
     def key(f: Finding) -> tuple[Any, ...]:
-        col = _column_index(f.cell) if f.cell else -1
+        pos = parse_cell(f.cell) if f.cell else None
+        col = pos[1] if pos else -1
         return (
             f.sheet is not None,
             order.get(f.sheet or "", 1 << 20),
@@ -176,12 +60,3 @@ def sort_findings(findings: list[Finding], book: Workbook | None = None) -> list
         )
 
     return sorted(findings, key=key)
-
-
-def _column_index(cell: str) -> int:
-    n = 0
-    for ch in cell:
-        if not ch.isalpha():
-            break
-        n = n * 26 + ord(ch.upper()) - 64
-    return n - 1

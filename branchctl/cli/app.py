@@ -326,7 +326,7 @@ def template_command(
 ) -> None:
     with _errors():
         from branchctl.documents.blank_forms import default_name, write_template
-        from branchctl.rules.rubric import load_rubric
+        from branchctl.rules.rubric_file import load_rubric
 
         the_rubric = load_rubric(rubric)
         if out is None:
@@ -373,7 +373,7 @@ def rubric_list_command(
 ) -> None:
     with _errors():
         from branchctl.rules.rubric import as_json as rubric_json
-        from branchctl.rules.rubric import builtin_rubrics
+        from branchctl.rules.rubric_file import builtin_rubrics
 
         rubrics = builtin_rubrics()
         if as_json:
@@ -396,7 +396,7 @@ def rubric_show_command(
     name: Annotated[str, typer.Argument(help="内置规则名，如 six-star。", show_default=False)],
 ) -> None:
     with _errors():
-        from branchctl.rules.rubric import builtin_text
+        from branchctl.rules.rubric_file import builtin_text
 
         typer.echo(builtin_text(name), nl=False)
 
@@ -415,7 +415,8 @@ def rubric_check_command(
     ],
 ) -> None:
     with _errors():
-        from branchctl.rules.rubric import describe_rubric, load_rubric
+        from branchctl.rules.rubric import describe_rubric
+        from branchctl.rules.rubric_file import load_rubric
 
         rubric = load_rubric(file)
         typer.echo(f"检查通过：{describe_rubric(rubric)}。")
@@ -605,7 +606,7 @@ def validate_command(
     with _errors():
         from branchctl.jobs.validate import validate_paths
         from branchctl.reports.validation import validation_text, write_report
-        from branchctl.rules.rubric import load_rubric
+        from branchctl.rules.rubric_file import load_rubric
 
         the_rubric = load_rubric(rubric)
         date = parse_as_of(as_of)

@@ -6,7 +6,7 @@ from tabulate import tabulate
 
 from branchctl.forms.values import name_key
 from branchctl.jobs.rate import RateReport
-from branchctl.rules.rating import RatingResult
+from branchctl.rules.results import RatingResult
 from branchctl.rules.scoring import number_text
 
 MAX_LISTED = 30

@@ -282,7 +282,7 @@ def _cell_format(column: Column, rubric: Rubric, styles: _Styles) -> Any:
 def _write_form(
     ws: Any, layout: FormLayout, rubric: Rubric, unit: str | None, n: int, styles: _Styles
 ) -> None:
-    from branchctl.io.workbook import cell_name
+    from branchctl.io.cells import cell_name
 
     cols = layout.columns
     last = len(cols) - 1

@@ -22,7 +22,7 @@ from typing import Any
 from branchctl.documents.masking import Masker
 from branchctl.findings.model import FileReport, ValidationReport
 from branchctl.forms.values import cell_text, name_key
-from branchctl.rules.rating import BranchRating, RatingResult
+from branchctl.rules.results import BranchRating, RatingResult
 
 NO_TOWNSHIP = "（未填所属党组织）"
 WHOLE_FILE = "（整个文件）"

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from branchctl.forms.tables import SERIAL_ONLY_ROWS_DROPPED, Table
 from branchctl.forms.values import cell_text, is_blank
-from branchctl.io.workbook import cell_name
+from branchctl.io.cells import cell_name
 
 
 class CellRef(NamedTuple):

@@ -12,12 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.errors import BranchctlError
+from branchctl.io.cells import cell_name
+from branchctl.io.safety.scan import MAX_CELLS, check_file
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
-
-# A sheet whose used range is larger than this many cells is refused rather than read:
-# a stray cell at XFD1048576 would otherwise make a dense grid of 17 billion cells.
-MAX_CELLS = 12_000_000
 
 
 @dataclass
@@ -57,21 +55,6 @@ class Workbook:
         raise KeyError(name)
 
 
-def column_letter(col: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
-    col += 1
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
-def cell_name(row: int, col: int) -> str:
-    """0-based (row, col) -> Excel address like C5."""
-    return f"{column_letter(col)}{row + 1}"
-
-
 def workbook_format(path: Path) -> str:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -90,8 +73,6 @@ def read_workbook(path: str | Path) -> Workbook:
     from its extension (an .xlsx saved under a .xls name) is read as what it is.
     """
     import python_calamine as pc
-
-    from branchctl.io.safety.scan import check_file
 
     path = Path(path)
     if not path.exists():

@@ -448,7 +448,7 @@ def collect_files(
 ) -> CollectReport:
     """Collect every workbook under ``paths`` into the master workbook ``out``."""
     from branchctl.io.outputs import ensure_distinct
-    from branchctl.rules.rubric import load_rubric
+    from branchctl.rules.rubric_file import load_rubric
 
     the_rubric = load_rubric(rubric)
     if out.suffix.lower() != ".xlsx":

@@ -339,7 +339,7 @@ def compare_files(
 ) -> CompareReport:
     """Compare two ledgers and write NEW's annotated copy to ``out`` (when given)."""
     from branchctl.jobs.rate import check_output_path
-    from branchctl.rules.rubric import load_rubric
+    from branchctl.rules.rubric_file import load_rubric
 
     the_rubric = load_rubric(rubric)
     if out is not None:

@@ -96,7 +96,7 @@ def _rating(
     from branchctl.forms.tables import find_forms
     from branchctl.io.workbook import read_workbook
     from branchctl.rules.rating import rate_workbook
-    from branchctl.rules.rubric import load_rubric
+    from branchctl.rules.rubric_file import load_rubric
 
     if path.is_dir():
         raise BranchctlError(
@@ -132,7 +132,7 @@ def _validation(
 
 def _validate(paths: list[Path], rubric: str | None, as_of: dt.date | None) -> Any:
     from branchctl.jobs.validate import validate_paths
-    from branchctl.rules.rubric import load_rubric
+    from branchctl.rules.rubric_file import load_rubric
 
     run = validate_paths(paths, rubric=load_rubric(rubric), as_of=as_of or dt.date.today())
     return run.report

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from branchctl.errors import BranchctlError
 from branchctl.io.workbook import Workbook, read_workbook
-from branchctl.rules.rating import BranchRating, RatingResult, rate_workbook
-from branchctl.rules.rubric import Rubric, load_rubric
+from branchctl.rules.rating import rate_workbook
+from branchctl.rules.results import BranchRating, RatingResult
+from branchctl.rules.rubric import Rubric
+from branchctl.rules.rubric_file import load_rubric
 
 
 def _quiet(_: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.catalogue import entry, finding
 from branchctl.findings.model import FileReport, Finding, ValidationReport
+from branchctl.io.cells import parse_cell, quote_sheet
 from branchctl.io.outputs import is_tool_output
 from branchctl.io.workbook import FORMATS, Workbook
 from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING, AnnotationPlan, CellMark, NewSheet
@@ -256,22 +257,6 @@ def _result_sheet(book: Workbook, findings: Sequence[Finding]) -> NewSheet:
         freeze_row=2,
         autofilter=(1, 0, len(rows) - 1, 7) if findings else None,
     )
-
-
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
-
-
-def parse_cell(cell: str) -> tuple[int, int] | None:
-    """'C12' -> (11, 2), 0-based."""
-    letters = "".join(ch for ch in cell if ch.isalpha())
-    digits = cell[len(letters) :]
-    if not letters or not digits.isdigit() or not letters.isascii():
-        return None
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ord(ch) - 64
-    return int(digits) - 1, col - 1
 
 
 # ------------------------------------------------------------------------------ the batch

@@ -15,7 +15,7 @@ from branchctl.io.xlsx.plan import (
     CellMark,
     NewSheet,
 )
-from branchctl.rules.rating import BranchRating, RatingResult, extra_columns, extra_values
+from branchctl.rules.results import BranchRating, RatingResult, extra_columns, extra_values
 
 RATE_COLUMNS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
 RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]

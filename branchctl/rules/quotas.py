@@ -10,68 +10,11 @@ treated equally: fewer than the cap may keep the category.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
+from branchctl.rules.results import BranchRating, QuotaOutcome
+from branchctl.rules.results import score_text as _score
 from branchctl.rules.rubric import Quota, Rubric
-from branchctl.rules.scoring import json_number, number_text
-
-if TYPE_CHECKING:
-    from branchctl.rules.rating import BranchRating
-
-
-@dataclass
-class QuotaOutcome:
-    """What one quota did to a set of rated branches."""
-
-    quota: Quota
-    total: int  # branches the share is taken of
-    limit: int  # most branches allowed in the category
-    candidates: int  # branches that earned the category before the cap
-    moved: list[BranchRating] = field(default_factory=list)
-    tie_score: float | None = None  # the total shared across the boundary, when ties fell
-
-    @property
-    def kept(self) -> int:
-        return self.candidates - len(self.moved)
-
-    def basis(self) -> str:
-        q = self.quota
-        return f"参评{self.total}个支部的{q.share_text()}（{q.rounding_text()}）为{self.limit}个"
-
-    def note(self) -> str:
-        q = self.quota
-        head = f"{q.category}级名额：{self.basis()}；核算为{q.category}级的{self.candidates}个"
-        if not self.moved:
-            return f"{head}，未超出名额。"
-        names = "、".join(f"{b.name}（{_score(b)}）" for b in self.moved)
-        text = f"{head}，保留{self.kept}个，按总分从低到高调为{q.fall_to}级{len(self.moved)}个：{names}。"
-        if self.tie_score is not None:
-            text += f"名额边界上同为{number_text(self.tie_score)}分的支部一并调整（宁少不超）。"
-        return text
-
-    def to_json(self) -> dict[str, Any]:
-        q = self.quota
-        return {
-            "category": q.category,
-            "max_share": q.max_share,
-            "rounding": q.rounding,
-            "fall_to": q.fall_to,
-            "total": self.total,
-            "limit": self.limit,
-            "candidates": self.candidates,
-            "kept": self.kept,
-            "moved": [
-                {"sheet": b.sheet, "row": b.row, "name": b.name, "score": json_number(b.score)}
-                for b in self.moved
-            ],
-            "tie_score": json_number(self.tie_score),
-            "note": self.note(),
-        }
-
-
-def _score(b: BranchRating) -> str:
-    return f"{number_text(b.score)}分" if b.score is not None else f"{b.stars}星"
 
 
 def _key(b: BranchRating) -> tuple[float, int]:

@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import replace
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from branchctl.errors import TOML_HINT, BranchctlError, toml_where
 from branchctl.forms.spec import column_kind, forms_data, match_header, normalize_header
 from branchctl.rules.rubric import (
+    DEFAULT_RUBRIC,
+    MAX_RUBRIC_BYTES,
     NUMBER_OPS,
     OPERATORS,
     Aspect,
@@ -686,3 +690,71 @@ def _raw_bands(bands: tuple[Band, ...]) -> list[dict[str, Any]]:
             item["stars"] = sorted(b.stars)
         out.append(item)
     return out
+
+
+# ------------------------------------------------------------------------------- finding
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("branchctl").joinpath("rubrics")
+    return sorted(p.name[: -len(".toml")] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    """The TOML text of a built-in rubric, comments and all."""
+    if name not in builtin_names():
+        raise BranchctlError(
+            f"没有名为“{name}”的内置规则，可选：{'、'.join(builtin_names())}", code="bad-rubric"
+        )
+    return resources.files("branchctl").joinpath(f"rubrics/{name}.toml").read_text("utf-8")
+
+
+def builtin_rubrics() -> list[Rubric]:
+    """Every built-in rubric, the default first."""
+    names = sorted(builtin_names(), key=lambda n: (n != DEFAULT_RUBRIC, n))
+    return [load_rubric(name) for name in names]
+
+
+def parse_rubric(text: str, source: str = "<rubric>") -> Rubric:
+    """A rubric from TOML text; ``source`` names it in error messages (a path or a name)."""
+    rubric = parse(text, source)
+    return replace(rubric, text=text)
+
+
+def load_rubric(spec: str | None = None) -> Rubric:
+    """A built-in rubric by name, or a rubric file by path (default: six-star)."""
+    spec = spec or DEFAULT_RUBRIC
+    if spec in builtin_names():
+        return parse_rubric(builtin_text(spec), source=spec)
+    path = Path(spec)
+    if path.suffix.lower() != ".toml" and not path.exists():
+        raise BranchctlError(
+            f"没有名为“{spec}”的内置规则，也没有这个规则文件；内置规则：{'、'.join(builtin_names())}",
+            code="bad-rubric",
+        )
+    return parse_rubric(read_rubric_text(path), source=str(path))
+
+
+def read_rubric_text(path: Path) -> str:
+    """A rubric file's text, refusing what cannot be a rubric (missing, huge, not UTF-8)."""
+    if not path.is_file():
+        raise BranchctlError("规则文件不存在", path=path, code="bad-rubric")
+    try:
+        size = path.stat().st_size
+        if size > MAX_RUBRIC_BYTES:
+            raise BranchctlError(
+                f"规则文件过大（{size // 1024} KB，上限 {MAX_RUBRIC_BYTES // 1024} KB），不像是评定规则",
+                path=path,
+                code="bad-rubric",
+            )
+        raw = path.read_bytes()
+    except OSError as e:
+        raise BranchctlError("规则文件无法读取", path=path, code="bad-rubric") from e
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BranchctlError(
+            f"规则文件不是 UTF-8 编码（第 {e.start + 1} 个字节无法解码），请用 UTF-8 保存后重试",
+            path=path,
+            code="bad-rubric",
+        ) from e

@@ -43,6 +43,13 @@ from typing import BinaryIO
 import numpy as np
 
 from branchctl.errors import BranchctlError, os_reason
+from branchctl.io.cells import HUGE as _HUGE
+from branchctl.io.cells import cell_name
+from branchctl.io.cells import column_number as _col_number
+
+# A sheet whose used range is larger than this many cells is refused rather than read:
+# a stray cell at XFD1048576 would otherwise make a dense grid of 17 billion cells.
+MAX_CELLS = 12_000_000
 
 # --- limits ------------------------------------------------------------------------------
 # Measured on a 100,000-branch x 20-column ledger written by xlsxwriter (inline strings, the
@@ -658,7 +665,7 @@ class _XlsxCells(_Scanner):
             self.irregular
             or self.rows > EXCEL_MAX_ROWS
             or self.cols > EXCEL_MAX_COLS
-            or self.rows * self.cols > _max_cells()
+            or self.rows * self.cols > MAX_CELLS
         )
 
 
@@ -798,7 +805,6 @@ class _Elements(_Scanner):
 
 
 _REF = re.compile(rb"([A-Za-z]+)([0-9]+)")
-_HUGE = 10**12  # stands for any number too large to matter
 
 
 class _XlsxExactCells(_Elements):
@@ -881,24 +887,9 @@ def _number(digits: bytes) -> int:
     return _HUGE if len(digits) > 12 else int(digits or b"0")
 
 
-def _col_number(letters: bytes) -> int:
-    if len(letters) > 6:
-        return _HUGE
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + (ch - 64)
-    return n
-
-
-def _max_cells() -> int:
-    from branchctl.io.workbook import MAX_CELLS
-
-    return MAX_CELLS
-
-
 def _check_extent(path: Path, sheet: str, rows: int, cols: int, far: tuple[int, int]) -> None:
-    """Refuse a sheet whose dense grid from A1 would exceed workbook.MAX_CELLS."""
-    limit = _max_cells()
+    """Refuse a sheet whose dense grid from A1 would exceed MAX_CELLS."""
+    limit = MAX_CELLS
     if rows * cols <= limit:
         return
     far_name = _far_cell_name(*far)
@@ -915,8 +906,6 @@ def _check_extent(path: Path, sheet: str, rows: int, cols: int, far: tuple[int, 
 def _far_cell_name(row: int, col: int) -> str:
     if row >= 10**8 or col >= 10**6:
         return f"第 {row + 1:,} 行第 {col + 1:,} 列"
-    from branchctl.io.workbook import cell_name
-
     return cell_name(row, col)
 
 
@@ -972,7 +961,7 @@ class _OdsExtent:
                 self.far = (self.rows - 1, width - 1)
 
     def _too_large(self) -> bool:
-        return self.last_row_end * self.width > _max_cells()
+        return self.last_row_end * self.width > MAX_CELLS
 
     def _refuse_if_too_large(self) -> None:
         if self._too_large():
@@ -1463,16 +1452,16 @@ def _walk_sheet(path: Path, data: bytes, pos: int, name: str, records: int) -> i
             max_col = max(max_col, col + (length - 6) // 6 - 1)
         elif typ == _DIMENSIONS:
             reserved = _dimension_cells(data, pos - length, length)
-            if reserved > _max_cells():
+            if reserved > MAX_CELLS:
                 raise BranchctlError(
-                    f"工作表声明的使用范围达 {reserved:,} 个单元格，超出安全上限 {_max_cells():,} 个，"
+                    f"工作表声明的使用范围达 {reserved:,} 个单元格，超出安全上限 {MAX_CELLS:,} 个，"
                     "文件已损坏或被恶意构造，已拒绝读取",
                     path=path,
                     sheet=name,
                 )
     else:
         raise _too_many_records(path)
-    if max_row >= 0 and (max_row + 1) * (max_col + 1) > _max_cells():
+    if max_row >= 0 and (max_row + 1) * (max_col + 1) > MAX_CELLS:
         _check_extent(path, name, max_row + 1, max_col + 1, _far_biff_cell(data, start))
     return records + walked
 

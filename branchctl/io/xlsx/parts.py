@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from branchctl.io.workbook import cell_name, column_letter
+from branchctl.io.cells import cell_name, column_letter, quote_sheet
 from branchctl.io.xlsx.package import (
     NS_MAIN,
     NS_R,
@@ -266,10 +266,6 @@ def merge_vml(
 
 
 # ---------------------------------------------------------------- new sheets and charts
-
-
-def quote_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
 
 
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")

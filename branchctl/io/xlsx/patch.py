@@ -25,7 +25,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from branchctl.io.workbook import Sheet, Workbook, column_letter
+from branchctl.io.cells import column_letter, quote_sheet
+from branchctl.io.workbook import Sheet, Workbook
 from branchctl.io.xlsx.package import (
     CT_CHART,
     CT_COMMENTS,
@@ -57,7 +58,6 @@ from branchctl.io.xlsx.parts import (
     merge_comments,
     merge_vml,
     new_sheet_xml,
-    quote_sheet,
     unique_sheet_name,
     vml_blocks,
     vml_xml,

@@ -17,7 +17,8 @@ from typing import IO, Any
 
 from lxml import etree
 
-from branchctl.io.workbook import Sheet, cell_name, column_letter
+from branchctl.io.cells import cell_name, column_letter
+from branchctl.io.workbook import Sheet
 from branchctl.io.xlsx.package import (
     NS_MAIN,
     SHEET_ORDER,

@@ -1,0 +1,259 @@
+"""What rating gives: a rated branch, a rated table, the whole result and its summary.
+
+Plain data, shared by rating, quotas, checks, reports and notices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from branchctl.forms.tables import Table
+from branchctl.rules.rubric import Quota, Rubric
+from branchctl.rules.scoring import PointsPeriod, json_number, number_text
+
+
+@dataclass
+class QuotaOutcome:
+    """What one quota did to a set of rated branches."""
+
+    quota: Quota
+    total: int  # branches the share is taken of
+    limit: int  # most branches allowed in the category
+    candidates: int  # branches that earned the category before the cap
+    moved: list[BranchRating] = field(default_factory=list)
+    tie_score: float | None = None  # the total shared across the boundary, when ties fell
+
+    @property
+    def kept(self) -> int:
+        return self.candidates - len(self.moved)
+
+    def basis(self) -> str:
+        q = self.quota
+        return f"参评{self.total}个支部的{q.share_text()}（{q.rounding_text()}）为{self.limit}个"
+
+    def note(self) -> str:
+        q = self.quota
+        head = f"{q.category}级名额：{self.basis()}；核算为{q.category}级的{self.candidates}个"
+        if not self.moved:
+            return f"{head}，未超出名额。"
+        names = "、".join(f"{b.name}（{score_text(b)}）" for b in self.moved)
+        text = f"{head}，保留{self.kept}个，按总分从低到高调为{q.fall_to}级{len(self.moved)}个：{names}。"
+        if self.tie_score is not None:
+            text += f"名额边界上同为{number_text(self.tie_score)}分的支部一并调整（宁少不超）。"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        q = self.quota
+        return {
+            "category": q.category,
+            "max_share": q.max_share,
+            "rounding": q.rounding,
+            "fall_to": q.fall_to,
+            "total": self.total,
+            "limit": self.limit,
+            "candidates": self.candidates,
+            "kept": self.kept,
+            "moved": [
+                {"sheet": b.sheet, "row": b.row, "name": b.name, "score": json_number(b.score)}
+                for b in self.moved
+            ],
+            "tie_score": json_number(self.tie_score),
+            "note": self.note(),
+        }
+
+
+@dataclass
+class Disagreement:
+    """A mark the data behind it contradicts (自评与核算不符)."""
+
+    aspect: str
+    marked: bool  # what the mark says
+    computed: bool  # what the indicators say
+    reasons: list[str]
+    columns: list[str]
+
+    def message(self) -> str:
+        said = "达标" if self.marked else "未达标"
+        found = "；".join(self.reasons) if self.reasons else "数据符合各项指标"
+        return f"“{self.aspect}”自评与核算不符：标记为{said}，但{found}"
+
+
+@dataclass(slots=True)
+class BranchRating:
+    sheet: str
+    row: int  # 1-based Excel row
+    party_org: str | None
+    name: str
+    type: str | None
+    stars: int
+    category: str
+    level: str
+    met: list[str]
+    unmet: list[str]
+    standard: bool
+    veto: str | None
+    claimed_stars: int | None
+    claimed_category: str | None
+    claimed_level: str | None
+    warnings: list[str] = field(default_factory=list)
+    blank: list[str] = field(default_factory=list)  # aspects left blank (counted as unmet)
+    bad: list[str] = field(default_factory=list)  # unreadable marks/scores (non-strict only)
+    score: float | None = None  # the total: scores summed, or points through the as-of month
+    scores: dict[str, float] = field(default_factory=dict)  # scored aspect -> score
+    claimed_score: float | None = None  # 总分 as written
+    star_score: float | None = None  # points: the total the stars were judged on
+    deductions: list[str] = field(default_factory=list)  # 减星项 entries, one star each
+    rank: int | None = None
+    quota: str | None = None  # "A→B" when a quota moved this branch
+    entity: str = "branch"  # "branch" | "member"
+    disagreements: list[Disagreement] = field(default_factory=list)
+    # a claim written in the other label column (a grade A in 等级, an alias of 等次): the
+    # claim ("定级类别" or "等次") -> the column that holds it
+    claimed_in: dict[str, str] = field(default_factory=dict)
+    extra_keys: tuple[str, ...] = ()  # JSON keys beyond SPEC's, chosen by the rubric
+
+    @property
+    def stars_differ(self) -> bool:
+        return self.claimed_stars is not None and self.claimed_stars != self.stars
+
+    @property
+    def category_differs(self) -> bool:
+        return self.claimed_category is not None and self.claimed_category != self.category
+
+    @property
+    def level_differs(self) -> bool:
+        return self.claimed_level is not None and self.claimed_level != self.level
+
+    @property
+    def mismatch(self) -> bool:
+        return self.stars_differ or self.category_differs or self.level_differs
+
+    def check_text(self) -> str:
+        """The 核对结果 cell: 一致, or what differs."""
+        parts = []
+        if self.stars_differ:
+            parts.append(f"星级不符（填报{self.claimed_stars}星，核算{self.stars}星）")
+        if self.category_differs:
+            parts.append(f"类别不符（填报“{self.claimed_category}”，核算“{self.category}”）")
+        if self.level_differs:
+            parts.append(f"等次不符（填报“{self.claimed_level}”，核算“{self.level}”）")
+        if not parts:
+            claimed = any(
+                v is not None
+                for v in (self.claimed_stars, self.claimed_category, self.claimed_level)
+            )
+            return "一致" if claimed else "未填报自评"
+        return "；".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        out = {
+            "sheet": self.sheet,
+            "row": self.row,
+            "party_org": self.party_org,
+            "name": self.name,
+            "type": self.type,
+            "stars": self.stars,
+            "category": self.category,
+            "level": self.level,
+            "met": self.met,
+            "unmet": self.unmet,
+            "standard": self.standard,
+            "veto": self.veto,
+            "claimed_stars": self.claimed_stars,
+            "claimed_category": self.claimed_category,
+            "claimed_level": self.claimed_level,
+            "warnings": self.warnings,
+        }
+        for key in self.extra_keys:
+            value = getattr(self, key)
+            if key in ("score", "claimed_score", "star_score"):
+                value = json_number(value)
+            elif key == "scores":
+                value = {k: json_number(v) for k, v in value.items()}
+            out[key] = value
+        return out
+
+
+@dataclass
+class RatedTable:
+    table: Table
+    branches: list[BranchRating]
+
+
+@dataclass
+class RatingResult:
+    path: Path
+    rubric: Rubric
+    tables: list[RatedTable]
+    quotas: list[QuotaOutcome] = field(default_factory=list)
+    period: PointsPeriod | None = None  # points rubrics: the months counted
+    notes: list[str] = field(default_factory=list)  # what a clerk should know about the run
+
+    @property
+    def branches(self) -> list[BranchRating]:
+        return [b for t in self.tables for b in t.branches]
+
+    def summary(self) -> dict[str, Any]:
+        branches = self.branches
+        total = len(branches)
+        by_stars = {str(s): 0 for s in range(self.rubric.max_stars + 1)}
+        by_category = {band.name: 0 for band in self.rubric.categories}
+        member = self.rubric.member
+        if member is not None and any(b.entity == "member" for b in branches):
+            if not any(b.entity == "branch" for b in branches):
+                by_category = {}
+            by_category.update({band.name: 0 for band in member.categories})
+        for b in branches:
+            by_stars[str(b.stars)] = by_stars.get(str(b.stars), 0) + 1
+            by_category[b.category] = by_category.get(b.category, 0) + 1
+        standard = sum(1 for b in branches if b.standard)
+        out: dict[str, Any] = {
+            "total": total,
+            "by_stars": by_stars,
+            "by_category": by_category,
+            "standard_count": standard,
+            "standard_rate": round(standard / total, 4) if total else 0.0,
+            "mismatches": sum(1 for b in branches if b.mismatch),
+        }
+        if self.rubric.quotas:
+            out["quotas"] = [q.to_json() for q in self.quotas]
+        if self.period is not None:
+            out["period"] = self.period.to_json()
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": str(self.path),
+            "rubric": self.rubric.name,
+            "branches": [b.to_json() for b in self.branches],
+            "summary": self.summary(),
+        }
+
+
+def extra_columns(rubric: Rubric) -> list[str]:
+    """Computed columns the annotated copy carries after SPEC's five, for this rubric."""
+    headers = []
+    if rubric.points is not None:
+        headers += ["累计得分", "定星得分"]
+    elif rubric.has_total:
+        headers.append("计算总分")
+    if rubric.ranking:
+        headers.append("排名")
+    return headers
+
+
+def extra_values(b: BranchRating, rubric: Rubric) -> list[Any]:
+    values: list[Any] = []
+    if rubric.points is not None:
+        values += [json_number(b.score), json_number(b.star_score)]
+    elif rubric.has_total:
+        values.append(json_number(b.score))
+    if rubric.ranking:
+        values.append(b.rank)
+    return values
+
+
+def score_text(b: BranchRating) -> str:
+    return f"{number_text(b.score)}分" if b.score is not None else f"{b.stars}星"
