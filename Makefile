@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check branchctl tests benchmarks scripts sample_ledgers
 	$(BIN)/ruff format --check branchctl tests benchmarks scripts sample_ledgers
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(STAMP) lint
 	$(BIN)/pytest

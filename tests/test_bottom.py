@@ -9,7 +9,8 @@ import openpyxl
 from typer.testing import CliRunner
 
 from branchctl.cli.app import app
-from branchctl.jobs.rate import bottom_ranking, rate_file
+from branchctl.jobs.rate import rate_file
+from branchctl.rules.ranking import bottom_ranking
 from tests.builders import (
     ASPECTS,
     Layout,

@@ -118,7 +118,7 @@ def rating_context(
 
     ``problems`` are :class:`branchctl.forms.lists.ProblemItem` (or anything with the same fields).
     """
-    from branchctl.jobs.rate import bottom_ranking
+    from branchctl.rules.ranking import bottom_ranking
 
     rubric = result.rubric
     by_branch: dict[str, list[dict[str, Any]]] = {}

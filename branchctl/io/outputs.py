@@ -144,3 +144,17 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def check_output_path(out: Path, *inputs: Path) -> None:
+    """Refuse to write over an input, or into a folder that does not exist."""
+    target = out.resolve()
+    for path in inputs:
+        if path.exists() and path.resolve() == target:
+            raise BranchctlError("输出文件不能与输入文件相同，请用 -o 指定另一个文件名", path=out)
+    if not target.parent.is_dir():
+        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
+    if out.suffix.lower() != ".xlsx":
+        raise BranchctlError(
+            "批注工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out
+        )

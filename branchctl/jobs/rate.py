@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from branchctl.errors import BranchctlError
+from branchctl.io.outputs import check_output_path
 from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.rating import rate_workbook
 from branchctl.rules.results import BranchRating, RatingResult
 from branchctl.rules.rubric import Rubric
@@ -25,34 +26,6 @@ class RateReport:
     out: Path | None
     bottom: list[BranchRating]
     overdue: dict[str, int] = field(default_factory=dict)  # name_key -> overdue tasks
-
-
-def check_output_path(out: Path, *inputs: Path) -> None:
-    """Refuse to write over an input, or into a folder that does not exist."""
-    target = out.resolve()
-    for path in inputs:
-        if path.exists() and path.resolve() == target:
-            raise BranchctlError("输出文件不能与输入文件相同，请用 -o 指定另一个文件名", path=out)
-    if not target.parent.is_dir():
-        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
-    if out.suffix.lower() != ".xlsx":
-        raise BranchctlError(
-            "批注工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out
-        )
-
-
-def bottom_ranking(
-    branches: list[BranchRating], n: int, overdue: dict[str, int] | None = None
-) -> list[BranchRating]:
-    """The n weakest branches: fewest stars, then most unmet aspects, then most overdue tasks."""
-    from branchctl.forms.values import name_key
-
-    overdue = overdue or {}
-    ranked = sorted(
-        branches,
-        key=lambda b: (b.stars, -len(b.unmet), -overdue.get(name_key(b.name), 0), b.sheet, b.row),
-    )
-    return ranked[:n] if n else []
 
 
 def overdue_by_branch(book: Workbook, rubric: Rubric, as_of: dt.date) -> dict[str, int]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.forms.values import cell_text
-from branchctl.jobs.collect import (
+from branchctl.reports.collection import (
     COMPUTED_COLUMNS,
     MASTER_SHEET,
     NOTES_SHEET,

@@ -12,7 +12,7 @@ from branchctl.io.xlsx.plan import (
     BarChart,
     NewSheet,
 )
-from branchctl.jobs.compare import CHANGES, Comparison
+from branchctl.rules.comparison import CHANGES, Comparison
 
 COMPARE_COLUMNS = ["上期星级", "本期星级", "变动", "变动说明"]
 COMPARE_WIDTHS = [10.0, 10.0, 8.0, 36.0]

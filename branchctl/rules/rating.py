@@ -29,10 +29,10 @@ from branchctl.io.cells import cell_name
 from branchctl.io.workbook import Workbook
 from branchctl.rules.indicators import carried_rules, judge_indicators
 from branchctl.rules.quotas import apply_quotas
+from branchctl.rules.ranking import rank
 from branchctl.rules.results import BranchRating, Disagreement, RatedTable, RatingResult
 from branchctl.rules.rubric import MONTHS, Aspect, Rubric
 from branchctl.rules.scoring import (
-    competition_ranks,
     deduction_entries,
     number_text,
     parse_number,
@@ -117,23 +117,6 @@ def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) 
         result.period = points_period(tables[0].title, as_of)
         result.notes += _points_notes(result, as_of)
     return result
-
-
-def rank(branches: list[BranchRating], by: tuple[str, ...]) -> None:
-    """Set ``rank`` on each branch: highest first by ``by`` ("stars", "score"); ties share
-    a rank; a vetoed branch ranks after every other whatever its score."""
-
-    def key(b: BranchRating) -> tuple[float, ...]:
-        values = [float(b.stars) if k == "stars" else _or_lowest(b.score) for k in by]
-        return (0.0 if b.veto else 1.0, *values)
-
-    keys = [key(b) for b in branches]
-    for b, r in zip(branches, competition_ranks(keys), strict=True):
-        b.rank = r
-
-
-def _or_lowest(value: float | None) -> float:
-    return value if value is not None else float("-inf")
 
 
 def _points_notes(result: RatingResult, as_of: dt.date) -> list[str]:
