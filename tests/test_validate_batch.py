@@ -163,7 +163,7 @@ def test_hostile_files_are_reported_and_the_good_one_checked(tmp_path, hostile_f
 
 
 def test_a_bug_in_a_check_costs_only_that_file(tmp_path, monkeypatch):
-    import branchctl.checks.run as checks
+    import branchctl.jobs.validate as checks
 
     path, _ = _bad_file(tmp_path / "a.xlsx")
     monkeypatch.setattr(checks, "check_workbook", lambda *a: 1 / 0)

@@ -30,8 +30,7 @@ from hypothesis import strategies as st
 from openpyxl.comments import Comment
 
 from branchctl.errors import BranchctlError
-from branchctl.io import outputs as writer
-from branchctl.io.outputs import atomic_output, write_annotated
+from branchctl.io.outputs import atomic_output
 from branchctl.io.workbook import Workbook, read_workbook
 from branchctl.io.xlsx.plan import (
     FILL_ERROR,
@@ -43,6 +42,7 @@ from branchctl.io.xlsx.plan import (
     NewSheet,
 )
 from branchctl.io.xlsx.rebuild import rebuild_xlsx
+from branchctl.io.xlsx.write import write_annotated
 
 NEW_HEADERS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
 CATEGORY_FILL = "FFF2CC"
@@ -500,8 +500,8 @@ def test_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
         Path(args[2]).write_bytes(b"half a zip")
         raise OSError("disk full")
 
-    monkeypatch.setattr("branchctl.io.xlsx.patch.patch_xlsx", broken)
-    monkeypatch.setattr("branchctl.io.xlsx.rebuild.rebuild_xlsx", broken)
+    monkeypatch.setattr("branchctl.io.xlsx.write.patch_xlsx", broken)
+    monkeypatch.setattr("branchctl.io.xlsx.write.rebuild_xlsx", broken)
     with pytest.raises(OSError):
         write_annotated(load(source), rating_plan(spec), tmp_path / "out.xlsx")
     assert sorted(os.listdir(tmp_path)) == [source.name]
@@ -541,8 +541,8 @@ def test_unpatchable_xlsx_falls_back_to_rebuild(
     def unsupported(*args: Any, **kwargs: Any) -> None:
         raise xlsx_patch.PatchUnsupported("strict OOXML")
 
-    monkeypatch.setattr(xlsx_patch, "patch_xlsx", unsupported)
-    with caplog.at_level(logging.WARNING, logger=writer.__name__):
+    monkeypatch.setattr("branchctl.io.xlsx.write.patch_xlsx", unsupported)
+    with caplog.at_level(logging.WARNING, logger="branchctl.io.xlsx.write"):
         out = annotate(source, rating_plan(spec))
     assert "strict OOXML" in caplog.text
     ws = openpyxl.load_workbook(out)[spec.name]

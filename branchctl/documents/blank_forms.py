@@ -18,6 +18,8 @@ from typing import Any
 
 from branchctl.errors import BranchctlError
 from branchctl.forms.spec import column_kind, forms_data, normalize_text
+from branchctl.io.cells import cell_name
+from branchctl.io.outputs import atomic_output
 from branchctl.rules.rubric import Rubric
 
 CN_NUMBERS = "零一二三四五六七八九十"
@@ -221,8 +223,6 @@ def write_template(
     """
     import xlsxwriter
 
-    from branchctl.io.outputs import atomic_output
-
     forms = resolve_kinds(kinds)
     n = _data()["rows"] if rows is None else rows
     if not 1 <= n <= MAX_ROWS:
@@ -282,7 +282,6 @@ def _cell_format(column: Column, rubric: Rubric, styles: _Styles) -> Any:
 def _write_form(
     ws: Any, layout: FormLayout, rubric: Rubric, unit: str | None, n: int, styles: _Styles
 ) -> None:
-    from branchctl.io.cells import cell_name
 
     cols = layout.columns
     last = len(cols) - 1

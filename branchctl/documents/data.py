@@ -22,6 +22,7 @@ from typing import Any
 from branchctl.documents.masking import Masker
 from branchctl.findings.model import FileReport, ValidationReport
 from branchctl.forms.values import cell_text, name_key
+from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.results import BranchRating, RatingResult
 
 NO_TOWNSHIP = "（未填所属党组织）"
@@ -118,7 +119,6 @@ def rating_context(
 
     ``problems`` are :class:`branchctl.forms.lists.ProblemItem` (or anything with the same fields).
     """
-    from branchctl.rules.ranking import bottom_ranking
 
     rubric = result.rubric
     by_branch: dict[str, list[dict[str, Any]]] = {}

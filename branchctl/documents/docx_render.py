@@ -49,6 +49,8 @@ from branchctl.documents.docx_format import (
     base_document,
     set_fonts,
 )
+from branchctl.documents.templates import jinja_message
+from branchctl.errors import BranchctlError
 
 _ASCII = re.compile(r"[\x00-\x7f]")
 
@@ -442,9 +444,6 @@ def render_docx_template(
     """Fill a .docx made in Word with Jinja tags (docxtpl); values are XML-escaped."""
     from docxtpl import DocxTemplate
     from jinja2 import TemplateError, UndefinedError
-
-    from branchctl.documents.templates import jinja_message
-    from branchctl.errors import BranchctlError
 
     try:
         tpl = DocxTemplate(str(path))

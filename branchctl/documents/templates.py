@@ -29,7 +29,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from branchctl.documents.data import RATING_VARIABLES, VALIDATION_VARIABLES, date_text
+from branchctl.documents.data import (
+    BRANCH_FIELDS,
+    RATING_VARIABLES,
+    VALIDATION_VARIABLES,
+    date_text,
+)
 from branchctl.errors import BranchctlError, toml_reason
 
 BUILTIN = ("通报", "公示", "整改通知书", "退回修改意见")
@@ -382,7 +387,6 @@ def _field_text(key: str, value: Any, path: Path) -> str:
 
 def describe_templates() -> str:
     """The built-in templates, the data each receives and its free fields (``notice --list``)."""
-    from branchctl.documents.data import BRANCH_FIELDS
 
     env = environment()
     lines = ["内置模板（可用 --source 查看原文，复制后修改成自己的模板）：", ""]

@@ -19,6 +19,7 @@ from typing import Any
 
 from branchctl.forms.datarows import CellRef, MergeFill, RowSources, data_rows
 from branchctl.forms.datarows import is_placeholder_row as is_placeholder_row  # re-exported
+from branchctl.forms.spec import normalize_text
 from branchctl.forms.tables import Layout, Table
 from branchctl.forms.values import (
     BadValue,
@@ -332,7 +333,6 @@ def _numbers(value: Any) -> list[str]:
     if is_blank(value):
         return []
     text = cell_text(value)
-    from branchctl.forms.spec import normalize_text
 
     parts = [normalize_text(p) for p in _NUMBER_SPLIT.split(text) if p.strip()]
     return [p[:-2] if p.endswith(".0") else p for p in parts]

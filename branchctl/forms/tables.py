@@ -20,6 +20,7 @@ from branchctl.forms.spec import (
     normalize_header,
     normalize_text,
 )
+from branchctl.forms.values import BadValue, parse_date
 from branchctl.io.workbook import Sheet, Workbook
 
 HEADER_SCAN_ROWS = 40  # a header lower than this is not looked for
@@ -292,7 +293,6 @@ def _text(value: Any) -> str:
 
 def _report_date(sheet: Sheet, limit: int) -> dt.date | None:
     """The 填报时间 of the row above the table (2025年6月30日), if it holds a whole date."""
-    from branchctl.forms.values import BadValue, parse_date
 
     for r in range(min(limit, 6)):
         for value in sheet.rows[r]:

@@ -16,11 +16,14 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from branchctl.checks.run import check_workbook
 from branchctl.errors import BranchctlError
-from branchctl.forms.tables import Table
+from branchctl.forms.lists import is_placeholder_row
+from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import cell_text, name_key
-from branchctl.io.outputs import is_tool_output
-from branchctl.io.workbook import Workbook
+from branchctl.io.outputs import ensure_distinct, is_tool_output
+from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.reports.collect import write_collection
 from branchctl.reports.collection import (
     BRANCH_COLUMNS,
     CLAIM_COLUMNS,
@@ -38,7 +41,9 @@ from branchctl.reports.collection import (
     FileResult,
     location,
 )
+from branchctl.rules.rating import rate_row
 from branchctl.rules.rubric import Rubric
+from branchctl.rules.rubric_file import load_rubric
 
 # ------------------------------------------------------------------------------ finding files
 
@@ -114,8 +119,6 @@ def read_file(path: Path, source: str, rubric: Rubric, as_of: dt.date | None = N
 
     Never raises for a bad file: an unreadable file is a result with status "unreadable".
     """
-    from branchctl.forms.tables import find_forms
-    from branchctl.io.workbook import read_workbook
 
     result = FileResult(str(path), source, "collected")
     try:
@@ -164,8 +167,6 @@ def _collect_table(
     rows: list[int] | None = None,
     note: str | None = None,
 ) -> None:
-    from branchctl.forms.lists import is_placeholder_row
-    from branchctl.rules.rating import rate_row
 
     missing = [a for a in rubric.aspect_names if not table.has(a)]
     if missing:
@@ -202,7 +203,6 @@ def _collect_table(
 
 def _mark_findings(book: Workbook, rubric: Rubric, as_of: dt.date, result: FileResult) -> None:
     """The findings of ``validate`` on each collected row; the rest are the file's problems."""
-    from branchctl.checks.run import check_workbook
 
     try:
         findings = check_workbook(book, rubric, as_of)
@@ -362,8 +362,6 @@ def collect_files(
     progress: Callable[[int, int], None] | None = None,
 ) -> CollectReport:
     """Collect every workbook under ``paths`` into the master workbook ``out``."""
-    from branchctl.io.outputs import ensure_distinct
-    from branchctl.rules.rubric_file import load_rubric
 
     the_rubric = load_rubric(rubric)
     if out.suffix.lower() != ".xlsx":
@@ -373,7 +371,6 @@ def collect_files(
     if not out.parent.is_dir():
         raise BranchctlError("输出文件所在的文件夹不存在", path=out)
     ensure_distinct(out, *[p for p in paths if p.is_file()])
-    from branchctl.reports.collect import write_collection
 
     collection = collect(paths, the_rubric, jobs=jobs, as_of=as_of, exclude=out, progress=progress)
     write_collection(collection, out)

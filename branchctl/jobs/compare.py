@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.forms.name_map import load_name_map
-from branchctl.io.outputs import check_output_path, write_annotated
+from branchctl.io.outputs import check_output_path
+from branchctl.io.xlsx.write import write_annotated
 from branchctl.reports.compare import comparison_plan
 from branchctl.rules.comparison import Comparison, compare_ledgers
 from branchctl.rules.rubric_file import load_rubric

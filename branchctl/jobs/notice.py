@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from branchctl.documents.data import rating_context, validation_context
+from branchctl.documents.docx_render import DocxRenderer, render_docx_template
 from branchctl.documents.masking import Masker
 from branchctl.documents.templates import (
     NoticeTemplate,
@@ -25,6 +27,15 @@ from branchctl.documents.templates import (
     render_text,
 )
 from branchctl.errors import BranchctlError
+from branchctl.findings.model import FileReport, Finding, ValidationReport
+from branchctl.forms.lists import read_lists
+from branchctl.forms.tables import find_forms
+from branchctl.forms.values import cell_text
+from branchctl.io.outputs import atomic_output, ensure_distinct
+from branchctl.io.workbook import read_workbook
+from branchctl.jobs.validate import validate_paths
+from branchctl.rules.rating import rate_workbook
+from branchctl.rules.rubric_file import load_rubric
 
 FORMATS = ("docx", "md")
 MAX_NAME_BYTES = 180  # file names: well under the 255-byte limit of common file systems
@@ -91,12 +102,6 @@ def _rating(
     bottom: int,
     masker: Masker | None,
 ) -> dict[str, Any]:
-    from branchctl.documents.data import rating_context
-    from branchctl.forms.lists import read_lists
-    from branchctl.forms.tables import find_forms
-    from branchctl.io.workbook import read_workbook
-    from branchctl.rules.rating import rate_workbook
-    from branchctl.rules.rubric_file import load_rubric
 
     if path.is_dir():
         raise BranchctlError(
@@ -120,7 +125,6 @@ def _validation(
     today: dt.date | None,
     masker: Masker | None,
 ) -> dict[str, Any]:
-    from branchctl.documents.data import validation_context
 
     if path.suffix.lower() == ".json" and path.is_file():
         report = report_from_json(path)
@@ -131,8 +135,6 @@ def _validation(
 
 
 def _validate(paths: list[Path], rubric: str | None, as_of: dt.date | None) -> Any:
-    from branchctl.jobs.validate import validate_paths
-    from branchctl.rules.rubric_file import load_rubric
 
     run = validate_paths(paths, rubric=load_rubric(rubric), as_of=as_of or dt.date.today())
     return run.report
@@ -141,8 +143,6 @@ def _validate(paths: list[Path], rubric: str | None, as_of: dt.date | None) -> A
 def report_from_json(path: Path) -> Any:
     """A ValidationReport from ``validate --json`` output."""
     import json
-
-    from branchctl.findings.model import FileReport, Finding, ValidationReport
 
     try:
         data = json.loads(path.read_text("utf-8-sig"))
@@ -173,10 +173,6 @@ def report_from_json(path: Path) -> Any:
 def _township_of(path: Path) -> str:
     """The unit that sent a file: its 填报单位, else its most common 所属党组织, else its name."""
     from collections import Counter
-
-    from branchctl.forms.tables import find_forms
-    from branchctl.forms.values import cell_text
-    from branchctl.io.workbook import read_workbook
 
     try:
         layout = find_forms(read_workbook(path))
@@ -268,9 +264,6 @@ def make_notices(
         targets = [target]
 
     if template.is_docx:
-        from branchctl.documents.docx_render import render_docx_template
-        from branchctl.io.outputs import atomic_output
-
         assert template.path is not None
         for i, ((_, ctx), path) in enumerate(zip(units, targets, strict=True)):
             with atomic_output(path) as tmp:
@@ -312,7 +305,6 @@ def _default_out(data: Path, template: NoticeTemplate, suffix: str) -> Path:
 
 
 def _check_target(target: Path, inputs: Iterable[Path]) -> None:
-    from branchctl.io.outputs import ensure_distinct
 
     ensure_distinct(target, *inputs)
     if target.is_dir():
@@ -358,7 +350,6 @@ def write_documents(
     Word documents are laid out in parallel worker processes when there are many of them
     (``jobs``: number of processes, default one per CPU core).
     """
-    from branchctl.io.outputs import atomic_output
 
     total = len(texts)
     if fmt == "md":
@@ -400,8 +391,6 @@ _RENDERER: Any = None
 
 
 def _write_docx(item: tuple[str, str, Path]) -> None:
-    from branchctl.documents.docx_render import DocxRenderer
-    from branchctl.io.outputs import atomic_output
 
     global _RENDERER
     if _RENDERER is None:  # built once per process: styles, fonts and footers are shared

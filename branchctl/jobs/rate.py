@@ -7,8 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from branchctl.forms.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
+from branchctl.forms.tables import find_forms
 from branchctl.io.outputs import check_output_path
 from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.io.xlsx.write import write_annotated
+from branchctl.reports.annotate import rating_plan
 from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.rating import rate_workbook
 from branchctl.rules.results import BranchRating, RatingResult
@@ -30,8 +34,6 @@ class RateReport:
 
 def overdue_by_branch(book: Workbook, rubric: Rubric, as_of: dt.date) -> dict[str, int]:
     """Overdue tasks per branch (name_key) in the workbook's 附件3 lists and 附件4 work ledger."""
-    from branchctl.forms.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
-    from branchctl.forms.tables import find_forms
 
     layout = find_forms(book, rubric.aspect_headers())
     counts: dict[str, int] = {}
@@ -65,9 +67,6 @@ def rate_file(
     late = overdue_by_branch(book, the_rubric, as_of or dt.date.today()) if bottom else {}
     weakest = bottom_ranking(result.branches, bottom, late)
     if out is not None:
-        from branchctl.io.outputs import write_annotated
-        from branchctl.reports.annotate import rating_plan
-
         stage(f"正在写出 {out.name} …")
         write_annotated(book, rating_plan(result, weakest, late), out)
     return RateReport(result, out, weakest, late)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.forms.values import cell_text
+from branchctl.io.outputs import atomic_output
+from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING
 from branchctl.reports.collection import (
     COMPUTED_COLUMNS,
     MASTER_SHEET,
@@ -24,8 +26,6 @@ from branchctl.reports.collection import (
 def write_collection(collection: Collection, out: Path) -> None:
     """The master workbook: 汇总台账 (one row per branch) and 汇总说明, written atomically."""
     import xlsxwriter
-
-    from branchctl.io.outputs import atomic_output
 
     with atomic_output(out) as tmp:
         wb = xlsxwriter.Workbook(
@@ -43,7 +43,6 @@ def write_collection(collection: Collection, out: Path) -> None:
 
 class _Formats:
     def __init__(self, wb: Any) -> None:
-        from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING
 
         border = {"border": 1, "valign": "vcenter"}
         self.header = wb.add_format(

@@ -12,6 +12,7 @@ from pathlib import Path
 from branchctl.errors import BranchctlError
 from branchctl.findings.catalogue import entry
 from branchctl.findings.model import FileReport, Finding, ValidationReport
+from branchctl.io.outputs import atomic_output
 
 REPORT_SUFFIXES = (".md", ".xlsx", ".json")
 MAX_LISTED = 50  # findings shown per file on the terminal; the report file has them all
@@ -117,7 +118,6 @@ def check_report_path(path: Path) -> None:
 
 def write_report(report: ValidationReport, path: Path) -> None:
     """Write every finding to ``path``: .md, .xlsx or .json by its suffix."""
-    from branchctl.io.outputs import atomic_output
 
     check_report_path(path)
     suffix = path.suffix.lower()
