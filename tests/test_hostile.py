@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from branchctl.io.safety.scan import check_file
+from branchctl.io.safety import check_file
 from branchctl.io.workbook import read_workbook
 from tests.builders import classification_sheet, sample_branches, write_workbook
 from tests.hostile import HOSTILE_CASES, small_ledger, write_ods

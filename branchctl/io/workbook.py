@@ -13,7 +13,7 @@ from typing import Any
 
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import cell_name
-from branchctl.io.safety.scan import MAX_CELLS, check_file
+from branchctl.io.safety import MAX_CELLS, check_file
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 

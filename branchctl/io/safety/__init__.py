@@ -1,1 +1,13 @@
-"""io/safety."""
+"""The pre-scan: every workbook is checked, cheaply and from its bytes, before it is read.
+
+``check_file`` is the entry (:mod:`.check`); the kind of file is told from its first bytes
+(:mod:`.sniff`); zip containers (:mod:`.zipcheck`) have their XML prologs (:mod:`.xmlparts`) and
+the cell extent of their sheets checked (:mod:`.xlsx_extent`, :mod:`.ods_extent`); OLE files
+(:mod:`.ole`) have the records of their workbook stream walked (:mod:`.biff`). The limits are
+in :mod:`.limits`.
+"""
+
+from branchctl.io.safety.check import check_file
+from branchctl.io.safety.limits import MAX_CELLS
+
+__all__ = ["MAX_CELLS", "check_file"]
