@@ -14,6 +14,7 @@ import struct
 from pathlib import Path
 
 from branchctl.errors import BranchctlError
+from branchctl.io.safety.facts import MergeBudget, SheetFacts
 from branchctl.io.safety.limits import (
     MAX_BIFF_RECORDS,
     MAX_CELLS,
@@ -24,6 +25,7 @@ from branchctl.io.safety.limits import (
 
 _EOF, _FILEPASS, _SST, _BOUNDSHEET, _CODEPAGE = 0x000A, 0x002F, 0x00FC, 0x0085, 0x0042
 _DIMENSIONS, _MULRK = 0x0200, 0x00BD
+_ROW, _COLINFO, _MERGEDCELLS = 0x0208, 0x007D, 0x00E5
 # Records whose body starts with row and column, as calamine reads them, and the length
 # below which calamine rejects them: NUMBER, RK, LABELSST, BOOLERR, LABEL, FORMULA.
 _CELL_RECORDS = {0x0203: 14, 0x027E: 10, 0x00FD: 10, 0x0205: 8, 0x0204: 6, 0x0006: 20}
@@ -44,7 +46,9 @@ def _too_many_records(path: Path) -> BranchctlError:
     )
 
 
-def check_biff(path: Path, data: bytes) -> None:
+def check_biff(path: Path, data: bytes) -> dict[str, SheetFacts]:
+    """Walk every record; refuse what calamine would choke on; return each sheet's merges
+    (bounded: calamine reads them itself) and hidden rows and columns."""
     if len(data) < 8 or struct.unpack_from("<H", data)[0] not in (0x0809, 0x0409, 0x0209, 0x0009):
         raise _corrupt_biff(path)
     biff8 = struct.unpack_from("<H", data, 4)[0] == 0x0600
@@ -73,8 +77,11 @@ def check_biff(path: Path, data: bytes) -> None:
             _check_sst(path, data, body)
     if len({offset for offset, _name in sheets}) < len(sheets):
         raise shared_sheet_data(path)
+    facts: dict[str, SheetFacts] = {}
     for offset, name in sheets:
-        records = _walk_sheet(path, data, offset, name, records)
+        facts[name] = SheetFacts()
+        records = _walk_sheet(path, data, offset, name, records, facts[name])
+    return facts
 
 
 def _check_sst(path: Path, data: bytes, body: int) -> None:
@@ -109,9 +116,12 @@ def _dimension_cells(data: bytes, body: int, length: int) -> int:
     return rows * cols
 
 
-def _walk_sheet(path: Path, data: bytes, pos: int, name: str, records: int) -> int:
+def _walk_sheet(
+    path: Path, data: bytes, pos: int, name: str, records: int, facts: SheetFacts
+) -> int:
     """Walk one sheet's records as calamine does; return the running record count."""
     start = pos
+    merges = MergeBudget(path, name)
     unpack = _BIFF_HEADER.unpack_from
     cells = _CELL_RECORDS
     last = len(data) - 8
@@ -132,6 +142,14 @@ def _walk_sheet(path: Path, data: bytes, pos: int, name: str, records: int) -> i
         elif typ == _MULRK and length > 6:
             max_row = max(max_row, row)
             max_col = max(max_col, col + (length - 6) // 6 - 1)
+        elif typ == _ROW:  # row, then (at 12) options: 0x20 hidden
+            if length >= 16 and data[pos - length + 12] & 0x20:
+                facts.hidden_rows.append((row, row + 1))
+        elif typ == _COLINFO:  # first and last column, then (at 8) options: 0x01 hidden
+            if length >= 10 and data[pos - length + 8] & 0x01:
+                facts.hidden_cols.append((row, col + 1))
+        elif typ == _MERGEDCELLS:
+            _merged_cells(data, pos - length, length, merges)
         elif typ == _DIMENSIONS:
             reserved = _dimension_cells(data, pos - length, length)
             if reserved > MAX_CELLS:
@@ -146,6 +164,16 @@ def _walk_sheet(path: Path, data: bytes, pos: int, name: str, records: int) -> i
     if max_row >= 0 and (max_row + 1) * (max_col + 1) > MAX_CELLS:
         check_extent(path, name, max_row + 1, max_col + 1, _far_biff_cell(data, start))
     return records + walked
+
+
+def _merged_cells(data: bytes, body: int, length: int, merges: MergeBudget) -> None:
+    """MERGEDCELLS: a count, then first and last row, first and last column of each range."""
+    if length < 2:
+        return
+    (count,) = struct.unpack_from("<H", data, body)
+    for i in range(min(count, (length - 2) // 8)):
+        r1, r2, c1, c2 = struct.unpack_from("<HHHH", data, body + 2 + 8 * i)
+        merges.add(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
 
 def _far_biff_cell(data: bytes, pos: int) -> tuple[int, int]:

@@ -29,13 +29,15 @@ LibreOffice .ods 2.0 s (2.6 s); a full 65,536-row .xls 0.5 s (0.7 s).
 
 from __future__ import annotations
 
-import stat
+import os
 from pathlib import Path
 
 from branchctl.errors import BranchctlError, os_reason
+from branchctl.io.safety.facts import Scan
 from branchctl.io.safety.ole import check_ole
 from branchctl.io.safety.sniff import EMPTY_ZIP_MAGICS, OLE_MAGIC, ZIP_MAGIC, not_a_spreadsheet
 from branchctl.io.safety.zipcheck import check_zip, corrupt_zip
+from branchctl.io.smallfiles import open_regular
 
 
 def check_file(path: str | Path) -> str:
@@ -44,30 +46,27 @@ def check_file(path: str | Path) -> str:
     Raises BranchctlError (code ``file-unreadable`` or ``file-encrypted``) for anything that is
     not a workbook python-calamine can open safely. Never writes to the file.
     """
+    return scan_file(path).format
+
+
+def scan_file(path: str | Path) -> Scan:
+    """:func:`check_file`, and what the scan saw of each sheet on its way (merges of an .ods,
+    hidden rows and columns)."""
     p = Path(path)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise BranchctlError("文件不存在", path=p) from None
-    except OSError as e:
-        raise BranchctlError(f"无法读取文件信息（{os_reason(e)}）", path=p) from e
-    if stat.S_ISDIR(st.st_mode):
-        raise BranchctlError("这是一个文件夹而不是工作簿文件", path=p)
-    if not stat.S_ISREG(st.st_mode):
-        raise BranchctlError("不是普通文件，无法作为工作簿读取", path=p)
-    if st.st_size == 0:
-        raise BranchctlError(
-            "文件是空的（0 字节），可能导出或拷贝时出错，请重新获取后再提交", path=p
-        )
-    try:
-        with open(p, "rb") as f:
+    with open_regular(p, "工作簿文件", missing="文件不存在") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise BranchctlError(
+                "文件是空的（0 字节），可能导出或拷贝时出错，请重新获取后再提交", path=p
+            )
+        try:
             head = f.read(8192)
-    except OSError as e:
-        raise BranchctlError(f"无法打开文件（{os_reason(e)}）", path=p) from e
+        except OSError as e:
+            raise BranchctlError(f"无法读取文件（{os_reason(e)}）", path=p) from e
     if head.startswith(ZIP_MAGIC):
-        return check_zip(p, st.st_size)
+        return check_zip(p, size)
     if head.startswith(OLE_MAGIC):
-        return check_ole(p, st.st_size)
+        return check_ole(p, size)
     if head.startswith(EMPTY_ZIP_MAGICS):
         raise corrupt_zip(p)
     raise not_a_spreadsheet(p, head)

@@ -16,14 +16,26 @@ from branchctl.io.cells import HUGE, cell_name
 # A sheet whose used range is larger than this many cells is refused rather than read:
 # a stray cell at XFD1048576 would otherwise make a dense grid of 17 billion cells.
 MAX_CELLS = 12_000_000
+# Merged ranges of one sheet: the cells they cover count against MAX_CELLS too (each may be
+# visited by whoever reads the merges); a ledger merges a column down per group of branches,
+# some thousands of ranges.
+MAX_MERGES = 500_000
 
 # Entries in the zip's central directory; a workbook has tens, one with many sheets and
 # pictures a few hundred.
 MAX_ZIP_ENTRIES = 10_000
 # Bytes of central directory that zipfile reads into memory before anything else.
 MAX_CENTRAL_DIRECTORY_BYTES = 16 << 20
-# Sum of the declared uncompressed sizes of all parts (10x the 100k-branch ledger).
-MAX_UNCOMPRESSED_TOTAL = 1 << 30
+# What the parts of a zip may inflate to, in all: at most MAX_INFLATION times the file's size
+# (ledgers inflate about 11 times, LibreOffice's .ods up to 42), but never less than
+# MIN_INFLATION_ALLOWED (a small file may hold a sheet of formatted blanks), nor more than
+# MAX_UNCOMPRESSED_TOTAL (an Excel-maximum ledger of 1,048,576 rows x 21 columns with inline
+# strings inflates to about 1.2 GB, LibreOffice's .ods of it to about 2.3 GB). Reading costs
+# about three times what the parts inflate to (tested: ``tests/test_safety_limits.py``), so a
+# file costs at most a bounded multiple of its size: a 3.8 MB file, at most 243 MB of XML.
+MAX_INFLATION = 64
+MIN_INFLATION_ALLOWED = 100 << 20
+MAX_UNCOMPRESSED_TOTAL = 4 << 30
 # Compression ratio above which a part is a zip bomb (deflate tops out near 1,030 on blanks;
 # measured on real parts: 11 for a worksheet, 13-30 for sheets of formatted empty cells or rows,
 # 42 for LibreOffice's content.xml, 98 for LibreOffice's sharedStrings.xml of the 100k ledger).
@@ -49,14 +61,6 @@ EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLS = 16_384
 
 
-def size_text(n: int) -> str:
-    """A byte count as a clerk reads it: 3.5 MB, 12 KB, 100 字节."""
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= scale:
-            return f"{n / scale:,.1f} {unit}"
-    return f"{n} 字节"
-
-
 def number(digits: bytes) -> int:
     """Decimal digits as an int; :data:`HUGE` for anything longer than twelve digits."""
     digits = digits.lstrip(b"0")
@@ -65,7 +69,7 @@ def number(digits: bytes) -> int:
 
 def far_cell_name(row: int, col: int) -> str:
     """A cell's A1 name, or 第 N 行第 M 列 where A1 letters would be absurd."""
-    if row >= 10**8 or col >= 10**6:
+    if row >= EXCEL_MAX_ROWS or col >= EXCEL_MAX_COLS:  # no A1 name: past Excel's last cell
         return f"第 {row + 1:,} 行第 {col + 1:,} 列"
     return cell_name(row, col)
 

@@ -24,18 +24,24 @@ from pathlib import Path
 
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import HUGE as _HUGE
+from branchctl.io.safety.facts import MergeBudget, SheetFacts
 from branchctl.io.safety.limits import (
+    EXCEL_MAX_COLS,
     MAX_CELLS,
     MAX_ODS_ROW_BYTES,
     check_extent,
     number,
-    size_text,
 )
 from branchctl.io.safety.xmlparts import PROLOG_ITEM, Elements, Scanner
+from branchctl.io.smallfiles import size_text
 
 _ODS_ITEM = re.compile(
     rb"<table:table(?=[\s/>])([^>]*)>|(</table:table>)|<table:table-row(?=[\s/>])([^>]*)>"
+    rb"|<table:table-column(?=[\s/>])([^>]*)>"
 )
+_ODS_CELL_TAG = re.compile(rb"<table:(?:covered-)?table-cell(?=[\s/>])([^>]*)>")
+_ODS_HIDDEN = re.compile(rb"table:visibility\s*=\s*[\"'](?:collapse|filter)")
+_ODS_SPANNED = re.compile(rb"number-(columns|rows)-spanned\s*=\s*[\"']\+?([0-9]+)")
 _ODS_ROW_END = b"</table:table-row>"
 _ODS_ROW_START = re.compile(rb"<table:table-row(?=[\s/>])")
 _ODS_ROWS_REPEATED = re.compile(rb"number-rows-repeated\s*=\s*[\"']\+?([0-9]+)")
@@ -47,16 +53,23 @@ _ODS_NOT_MARKS = bytes(b for b in range(256) if b not in b"<>\"'!?")
 
 
 class _OdsExtent:
-    """Rows and widths of the tables of content.xml, repeats expanded, refused past the limit."""
+    """Rows and widths of the tables of content.xml, repeats expanded, refused past the limit;
+    on the way, each table's spans (as merged ranges, counted against the budget) and its
+    hidden rows and columns."""
 
     path: Path
+    facts: dict[str, SheetFacts]  # by table name
 
     def _start_table(self, name: str | None) -> None:
         self.table = name
         self.rows = 0  # rows so far, repeats expanded
+        self.columns = 0  # table:table-column elements so far, repeats expanded
         self.last_row_end = 0  # rows up to the last row holding a value
         self.width = 0  # widest row, up to its last cell holding a value
         self.far = (0, 0)
+        self.merges = MergeBudget(self.path, name)
+        if name is not None:
+            self.facts.setdefault(name, SheetFacts())
 
     def _row(self, repeats: int, width: int) -> None:
         self.rows += repeats
@@ -75,6 +88,29 @@ class _OdsExtent:
                 self.path, self.table or "content.xml", self.last_row_end, self.width, self.far
             )
 
+    def _hidden_rows(self, repeats: int) -> None:
+        """The row starting now (``self.rows``), repeated ``repeats`` times, is hidden."""
+        if self.table is not None:
+            self.facts[self.table].hidden_rows.append((self.rows, self.rows + repeats))
+
+    def _column(self, repeats: int, hidden: bool) -> None:
+        if hidden and self.table is not None:
+            end = min(self.columns + repeats, EXCEL_MAX_COLS)
+            self.facts[self.table].hidden_cols.append((self.columns, end))
+        self.columns = min(self.columns + repeats, _HUGE)
+
+    def _span(self, col: int, across: int, down: int, col_repeats: int, row_repeats: int) -> None:
+        """A cell at (self.rows, col) spanning across x down, repeated; merged ranges each."""
+        r1 = self.rows
+        if not self.merges.add(r1, col, r1 + down - 1, col + across - 1, col_repeats * row_repeats):
+            return
+        if self.table is not None:
+            merges = self.facts[self.table].merges
+            for i in range(row_repeats):
+                for k in range(col_repeats):
+                    c1 = col + k * across
+                    merges.append((r1 + i, c1, r1 + i + down - 1, c1 + across - 1))
+
 
 class OdsCells(_OdsExtent, Scanner):
     """The fast pass; ``needs_exact`` when it cannot vouch for the file."""
@@ -84,6 +120,7 @@ class OdsCells(_OdsExtent, Scanner):
         self.needs_exact = False
         self.pending = b""  # an unfinished row, carried to the next region
         self.first = True
+        self.facts = {}
         self._start_table(None)
 
     def feed(self, region: bytes) -> None:
@@ -112,6 +149,10 @@ class OdsCells(_OdsExtent, Scanner):
                 continue
             attrs = piece[start:tag_end]
             repeats = _rows_repeated(attrs) if b"repeated" in attrs else 1
+            if b"visibility" in attrs and _ODS_HIDDEN.search(attrs):
+                self._hidden_rows(repeats)
+            if b"spanned" in piece:
+                self._spans(piece, tag_end + 1, repeats)
             self._row(repeats, self._width(piece, tag_end + 1))
 
     def _plain(self, region: bytes) -> bool:
@@ -132,9 +173,9 @@ class OdsCells(_OdsExtent, Scanner):
         return b'"' not in marks.replace(b'""', b"")
 
     def _tags(self, text: bytes) -> None:
-        """Table starts and ends and empty (self-closing) rows, in order."""
+        """Table starts and ends, columns and empty (self-closing) rows, in order."""
         for m in _ODS_ITEM.finditer(text):
-            table_attrs, table_end, row_attrs = m.groups()
+            table_attrs, table_end, row_attrs, column_attrs = m.groups()
             if table_attrs is not None:
                 if not table_attrs.endswith(b"/"):
                     self._finish_table()
@@ -142,8 +183,26 @@ class OdsCells(_OdsExtent, Scanner):
             elif table_end is not None:
                 self._finish_table()
                 self._start_table(None)
+            elif column_attrs is not None:
+                repeats = _cols_repeated(column_attrs)
+                self._column(repeats, _ODS_HIDDEN.search(column_attrs) is not None)
             elif row_attrs.endswith(b"/"):
-                self._row(_rows_repeated(row_attrs), 0)
+                repeats = _rows_repeated(row_attrs)
+                if _ODS_HIDDEN.search(row_attrs):
+                    self._hidden_rows(repeats)
+                self._row(repeats, 0)
+
+    def _spans(self, body: bytes, start: int, row_repeats: int) -> None:
+        """The spanned cells of one row (tags end at their first ``>``: checked by _plain)."""
+        col = 0
+        for m in _ODS_CELL_TAG.finditer(body, start):
+            attrs = m.group(1)
+            repeats = _cols_repeated(attrs) if b"repeated" in attrs else 1
+            if b"spanned" in attrs:
+                spans = {k: number(v) for k, v in _ODS_SPANNED.findall(attrs)}
+                across, down = max(spans.get(b"columns", 1), 1), max(spans.get(b"rows", 1), 1)
+                self._span(col, across, down, repeats, row_repeats)
+            col = min(col + repeats, _HUGE)
 
     def _width(self, body: bytes, start: int) -> int:
         """A bound of the columns up to the last cell with a value in body[start:] (0 if none)."""
@@ -181,6 +240,7 @@ class OdsExactCells(_OdsExtent, Elements):
         self.row_repeats = 1
         self.col = 0  # columns so far in the row, repeats expanded
         self.row_width = 0  # columns up to the last cell with a value
+        self.facts = {}
         self._start_table(None)
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
@@ -190,8 +250,18 @@ class OdsExactCells(_OdsExtent, Elements):
         elif name == "table:table-row":
             self.in_row, self.col, self.row_width = True, 0, 0
             self.row_repeats = _repeat_value(attrs.get("table:number-rows-repeated"))
+            if attrs.get("table:visibility") in ("collapse", "filter"):
+                self._hidden_rows(self.row_repeats)
+        elif name == "table:table-column":
+            repeats = _repeat_value(attrs.get("table:number-columns-repeated"))
+            self._column(repeats, attrs.get("table:visibility") in ("collapse", "filter"))
         elif name in ("table:table-cell", "table:covered-table-cell") and self.in_row:
-            self.col += _repeat_value(attrs.get("table:number-columns-repeated"))
+            repeats = _repeat_value(attrs.get("table:number-columns-repeated"))
+            across = _repeat_value(attrs.get("table:number-columns-spanned"))
+            down = _repeat_value(attrs.get("table:number-rows-spanned"))
+            if across > 1 or down > 1:
+                self._span(self.col, across, down, repeats, self.row_repeats)
+            self.col = min(self.col + repeats, _HUGE)
             if any(key.startswith("office:") for key in attrs):
                 self.row_width = self.col
 
@@ -229,6 +299,11 @@ def _ods_row_start(piece: bytes) -> int:
                 return at
         at = piece.find(b"<table:table-row", at + 1)  # after <table:table-row-group> or <.../>
     return -1
+
+
+def _cols_repeated(attrs: bytes) -> int:
+    m = _ODS_COLS_REPEATED.search(attrs)
+    return max(number(m.group(1)), 1) if m else 1
 
 
 def _rows_repeated(attrs: bytes) -> int:

@@ -13,7 +13,9 @@ import olefile
 
 from branchctl.errors import BranchctlError
 from branchctl.io.safety.biff import check_biff
-from branchctl.io.safety.limits import MAX_XLS_STREAM_BYTES, encrypted, size_text
+from branchctl.io.safety.facts import Scan
+from branchctl.io.safety.limits import MAX_XLS_STREAM_BYTES, encrypted
+from branchctl.io.smallfiles import size_text
 
 
 def corrupt_ole(path: Path) -> BranchctlError:
@@ -23,7 +25,7 @@ def corrupt_ole(path: Path) -> BranchctlError:
     )
 
 
-def check_ole(path: Path, size: int) -> str:
+def check_ole(path: Path, size: int) -> Scan:
     """Refuse an encrypted or damaged compound file, or one holding no workbook; walk its BIFF."""
     try:
         with olefile.OleFileIO(str(path)) as ole:
@@ -34,8 +36,7 @@ def check_ole(path: Path, size: int) -> str:
         raise
     except Exception:  # olefile raises OSError, struct.error, IndexError, RecursionError...
         raise corrupt_ole(path) from None
-    check_biff(path, data)
-    return "xls"
+    return Scan("xls", check_biff(path, data))
 
 
 def _workbook_stream(path: Path, ole: olefile.OleFileIO, size: int) -> bytes:

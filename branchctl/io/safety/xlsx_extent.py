@@ -20,6 +20,7 @@ import numpy as np
 
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import column_number
+from branchctl.io.safety.facts import MergeBudget, SheetFacts
 from branchctl.io.safety.limits import (
     EXCEL_MAX_COLS,
     EXCEL_MAX_ROWS,
@@ -49,15 +50,22 @@ def _lex_max(a: np.ndarray, starts: np.ndarray, width: int) -> int:
 
 
 class XlsxCells(Scanner):
-    """Exact maximum row and column over standard cell tags, empty cells included."""
+    """Exact maximum row and column over standard cell tags, empty cells included; on the way,
+    the merged ranges (counted against the budget) and the hidden rows and columns."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path, label: str) -> None:
         self.rows = 0
         self.cols = 0
         self.irregular = False
         self.prefix: bytes | None = None  # b"" or the namespace prefix the cells use (x:c)
+        self.facts = SheetFacts()
+        self.merges = MergeBudget(path, label)
 
     def feed(self, region: bytes) -> None:
+        if b"hidden" in region:
+            _hidden(region, self.facts)
+        if b"mergeCell" in region and not self.irregular:
+            self.irregular = not _merges(region, self.merges)
         if self.irregular:
             return
         found = _standard_cell_extent(region, self.prefix or b"")
@@ -81,6 +89,43 @@ class XlsxCells(Scanner):
             or self.cols > EXCEL_MAX_COLS
             or self.rows * self.cols > MAX_CELLS
         )
+
+
+# Merged ranges: ``<mergeCell ref="A1:C2"/>``. A tag the pattern does not read (a ``>`` inside an
+# attribute value, other quoting) makes the count differ, and the exact scan counts instead.
+_MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell[\s/>]")
+_MERGE_REF = re.compile(
+    rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell\s[^>]*?\bref=\"([A-Za-z]{1,3})([0-9]{1,7})"
+    rb"(?::([A-Za-z]{1,3})([0-9]{1,7}))?\""
+)
+
+
+def _merges(region: bytes, budget: MergeBudget) -> bool:
+    """Count the merged ranges of region; False when a tag cannot be read by pattern."""
+    found = 0
+    for m in _MERGE_REF.finditer(region):
+        found += 1
+        r1, c1 = number(m.group(2)) - 1, column_number(m.group(1)) - 1
+        r2, c2 = (number(m.group(4)) - 1, column_number(m.group(3)) - 1) if m.group(3) else (r1, c1)
+        budget.add(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+    return found == len(_MERGE_TAG.findall(region))
+
+
+# Hidden rows and columns: ``<row r="5" hidden="1">``, ``<col min="3" max="4" hidden="1"/>``.
+_HIDDEN_TAG = re.compile(
+    rb"<(?:[A-Za-z_][\w.\-]*:)?(row|col)\s([^<>]*?\bhidden=\"(?:1|true)\"[^<>]*)>"
+)
+_ATTR = re.compile(rb"\b(r|min|max)=\"([0-9]{1,7})\"")
+
+
+def _hidden(region: bytes, facts: SheetFacts) -> None:
+    for m in _HIDDEN_TAG.finditer(region):
+        attrs = {k: int(v) for k, v in _ATTR.findall(m.group(2))}
+        if m.group(1) == b"row" and attrs.get(b"r", 0) > 0:
+            facts.hidden_rows.append((attrs[b"r"] - 1, attrs[b"r"]))
+        elif m.group(1) == b"col" and attrs.get(b"min", 0) > 0:
+            first = attrs[b"min"]
+            facts.hidden_cols.append((first - 1, max(first, attrs.get(b"max", first))))
 
 
 _FIRST_CELL = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?c[\s/>]")
@@ -117,6 +162,8 @@ def _standard_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | Non
     """
     if _CELL_TAG.search(region) is None and _PREFIXED_CELL_TAG.search(region) is None:
         return 0, 0  # no cell tag, prefixed or not, and no ``x:c`` end tag: nothing to count
+    if len(region) <= SMALL_REGION:
+        return _small_cell_extent(region, prefix)
     n = len(region)
     a = np.frombuffer(region + _PAD + b"\x00" * len(prefix), dtype=np.uint8)
     cells = _tags_ending(a, n, b"<" + prefix + b":c" if prefix else b"<c")
@@ -146,7 +193,7 @@ def _standard_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | Non
     letters = 1 + two.astype(np.int64)
     letters[np.flatnonzero(two)[three]] += 1
     q = p + letters  # first digit
-    run = _in_range(a[q], 48, 10)
+    run = _in_range(a[q], 49, 9)  # 1-9: a leading zero would defeat the comparison below
     if not run.all():
         return None
     digits = np.ones(len(q), dtype=np.int64)
@@ -163,9 +210,49 @@ def _standard_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | Non
     return int(region[r : r + most_digits]), column_number(region[c : c + most_letters])
 
 
+# Below this size a region is scanned with regular expressions: numpy's fixed cost per call
+# (about half a millisecond) would dominate a workbook of thousands of small sheets.
+SMALL_REGION = 32 << 10
+_ANY_CELL = re.compile(rb"<c[\t\n\r />]")
+_STANDARD = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_COLON_C = re.compile(rb":c[\t\n\r />]")
+_PREFIX_PATTERNS: dict[bytes, tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]] = {}
+
+
+def _small_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | None:
+    """What :func:`_standard_cell_extent` gives, by regular expressions (for small regions)."""
+    if prefix:
+        if prefix not in _PREFIX_PATTERNS:
+            p = re.escape(prefix)
+            _PREFIX_PATTERNS[prefix] = (
+                re.compile(rb"<" + p + rb":c[\t\n\r />]"),
+                re.compile(rb"<" + p + rb':c r="([A-Z]{1,3})([0-9]{1,7})"'),
+                re.compile(rb"</" + p + rb":c[\t\n\r />]"),
+            )
+        any_cell, standard, end_tag = _PREFIX_PATTERNS[prefix]
+        if _ANY_CELL.search(region):
+            return None  # unprefixed cells besides prefixed ones
+    else:
+        any_cell, standard, end_tag = _ANY_CELL, _STANDARD, _COLON_C
+    tags = len(any_cell.findall(region))
+    refs = standard.findall(region)
+    if len(refs) != tags:
+        return None
+    if b":" in region:  # every <anything:c ...> must be one of those, or its end tag
+        expected = tags + len(end_tag.findall(region)) if prefix else 0
+        if len(_COLON_C.findall(region)) != expected:
+            return None
+    if not refs:
+        return 0, 0
+    if any(digits.startswith(b"0") for _, digits in refs):
+        return None  # as the fast path: the exact scan reads such references
+    return max(int(digits) for _, digits in refs), max(column_number(c) for c, _ in refs)
+
+
 # --- the exact scan: parse the part as XML ----------------------------------------------------
 
 _REF = re.compile(rb"([A-Za-z]+)([0-9]+)")
+_REF_RANGE = re.compile(rb"([A-Za-z]+)([0-9]+)(?::([A-Za-z]+)([0-9]+))?")
 
 
 class XlsxExactCells(Elements):
@@ -181,8 +268,17 @@ class XlsxExactCells(Elements):
         self.max_row = -1
         self.max_col = -1
         self.far: tuple[int, int] = (0, 0)
+        self.beyond: str | None = None  # the reference of a cell past Excel's last, as written
+        self.ref: str | None = None
+        self.merges = MergeBudget(path, label)
 
-    def _hit(self, row: int, col: int) -> None:
+    def _hit(self, row: int, col: int, ref: str | None) -> None:
+        if (
+            self.beyond is None
+            and ref is not None
+            and (row >= EXCEL_MAX_ROWS or col >= EXCEL_MAX_COLS)
+        ):
+            self.beyond = ref
         self.max_row = max(self.max_row, row)
         self.max_col = max(self.max_col, col)
         if (row + 1) * (col + 1) > (self.far[0] + 1) * (self.far[1] + 1):
@@ -192,8 +288,8 @@ class XlsxExactCells(Elements):
         local = name.rpartition(":")[2]
         if local == "c":
             if self.pending is not None:  # a <c> inside a <c>: count the outer one
-                self._hit(*self.pending)
-            ref = attrs.get("r")
+                self._hit(*self.pending, self.ref)
+            ref = self.ref = attrs.get("r")
             pos = self._position(ref.encode() if ref is not None else None)
             self.pending = None
             if pos is not None:  # calamine rejects a malformed reference itself
@@ -205,6 +301,16 @@ class XlsxExactCells(Elements):
             ref = attrs.get("r", "")
             if ref.isdigit() and len(ref) <= 12:
                 self.row_index = max(self.row_index, int(ref) - 1)
+        elif local == "mergeCell":
+            m = _REF_RANGE.fullmatch(attrs.get("ref", "").encode())
+            if m:  # calamine rejects a malformed range itself
+                r1, c1 = number(m.group(2)) - 1, column_number(m.group(1)) - 1
+                r2, c2 = (
+                    (number(m.group(4)) - 1, column_number(m.group(3)) - 1)
+                    if m.group(3)
+                    else (r1, c1)
+                )
+                self.merges.add(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
         elif self.pending is not None:
             self.pending_value = True  # <v>, <is>, <f> inside the cell
 
@@ -212,7 +318,7 @@ class XlsxExactCells(Elements):
         local = name.rpartition(":")[2]
         if local == "c":
             if self.pending is not None and self.pending_value:
-                self._hit(*self.pending)
+                self._hit(*self.pending, self.ref)
             self.pending = None
         elif local == "row":
             self.row_index += 1
@@ -234,8 +340,9 @@ class XlsxExactCells(Elements):
         if self.max_row < 0:
             return
         if self.max_row >= EXCEL_MAX_ROWS or self.max_col >= EXCEL_MAX_COLS:
+            where = f"地址“{self.beyond}”" if self.beyond else far_cell_name(*self.far)
             raise BranchctlError(
-                f"单元格 {far_cell_name(*self.far)} 超出 Excel 的最大范围（1,048,576 行 × 16,384 列），"
+                f"单元格{where}超出 Excel 的最大范围（1,048,576 行、16,384 列即 XFD 列），"
                 "文件已损坏或被恶意构造，已拒绝读取",
                 path=self.path,
                 sheet=self.label,

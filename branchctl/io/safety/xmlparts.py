@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from branchctl.errors import BranchctlError
-from branchctl.io.safety.limits import MAX_PROLOG_BYTES, MAX_TAG_BYTES, size_text
+from branchctl.io.safety.limits import MAX_PROLOG_BYTES, MAX_TAG_BYTES
+from branchctl.io.smallfiles import size_text
 
 CHUNK = 1 << 20
 

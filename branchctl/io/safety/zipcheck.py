@@ -12,19 +12,22 @@ import zlib
 from pathlib import Path
 
 from branchctl.errors import BranchctlError
+from branchctl.io.safety.facts import Scan, SheetFacts
 from branchctl.io.safety.limits import (
     MAX_CENTRAL_DIRECTORY_BYTES,
     MAX_COMPRESSION_RATIO,
     MAX_INDEX_PART_BYTES,
+    MAX_INFLATION,
     MAX_UNCOMPRESSED_TOTAL,
     MAX_ZIP_ENTRIES,
+    MIN_INFLATION_ALLOWED,
     RATIO_CHECK_MIN_BYTES,
     shared_sheet_data,
-    size_text,
 )
 from branchctl.io.safety.ods_extent import OdsCells, OdsExactCells
 from branchctl.io.safety.xlsx_extent import XlsxCells, XlsxExactCells
 from branchctl.io.safety.xmlparts import CHUNK, Scanner, check_prolog, stream_part, utf16_xml
+from branchctl.io.smallfiles import size_text
 
 _XML_SUFFIXES = (".xml", ".rels")
 _NOT_SHEETS = (".vml", "xl/sharedstrings.xml", "xl/styles.xml")
@@ -37,7 +40,7 @@ def corrupt_zip(path: Path) -> BranchctlError:
     )
 
 
-def check_zip(path: Path, size: int) -> str:
+def check_zip(path: Path, size: int) -> Scan:
     _check_end_record(path, size)
     try:
         zf = zipfile.ZipFile(path)
@@ -47,12 +50,14 @@ def check_zip(path: Path, size: int) -> str:
         infos = zf.infolist()
         if len(infos) > MAX_ZIP_ENTRIES:
             raise _too_many_entries(path, len(infos))
+        _check_names(path, infos)
         fmt = _zip_kind(path, zf, {i.filename for i in infos})
-        _check_declared_sizes(path, infos)
+        _check_declared_sizes(path, infos, size)
         labels = _sheet_labels(path, zf) if fmt == "xlsx" else {}
+        scan = Scan(fmt)
         for info in infos:
-            _scan_part(path, zf, info, fmt, labels)
-    return fmt
+            scan.sheets.update(_scan_part(path, zf, info, fmt, labels))
+    return scan
 
 
 def _too_many_entries(path: Path, n: int) -> BranchctlError:
@@ -144,16 +149,29 @@ def _missing_parts(path: Path, missing: list[str]) -> BranchctlError:
     )
 
 
-def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
-    total = 0
+def _check_names(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse two entries of one name: readers disagree on which one counts (calamine reads the
+    last, zipfile's directory keeps the last, a patch would copy both)."""
+    seen: set[str] = set()
     for info in infos:
-        total += info.file_size
-        if total > MAX_UNCOMPRESSED_TOTAL:
+        key = info.filename.lower()  # part names are case-insensitive (OPC)
+        if key in seen:
             raise BranchctlError(
-                f"解压后总大小超过 {size_text(total)}（安全上限 {size_text(MAX_UNCOMPRESSED_TOTAL)}），"
-                "疑似“压缩炸弹”，已拒绝读取",
+                f"压缩结构中有两个同名部件（{info.filename}），不同程序会读出不同的内容，"
+                "文件已损坏或被篡改，已拒绝读取",
                 path=path,
             )
+        seen.add(key)
+
+
+def inflation_limit(size: int) -> int:
+    """The most a zip of ``size`` bytes on disk may declare its parts inflate to, in all."""
+    return min(MAX_UNCOMPRESSED_TOTAL, max(MIN_INFLATION_ALLOWED, MAX_INFLATION * size))
+
+
+def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], size: int) -> None:
+    """Declared sizes first: what the parts inflate to, in all and each against its own size."""
+    for info in infos:
         if info.file_size > RATIO_CHECK_MIN_BYTES and info.file_size > MAX_COMPRESSION_RATIO * max(
             info.compress_size, 1
         ):
@@ -163,6 +181,20 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo]) -> None:
                 "疑似“压缩炸弹”，已拒绝读取",
                 path=path,
             )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNCOMPRESSED_TOTAL:
+        raise BranchctlError(
+            f"解压后总大小为 {size_text(total)}，超过安全上限 {size_text(MAX_UNCOMPRESSED_TOTAL)}，"
+            "无法安全读取，请把表格拆成几个文件后再提交",
+            path=path,
+        )
+    if total > inflation_limit(size):
+        raise BranchctlError(
+            f"解压后总大小为 {size_text(total)}，是文件本身（{size_text(size)}）的 "
+            f"{total / max(size, 1):,.0f} 倍，正常的表格不超过 {MAX_INFLATION} 倍，"
+            "疑似“压缩炸弹”，已拒绝读取",
+            path=path,
+        )
 
 
 def _sheet_labels(path: Path, zf: zipfile.ZipFile) -> dict[str, str] | None:
@@ -212,11 +244,15 @@ def _sheet_labels(path: Path, zf: zipfile.ZipFile) -> dict[str, str] | None:
 
 def _scan_part(
     path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt: str, labels: dict[str, str] | None
-) -> None:
-    """Stream one part through zipfile: size and CRC, DTD, and the cell extent of sheets."""
+) -> dict[str, SheetFacts]:
+    """Stream one part through zipfile: size and CRC, DTD, and the cell extent of sheets.
+
+    Returns what was seen of the sheets the part holds, by sheet name (merges, hidden rows and
+    columns), when the part is a worksheet or the .ods content.
+    """
     name = info.filename
     if name.endswith("/") and info.file_size == 0:
-        return
+        return {}
     if info.flag_bits & 0x1:
         raise BranchctlError(
             "工作簿的压缩内容经过加密，无法读取，请取消加密后重新提交",
@@ -255,21 +291,28 @@ def _scan_part(
     # to them, legacy VML drawings (often not well-formed) and the big shared strings and styles.
     scanner: Scanner | None = None
     skipped = labels is not None and not sheet and name.lower().endswith(_NOT_SHEETS)
+    label = labels.get(name, name) if labels else name
     if fmt == "xlsx" and (sheet or xml_like and not skipped and not utf16_xml(head)):
-        scanner = XlsxCells()
+        scanner = XlsxCells(path, label)
     elif fmt == "ods" and name == "content.xml":
         scanner = OdsCells(path)
     try:
         stream_part(path, zf, info, check_xml, scanner, whole)
-        if isinstance(scanner, XlsxCells) and scanner.needs_exact():
-            label = labels.get(name, name) if labels else name
-            stream_part(path, zf, info, None, XlsxExactCells(path, label), whole)
-        if isinstance(scanner, OdsCells) and scanner.needs_exact:
-            stream_part(path, zf, info, None, OdsExactCells(path), whole)
+        if isinstance(scanner, XlsxCells):
+            if scanner.needs_exact():
+                stream_part(path, zf, info, None, XlsxExactCells(path, label), whole)
+            return {label: scanner.facts} if sheet else {}
+        if isinstance(scanner, OdsCells):
+            if scanner.needs_exact:
+                exact = OdsExactCells(path)
+                stream_part(path, zf, info, None, exact, whole)
+                return exact.facts
+            return scanner.facts
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
         # zipfile: BadZipFile for a CRC or size mismatch, EOFError or zlib.error for a
         # truncated or corrupt deflate stream.
         raise _bad_part(path, name) from e
+    return {}
 
 
 def _bad_part(path: Path, name: str) -> BranchctlError:
