@@ -4,6 +4,7 @@ from cell text or file names shown escaped, never acted on."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from branchctl.cli.app import app
+from branchctl.cli.app import app, main
 from branchctl.text import terminal_safe
 from tests.builders import (
     Layout,
@@ -62,28 +63,48 @@ def test_json_is_utf8_bytes_on_a_gbk_console(tmp_path):
     assert doc["summary"]["mismatches"] == 1
 
 
-def test_validate_json_is_utf8_bytes_on_a_gbk_console(tmp_path):
+class GbkConsole:
+    """stdout and stderr as on a Chinese Windows console: GBK, strict, bytes kept for reading."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.out, self.err = io.BytesIO(), io.BytesIO()
+        monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(self.out, encoding="gbk"))
+        monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(self.err, encoding="gbk"))
+
+    def run(self, *args: str) -> tuple[int, bytes, bytes]:
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+        sys.stdout.flush()
+        sys.stderr.flush()
+        code = exited.value.code
+        return (code if isinstance(code, int) else 0), self.out.getvalue(), self.err.getvalue()
+
+
+def test_validate_json_is_utf8_bytes_on_a_gbk_console(tmp_path, monkeypatch):
     folder = tmp_path / "报表"
     _ledger(folder / f"{RARE}溪镇.xls", f"{RARE}家村党支部")
-    run = _run("validate", str(folder), "--json", "--as-of", "2025-06-30", encoding="gbk")
-    assert run.returncode == 1 and run.stderr == b""
-    doc = json.loads(run.stdout.decode("utf-8"))
+    console = GbkConsole(monkeypatch)
+    code, out, err = console.run("validate", str(folder), "--json", "--as-of", "2025-06-30")
+    assert code == 1 and err == b""
+    doc = json.loads(out.decode("utf-8"))
     assert Path(doc["files"][0]["path"]).name == f"{RARE}溪镇.xls"
 
 
-def test_terminal_text_replaces_what_a_gbk_console_cannot_show(tmp_path):
+def test_terminal_text_replaces_what_a_gbk_console_cannot_show(tmp_path, monkeypatch):
     ledger = _ledger(tmp_path / "城关镇.xls", f"{RARE}家村党支部")
-    run = _run("rate", str(ledger), "-o", str(tmp_path / "r.xlsx"), encoding="gbk")
-    assert run.returncode == 1 and run.stderr == b""
-    text = run.stdout.decode("gbk")  # every byte is GBK: the console shows it
+    console = GbkConsole(monkeypatch)
+    code, out, err = console.run("rate", str(ledger), "-o", str(tmp_path / "r.xlsx"))
+    assert code == 1 and err == b""
+    text = out.decode("gbk")  # every byte is GBK: the console shows it
     assert "?家村党支部" in text and "自评与核算不符 1 个" in text
 
 
-def test_error_sentence_on_a_gbk_console(tmp_path):
+def test_error_sentence_on_a_gbk_console(tmp_path, monkeypatch):
     missing = tmp_path / f"{RARE}溪镇.xlsx"
-    run = _run("rate", str(missing), encoding="gbk")
-    assert run.returncode == 2 and run.stdout == b""
-    text = run.stderr.decode("gbk")
+    console = GbkConsole(monkeypatch)
+    code, out, err = console.run("rate", str(missing))
+    assert code == 2 and out == b""
+    text = err.decode("gbk")
     assert text.startswith("错误：文件“") and text.endswith("?溪镇.xlsx”：文件不存在。\n")
 
 
