@@ -48,7 +48,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term:skip-covered --cov-fail-under=90
 
 # Builds the wheelhouse (needs the package index) and installs from it with no index at all.
 test-offline: $(STAMP)
