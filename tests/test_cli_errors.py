@@ -354,3 +354,74 @@ def test_comparing_a_file_with_itself_warns(tmp_path, capsys, monkeypatch):
     code, out, err = _main(capsys, "compare", "二季度.xlsx", "副本.xlsx", "-o", "c.xlsx", "--json")
     assert code == 0 and json.loads(out)["summary"]["持平"] == 5
     assert err.startswith("提示：上期和本期两个文件“二季度.xlsx”和“副本.xlsx”内容完全相同")
+
+
+# ------------------------------------------------------------------ the shared handler
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "said"),
+    [
+        (
+            RuntimeError("坏了"),
+            2,
+            "错误：程序内部出错（RuntimeError: 坏了），请加 --debug 重新运行并反馈。\n",
+        ),
+        (MemoryError(), 2, "错误：文件过大，内存不足，无法处理。\n"),
+        (KeyboardInterrupt(), 130, "已中断，未写出任何不完整的文件。\n"),
+    ],
+)
+def test_every_failure_ends_in_one_sentence(tmp_path, capsys, monkeypatch, raised, code, said):
+    """Whatever goes wrong inside a job, the clerk gets one sentence and the documented code."""
+    import branchctl.jobs.rate
+
+    def fail(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(branchctl.jobs.rate, "rate_file", fail)
+    got, out, err = _main(capsys, "rate", str(tmp_path / "台账.xlsx"))
+    assert (got, out, err) == (code, "", said)
+
+
+def test_progress_goes_to_a_terminal_only(tmp_path):
+    """On a terminal stderr shows the stages and a bar; piped, stdout and stderr stay clean."""
+    import pty
+
+    folder = tmp_path / "报表"
+    for i in range(3):
+        write_workbook(folder / f"乡镇{i}.xlsx", [classification_sheet(sample_branches(3, seed=i))])
+    args = [sys.executable, "-m", "branchctl", "validate", str(folder), "-j", "1"]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    leader, follower = pty.openpty()
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=follower, env=env) as proc:
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child has gone
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out = proc.stdout.read() if proc.stdout else b""
+    os.close(leader)
+    assert proc.returncode in (0, 1)
+    assert "校验 [##########".encode() in seen and b"3/3" in seen
+    assert b"\x1b[K" not in out and "共检查 3 个文件".encode() in out
+    piped = subprocess.run(args, capture_output=True, env=env, timeout=60)
+    assert piped.stderr == b"" and b"\x1b" not in piped.stdout
+
+
+@pytest.mark.parametrize("args", [["rubric", "show", "six-star"], ["rubric", "list", "--json"]])
+def test_a_reader_that_goes_away_is_no_error(args):
+    """`branchctl … | head -1`: the pipe closes early; no traceback, no sentence."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "branchctl", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # before the child has written anything
+        err = proc.stderr.read()
+    assert proc.returncode == 0 and err == b""
