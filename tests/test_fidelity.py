@@ -61,6 +61,8 @@ KNOWN_FAILURES: dict[tuple[str, str], tuple[frozenset[str] | None, str, str]] = 
     ("hidden_last_quarter", "validate"): (None, "hidden columns", "stars-mismatch S6… computed from the hidden columns"),
     ("duplicate_column_visible", "rate"): (None, "duplicate columns", "exit 0: one 基本活动 column taken silently"),
     ("duplicate_column_visible", "validate"): (None, "duplicate columns", "no duplicate-column finding, no error"),
+    ("duplicate_quarter_columns_one_row_header", "rate"): (None, "duplicate columns", "exit 1: the leftmost (last quarter's) columns taken silently"),
+    ("duplicate_quarter_columns_one_row_header", "validate"): (None, "duplicate columns", "stars-mismatch S3… from last quarter's columns, no duplicate-column"),
     ("circle_mark", "rate"): (None, "○ mark", "○ counted as met, exit 0"),
     ("circle_mark", "validate"): (None, "○ mark", "no bad-mark for ○ at N8"),
     ("circle_marks_messy", "rate"): (None, "○ mark", "○ counted as met, exit 0"),

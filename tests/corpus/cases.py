@@ -203,7 +203,9 @@ def sections_split_merged() -> Case:
 # --------------------------------------------------------------------------- 3 hidden columns
 
 
-def quarter_cols(old_group: str, new_group: str, *, counts: bool = False) -> list[Col]:
+def quarter_cols(
+    old_group: str | None, new_group: str | None, *, counts: bool = False
+) -> list[Col]:
     cols = std_cols(counts=counts, group=new_group)
     first = next(j for j, c in enumerate(cols) if c.key == ASPECTS[0])
     old = [Col(f"旧{a}", a, old_group) for a in ASPECTS]
@@ -272,6 +274,35 @@ def duplicate_column_visible() -> Case:
             branches_of(t),
             refuse_cells=(a, b),
             errors=[Finding.at("duplicate-column", "附件1", a, b)],
+        ),
+    )
+
+
+@case
+def duplicate_quarter_columns_one_row_header() -> Case:
+    g = Grid("Sheet1")
+    t = Table(g, quarter_cols(None, None), org="青山乡党委")
+    t.preamble(annex=None, title="青山乡党支部分类定级表", fill=None)
+    t.header()
+    rows = [
+        ("青山乡杨柳村党支部", "√√√√××", "√√√√√√"),
+        ("青山乡桃园村党支部", "√×√×××", "√√√√√×"),
+        ("青山乡枣林村党支部", "√√√√√√", "√√√√√√"),
+        ("青山乡卫生院党支部", "××√√××", "√√√√××"),
+    ]
+    for name, old, new in rows:
+        t.branch(name, new, type="农村" if "村" in name else "事业单位", values=old_marks(old))
+    pairs = [(t.header_cells[f"旧{a}"], t.header_cells[a]) for a in ASPECTS]
+    return Case(
+        "duplicate_quarter_columns_one_row_header",
+        (3,),
+        "last quarter's six aspect columns kept visible beside this quarter's under a one-row "
+        "header (no group header to tell them apart): refused, every pair named",
+        [g.spec()],
+        Outcome(
+            branches_of(t),
+            refuse_cells=pairs[0],
+            errors=[Finding.at("duplicate-column", "Sheet1", *p) for p in pairs],
         ),
     )
 

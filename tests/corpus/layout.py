@@ -303,7 +303,7 @@ class Table:
             self.serial += 1
             serial = self._number(self.serial)
         # counts that agree with the 基本组织 mark: >= 3 formal members, a committee of 3-7 from 7
-        formal = members if members is not None else 12 + (len(name) * 7) % 30
+        formal = members if members is not None else 12 + sum(map(ord, name)) % 30
         probation = len(name) % 3
         committee = (5 if formal >= 15 else 3) if is_met(ms[0]) else 2
         if not is_met(ms[0]):
