@@ -116,23 +116,32 @@ def _indicators(check: Checker, raw: dict[str, Any], where: str) -> tuple[Indica
         at = f"{where}indicators[{j}]."
         check.known(rule, at, {"column", "instead", "op", "value", "prorate", "when", "text"})
         test = parse_comparison(check, rule, at)
-        when_raw = rule.get("when", [])
-        if isinstance(when_raw, dict):
-            when_raw = [when_raw]
-        if not isinstance(when_raw, list) or not all(isinstance(w, dict) for w in when_raw):
-            raise check.fail(
-                f"{at}when", '应为条件表，如 { column = "正式党员", op = ">=", value = 7 }'
-            )
-        when = []
-        for k, cond in enumerate(when_raw, 1):
-            cat = f"{at}when[{k}]." if len(when_raw) > 1 else f"{at}when."
-            check.known(cond, cat, {"column", "instead", "op", "value", "prorate"})
-            when.append(parse_comparison(check, cond, cat))
-        text = rule.get("text", "")
-        if not isinstance(text, str):
-            raise check.fail(f"{at}text", f"应为文本，现为{type_name(text)}")
-        out.append(Indicator(test, tuple(when), text.strip()))
+        when = parse_conditions(check, rule.get("when", []), f"{at}when")
+        out.append(Indicator(test, when, optional_text(check, rule, "text", at)))
     return tuple(out)
+
+
+def parse_conditions(check: Checker, raw: Any, key: str) -> tuple[Comparison, ...]:
+    """``when``: one condition table, or a list of them (all must hold)."""
+    when_raw = [raw] if isinstance(raw, dict) else raw
+    if not isinstance(when_raw, list) or not all(isinstance(w, dict) for w in when_raw):
+        raise check.fail(key, '应为条件表，如 { column = "正式党员", op = ">=", value = 7 }')
+    when = []
+    for k, cond in enumerate(when_raw, 1):
+        cat = f"{key}[{k}]." if len(when_raw) > 1 else f"{key}."
+        check.known(cond, cat, {"column", "instead", "op", "value", "prorate"})
+        when.append(parse_comparison(check, cond, cat))
+    return tuple(when)
+
+
+def optional_text(check: Checker, raw: dict[str, Any], key: str, where: str) -> str:
+    """An optional free text (a rule as the clerk reads it); blank when absent."""
+    text = raw.get(key, "")
+    if not isinstance(text, str):
+        raise check.fail(f"{where}{key}", f"应为文本，现为{type_name(text)}")
+    if len(text) > 500:
+        raise check.fail(f"{where}{key}", "文本过长（超过500字）")
+    return text.strip()
 
 
 def parse_comparison(check: Checker, raw: dict[str, Any], at: str) -> Comparison:
@@ -175,7 +184,8 @@ def parse_comparison(check: Checker, raw: dict[str, Any], at: str) -> Comparison
     prorate = check.boolean(raw, "prorate", at)
     if prorate and op not in (">=", ">"):
         raise check.fail(f"{at}prorate", "只能用于 >= 或 > 的年度次数要求")
-    return Comparison(column, op, parsed, instead, prorate)
+    unit = "%" if kinds == {"percent"} else ""
+    return Comparison(column, op, parsed, instead, prorate, unit)
 
 
 def parse_points(check: Checker, data: dict[str, Any]) -> Points | None:
@@ -198,14 +208,50 @@ def parse_points(check: Checker, data: dict[str, Any]) -> Points | None:
     return Points(add, subtract, month_max)
 
 
-def parse_thresholds(check: Checker, stars: dict[str, Any], max_stars: int) -> tuple[float, ...]:
+def parse_thresholds(
+    check: Checker, stars: dict[str, Any], max_stars: int
+) -> tuple[tuple[float, ...], tuple[tuple[float, int], ...]]:
+    """The total each star needs: ``thresholds`` (1 star … max), or score ``bands`` as a county
+    writes them (95 分以上五星 … ; a star count no band names is never given)."""
+    if "bands" in stars:
+        if "thresholds" in stars:
+            raise check.fail("stars.bands", "与 thresholds 只能写一个")
+        return _star_bands(check, stars["bands"], max_stars)
     raw = stars.get("thresholds")
     if not isinstance(raw, list) or len(raw) != max_stars:
         raise check.fail(
             "stars.thresholds",
-            f"应为 {max_stars} 个数字（依次为1星至{max_stars}星所需的总分），现为{shown(raw) if raw is not None else '缺少此项'}",
+            f"应为 {max_stars} 个数字（依次为1星至{max_stars}星所需的总分），现为{shown(raw) if raw is not None else '缺少此项'}"
+            "；也可以用 bands 按分数段写",
         )
     values = tuple(check.number(v, "stars.thresholds") for v in raw)
     if any(b <= a for a, b in zip(values, values[1:], strict=False)):
         raise check.fail("stars.thresholds", "应从小到大排列，且不能相同")
-    return values
+    return values, ()
+
+
+def _star_bands(
+    check: Checker, raw: Any, max_stars: int
+) -> tuple[tuple[float, ...], tuple[tuple[float, int], ...]]:
+    key = "stars.bands"
+    example = "如 [{ min = 95, stars = 5 }, { min = 85, stars = 4 }]"
+    if not isinstance(raw, list) or not raw or not all(isinstance(b, dict) for b in raw):
+        raise check.fail(key, f"应为分数段的列表，{example}，现为{shown(raw)}")
+    bands: list[tuple[float, int]] = []
+    for i, band in enumerate(raw, 1):
+        at = f"{key}[{i}]."
+        check.known(band, at, {"min", "stars"})
+        if "min" not in band:
+            raise check.fail(f"{at}min", "缺少此项，应为达到这一档的最低分")
+        lowest = check.number(band["min"], f"{at}min")
+        count = check.integer(band, "stars", at, 1, max_stars)
+        if any(s == count for _, s in bands):
+            raise check.fail(f"{at}stars", f"{count}星已有分数段")
+        bands.append((lowest, count))
+    bands.sort(key=lambda b: b[1])
+    if any(hi[0] <= lo[0] for lo, hi in zip(bands, bands[1:], strict=False)):
+        raise check.fail(key, "星级越高，所需分数应越高")
+    if bands[-1][1] != max_stars:
+        raise check.fail(key, f"没有得{max_stars}星（max_stars）的分数段")
+    thresholds = tuple(min(m for m, s in bands if s >= n) for n in range(1, max_stars + 1))
+    return thresholds, tuple(sorted(bands, reverse=True))

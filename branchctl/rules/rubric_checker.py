@@ -14,9 +14,9 @@ from branchctl.forms.spec import column_kind, match_header
 
 MAX_ASPECTS = 30
 MAX_RULES = 50
-NUMERIC_KINDS = ("count", "score", "serial")
+NUMERIC_KINDS = ("count", "score", "serial", "percent")
 TEXT_KINDS = ("text", "enum")
-COLUMN_KINDS = ("count", "score", "text", "date")
+COLUMN_KINDS = ("count", "score", "percent", "text", "date")
 DEFAULT_KEYS = {"branch": "党支部名称", "member": "党员姓名"}
 
 

@@ -23,6 +23,13 @@ from branchctl.rules.rubric_aspects import (
     parse_thresholds,
 )
 from branchctl.rules.rubric_checker import DEFAULT_KEYS, MAX_ASPECTS, Checker, type_name
+from branchctl.rules.rubric_extras import (
+    parse_caps,
+    parse_evidence,
+    parse_parts,
+    parse_satisfaction,
+    parse_shares,
+)
 from branchctl.rules.rubric_grades import (
     band_name,
     parse_bands,
@@ -35,7 +42,7 @@ from branchctl.rules.rubric_grades import (
 TOP_KEYS = {
     "name", "title", "description", "entity", "key_column", "max_stars", "stars", "aspects",
     "columns", "points", "categories", "levels", "standard", "veto", "deduct", "quotas",
-    "ranking", "member",
+    "ranking", "member", "parts", "satisfaction", "caps", "shares", "evidence",
 }  # fmt: skip
 
 
@@ -60,10 +67,12 @@ def parse(text: str, source: str = "<rubric>") -> Rubric:
     points = parse_points(check, data)
     if not aspects and points is None:
         raise check.fail("aspects", "至少要有一个方面（[[aspects]]），或者用 [points] 按月积分")
-    has_total = points is not None or any(a.judge == "score" for a in aspects)
+    satisfaction = parse_satisfaction(check, data)
+    parts = parse_parts(check, data, aspects, satisfaction)
+    has_total = points is not None or any(a.judge == "score" for a in aspects) or bool(parts)
 
     stars = check.table(data.get("stars", {}), "stars")
-    check.known(stars, "stars.", {"method", "thresholds", "prorate"})
+    check.known(stars, "stars.", {"method", "thresholds", "bands", "prorate"})
     method = check.choice(stars, "method", "stars.", ("count", "total"), "count")
     if method == "count":
         if not aspects:
@@ -75,18 +84,19 @@ def parse(text: str, source: str = "<rubric>") -> Rubric:
             raise check.fail(
                 "max_stars", f"按达标方面计星时应等于方面数 {len(aspects)}，现为 {max_stars}"
             )
-        for key in ("thresholds", "prorate"):
+        for key in ("thresholds", "bands", "prorate"):
             if key in stars:
                 raise check.fail(f"stars.{key}", '只在 method = "total"（按总分定星）时使用')
         thresholds: tuple[float, ...] = ()
+        bands: tuple[tuple[float, int], ...] = ()
         prorate = False
     else:
         if not has_total:
             raise check.fail(
-                "stars.method", '按总分定星需要计分的方面（judge = "score"）或 [points]'
+                "stars.method", '按总分定星需要计分的方面（judge = "score"）、[[parts]] 或 [points]'
             )
         max_stars = check.integer(data, "max_stars", "", 1, 20)
-        thresholds = parse_thresholds(check, stars, max_stars)
+        thresholds, bands = parse_thresholds(check, stars, max_stars)
         prorate = check.boolean(stars, "prorate", "stars.")
 
     categories = parse_bands(check, data, "categories", max_stars, has_total, ())
@@ -128,6 +138,12 @@ def parse(text: str, source: str = "<rubric>") -> Rubric:
         ranking=parse_ranking(check, data, has_total),
         points=points,
         columns=tuple(ExtraColumn(n, a, check.kinds[n]) for n, a in declared_aliases(check)),
+        bands=bands,
+        parts=parts,
+        satisfaction=satisfaction,
+        caps=parse_caps(check, data, max_stars),
+        shares=parse_shares(check, data, categories, levels, max_stars),
+        evidence=parse_evidence(check, data, categories, levels, max_stars),
     )
     if "member" in data:
         rubric = replace(rubric, member=parse_member(check, data["member"], rubric, has_total))

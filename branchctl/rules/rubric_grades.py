@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from branchctl.rules.rubric import Aspect, Band, Quota, Rubric
+from branchctl.rules.rubric import Aspect, Band, Evidence, Quota, Rubric
 from branchctl.rules.rubric_checker import DEFAULT_KEYS, Checker, shown
 
 # ------------------------------------------------------------------------- bands, rules
@@ -201,6 +201,8 @@ def parse_member(check: Checker, raw: Any, rubric: Rubric, has_total: bool) -> R
         veto_category=rubric.veto_category if rubric.veto_category in names else None,
         veto_level=rubric.veto_level if rubric.veto_level in level_names else None,
         quotas=(),
+        shares=(),  # shares and proof rules speak of the branches' grades
+        evidence=Evidence(rubric.evidence.closed),
         member=None,
     )
 
