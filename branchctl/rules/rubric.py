@@ -502,17 +502,27 @@ def describe_rubric(rubric: Rubric) -> str:
     n = len(rubric.aspects)
     if rubric.points is not None:
         how = "按月积分，季度末按累计得分定星"
+    elif rubric.parts:
+        how = "、".join(p.describe() for p in rubric.parts) + "加权计分"
+        how += "，按总分分档定星" if rubric.star_method == "total" else "，每达标一个方面一星"
     elif rubric.star_method == "total":
         how = f"{n}项打分，按总分定星"
     elif rubric.uses_scores:
         how = f"{n}项打分，每项达到及格分一星"
     else:
         how = f"{n}个方面，每达标一个方面一星"
+    if rubric.bands:
+        how += "（" + "、".join(f"{_num(m)}分以上{n}星" for m, n in rubric.bands) + "）"
     if rubric.category_by == "total":
         how += f"，按总分定{'、'.join(b.name for b in rubric.categories)}"
     extra = []
     if rubric.quotas:
         extra.append("，".join(f"{q.category}不超过{q.share_text()}" for q in rubric.quotas))
+    for label, rules in (("封顶", rubric.caps), ("比例要求", rubric.shares)):
+        if rules:
+            extra.append(f"{label}{len(rules)}条")
+    if rubric.evidence.claims:
+        extra.append(f"佐证要求{len(rubric.evidence.claims)}条")
     if rubric.member is not None:
         extra.append("也可评定党员")
     tail = f"；{'；'.join(extra)}" if extra else ""
