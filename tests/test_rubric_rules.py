@@ -17,11 +17,13 @@ from branchctl.rules.rubric_file import builtin_text
 from tests.builders import (
     ASPECTS,
     CLASSIFICATION_COLUMNS,
+    CREATION_COLUMNS,
     HUNDRED_COLUMNS,
     HUNDRED_HEADERS,
     TALLY_COLUMNS,
     Layout,
     classification_sheet,
+    creation_ledger_sheet,
     hundred_points_sheet,
     sample_branches,
     work_ledger_sheet,
@@ -308,3 +310,24 @@ def test_a_county_may_not_ask_for_evidence(tmp_path: Path) -> None:
     check = runner.invoke(app, ["validate", str(path), "--rubric", str(rubric), "--json", *AS_OF])
     codes = [f["code"] for f in json.loads(check.stdout)["files"][0]["findings"]]
     assert "evidence-missing" not in codes
+
+
+def test_a_creation_ledger_row_closed_without_evidence(tmp_path: Path) -> None:
+    records = sample_branches(6, seed=3, small_branches=False)
+    for rec in records:
+        rec.update({a: True for a in ASPECTS})  # all met: 附件2 gives each a 销号时间
+    records[0]["佐证材料"] = "验收材料"
+    columns = (*CREATION_COLUMNS[:-1], "佐证材料", "备注")
+    sheet = creation_ledger_sheet(records, Layout(columns=columns))
+    path = write_workbook(tmp_path / "创建台账.xlsx", [sheet])
+    check = runner.invoke(app, ["validate", str(path), "--json", *AS_OF])
+    found = [
+        f
+        for f in json.loads(check.stdout)["files"][0]["findings"]
+        if f["code"] == "evidence-missing"
+    ]
+    assert [f["cell"] for f in found] == [sheet.ref(i, "佐证材料") for i in range(1, 6)]
+    name = str(records[1]["党支部名称"]).strip()
+    assert found[0]["message"] == (
+        f"第{sheet.data_rows[1]}行“{name}”已填写销号时间，但未填写“佐证材料”，不能视为完成销号，请补充"
+    )
