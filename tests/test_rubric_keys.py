@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from branchctl.errors import BranchctlError
-from branchctl.rules.rubric import Grade
 from branchctl.rules.rubric_file import load_rubric, parse_rubric
+from branchctl.rules.schemes import Grade
 
 # A valid rubric using every new key; each case below breaks it in one place.
 MINI = """

@@ -12,7 +12,8 @@ from branchctl.forms.tables import Table
 from branchctl.forms.values import parse_negative
 from branchctl.rules.indicators import condition_holds
 from branchctl.rules.results import CapHit
-from branchctl.rules.rubric import Cap, Rubric
+from branchctl.rules.rubric import Rubric
+from branchctl.rules.schemes import Cap
 
 
 @dataclass(slots=True)

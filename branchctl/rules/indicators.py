@@ -23,7 +23,8 @@ from branchctl.forms.values import (
     parse_date,
     parse_enum,
 )
-from branchctl.rules.rubric import Aspect, Comparison, months_completed
+from branchctl.rules.conditions import Comparison
+from branchctl.rules.rubric import Aspect, months_completed
 from branchctl.rules.scoring import number_text, parse_number, parse_percent
 
 

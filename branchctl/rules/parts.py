@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from branchctl.forms.values import BadValue, cell_text, is_blank, parse_count
-from branchctl.rules.rubric import Rubric, Satisfaction
+from branchctl.rules.rubric import Rubric
+from branchctl.rules.schemes import Satisfaction
 from branchctl.rules.scoring import number_text, parse_percent
 
 RATE_TOLERANCE = 0.5  # percentage points a written rate may differ from the tallies' by

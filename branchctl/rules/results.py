@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.forms.tables import Table
-from branchctl.rules.rubric import ROUNDING_TEXT, Quota, Rubric, Share, percent_text
+from branchctl.rules.rubric import Quota, Rubric
+from branchctl.rules.schemes import ROUNDING_TEXT, Share, percent_text
 from branchctl.rules.scoring import PointsPeriod, json_number, number_text
 
 

@@ -6,9 +6,11 @@ turns TOML into the model, checking every key (a bad rubric raises BranchctlErro
 key and the fault).
 
 A rubric says what is rated (branches, or members) and how: its aspects, each judged by a mark,
-a score against a pass mark, or indicator rules (column, comparison, threshold); stars as the
-count of aspects met or from a total against thresholds; star/total -> category and level;
-the 达标 rule; veto and deduction columns; quotas on categories; a ranking.
+a score against a pass mark, or indicator rules (column, comparison, threshold:
+:mod:`branchctl.rules.conditions`); stars as the count of aspects met or from a total against
+thresholds or score bands; star/total -> category and level; the 达标 rule; veto and deduction
+columns; quotas on categories; a ranking; and what county schemes add
+(:mod:`branchctl.rules.schemes`): weighted parts, the satisfaction poll, caps, shares, proof.
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from branchctl.forms.spec import normalize_header, normalize_text
+from branchctl.rules.conditions import Indicator, num_text
+from branchctl.rules.schemes import (
+    ROUNDING_TEXT,
+    Cap,
+    Evidence,
+    Part,
+    Satisfaction,
+    Share,
+    percent_text,
+    share_count,
+)
 
 if TYPE_CHECKING:
     from branchctl.forms.tables import Table
@@ -27,67 +40,6 @@ if TYPE_CHECKING:
 DEFAULT_RUBRIC = "six-star"
 MAX_RUBRIC_BYTES = 256 * 1024  # a rubric is a page or two of text; anything larger is refused
 MONTHS = tuple(f"{m}月" for m in range(1, 13))
-
-# Comparison operators a rule may use: the whole of the rubric "language".
-NUMBER_OPS = (">=", ">", "<=", "<", "==", "!=")
-OPERATORS = (*NUMBER_OPS, "between", "in", "not-in", "within-years")
-OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """``column op value``; where ``column`` is absent from a sheet, ``instead`` columns stand in.
-
-    ``prorate``: ``value`` is a yearly count, required in proportion to the months completed by
-    the as-of date (rounded down), so a half year needs half the meetings.
-    """
-
-    column: str
-    op: str
-    value: float | tuple[float, float] | tuple[str, ...]
-    instead: tuple[str, ...] = ()
-    prorate: bool = False
-    unit: str = ""  # "%" for a percent column: shown after the number
-
-    @property
-    def number(self) -> float:
-        """The threshold of a number comparison (>=, within-years…)."""
-        assert isinstance(self.value, float)
-        return self.value
-
-    @property
-    def bounds(self) -> tuple[float, float]:
-        """[lower, upper] of a between comparison."""
-        lo, hi = self.value  # type: ignore[misc]
-        return float(lo), float(hi)
-
-    @property
-    def texts(self) -> tuple[str, ...]:
-        """The values of an in / not-in comparison."""
-        return tuple(str(v) for v in self.value)  # type: ignore[union-attr]
-
-    def describe(self) -> str:
-        if self.op in OP_TEXT:
-            return f"{self.column} {OP_TEXT[self.op]} {_num(self.number)}{self.unit}"
-        if self.op == "between":
-            lo, hi = self.bounds
-            return f"{self.column} 在 {_num(lo)}{self.unit} 至 {_num(hi)}{self.unit} 之间"
-        if self.op == "within-years":
-            return f"{self.column} 距核对日期不超过 {_num(self.number)} 年"
-        values = "、".join(self.texts)
-        return f"{self.column}{'为' if self.op == 'in' else '不为'} {values}"
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """A data rule behind an aspect: ``test`` must hold wherever every ``when`` holds."""
-
-    test: Comparison
-    when: tuple[Comparison, ...] = ()
-    text: str = ""  # the rule as the clerk reads it, e.g. 正式党员不少于3名
-
-    def describe(self) -> str:
-        return self.text or self.test.describe()
 
 
 @dataclass(frozen=True)
@@ -136,24 +88,6 @@ class Quota:
         return ROUNDING_TEXT[self.rounding]
 
 
-ROUNDING_TEXT = {"floor": "向下取整", "round": "四舍五入", "ceil": "向上取整"}
-
-
-def share_count(total: int, share: float, rounding: str) -> int:
-    """How many of ``total`` branches ``share`` (0-1) is, rounded as a rubric says."""
-    exact = total * share
-    if rounding == "ceil":
-        return math.ceil(exact - 1e-9)
-    if rounding == "round":
-        return math.floor(exact + 0.5)
-    return math.floor(exact + 1e-9)
-
-
-def percent_text(share: float) -> str:
-    """0.1 -> '10%'."""
-    return f"{share * 100:.4g}%"
-
-
 @dataclass(frozen=True)
 class Points:
     """A points sheet: one column per month (1月…12月), plus columns added and subtracted."""
@@ -170,120 +104,6 @@ class ExtraColumn:
     name: str
     aliases: tuple[str, ...]
     kind: str  # count | score | text | date
-
-
-@dataclass(frozen=True)
-class Part:
-    """A weighted part of the total (基础项 70%): its scored aspects summed, or the
-    satisfaction rate taken as a score out of 100."""
-
-    name: str
-    weight: float  # 0-1; the parts' weights sum to 1
-    aspects: tuple[str, ...] = ()
-    satisfaction: bool = False
-
-    def describe(self) -> str:
-        return f"{self.name}{percent_text(self.weight)}"
-
-
-@dataclass(frozen=True)
-class Tally:
-    """One count of a satisfaction poll (满意 …) and what each vote counts for (0-1)."""
-
-    column: str
-    weight: float
-
-
-@dataclass(frozen=True)
-class Satisfaction:
-    """群众满意度, in percent: from the poll's tallies where the sheet has them (each vote
-    weighted, over all votes), else the rate as written in ``column``."""
-
-    column: str  # a declared column of kind "percent"; also names the rate in caps
-    tallies: tuple[Tally, ...] = ()
-
-
-@dataclass(frozen=True)
-class Grade:
-    """What a share or a proof rule speaks of: some star counts, a category, or a level."""
-
-    by: str  # "stars" | "category" | "level"
-    stars: frozenset[int] = frozenset()
-    name: str = ""
-
-    def holds(self, stars: int, category: str | None, level: str | None) -> bool:
-        if self.by == "stars":
-            return stars in self.stars
-        return (category if self.by == "category" else level) == self.name
-
-    def text(self) -> str:
-        if self.by == "stars":
-            return "、".join(str(s) for s in sorted(self.stars, reverse=True)) + "星"
-        return self.name
-
-    @property
-    def column(self) -> str:
-        """The claim column a township writes this grade in."""
-        return {"stars": "星级", "category": "定级类别", "level": "等次"}[self.by]
-
-
-@dataclass(frozen=True)
-class Cap:
-    """Stars at most ``max_stars`` where every ``when`` holds, or where ``column`` has any
-    entry (是, a reason; blank, 无 and 否 are none)."""
-
-    max_stars: int
-    text: str
-    when: tuple[Comparison, ...] = ()
-    column: str | None = None
-
-
-@dataclass(frozen=True)
-class Share:
-    """A share of the rated branches in a grade, reported (never enforced by moving branches):
-    at least ``min_share``, at most ``max_share``, or about ``target``; over the branches of
-    the ``types`` (支部类型) given, or of every type but ``except_types``."""
-
-    grade: Grade
-    min_share: float | None = None
-    max_share: float | None = None
-    target: float | None = None
-    types: tuple[str, ...] = ()
-    except_types: tuple[str, ...] = ()
-    rounding: str | None = None  # default: ceil for a minimum, floor for a maximum, round
-
-    def kinds(self) -> list[tuple[str, float]]:
-        """("min" | "max" | "target", share) for each bound this share sets."""
-        pairs = (("min", self.min_share), ("max", self.max_share), ("target", self.target))
-        return [(kind, value) for kind, value in pairs if value is not None]
-
-    def rounding_for(self, kind: str) -> str:
-        return self.rounding or {"min": "ceil", "max": "floor", "target": "round"}[kind]
-
-    def scope_text(self) -> str:
-        if self.types:
-            return "、".join(self.types)
-        if self.except_types:
-            return f"{'、'.join(self.except_types)}以外"
-        return ""
-
-
-@dataclass(frozen=True)
-class ProofRule:
-    """A branch standing at ``grade`` (as claimed, or as computed where nothing is claimed)
-    needs ``columns`` filled."""
-
-    grade: Grade
-    columns: tuple[str, ...]
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Proof: a task 已完成 or 销号 without ``closed`` filled is not closed; ``claims``."""
-
-    closed: tuple[str, ...] = ("佐证材料",)
-    claims: tuple[ProofRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -486,10 +306,6 @@ def _labels(bands: tuple[Band, ...]) -> dict[str, str]:
     return out
 
 
-def _num(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def months_completed(as_of: dt.date) -> int:
     """Months of ``as_of``'s year completed by that date: June 30 -> 6, June 29 -> 5."""
     following = as_of + dt.timedelta(days=1)
@@ -512,7 +328,7 @@ def describe_rubric(rubric: Rubric) -> str:
     else:
         how = f"{n}个方面，每达标一个方面一星"
     if rubric.bands:
-        how += "（" + "、".join(f"{_num(m)}分以上{n}星" for m, n in rubric.bands) + "）"
+        how += "（" + "、".join(f"{num_text(m)}分以上{n}星" for m, n in rubric.bands) + "）"
     if rubric.category_by == "total":
         how += f"，按总分定{'、'.join(b.name for b in rubric.categories)}"
     extra = []

@@ -5,14 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from branchctl.forms.spec import forms_data, match_header, normalize_header
-from branchctl.rules.rubric import (
-    NUMBER_OPS,
-    OPERATORS,
-    Aspect,
-    Comparison,
-    Indicator,
-    Points,
-)
+from branchctl.rules.conditions import NUMBER_OPS, OPERATORS, Comparison, Indicator
+from branchctl.rules.rubric import Aspect, Points
 from branchctl.rules.rubric_checker import (
     COLUMN_KINDS,
     MAX_ASPECTS,

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from branchctl.forms.spec import forms_data, normalize_header, normalize_text
-from branchctl.rules.rubric import (
-    Aspect,
-    Band,
+from branchctl.rules.rubric import Aspect, Band
+from branchctl.rules.rubric_aspects import optional_text, parse_conditions
+from branchctl.rules.rubric_checker import Checker, shown
+from branchctl.rules.schemes import (
     Cap,
     Evidence,
     Grade,
@@ -18,8 +19,6 @@ from branchctl.rules.rubric import (
     Share,
     Tally,
 )
-from branchctl.rules.rubric_aspects import optional_text, parse_conditions
-from branchctl.rules.rubric_checker import Checker, shown
 
 MAX_PARTS = 10
 MAX_CAPS = 20

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from branchctl.rules.rubric import Aspect, Band, Evidence, Quota, Rubric
+from branchctl.rules.rubric import Aspect, Band, Quota, Rubric
 from branchctl.rules.rubric_checker import DEFAULT_KEYS, Checker, shown
+from branchctl.rules.schemes import Evidence
 
 # ------------------------------------------------------------------------- bands, rules
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from branchctl.forms.values import BadValue, parse_enum
 from branchctl.rules.results import BranchRating, ShareOutcome
-from branchctl.rules.rubric import Rubric, Share, share_count
+from branchctl.rules.rubric import Rubric
+from branchctl.rules.schemes import Share, share_count
 
 TYPE_COLUMN = "支部类型"
 
