@@ -157,7 +157,7 @@ def test_hostile_file_is_refused_by_the_reader(
     error = refused.value
     assert error.code == code, str(error)
     message = str(error)
-    assert message.startswith(f"文件“{path.name}”"), message
+    assert message.startswith(f"文件“{path}”"), message
     _one_sentence(message)
     assert not _english(message), message
     assert "1,000,000,000,000" not in message, message
