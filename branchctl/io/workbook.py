@@ -214,8 +214,9 @@ def _apply_facts(sheet: Sheet, facts: SheetFacts | None, fmt: str) -> None:
     """What the pre-scan saw of the sheet: the spans of an .ods, hidden rows and columns."""
     if facts is None:
         return
-    if fmt == "ods" and not sheet.merges:
-        sheet.merges = list(facts.merges)
+    if fmt == "ods" and not sheet.merges:  # the ranges that start within the grid
+        height, width = sheet.height, sheet.width
+        sheet.merges = [m for m in facts.merges if m[0] < height and m[1] < width]
     if facts.hidden_rows:
         sheet.hidden_rows = _within(facts.hidden_rows, sheet.height)
     if facts.hidden_cols:

@@ -153,17 +153,16 @@ def annotation_plan(book: Workbook, findings: Sequence[Finding]) -> AnnotationPl
     """Cells with findings filled red (error) or yellow (warning) with the messages as a comment,
     and a 校验结果 sheet listing every finding with a link to its cell."""
     plan = AnnotationPlan()
-    merges = {s.name: s.merges for s in book.sheets}
+    sheets = {s.name: s for s in book.sheets}
     marks: dict[tuple[str, int, int], list[Finding]] = {}
     for f in findings:
         pos = parse_cell(f.cell) if f.sheet and f.cell else None
-        if pos is not None and f.sheet in merges:
+        if pos is not None and f.sheet in sheets:
             # a cell covered by a merge cannot hold a comment: mark the merge's top-left cell
             r, c = pos
-            for r1, c1, r2, c2 in merges[f.sheet]:
-                if r1 <= r <= r2 and c1 <= c <= c2:
-                    r, c = r1, c1
-                    break
+            merge = sheets[f.sheet].merge_at(r, c)
+            if merge is not None:
+                r, c = merge[0], merge[1]
             marks.setdefault((f.sheet, r, c), []).append(f)
     for (sheet, r, c), group in marks.items():
         fill = FILL_ERROR if any(f.severity == "error" for f in group) else FILL_WARNING

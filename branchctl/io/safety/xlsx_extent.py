@@ -101,14 +101,31 @@ _MERGE_REF = re.compile(
 
 
 def _merges(region: bytes, budget: MergeBudget) -> bool:
-    """Count the merged ranges of region; False when a tag cannot be read by pattern."""
-    found = 0
-    for m in _MERGE_REF.finditer(region):
-        found += 1
-        r1, c1 = number(m.group(2)) - 1, column_number(m.group(1)) - 1
-        r2, c2 = (number(m.group(4)) - 1, column_number(m.group(3)) - 1) if m.group(3) else (r1, c1)
-        budget.add(min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
-    return found == len(_MERGE_TAG.findall(region))
+    """Count the merged ranges of region; False when a tag cannot be read by pattern.
+
+    Only the stretch from the first ``mergeCell`` to the last is searched (the patterns start
+    at every ``<``; the ranges sit together in one ``<mergeCells>`` element).
+    """
+    first = region.find(b"mergeCell")
+    last = region.rfind(b"mergeCell")
+    region = region[max(first - 256, 0) : last + 256]
+    refs = _MERGE_REF.findall(region)
+    for c1, r1, c2, r2 in refs:
+        top, left = int(r1) - 1, _column(c1) - 1
+        bottom, right = (int(r2) - 1, _column(c2) - 1) if c2 else (top, left)
+        budget.add(min(top, bottom), min(left, right), max(top, bottom), max(left, right))
+    return len(refs) == len(_MERGE_TAG.findall(region))
+
+
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    """column_number, remembered (a sheet's merges name the same few columns again and again)."""
+    n = _COLUMNS.get(letters)
+    if n is None:
+        n = _COLUMNS[letters] = column_number(letters)
+    return n
 
 
 # Hidden rows and columns: ``<row r="5" hidden="1">``, ``<col min="3" max="4" hidden="1"/>``.
@@ -244,9 +261,15 @@ def _small_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | None:
             return None
     if not refs:
         return 0, 0
-    if any(digits.startswith(b"0") for _, digits in refs):
+    letters, digits = map(set, zip(*refs, strict=True))
+    if any(d.startswith(b"0") for d in digits):
         return None  # as the fast path: the exact scan reads such references
-    return max(int(digits) for _, digits in refs), max(column_number(c) for c, _ in refs)
+    # without leading zeros, the longer string is the larger number, then the greater one
+    return int(max(digits, key=_size_then_text)), column_number(max(letters, key=_size_then_text))
+
+
+def _size_then_text(text: bytes) -> tuple[int, bytes]:
+    return len(text), text
 
 
 # --- the exact scan: parse the part as XML ----------------------------------------------------
