@@ -57,10 +57,8 @@ _SAME = "as rate"
 # strict xfail: remove an entry when a fix makes it pass.
 KNOWN_FAILURES: dict[tuple[str, str], tuple[frozenset[str] | None, str, str]] = {
     ("merged_org_groups", "rate"): (None, "merged 所属党组织", "party_org 河西街道党工委 (the 填报单位) for rows 7, 8, 10, 13, 14 under the merges"),
-    ("merged_org_groups", "validate"): (ODS, "merged 所属党组织", "ods merges not read: required-blank on 所属党组织 B7…"),
     ("merged_org_groups", "agree"): (None, "merged 所属党组织", "rate's party_org is the 填报单位 under the merges"),
     ("merged_org_messy", "rate"): (None, "merged 所属党组织", "party_org 青山乡党委 (the 填报单位) for rows 8, 9, 12 under the 党总支 merges"),
-    ("merged_org_messy", "validate"): (ODS, "merged 所属党组织", "ods merges not read: required-blank on 所属党组织 C8…"),
     ("merged_org_messy", "agree"): (None, "merged 所属党组织", "rate's party_org is the 填报单位 under the merges"),
     ("sections_in_serial", "rate"): (None, "section rows", "type null where 支部类型 is blank under 一、农村党支部 / 二、城市社区党支部"),
     ("sections_in_name", "rate"): (None, "section rows", "section rows 6, 11, 15 rated as 0-star branches; types null"),

@@ -110,7 +110,7 @@ def check_output_path(out: Path, *inputs: Path) -> None:
     A missing input is named first: its default output's folder is missing too.
     """
     for path in inputs:
-        if not path.exists():
+        if not os.path.lexists(path):  # a link loop is not missing: reading it says what it is
             raise BranchctlError("文件不存在", path=path)
     target = out.resolve()
     for path in inputs:
