@@ -20,7 +20,7 @@ from branchctl.documents.templates import (
     environment,
     free_fields,
     load_template,
-    markdown_escape,
+    markdown_text as markdown_escape,
     parse_fields,
     render_text,
 )

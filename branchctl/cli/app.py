@@ -489,6 +489,14 @@ def notice_command(
         typer.Option("--like", help="自备模板使用哪个内置模板的数据，如 --like 整改通知书。"),
     ] = None,
     bottom: Annotated[int, typer.Option("--bottom", min=0, help="通报中倒排末位的支部数。")] = 10,
+    below: Annotated[
+        int | None,
+        typer.Option(
+            "--below",
+            min=1,
+            help="整改通知书只发给不到 N 星的支部（默认发给所有未达标的支部）。",
+        ),
+    ] = None,
     rubric: RubricOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="核对日期，如 2025-06-30，默认今天。")
@@ -537,6 +545,7 @@ def notice_command(
             # no --as-of: the ledger's 填报时间 decides the quarter the notice speaks of
             as_of=parse_as_of(as_of) if as_of else None,
             bottom=bottom,
+            below=below,
             jobs=jobs,
             stage=progress.stage,
             progress=lambda done, total: progress.bar(done, total, "生成"),
