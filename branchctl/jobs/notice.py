@@ -271,8 +271,8 @@ def make_notices(
     stage("正在生成 …")
     if per_unit:
         folder = out or _default_out(data, template, "")
+        targets = _unit_paths(folder, [label for label, _ in units], fmt, inputs)
         with _unit_folder(folder) as made:
-            targets = _unit_paths(folder, [label for label, _ in units], fmt, inputs)
             _write_units(
                 template, units, targets, fmt, env, compiled, per_unit, sealed, jobs, progress
             )
@@ -403,7 +403,9 @@ def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -
     taken: set[str] = set()
     targets = [folder / f"{safe_filename(label, taken)}.{fmt}" for label in labels]
     for target in targets:
-        _check_target(target, inputs)
+        ensure_distinct(target, *inputs)
+        if target.is_dir():
+            raise BranchctlError("输出文件夹里已有同名的文件夹", path=target)
     return targets
 
 
