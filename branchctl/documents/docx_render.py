@@ -62,7 +62,6 @@ from branchctl.documents.docx_layout import (
     text_width,
     title_breaks,
 )
-from branchctl.documents.templates import LIMIT_ERRORS, jinja_message, limit_reason
 from branchctl.errors import BranchctlError
 from branchctl.text import core_property, xml_text
 
@@ -569,35 +568,3 @@ def _column_widths(
         chars = [c * available / sum(chars) for c in chars]
     twip = 635  # EMU; Word stores widths in twips, so round down to whole ones
     return [int(size * c) // twip * twip for c in chars], size
-
-
-# ------------------------------------------------------------------------------ Word templates
-
-
-def render_docx_template(
-    path: Path, context: dict[str, Any], out: Path, env: Any, name: str
-) -> None:
-    """Fill a .docx made in Word with Jinja tags (docxtpl); values are XML-escaped."""
-    from docxtpl import DocxTemplate
-    from jinja2 import TemplateError, UndefinedError
-
-    try:
-        tpl = DocxTemplate(str(path))
-        with env.budget.document():
-            tpl.render(context, jinja_env=env, autoescape=True)
-    except LIMIT_ERRORS as e:
-        raise BranchctlError(f"Word 模板“{name}”超出限制：{limit_reason(e)}") from e
-    except UndefinedError as e:
-        m = re.match(r"'(.+?)' is undefined", str(e.message))
-        if m and not m.group(1).isascii():  # a free field nobody gave
-            raise BranchctlError(
-                f"模板“{name}”需要变量“{m.group(1)}”，请用 --set {m.group(1)}=… 提供"
-            ) from e
-        raise BranchctlError(f"Word 模板“{name}”出错：{jinja_message(e)}") from e
-    except TemplateError as e:
-        raise BranchctlError(f"Word 模板“{name}”中的 Jinja 标记有误：{jinja_message(e)}") from e
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as e:
-        raise BranchctlError(f"Word 模板“{name}”出错：{jinja_message(e)}") from e
-    except Exception as e:  # docxtpl/python-docx on a file that is not a Word document
-        raise BranchctlError(f"Word 模板无法读取（{type(e).__name__}: {e}）", path=path) from e
-    tpl.save(str(out))

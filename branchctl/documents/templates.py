@@ -45,6 +45,7 @@ UNITS = {"整改通知书": "支部", "退回修改意见": "文件"}
 DESCRIPTION_KEY = "说明"
 KIND_KEY = "数据"
 TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".j2", ".jinja", ".jinja2")
+MAX_TEMPLATE_BYTES = 2**20  # a Markdown template; the built-in ones are 2–5 KB
 _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
 _HEADER_LINE = re.compile(r"^\s*([^:：\s]+)\s*[:：]\s*(.*?)\s*$")
 
@@ -116,9 +117,15 @@ def load_template(spec: str, like: str | None = None) -> NoticeTemplate:
     if suffix not in TEXT_SUFFIXES:
         raise BranchctlError("模板应为 Markdown 文本（.md）或 Word 文档（.docx）", path=path)
     try:
-        source = path.read_text("utf-8-sig")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TEMPLATE_BYTES + 1)
+        source = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise BranchctlError("模板文件无法读取（应为 UTF-8 编码的文本）", path=path) from e
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise BranchctlError(
+            f"模板文件太大（超过 {MAX_TEMPLATE_BYTES >> 20} MB），不像是一个模板", path=path
+        )
     header = _header(source)
     kind = like or header.get(KIND_KEY) or "通报"
     if kind not in BUILTIN:

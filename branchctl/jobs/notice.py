@@ -19,7 +19,7 @@ from typing import Any
 
 from branchctl.documents.data import rating_context, validation_context
 from branchctl.documents.docx_layout import layout_data
-from branchctl.documents.docx_render import DocxRenderer, render_docx_template
+from branchctl.documents.docx_render import DocxRenderer
 from branchctl.documents.masking import PLAIN_TEXT_MASK, Masker
 from branchctl.documents.templates import (
     NoticeTemplate,
@@ -28,6 +28,7 @@ from branchctl.documents.templates import (
     environment,
     render_text,
 )
+from branchctl.documents.word_template import check_word_template, render_docx_template
 from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.forms.lists import read_lists
@@ -247,6 +248,8 @@ def make_notices(
         )
     if not data.exists():
         raise BranchctlError("数据文件不存在", path=data)
+    if template.path is not None and template.is_docx:
+        check_word_template(template.path, template.name)
     env = environment(markdown=not template.is_docx)
     unused = check_fields(template, fields, env)
     compiled = None if template.is_docx else compile_template(template, env)
