@@ -1,7 +1,8 @@
-"""Text made safe for the formats the tool writes: XML (Word, Excel) and Markdown.
+"""Text made safe for where it goes: XML (Word, Excel), Markdown, the terminal.
 
-The one place where a cell value, a branch name or a template's output is cleaned before a
-writer puts it in a file. Pure functions on strings; nothing here knows about documents.
+The lowest layer, importable from anywhere: the one place where a cell value, a branch name or
+a template's output is cleaned before a writer puts it in a file or on the screen. Pure
+functions on strings; nothing here knows about documents.
 
 * :func:`xml_text` drops what XML 1.0 cannot hold (control characters other than tab and line
   breaks, lone surrogates, U+FFFE/U+FFFF); lxml refuses such text and Word reports the file
@@ -10,6 +11,7 @@ writer puts it in a file. Pure functions on strings; nothing here knows about do
   characters python-docx and Word accept.
 * :func:`markdown_text` and :func:`markdown_cell` make a value literal Markdown: nothing in it
   becomes emphasis, a heading, a list, HTML, an image, a link or a table column.
+* :func:`terminal_safe` shows control, escape and reordering characters escaped (``\\x1b``).
 """
 
 from __future__ import annotations
@@ -75,3 +77,28 @@ def markdown_cell(value: Any) -> str:
     """
     text = markdown_text("" if value is None else str(value))
     return _AUTOLINK.sub(lambda m: "\\" + (m.group(1) or m.group(2)), text)
+
+
+# ------------------------------------------------------------------------------ terminal
+
+# What a terminal would act on instead of showing: C0 controls but the line break, DEL, C1
+# controls (U+009B is a one-character CSI), lone surrogates (undecodable file names), and the
+# bidirectional overrides that reorder what the reader sees. Cell text and file names can hold
+# any of them (`ESC ] 0 ; title BEL` retitles the window).
+_TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff]"
+)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control, escape and reordering character shown escaped (``\\x1b``).
+
+    Line breaks stay: they are the caller's layout.
+    """
+    return _TERMINAL_UNSAFE.sub(_escaped, text)

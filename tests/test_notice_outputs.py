@@ -189,11 +189,10 @@ def test_read_only_folder_is_one_sentence(ledger, tmp_path):
     parent.mkdir()
     parent.chmod(0o555)
     try:
-        result = _invoke(
-            "整改通知书", "--data", str(path), "--per-branch", "-o", str(parent / "整改")
-        )
+        folder = parent / "整改"
+        result = _invoke("整改通知书", "--data", str(path), "--per-branch", "-o", str(folder))
         assert result.exit_code == 2
-        assert result.stderr == "错误：文件“整改”：无法创建输出文件夹（没有权限）。\n"
+        assert result.stderr == f"错误：无法创建输出文件夹“{folder}”（没有权限）。\n"
         assert list(parent.iterdir()) == []
     finally:
         parent.chmod(0o755)
@@ -206,11 +205,10 @@ def test_a_folder_that_cannot_be_created_is_one_sentence(ledger, tmp_path, monke
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "mkdir", refuse)
-    result = _invoke(
-        "整改通知书", "--data", str(path), "--per-branch", "-o", str(tmp_path / "整改")
-    )
+    folder = tmp_path / "整改"
+    result = _invoke("整改通知书", "--data", str(path), "--per-branch", "-o", str(folder))
     assert result.exit_code == 2
-    assert result.stderr == "错误：文件“整改”：无法创建输出文件夹（没有权限）。\n"
+    assert result.stderr == f"错误：无法创建输出文件夹“{folder}”（没有权限）。\n"
     assert not (tmp_path / "整改").exists()
 
 
@@ -231,5 +229,5 @@ def test_a_full_or_read_only_disk_is_one_sentence_and_no_empty_folder(
     folder = tmp_path / "整改"
     result = _invoke("整改通知书", "--data", str(path), "--per-branch", "-o", str(folder))
     assert result.exit_code == 2
-    assert result.stderr == f"错误：文件“整改”：无法在这个文件夹中写入文件（{reason}）。\n"
+    assert result.stderr == f"错误：无法在文件夹“{folder}”中写入文件（{reason}）。\n"
     assert list(tmp_path.iterdir()) == []  # the folder made for the notices is gone again

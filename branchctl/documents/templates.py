@@ -37,6 +37,7 @@ from branchctl.documents.data import (
 )
 from branchctl.documents.sandbox import BudgetedSandbox, TemplateLimit
 from branchctl.errors import BranchctlError, toml_reason
+from branchctl.forms.values import chinese_number
 from branchctl.text import markdown_text, xml_text
 
 BUILTIN = ("通报", "公示", "整改通知书", "退回修改意见")
@@ -139,19 +140,6 @@ def load_template(spec: str, like: str | None = None) -> NoticeTemplate:
 
 
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
-
-
-def chinese_number(n: Any) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 25 -> 二十五 (for 一、二、 headings); up to 99."""
-    digits = "零一二三四五六七八九"
-    n = int(n)
-    if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    if n < 100:
-        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    return str(n)
 
 
 def _xml_value(value: Any) -> Any:

@@ -34,7 +34,7 @@ from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.forms.lists import read_lists
 from branchctl.forms.tables import find_forms
 from branchctl.forms.values import cell_text
-from branchctl.io.outputs import atomic_output, ensure_distinct
+from branchctl.io.outputs import atomic_output, ensure_distinct, require_folder
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.validate import validate_paths
 from branchctl.rules.rating import rate_workbook
@@ -317,7 +317,7 @@ def _write_units(
         write_documents(texts, titles, targets, fmt, jobs=jobs, progress=progress, sealed=sealed)
     except OSError as e:  # a full disk, a folder made read-only on the way
         folder = targets[0].parent
-        raise BranchctlError(f"无法在这个文件夹中写入文件（{os_reason(e)}）", path=folder) from e
+        raise BranchctlError(f"无法在文件夹“{folder}”中写入文件（{os_reason(e)}）") from e
 
 
 SEAL_FIELD = "印章"
@@ -364,8 +364,7 @@ def _check_target(target: Path, inputs: Iterable[Path]) -> None:
     ensure_distinct(target, *inputs)
     if target.is_dir():
         raise BranchctlError("输出路径是一个文件夹；逐份生成请加 --per-branch", path=target)
-    if not target.parent.is_dir():
-        raise BranchctlError("输出文件所在的文件夹不存在", path=target)
+    require_folder(target)
 
 
 @dataclass
@@ -385,7 +384,7 @@ def _unit_folder(folder: Path) -> Iterator[_Made]:
         except FileExistsError:
             made.created = False
         except OSError as e:
-            raise BranchctlError(f"无法创建输出文件夹（{os_reason(e)}）", path=folder) from e
+            raise BranchctlError(f"无法创建输出文件夹“{folder}”（{os_reason(e)}）") from e
     try:
         yield made
     finally:
@@ -401,8 +400,7 @@ def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -
         )
     if folder.exists() and not folder.is_dir():
         raise BranchctlError("逐份生成时 -o 应为文件夹，但这是一个已有的文件", path=folder)
-    if not folder.parent.is_dir():
-        raise BranchctlError("输出文件夹的上级文件夹不存在", path=folder)
+    require_folder(folder)
     taken: set[str] = set()
     targets = [folder / f"{safe_filename(label, taken)}.{fmt}" for label in labels]
     for target in targets:
