@@ -183,6 +183,8 @@ def rate_command(
             stage=progress.stage,
         )
         progress.done()
+        for note in report.notes:
+            typer.echo(f"提示：{note}。", err=True)
         if as_json:
             _print_json(report.result.to_json(), large=len(report.result.branches) > 2000)
         else:
@@ -236,6 +238,8 @@ def compare_command(
             stage=progress.stage,
         )
         progress.done()
+        for note in report.notes:
+            typer.echo(f"提示：{note}。", err=True)
         if as_json:
             _print_json(report.comparison.to_json())
         else:
@@ -822,6 +826,9 @@ def _usage_sentence(error: Exception, where: str, root: Any = None) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """The ``branchctl`` entry point: run the app, turning click's usage errors into Chinese."""
+    from branchctl.io.outputs import handle_termination
+
+    handle_termination()  # SIGTERM and SIGHUP unwind like Ctrl+C: no temporary file left
     args = _move_debug(list(sys.argv[1:] if argv is None else argv))
     command = typer.main.get_command(app)
     try:

@@ -6,20 +6,24 @@ from typing import Any
 
 from branchctl.forms.values import name_key
 from branchctl.io.xlsx.plan import (
-    CATEGORY_FILLS,
     FILL_ERROR,
     FILL_WARNING,
+    ROW_PIXELS,
     AnnotationPlan,
     AppendedColumns,
     BarChart,
     CellMark,
     NewSheet,
+    Percent,
+    band_fills,
 )
 from branchctl.rules.results import BranchRating, RatingResult, extra_columns, extra_values
 
 RATE_COLUMNS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
 RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]
 SUMMARY_SHEET = "汇总"
+CHART_COL = 4  # the chart stands right of the star and category tables (columns A–C), from E
+CHART_ROWS = 12  # at least this many rows high
 
 
 def rating_plan(
@@ -29,6 +33,8 @@ def rating_plan(
 ) -> AnnotationPlan:
     """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet."""
     plan = AnnotationPlan()
+    categories = result.rubric.categories
+    fills = band_fills([b.name for b in categories], [b.fill for b in categories])
     for rated in result.tables:
         table = rated.table
         sheet = plan.sheet(table.sheet_name)
@@ -39,7 +45,7 @@ def rating_plan(
             r = b.row - 1
             values[r] = [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
             values[r] += extra_values(b, result.rubric)
-            fill = CATEGORY_FILLS.get(b.category)
+            fill = fills.get(b.category)
             if fill:
                 sheet.row_fills[r] = (table.first_col, first + len(headers) - 1, fill)
             basis = f"按{len(result.rubric.aspects)}个方面核算"
@@ -107,18 +113,20 @@ def summary_sheet(
     headers: set[int] = set()
     titles: set[int] = set()
 
-    def pct(n: int) -> str:
-        return f"{n / total:.1%}" if total else "0.0%"
+    def pct(n: int) -> Percent:
+        return Percent(n / total if total else 0.0)
 
     titles.add(len(rows))
     rows.append([f"{rubric.title}汇总"])
     rows.append(
         [
-            f"文件：{result.path.name}    参评支部：{total}个    达标：{s['standard_count']}个（{pct(s['standard_count'])}）"
+            f"文件：{result.path.name}    参评支部：{total}个    "
+            f"达标：{s['standard_count']}个（{pct(s['standard_count']):.1%}）"
             f"    自评与核算不符：{s['mismatches']}个"
         ]
     )
     rows.append([])
+    chart_top = len(rows)
     headers.add(len(rows))
     rows.append(["星级", "支部数", "占比"])
     star_first = len(rows)
@@ -131,6 +139,15 @@ def summary_sheet(
     for name, n in s["by_category"].items():
         rows.append([name, n, pct(n)])
     rows.append([])
+    while len(rows) - chart_top < CHART_ROWS + 1:  # room for the chart beside the two tables
+        rows.append([])
+    chart = BarChart(
+        title="星级分布",
+        categories=(0, star_first, star_last),
+        values=(1, star_first, star_last),
+        anchor=(chart_top, CHART_COL),
+        height=(len(rows) - chart_top - 1) * ROW_PIXELS + ROW_PIXELS // 2,
+    )
 
     headers.add(len(rows))
     star_cols = [f"{k}星" for k in s["by_stars"]]
@@ -166,20 +183,13 @@ def summary_sheet(
 
     _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
 
-    width = max(len(r) for r in rows)
-    chart = BarChart(
-        title="星级分布",
-        categories=(0, star_first, star_last),
-        values=(1, star_first, star_last),
-        anchor=(3, width + 1),  # right of the widest table, so it covers no figures
-    )
     return NewSheet(
         name=SUMMARY_SHEET,
         rows=rows,
         header_rows=headers,
         title_rows=titles,
-        widths=[24.0] + [10.0] * (width - 1),
         charts=[chart],
+        landscape=True,
     )
 
 
@@ -194,7 +204,7 @@ def _group_row(
         *[sum(1 for b in members if str(b.stars) == k) for k in star_keys],
         *[sum(1 for b in members if b.category == c) for c in categories],
         standard,
-        f"{standard / n:.1%}" if n else "0.0%",
+        Percent(standard / n if n else 0.0),
         sum(1 for b in members if b.mismatch),
     ]
 
