@@ -20,7 +20,7 @@ from branchctl.io.xlsx.plan import (
 from branchctl.rules.results import BranchRating, RatingResult, extra_columns, extra_values
 
 RATE_COLUMNS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
-RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]
+RATE_WIDTHS: list[float | None] = [10.0, 12.0, 10.0, None, None]  # None: fitted to the text
 SUMMARY_SHEET = "汇总"
 CHART_COL = 4  # the chart stands right of the star and category tables (columns A–C), from E
 CHART_ROWS = 12  # at least this many rows high
@@ -87,7 +87,7 @@ def rating_plan(
                 headers=list(headers),
                 values=values,
                 style_from=(table.header_row, style_col),
-                widths=RATE_WIDTHS + [10.0] * (len(headers) - len(RATE_COLUMNS)),
+                widths=[*RATE_WIDTHS, *[10.0] * (len(headers) - len(RATE_COLUMNS))],
             )
         )
     plan.new_sheets.append(summary_sheet(result, bottom, overdue))
@@ -149,6 +149,7 @@ def summary_sheet(
         height=(len(rows) - chart_top - 1) * ROW_PIXELS + ROW_PIXELS // 2,
     )
 
+    unmet_cells: list[tuple[int, int]] = []  # 倒排's 未达标方面: spans to the widest table's end
     headers.add(len(rows))
     star_cols = [f"{k}星" for k in s["by_stars"]]
     categories = list(s["by_category"])
@@ -175,14 +176,19 @@ def summary_sheet(
             ]
         )
         late = overdue or {}
+        unmet_cells.append((len(rows) - 1, 6))
         for i, b in enumerate(bottom, 1):
+            unmet_cells.append((len(rows), 6))
             rows.append(
                 [i, b.party_org or "", b.name, b.stars, len(b.unmet),
                  late.get(name_key(b.name), 0), _unmet_text(b)]
             )  # fmt: skip
 
-    _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
+    notes = _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
 
+    last = max(len(r) for i, r in enumerate(rows) if i in headers) - 1
+    spans = {(r, 0): last for r in (1, *notes)}  # note lines wrap within the tables' width
+    spans.update({cell: last for cell in unmet_cells if cell[1] < last})
     return NewSheet(
         name=SUMMARY_SHEET,
         rows=rows,
@@ -190,6 +196,7 @@ def summary_sheet(
         title_rows=titles,
         charts=[chart],
         landscape=True,
+        spans=spans,
     )
 
 
@@ -209,13 +216,17 @@ def _group_row(
     ]
 
 
-def _rubric_rows(result: RatingResult, rows: list[list[Any]], headers: set[int]) -> None:
-    """Rows some rubrics add to 汇总: notes (quota moves, months counted) and the ranking."""
+def _rubric_rows(result: RatingResult, rows: list[list[Any]], headers: set[int]) -> list[int]:
+    """Rows some rubrics add to 汇总: notes (quota moves, months counted) and the ranking.
+    Returns the rows of the notes."""
+    notes: list[int] = []
     if result.notes:
         rows.append([])
         headers.add(len(rows))
         rows.append(["说明"])
-        rows.extend([note] for note in result.notes)
+        for note in result.notes:
+            notes.append(len(rows))
+            rows.append([note])
     if result.rubric.ranking:
         rows.append([])
         headers.add(len(rows))
@@ -223,3 +234,4 @@ def _rubric_rows(result: RatingResult, rows: list[list[Any]], headers: set[int])
         for b in sorted(result.branches, key=lambda b: (b.rank or 0, b.sheet, b.row)):
             score = extra_values(b, result.rubric)[0] if result.rubric.has_total else None
             rows.append([b.rank, b.party_org or "", b.name, b.stars, score, b.category])
+    return notes

@@ -16,7 +16,7 @@ from branchctl.io.xlsx.plan import (
 from branchctl.rules.comparison import CHANGES, Comparison
 
 COMPARE_COLUMNS = ["上期星级", "本期星级", "变动", "变动说明"]
-COMPARE_WIDTHS = [10.0, 10.0, 8.0, 36.0]
+COMPARE_WIDTHS: list[float | None] = [10.0, 10.0, 8.0, None]  # None: fitted to the text
 SUMMARY_SHEET = "变动汇总"
 CHART_COL = 5  # the chart stands right of the change and star tables (columns A–D), from F
 

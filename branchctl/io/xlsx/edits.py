@@ -12,7 +12,7 @@ from lxml import etree
 
 from branchctl.io.workbook import Sheet
 from branchctl.io.xlsx.parts import guess_width, overlaps
-from branchctl.io.xlsx.plan import SheetPlan, stronger
+from branchctl.io.xlsx.plan import MAX_WIDTH, SheetPlan, stronger
 
 HEADER, DATA, FILL = 0, 1, 2  # kinds of new cells
 
@@ -99,7 +99,7 @@ def compile_edits(plan: SheetPlan, sheet: Sheet | None) -> SheetEdits:
                 edits.row(r).headers[col] = (text if r == text_row else None, style_from)
             width = group.widths[i] if group.widths and i < len(group.widths) else None
             edits.widths[col] = width or guess_width(
-                [text, *(v[i] for v in sample if i < len(v))], high=40
+                [text, *(v[i] for v in sample if i < len(v))], high=MAX_WIDTH
             )
         if style_from:
             edits.style_cells.add(style_from)

@@ -371,34 +371,44 @@ def chart_xml(chart: BarChart, sheet: NewSheet, sheet_name: str) -> bytes:
     ).encode()
 
 
+def _covered(sheet: NewSheet) -> dict[int, dict[int, int]]:
+    """row -> {col: spanning col} for every cell of a span, the spanning cell included."""
+    found: dict[int, dict[int, int]] = {}
+    for (r, c), last in sheet.spans.items():
+        for cc in range(c, last + 1):
+            found.setdefault(r, {})[cc] = c
+    return found
+
+
 def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str | None) -> bytes:
     """The worksheet XML of a new sheet: values, styles, widths, links, freeze pane, filter,
     page setup."""
     rows_xml = []
     max_col = 0
+    widths = sheet.column_widths()
+    covered = _covered(sheet)
     for r, row in enumerate(sheet.rows):
         kind = sheet.row_kind(r)
         cells = []
-        cols = sorted({*range(len(row)), *(c for (rr, c) in sheet.fills if rr == r)})
+        spanned = covered.get(r, {})
+        cols = sorted({*range(len(row)), *(c for (rr, c) in sheet.fills if rr == r), *spanned})
         for c in cols:
-            value = row[c] if c < len(row) else None
-            fill = sheet.fills.get((r, c))
+            origin = spanned.get(c, c)  # a cell covered by a span looks like the spanning cell
+            value = row[c] if c < len(row) and c == origin else None
+            fill = sheet.fills.get((r, origin))
             empty = value is None or value == ""
-            if empty and not fill and kind != "header":
+            if empty and not fill and kind != "header" and c == origin:
                 continue
-            cell_kind = kind
-            if (r, c) in sheet.links:
-                cell_kind = "link"
-            elif empty and kind == "body":
-                cell_kind = "plain"
-            s = styles.cell_style(cell_kind, fill)
+            s = styles.cell_style(sheet.cell_kind(r, origin), fill)
             fmt = number_format(value)
             if fmt:
                 s = styles.with_numfmt(s, fmt)
             cells.append(cell_xml(cell_name(r, c), s, value))
             max_col = max(max_col, c)
         if cells:
-            rows_xml.append(f'<row r="{r + 1}">{"".join(cells)}</row>')
+            height = sheet.row_height(r, widths)
+            ht = f' ht="{height:g}" customHeight="1"' if height else ""
+            rows_xml.append(f'<row r="{r + 1}"{ht}>{"".join(cells)}</row>')
     last = cell_name(max(len(sheet.rows) - 1, 0), max_col)
     if sheet.freeze_row:
         top = cell_name(sheet.freeze_row, 0)
@@ -409,7 +419,6 @@ def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str |
         )
     else:
         views = '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
-    widths = sheet.column_widths()
     widths += [0.0] * (max(sheet.hidden_cols, default=-1) + 1 - len(widths))
     cols_xml = "".join(
         f'<col min="{i + 1}" max="{i + 1}" width="{w or DEFAULT_WIDTH:g}" customWidth="1"'
@@ -430,6 +439,12 @@ def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str |
     if sheet.autofilter:
         r1, c1, r2, c2 = sheet.autofilter
         parts.append(f'<autoFilter ref="{cell_name(r1, c1)}:{cell_name(r2, c2)}"/>')
+    if sheet.spans:
+        merges = "".join(
+            f'<mergeCell ref="{cell_name(r, c)}:{cell_name(r, last)}"/>'
+            for (r, c), last in sorted(sheet.spans.items())
+        )
+        parts.append(f'<mergeCells count="{len(sheet.spans)}">{merges}</mergeCells>')
     if sheet.links:
         links = "".join(
             f'<hyperlink ref="{cell_name(r, c)}" location="{_attr(target.lstrip("#"))}"/>'

@@ -39,6 +39,7 @@ PERCENT_FORMAT = "0.0%"
 DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
 MIN_WIDTH, MAX_WIDTH = 6.0, 60.0  # fitted column widths
 ROW_PIXELS = 20  # the default row height (15 pt) in pixels
+LINE_POINTS = 14.5  # one line of 11 pt CJK text
 
 
 def display_width(value: Any) -> int:
@@ -106,6 +107,7 @@ LOOKS = {
     "body": Look(border=True, wrap=True),
     "link": Look(border=True, link=True),
     "plain": Look(),
+    "note": Look(wrap=True),  # a note line spanning the width of the tables
 }
 
 
@@ -144,7 +146,8 @@ class AppendedColumns:
     headers: list[str]
     values: dict[int, list[Any]]  # row -> one value per header (str, int, float, None)
     style_from: tuple[int, int] | None = None
-    widths: list[float] | None = None  # column widths in Excel characters
+    # column widths in Excel characters; a column without one is fitted to its values
+    widths: list[float | None] | None = None
 
 
 @dataclass
@@ -200,6 +203,8 @@ class NewSheet:
     freeze_row: int | None = None  # rows above this stay visible when scrolling
     autofilter: tuple[int, int, int, int] | None = None  # (r1, c1, r2, c2)
     hidden_cols: set[int] = field(default_factory=set)
+    # (row, col) -> last col: the cell is merged across to ``last col``, its text wrapped in it
+    spans: dict[tuple[int, int], int] = field(default_factory=dict)
     # printed on A4 landscape, one page wide, the print area over its tables and charts
     landscape: bool = False
 
@@ -213,9 +218,33 @@ class NewSheet:
                 continue  # a title or a note line runs on over the empty cells beside it
             best += [0] * (len(row) - len(best))
             for c, value in enumerate(row):
-                if value is not None and value != "":
+                if value is not None and value != "" and (r, c) not in self.spans:
                     best[c] = max(best[c], _shown_width(value))
         return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2.0)) for w in best]
+
+    def cell_kind(self, r: int, c: int) -> str:
+        """The look of one cell: its row's kind, "link" for a link, "note" for a spanned note,
+        "plain" for an empty cell of a table row."""
+        kind = self.row_kind(r)
+        if (r, c) in self.links:
+            return "link"
+        if kind == "plain" and (r, c) in self.spans:
+            return "note"
+        row = self.rows[r]
+        if kind == "body" and (c >= len(row) or row[c] is None or row[c] == ""):
+            return "plain"
+        return kind
+
+    def row_height(self, r: int, widths: Sequence[float]) -> float | None:
+        """Points for a row whose spanned text wraps (Excel does not fit merged cells itself)."""
+        lines = 1
+        for (rr, c), last in self.spans.items():
+            value = self.rows[rr][c] if rr == r and c < len(self.rows[rr]) else None
+            if value is None:
+                continue
+            room = sum(widths[i] if i < len(widths) else DEFAULT_WIDTH for i in range(c, last + 1))
+            lines = max(lines, math.ceil(display_width(value) / max(room - 1, 1)))
+        return LINE_POINTS * lines + 3 if lines > 1 else None
 
     def print_area(self) -> tuple[int, int, int, int]:
         """(r1, c1, r2, c2): every table and chart of the sheet."""
@@ -231,6 +260,7 @@ class NewSheet:
             ),
             default=0,
         )
+        last_col = max([last_col, *self.spans.values()])
         for chart in self.charts:
             _, _, r2, c2, _, _ = chart.extent(widths)
             last_row, last_col = max(last_row, r2), max(last_col, c2)

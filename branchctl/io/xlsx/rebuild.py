@@ -31,6 +31,7 @@ from branchctl.io.xlsx.parts import overlaps, unique_sheet_name
 from branchctl.io.xlsx.plan import (
     LINK_COLOR,
     LOOKS,
+    MAX_WIDTH,
     PERCENT_FORMAT,
     TEXT_ON_FILL,
     AnnotationPlan,
@@ -155,13 +156,20 @@ def _write_value(ws: Worksheet, r: int, c: int, value: Any, fmt: Format | None) 
         ws.write_string(r, c, xml_safe(str(value)), fmt)
 
 
-def _widths(rows: Iterable[list[Any]], width: int) -> list[float]:
+def _widths(
+    rows: Iterable[list[Any]], width: int, merges: Iterable[tuple[int, int, int, int]] = ()
+) -> list[float]:
+    """Column widths fitted to the cells of table rows: a title or footer line (one value in
+    its row) and a value merged across columns run on over the cells beside them."""
+    across = {(r1, c1) for r1, c1, _, c2 in merges if c2 > c1}
     best = [0] * width
     for i, row in enumerate(rows):
         if i >= WIDTH_SAMPLE:
             break
+        if sum(1 for v in row if v is not None and v != "") < 2:
+            continue
         for c, value in enumerate(row):
-            if value is not None and value != "":
+            if value is not None and value != "" and (i, c) not in across:
                 best[c] = max(best[c], display_width(value))
     return [min(50.0, max(8.0, w + 2.0)) for w in best]
 
@@ -213,7 +221,7 @@ def _write_sheet(
 ) -> None:
     plan = plan or SheetPlan()
     cells: dict[tuple[int, int], tuple[Any, str]] = {}  # new cells: (value, kind)
-    widths = _widths(sheet.rows, sheet.width)
+    widths = _widths(sheet.rows, sheet.width, merges)
     merges = list(merges)
     for group in plan.appended:
         top, bottom = min(group.header_top, group.header_row), group.header_row
@@ -236,7 +244,7 @@ def _write_sheet(
                 for _, v in zip(range(WIDTH_SAMPLE), group.values.values(), strict=False)
                 if i < len(v)
             ]
-            guess = min(40.0, max(8.0, max(display_width(x) for x in [text, *sample]) + 2.0))
+            guess = min(MAX_WIDTH, max(8.0, max(display_width(x) for x in [text, *sample]) + 2.0))
             widths += [8.43] * (col + 1 - len(widths))
             widths[col] = width or guess
         for r, values in group.values.items():
@@ -287,6 +295,10 @@ def _write_sheet(
         )
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
+    if plan.appended:  # the computed columns on paper too: A4 landscape, one page wide
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
 
 
 def _rename_target(target: str, names: dict[str, str]) -> str:
@@ -308,26 +320,30 @@ def _write_new_sheet(
     names: dict[str, str],
     formats: _Formats,
 ) -> None:
+    widths = sheet.column_widths()
     for r, row in enumerate(sheet.rows):
         kind = sheet.row_kind(r)
         for c, value in enumerate(row):
             empty = value is None or value == ""
             fill = sheet.fills.get((r, c))
-            cell_kind = "plain" if empty and kind == "body" else kind
+            fmt = formats.get(sheet.cell_kind(r, c), fill, _number_format(value))
+            if (r, c) in sheet.spans:
+                ws.merge_range(r, c, r, sheet.spans[(r, c)], "", fmt)
             if (r, c) in sheet.links:
                 target = xml_safe(_rename_target(sheet.links[(r, c)], names))
-                fmt = formats.get("link", fill)
                 shown = xml_safe(str(value)) if not empty else target
                 ws.write_url(r, c, "internal:" + target, fmt, string=shown)
                 continue
             if empty and not fill and kind != "header":
                 continue
-            _write_value(ws, r, c, value, formats.get(cell_kind, fill, _number_format(value)))
+            _write_value(ws, r, c, value, fmt)
+        height = sheet.row_height(r, widths)
+        if height:
+            ws.set_row(r, height)
     for (r, c), fill in sheet.fills.items():
         row = sheet.rows[r] if r < len(sheet.rows) else []
         if c >= len(row):
             ws.write_blank(r, c, None, formats.get("plain", fill))
-    widths = sheet.column_widths()
     for c, w in enumerate(widths):
         if w or c in sheet.hidden_cols:
             ws.set_column(c, c, w or None, None, {"hidden": c in sheet.hidden_cols})
