@@ -115,6 +115,14 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
         raise
 
 
+def make_folder(folder: Path) -> None:
+    """Create an output folder (its parent exists); a disk fault is one sentence naming it."""
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as e:
+        raise BranchctlError(f"无法创建文件夹“{os.path.abspath(folder)}”（{os_reason(e)}）") from e
+
+
 def disk_fault(e: BaseException) -> OSError | None:
     """The disk fault behind ``e``, if any: ``e`` itself, its cause or context, or the OSError a
     writer wrapped (xlsxwriter's FileCreateError holds it as its argument)."""

@@ -31,7 +31,7 @@ from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.forms.lists import read_lists
 from branchctl.forms.tables import find_forms
 from branchctl.forms.values import cell_text
-from branchctl.io.outputs import atomic_output, ensure_distinct
+from branchctl.io.outputs import atomic_output, ensure_distinct, make_folder
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.validate import validate_paths
 from branchctl.rules.rating import rate_workbook
@@ -322,7 +322,7 @@ def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -
         raise BranchctlError("逐份生成时 -o 应为文件夹，但这是一个已有的文件", path=folder)
     if not folder.parent.is_dir():
         raise BranchctlError("输出文件夹的上级文件夹不存在", path=folder)
-    folder.mkdir(exist_ok=True)
+    make_folder(folder)
     taken: set[str] = set()
     targets = [folder / f"{safe_filename(label, taken)}.{fmt}" for label in labels]
     for target in targets:
