@@ -826,7 +826,7 @@ def _usage_sentence(error: Exception, where: str, root: Any = None) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """The ``branchctl`` entry point: run the app, turning click's usage errors into Chinese."""
-    from branchctl.io.outputs import handle_termination
+    from branchctl.io.termination import handle_termination
 
     handle_termination()  # SIGTERM and SIGHUP unwind like Ctrl+C: no temporary file left
     args = _move_debug(list(sys.argv[1:] if argv is None else argv))

@@ -3,9 +3,9 @@ through :func:`atomic_output` — a temporary file in the target folder, renamed
 when complete, so an interrupted run never leaves a half-written file.
 
 A full disk, a read-only folder, a missing permission or an exhausted quota while writing end in
-one sentence naming the folder. :func:`handle_termination` makes SIGTERM (and SIGHUP) unwind like
-Ctrl+C, so the temporary file is removed; temporary files that a killed run left behind are
-removed from the output folder by the next run.
+one sentence naming the folder. On Ctrl+C, or SIGTERM once the CLI has called
+:func:`branchctl.io.termination.handle_termination`, the temporary file is removed; temporary
+files that a run killed outright left behind are removed from the output folder by the next run.
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import multiprocessing
 import os
-import signal
 import stat
+import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import FrameType
 
 from branchctl.errors import BranchctlError, os_reason
 
@@ -154,7 +151,8 @@ def sweep_leftovers(folder: Path) -> None:
     """Remove our temporary files (``.~branchctl-*.tmp``) older than this run from ``folder``:
     what a run killed outright (SIGKILL, a power cut) left behind. Once per folder, and only in
     the main process, whose start precedes every temporary file of this run."""
-    if multiprocessing.parent_process() is not None:
+    mp = sys.modules.get("multiprocessing")  # never imported: not a worker process
+    if mp is not None and mp.parent_process() is not None:
         return
     key = os.path.abspath(folder)
     if key in _swept:
@@ -171,22 +169,6 @@ def sweep_leftovers(folder: Path) -> None:
             st = entry.stat(follow_symlinks=False)
             if stat.S_ISREG(st.st_mode) and st.st_mtime < _RUN_STARTED:
                 os.unlink(entry.path)
-
-
-def handle_termination() -> None:
-    """Make SIGTERM and SIGHUP end the run as Ctrl+C does (KeyboardInterrupt): the output being
-    written is abandoned and its temporary file removed. Call once at start-up, from the main
-    thread; a signal the parent process ignores (nohup) stays ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-    for name in ("SIGTERM", "SIGHUP"):
-        signum = getattr(signal, name, None)
-        if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
-            signal.signal(signum, _interrupt)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _finish(tmp: Path, path: Path) -> None:

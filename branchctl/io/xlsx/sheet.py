@@ -40,7 +40,6 @@ _CUSTOM_FORMAT = re.compile(rb"""\scustomFormat\s*=\s*["'](?:1|true)["']""")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 _NO_CELL = (None, FILL, None)
-_SIMPLE = {str, int, float, type(None)}  # values whose cell XML is memoised
 
 
 class _Columns(dict[bytes, int]):
