@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: $(STAMP) lint
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term:skip-covered --cov-fail-under=90
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rate.py

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from branchctl.cli.app import app
+from branchctl.errors import BranchctlError
 from branchctl.jobs.collect import collect, find_sources
 from branchctl.reports.collect import write_collection
 from branchctl.rules.rubric_file import load_rubric
@@ -187,7 +188,7 @@ def test_creation_ledger_joins_its_branch_rows(tmp_path):
 
 
 def test_sources_and_bad_arguments(tmp_path):
-    with pytest.raises(Exception, match="不存在"):
+    with pytest.raises(BranchctlError, match="文件或文件夹不存在"):
         find_sources([tmp_path / "无"])
     empty = tmp_path / "空"
     empty.mkdir()

@@ -14,7 +14,6 @@ from branchctl.documents.templates import (
     NoticeTemplate,
     builtin_source,
     check_fields,
-    chinese_number,
     compile_template,
     describe_templates,
     environment,
@@ -26,6 +25,7 @@ from branchctl.documents.templates import (
 )
 from branchctl.errors import BranchctlError
 from branchctl.findings.model import FileReport, Finding, ValidationReport
+from branchctl.forms.values import chinese_number
 from branchctl.jobs.notice import safe_filename
 
 REPO = Path(__file__).resolve().parent.parent

@@ -544,7 +544,7 @@ def test_unpatchable_xlsx_falls_back_to_rebuild_and_says_so(
     notes = write_annotated(load(source), rating_plan(spec), out)
     assert notes == [
         "文件“城关镇台账.xlsx”的内部结构较特殊，无法在原格式上批注，批注副本已按数值重建："
-        "数值和批注齐全，原有的字体、颜色、列宽和打印设置未保留"
+        "数值和批注齐全，原有的字体、颜色、列宽和打印设置未保留。"
     ]
     ws = openpyxl.load_workbook(out)[spec.name]
     assert ws.cell(spec.header_rows[0], 21).value == "计算星级"

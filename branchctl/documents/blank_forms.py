@@ -18,13 +18,12 @@ from typing import Any
 
 from branchctl.errors import BranchctlError
 from branchctl.forms.spec import column_kind, forms_data, normalize_text
+from branchctl.forms.values import chinese_number
 from branchctl.io.cells import cell_name
 from branchctl.io.outputs import atomic_output
 from branchctl.rules.rubric import Rubric
 
-CN_NUMBERS = "零一二三四五六七八九十"
 MARKS = ["√", "×"]
-ONGOING_TEXTS = ("长期坚持", "立行立改", "持续推进")
 MAX_ROWS = 5000
 _PARTY_SUFFIX = re.compile(r"(党\(工\)委|党（工）委|党工委|党委|党组|委员会)$")
 
@@ -87,7 +86,7 @@ def form_layout(key: str, rubric: Rubric, unit: str | None = None) -> FormLayout
     data = _data()
     spec = data["forms"][key]
     aspects = rubric.aspect_names
-    group_name = data["aspect_group"].format(n=_cn_number(len(aspects)))
+    group_name = data["aspect_group"].format(n=chinese_number(len(aspects)))
     names: list[str] = []
     for name in spec["columns"]:
         if name == "@aspects":
@@ -131,10 +130,6 @@ def form_layout(key: str, rubric: Rubric, unit: str | None = None) -> FormLayout
     )
 
 
-def _cn_number(n: int) -> str:
-    return CN_NUMBERS[n] if n <= 10 else str(n)
-
-
 def _stars_text(stars: frozenset[int]) -> str:
     s = sorted(stars)
     if len(s) > 1 and s == list(range(s[0], s[-1] + 1)):
@@ -170,7 +165,9 @@ def validation(column: Column, rubric: Rubric, cell: str) -> dict[str, Any] | No
         rule = {"validate": "integer", "criteria": ">=", "value": 1,
                 "error_message": "请填写对应的序号（正整数）。"}  # fmt: skip
     elif name == "完成时限":
-        texts = ",".join(f'{cell}="{t}"' for t in ONGOING_TEXTS)
+        texts = ",".join(
+            f'{cell}="{t}"' for t in (*forms_data().ongoing[:2], *forms_data().immediate[:1])
+        )
         rule = {"validate": "custom", "value": f"=OR(ISNUMBER({cell}),{texts})",
                 "error_message": "请填写日期（如2025-12-31），或“长期坚持”“立行立改”。"}  # fmt: skip
     elif kind == "date":

@@ -21,13 +21,12 @@ from typing import Any
 
 from branchctl.documents.masking import Masker
 from branchctl.findings.model import FileReport, ValidationReport
-from branchctl.forms.values import cell_text, name_key
+from branchctl.forms.values import cell_text, chinese_number, name_key
 from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.results import BranchRating, RatingResult
 
 NO_TOWNSHIP = "（未填所属党组织）"
 WHOLE_FILE = "（整个文件）"
-CN_DIGITS = "零一二三四五六七八九"
 
 # Variables of each data set: name -> Chinese description (README and --list show these).
 RATING_VARIABLES: dict[str, str] = {
@@ -90,7 +89,7 @@ def date_text(day: dt.date) -> str:
 
 
 def period_text(day: dt.date) -> str:
-    return f"{day.year}年第{CN_DIGITS[(day.month - 1) // 3 + 1]}季度"
+    return f"{day.year}年第{chinese_number((day.month - 1) // 3 + 1)}季度"
 
 
 def percent(part: int, whole: int) -> str:

@@ -36,6 +36,7 @@ from branchctl.documents.data import (
     date_text,
 )
 from branchctl.errors import BranchctlError, toml_reason
+from branchctl.forms.values import chinese_number
 
 BUILTIN = ("通报", "公示", "整改通知书", "退回修改意见")
 # The kinds written one document per unit, and what a unit is.
@@ -152,19 +153,6 @@ def markdown_escape(value: Any) -> str:
         ),
         text,
     )
-
-
-def chinese_number(n: Any) -> str:
-    """1 -> 一, 10 -> 十, 12 -> 十二, 25 -> 二十五 (for 一、二、 headings); up to 99."""
-    digits = "零一二三四五六七八九"
-    n = int(n)
-    if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    if n < 100:
-        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    return str(n)
 
 
 def environment(markdown: bool = True) -> Any:

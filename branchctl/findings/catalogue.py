@@ -68,4 +68,5 @@ def finding(
         column=column,
         cell=cell,
         value=value if value else None,
+        details=fields,
     )

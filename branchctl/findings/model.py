@@ -16,6 +16,9 @@ class Finding:
     column: str | None = None  # canonical column name
     cell: str | None = None  # Excel address, e.g. "C12"
     value: str | None = None  # the cell's text as written
+    # the template's own fields (reason, form, expected…): what the message was rendered from,
+    # kept so that a finding can be compared or re-rendered without parsing its message
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -44,6 +44,8 @@ class FormsData:
     enums: dict[str, tuple[str, ...]]
     enum_aliases: dict[str, dict[str, str]]
     header_index: dict[str, str]  # normalised header text -> canonical column
+    ongoing: tuple[str, ...] = ()  # 完成时限 words: never overdue (长期坚持)
+    immediate: tuple[str, ...] = ()  # 完成时限 words: due at once (立行立改)
 
 
 _SPACE = re.compile(r"\s+")
@@ -117,6 +119,8 @@ def forms_data() -> FormsData:
         columns=columns,
         forms=forms,
         marks_met=frozenset(raw["marks"]["met"]),
+        ongoing=tuple(raw["deadlines"]["ongoing"]),
+        immediate=tuple(raw["deadlines"]["immediate"]),
         marks_unmet=frozenset(raw["marks"]["unmet"]),
         negative_empty=frozenset(raw["negative_list"]["empty"]),
         no_stars=frozenset(normalize_text(t) for t in raw["stars"]["none"]),

@@ -137,6 +137,21 @@ CHINESE_DIGITS = {
     "六": 6,
     "七": 7,
 }
+
+
+def chinese_number(n: Any) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 25 -> 二十五 (for 一、二、 headings and 第二季度); up to 99."""
+    digits = "零一二三四五六七八九"
+    n = int(n)
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    if n < 100:
+        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+    return str(n)
+
+
 _STARS = re.compile(r"^(\d+|[零〇一二两三四五六七])(?:\.0+)?(?:颗)?(?:星|星级)?(?:党支部|支部)?$")
 
 
@@ -184,9 +199,6 @@ class Deadline:
         return f"{self.date.year}年{self.date.month}月{self.date.day}日"
 
 
-ONGOING = {"长期坚持", "持续推进", "长期", "持续", "常态化", "长期推进"}
-IMMEDIATE = {"立行立改", "立即整改", "即知即改"}
-
 _YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:前)?$")
 _YM_END = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?(?:底|末)?(?:前)?$")
 _M_END = re.compile(r"^(\d{1,2})月(?:底|末)(?:前)?$")
@@ -226,9 +238,9 @@ def parse_date(
             return Deadline(_EXCEL_EPOCH + dt.timedelta(days=int(value)))
         raise BadValue(_date_hint(deadline))
     text = normalize_text(cell_text(value))
-    if deadline and text in ONGOING:
+    if deadline and text in forms_data().ongoing:
         return Deadline(None, "ongoing")
-    if deadline and text in IMMEDIATE:
+    if deadline and text in forms_data().immediate:
         return Deadline(None, "immediate")
     for pattern in (_YMD, _COMPACT):
         m = pattern.match(text)

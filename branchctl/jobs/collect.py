@@ -27,7 +27,6 @@ from branchctl.reports.collect import write_collection
 from branchctl.reports.collection import (
     BRANCH_COLUMNS,
     CLAIM_COLUMNS,
-    COMPUTED_COLUMNS,
     MASTER_SHEET,
     MAX_FILE_PROBLEMS,
     NOTES_SHEET,
@@ -42,6 +41,7 @@ from branchctl.reports.collection import (
     location,
 )
 from branchctl.rules.rating import rate_row
+from branchctl.rules.results import COMPUTED_COLUMNS
 from branchctl.rules.rubric import Rubric
 from branchctl.rules.rubric_file import load_rubric
 

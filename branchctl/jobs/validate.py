@@ -187,7 +187,7 @@ def _annotate(book: Workbook, findings: list[Finding], out: Path) -> tuple[str |
         return None, e.sentence()
     except Exception as e:
         return None, f"文件“{book.path.name}”的批注副本未能写出（{type(e).__name__}: {e}）。"
-    return str(out), "；".join(notes) + "。" if notes else None
+    return str(out), "".join(notes) or None
 
 
 def annotation_plan(book: Workbook, findings: Sequence[Finding]) -> AnnotationPlan:

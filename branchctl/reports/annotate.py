@@ -17,9 +17,14 @@ from branchctl.io.xlsx.plan import (
     Percent,
     band_fills,
 )
-from branchctl.rules.results import BranchRating, RatingResult, extra_columns, extra_values
+from branchctl.rules.results import (
+    COMPUTED_COLUMNS,
+    BranchRating,
+    RatingResult,
+    extra_columns,
+    extra_values,
+)
 
-RATE_COLUMNS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
 RATE_WIDTHS: list[float | None] = [10.0, 12.0, 10.0, None, None]  # None: fitted to the text
 SUMMARY_SHEET = "汇总"
 CHART_COL = 4  # the chart stands right of the star and category tables (columns A–C), from E
@@ -40,7 +45,9 @@ def rating_plan(
         sheet = plan.sheet(table.sheet_name)
         first = table.last_col + 1
         values: dict[int, list[Any]] = {}
-        headers = RATE_COLUMNS + extra_columns(result.rubric)  # score, rank for some rubrics
+        headers = list(COMPUTED_COLUMNS) + extra_columns(
+            result.rubric
+        )  # score, rank for some rubrics
         for b in rated.branches:
             r = b.row - 1
             values[r] = [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
@@ -87,7 +94,7 @@ def rating_plan(
                 headers=list(headers),
                 values=values,
                 style_from=(table.header_row, style_col),
-                widths=[*RATE_WIDTHS, *[10.0] * (len(headers) - len(RATE_COLUMNS))],
+                widths=[*RATE_WIDTHS, *[10.0] * (len(headers) - len(COMPUTED_COLUMNS))],
             )
         )
     plan.new_sheets.append(summary_sheet(result, bottom, overdue))

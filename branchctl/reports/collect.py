@@ -14,13 +14,13 @@ from branchctl.forms.values import cell_text
 from branchctl.io.outputs import atomic_output
 from branchctl.io.xlsx.plan import ROW_ERROR, ROW_WARNING
 from branchctl.reports.collection import (
-    COMPUTED_COLUMNS,
     MASTER_SHEET,
     NOTES_SHEET,
     Collection,
     CollectReport,
     location,
 )
+from branchctl.rules.results import COMPUTED_COLUMNS
 
 
 def write_collection(collection: Collection, out: Path) -> None:

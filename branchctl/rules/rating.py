@@ -30,7 +30,13 @@ from branchctl.io.workbook import Workbook
 from branchctl.rules.indicators import carried_rules, judge_indicators
 from branchctl.rules.quotas import apply_quotas
 from branchctl.rules.ranking import rank
-from branchctl.rules.results import BranchRating, Disagreement, RatedTable, RatingResult
+from branchctl.rules.results import (
+    COMPUTED_COLUMNS,
+    BranchRating,
+    Disagreement,
+    RatedTable,
+    RatingResult,
+)
 from branchctl.rules.rubric import MONTHS, Aspect, Rubric
 from branchctl.rules.scoring import (
     deduction_entries,
@@ -75,7 +81,7 @@ def _is_rated_copy(table: Table) -> bool:
     """A table that already carries the columns ``rate`` appends (a .rated.xlsx given again)."""
     for r in range(table.header_top, table.header_row + 1):
         line = table.sheet.rows[r]
-        if "计算星级" in line and "核对结果" in line:
+        if COMPUTED_COLUMNS[0] in line and COMPUTED_COLUMNS[-1] in line:
             return True
     return False
 

@@ -64,6 +64,11 @@ class QuotaOutcome:
         }
 
 
+# The columns rate appends to a rated table (SPEC §4), in order; collect and the annotated
+# copies carry the same, and a table that already has them is a rated copy.
+COMPUTED_COLUMNS = ("计算星级", "计算类别", "计算等次", "未达标方面", "核对结果")
+
+
 @dataclass
 class Disagreement:
     """A mark the data behind it contradicts (自评与核算不符)."""

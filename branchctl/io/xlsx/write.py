@@ -17,7 +17,7 @@ from branchctl.io.xlsx.rebuild import rebuild_xlsx
 
 REBUILT_NOTE = (
     "文件“{name}”的内部结构较特殊，无法在原格式上批注，批注副本已按数值重建："
-    "数值和批注齐全，原有的字体、颜色、列宽和打印设置未保留"
+    "数值和批注齐全，原有的字体、颜色、列宽和打印设置未保留。"
 )
 
 
