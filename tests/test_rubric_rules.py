@@ -245,6 +245,23 @@ def test_votes_decide_and_a_different_written_rate_is_pointed_out(tmp_path: Path
     assert second["warnings"] == ["自评为5星，须填写“佐证材料”（申报五星须附佐证材料），现为空"]
 
 
+def test_a_rate_of_thirds_weighs_unrounded_and_reaches_the_band(tmp_path: Path) -> None:
+    # 基础90 and 22 满意 of 30 votes: 73.33…%, 63 + 22 = 85 -> 4★ ("以上" includes 85). Weighing
+    # the rate as shown (73.33) would give 84.999 and 3★; every score is shown with 2 decimals.
+    records = street_records()[:1]
+    records[0].update(dict(zip(ASPECTS, (18, 14, 18, 14, 13, 13), strict=True)))
+    records[0].update(dict(zip(TALLY_COLUMNS, (22, 0, 0, 8), strict=True)))
+    records[0].update({"总分": None, "星级": 4, "等次": "先进", "佐证材料": None})
+    path = write_workbook(tmp_path / "三分之一.xlsx", [hundred_points_sheet(records)])
+    result = runner.invoke(app, ["rate", str(path), "--rubric", "hundred-points", "--json", *AS_OF])
+    assert result.exit_code == 0, result.output
+    (b,) = json.loads(result.stdout)["branches"]
+    assert (b["stars"], b["score"], b["parts"], b["satisfaction"]) == (
+        4, 85, {"基础项": 90, "评议项": 73.33}, 73.33,
+    )  # fmt: skip
+    assert b["caps"][0]["seen"] == "群众满意度为73.33%"
+
+
 def test_a_vote_count_that_is_not_a_number(tmp_path: Path) -> None:
     records = street_records()[:2]
     records[0]["满意票数"] = "四十八"  # not a count
