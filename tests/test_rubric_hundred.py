@@ -198,8 +198,9 @@ def test_rate_json_weighs_the_parts_bands_the_total_and_caps(tmp_path: Path, suf
         [],
         ["宏达公司党支部"],  # the weakest above 后进 among the non-community branches
         ["青山村党支部", "红星村党支部"],  # too many 5★: the weakest of them
-        ["新华社区党支部", "幸福社区党支部"],  # too few 4★: the strongest below
-        ["幸福社区党支部", "县医院党支部", "城建局机关党支部"],
+        # too few 4★: the strongest below that can rise; 幸福 (86.2 分) is held at 2★ by its cap
+        ["新华社区党支部", "城建局机关党支部"],
+        ["城建局机关党支部", "宏达公司党支部"],  # 幸福 and 县医院 capped at 2★, 南街 vetoed
     ]
     assert s["shares"][1]["note"] == (
         "后进不少于城市社区以外党支部的5%：参评6个，至少1个（向上取整），核算为后进的0个，还差1个；"
@@ -255,7 +256,7 @@ def test_rate_annotated_copy_shows_parts_caps_and_proof(tmp_path: Path) -> None:
     notes = [r[0] for r in wb["汇总"].iter_rows(values_only=True) if r and r[0]]
     assert (
         "4星目标为参评党支部的40%：参评12个，为5个（四舍五入），核算为4星的3个，比目标少2个；"
-        "处在边界上的：新华社区党支部（3星，82分）、幸福社区党支部（2星，86.2分）。"
+        "处在边界上的：新华社区党支部（3星，82分）、城建局机关党支部（2星，69.7分）。"
     ) in notes
 
 
