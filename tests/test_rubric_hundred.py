@@ -258,6 +258,11 @@ def test_rate_annotated_copy_shows_parts_caps_and_proof(tmp_path: Path) -> None:
         "4星目标为参评党支部的40%：参评12个，为5个（四舍五入），核算为4星的3个，比目标少2个；"
         "处在边界上的：新华社区党支部（3星，82分）、城建局机关党支部（2星，69.7分）。"
     ) in notes
+    # the ranking's names (column C) print whole: 城建局机关党支部 is 8 characters, 16 wide
+    summary = wb["汇总"]
+    ranking = next(r for r in summary.iter_rows() if r[0].value == "排名")
+    assert ranking[2].value == "名称"
+    assert summary.column_dimensions["C"].width >= 18
 
 
 # ---------------------------------------------------------------------------- validate

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from wcwidth import wcwidth
+
 from branchctl.forms.tables import Table
 from branchctl.forms.values import name_key
 from branchctl.io.xlsx.plan import (
@@ -29,6 +31,7 @@ from branchctl.rules.scoring import number_text
 
 RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]
 SUMMARY_SHEET = "汇总"
+MAX_SUMMARY_WIDTH = 40
 
 
 def rating_plan(
@@ -219,9 +222,24 @@ def summary_sheet(
         rows=rows,
         header_rows=headers,
         title_rows=titles,
-        widths=[24.0] + [10.0] * (width - 1),
+        widths=_summary_widths(rows, width),
         charts=[chart],
     )
+
+
+def _summary_widths(rows: list[list[Any]], width: int) -> list[float]:
+    """Column widths for 汇总: wide enough for what the tables hold (branch names in the ranking
+    and the bottom list print whole), 24 for column A and 10 for the rest at least, 40 at most.
+    One-cell rows (title, notes) run on across the row and are left out."""
+    widths = [24.0] + [10.0] * (width - 1)
+    for row in rows:
+        if len(row) < 2:
+            continue
+        for c, value in enumerate(row):
+            text = str(value) if value is not None else ""
+            need = min(sum(max(wcwidth(ch), 0) for ch in text) + 2, MAX_SUMMARY_WIDTH)
+            widths[c] = max(widths[c], float(need))
+    return widths
 
 
 def _group_row(
