@@ -340,6 +340,15 @@ def test_validate_reports_caps_shares_and_evidence(tmp_path: Path) -> None:
     assert wb["附件4"][ledger.ref(1, "佐证材料")].fill.fgColor.rgb == "FF" + FILL_WARNING
     listed = [r[7] for r in wb["校验结果"].iter_rows(min_row=3, values_only=True)]
     assert listed[0] == "quota-below" and listed.count("evidence-missing") == 4
+    # the long 说明 wraps in its column: its row is tall enough for the lines (LibreOffice and
+    # WPS print a row without a height at one line, the wrapped text over the rows below)
+    findings = wb["校验结果"]
+    width = findings.column_dimensions["F"].width
+    for r in range(3, findings.max_row + 1):
+        text = findings.cell(r, 6).value
+        lines = -(-2 * len(text) // int(width))  # CJK text: two characters' width each
+        height = findings.row_dimensions[r].height
+        assert (height or 15) >= 14.5 * lines, (r, text, height)
 
 
 def test_claims_meeting_the_shares_and_caps_are_fine(tmp_path: Path) -> None:
