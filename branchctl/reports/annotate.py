@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from branchctl.findings.catalogue import finding
 from branchctl.forms.values import name_key
 from branchctl.io.xlsx.plan import (
     CATEGORY_FILLS,
@@ -74,11 +75,8 @@ def rating_plan(
             for aspect in b.blank:
                 if aspect not in table.columns:
                     continue
-                sheet.marks.append(
-                    CellMark(
-                        r, table.columns[aspect], FILL_WARNING, f"“{aspect}”未填写，按未达标计"
-                    )
-                )
+                note = finding("mark-blank", column=aspect, what="").message
+                sheet.marks.append(CellMark(r, table.columns[aspect], FILL_WARNING, note))
         style_col = table.columns.get("党支部名称", table.first_col)
         sheet.appended.append(
             AppendedColumns(
