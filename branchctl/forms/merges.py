@@ -24,7 +24,7 @@ class MergeFill:
     ``stop``), over ``columns`` (0-based). A merge starting higher (a header cell merged down)
     is not data."""
 
-    __slots__ = ("rows", "_starts", "_spans")
+    __slots__ = ("rows", "_starts", "_spans", "_row_starts", "_row_ends")
 
     def __init__(
         self, sheet: Sheet, first_row: int, columns: Iterable[int], stop: int | None = None
@@ -45,9 +45,25 @@ class MergeFill:
             found.sort()
         self._spans = spans
         self._starts = {c: [s[0] for s in found] for c, found in spans.items()}
+        # the rows any merge covers, as disjoint ranges: most rows are in none
+        ranges = sorted((r1, r2) for found in spans.values() for r1, r2, _, _ in found)
+        starts: list[int] = []
+        ends: list[int] = []
+        for r1, r2 in ranges:
+            if ends and r1 <= ends[-1] + 1:
+                ends[-1] = max(ends[-1], r2)
+            else:
+                starts.append(r1)
+                ends.append(r2)
+        self._row_starts, self._row_ends = starts, ends
 
     def __bool__(self) -> bool:
         return bool(self._spans)
+
+    def touches(self, r: int) -> bool:
+        """Whether any merge covers a cell of row ``r``."""
+        i = bisect_right(self._row_starts, r) - 1
+        return i >= 0 and r <= self._row_ends[i]
 
     def has(self, col: int) -> bool:
         """Whether any merge covers a cell of column ``col``."""

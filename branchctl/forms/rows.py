@@ -104,20 +104,21 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if r <= spill:
             out.skip(SPILL, r)
             continue
-        lead = _lead(line, lo, first)
-        if type(lead) is str and normalize_text(lead.strip()).startswith(footer):
+        lead = _lead(line, lo, first) if lo else first
+        if type(lead) is str and _is_footer(lead, footer):
             out.end = r  # 填报人：… 说明：… : the table ends here
             break
         if filled <= 2 and starts_table(line, filled):
             out.end = r  # another table's marker, title or 填报单位 line
             break
         n = len(line)
-        if any(
-            type(v := line[c] if c < n else None) is str
-            and not totals_chars.isdisjoint(v)
-            and _is_totals(v)
-            for c in name_cols
-        ):
+        totals = False
+        for c in name_cols:  # cheap first test: only text holding 合/小/计… can be a total
+            v = line[c] if c < n else None
+            if type(v) is str and not totals_chars.isdisjoint(v) and _is_totals(v):
+                totals = True
+                break
+        if totals:
             out.skip(TOTALS, r)
             section = None  # a 小计 closes its section
             continue
@@ -173,6 +174,11 @@ def _spill_end(sheet: Sheet, frame: Frame) -> int:
         if r1 <= frame.header_row < r2 and c1 <= frame.last_col and c2 >= frame.first_col:
             end = max(end, r2)
     return end
+
+
+@lru_cache(maxsize=4096)
+def _is_footer(value: str, footer: tuple[str, ...]) -> bool:
+    return normalize_text(value.strip()).startswith(footer)
 
 
 @lru_cache(maxsize=4096)

@@ -80,7 +80,7 @@ class Table:
     def row(self, r: int) -> dict[str, Any]:
         """Every column of data row ``r``: canonical name -> value (None when blank)."""
         fill = self.fill
-        if not fill:
+        if not fill or not fill.touches(r):
             rows = self.sheet.rows
             cells = rows[r] if r < len(rows) else []
             n = len(cells)
@@ -98,7 +98,7 @@ class Table:
         """Every non-blank cell of data row ``r``: canonical column -> value (as :meth:`value`
         reads it, so a missing key means None)."""
         fill = self.fill
-        if fill:
+        if fill and fill.touches(r):
             return {k: v for k, v in self.row(r).items() if v is not None}
         try:
             line = self.sheet.rows[r]
@@ -123,10 +123,11 @@ class Table:
 
     def branch_type(self, r: int) -> str | None:
         """支部类型 as written, or, where blank, the type its section names."""
-        written = cell_text(self.value(r, "支部类型"))
-        if written:
-            return written
-        section = self.sections.get(r)
+        return cell_text(self.value(r, "支部类型")) or self.section_type(r)
+
+    def section_type(self, r: int) -> str | None:
+        """The 支部类型 the section of data row ``r`` names (一、农村党支部), if any."""
+        section = self.sections.get(r) if self.sections else None
         return section.type if section is not None else None
 
     def hidden(self, r: int) -> bool:

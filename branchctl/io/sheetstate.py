@@ -63,6 +63,8 @@ _REL = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)>")
 _ATTR = re.compile(rb"([\w:]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _HIDDEN = re.compile(rb"\bhidden\s*=\s*[\"'](?:1|true)[\"']")
 _TAG_NAME = re.compile(rb"<(?:\w+:)?(\w+)")
+_FIRST_ROW = re.compile(rb"<(?:\w+:)?row[\s>][^>]*>")
+_ROW_NUMBER = re.compile(rb"\sr\s*=")
 
 
 def _attrs(raw: bytes) -> dict[str, str]:
@@ -102,7 +104,7 @@ def _unescape(text: str) -> str:
 def _xlsx_sheet(z: zipfile.ZipFile, part: str) -> SheetState:
     """``hidden="1"`` is rare: find it, then read the one tag around it (a row or a col)."""
     state = SheetState()
-    rows_before = 0  # <row> tags in the regions already scanned (for a row without r="")
+    rows_before: int | None = None  # <row> tags already scanned, where rows lack r=""
     tail = b""
     with z.open(part) as f:
         while True:
@@ -113,10 +115,14 @@ def _xlsx_sheet(z: zipfile.ZipFile, part: str) -> SheetState:
             if cut < 0:
                 cut = len(data)
             region, tail = data[:cut], data[cut:]
+            if rows_before is None and (m := _FIRST_ROW.search(region)):
+                # writers give every row its r="" or none: count rows only where they do not
+                rows_before = -1 if _ROW_NUMBER.search(m.group(0)) else 0
             if b"hidden" in region:
                 for m in _HIDDEN.finditer(region):
-                    _xlsx_hidden(region, m.start(), m.end(), rows_before, state)
-            rows_before += region.count(b"<row ") + region.count(b"<row>")
+                    _xlsx_hidden(region, m.start(), m.end(), max(rows_before or 0, 0), state)
+            if rows_before is not None and rows_before >= 0:
+                rows_before += region.count(b"<row ") + region.count(b"<row>")
             if last:
                 break
     return state

@@ -466,7 +466,7 @@ def rate_row(
         row=excel_row,
         party_org=party_org or None,
         name=name,
-        type=table.branch_type(r),
+        type=cell_text(cell("支部类型")) or table.section_type(r),
         stars=stars,
         category=category,
         level=level,
