@@ -16,9 +16,6 @@ Checks per case and format:
 - ``test_rate_and_validate_agree``: rate's (sheet, row, name, party_org) are the expected ones,
   and validate reports no row finding on a row that is not a branch (sections, 小计/合计,
   examples, repeated headers, footers).
-
-Cases that the current code reads wrongly are marked strict xfail in ``KNOWN_FAILURES``: when a
-fix makes one pass, the marker must go.
 """
 
 from __future__ import annotations
@@ -48,14 +45,6 @@ NOT_ROW_CODES = frozenset(
     }
 )  # fmt: skip
 
-ODS = frozenset({"ods"})
-_TWO_TABLES = "second table's header read as a data row"
-_SAME = "as rate"
-
-# What the code before issue 11 gets wrong, as observed: (case, test) -> (formats, or None for
-# every format; the class; what happens). test is "rate", "validate" or "agree". The tests are
-# strict xfail: remove an entry when a fix makes it pass.
-KNOWN_FAILURES: dict[tuple[str, str], tuple[frozenset[str] | None, str, str]] = {}
 
 _ISSUE_CLASSES = {
     1: "merged 所属党组织",
@@ -74,17 +63,12 @@ _ISSUE_CLASSES = {
 }
 
 
-def _params(test: str) -> list[Any]:
-    out = []
-    for name, case in CASES.items():
-        for fmt in case.formats:
-            marks = []
-            known = KNOWN_FAILURES.get((name, test))
-            if known and (known[0] is None or fmt in known[0]):
-                reason = f"issue 11: {known[1]}: {known[2]}"
-                marks.append(pytest.mark.xfail(strict=True, reason=reason))
-            out.append(pytest.param(name, fmt, id=f"{name}-{fmt}", marks=marks))
-    return out
+def _params() -> list[Any]:
+    return [
+        pytest.param(name, fmt, id=f"{name}-{fmt}")
+        for name, case in CASES.items()
+        for fmt in case.formats
+    ]
 
 
 # --------------------------------------------------------------------------- running the CLI
@@ -216,7 +200,7 @@ def test_corpus_covers_every_class() -> None:
     assert len(combined) >= 3
 
 
-@pytest.mark.parametrize(("name", "fmt"), _params("rate"))
+@pytest.mark.parametrize(("name", "fmt"), _params())
 def test_rate(corpus: Corpus, name: str, fmt: str) -> None:
     case = CASES[name]
     result = corpus(name, fmt)
@@ -247,7 +231,7 @@ def test_rate(corpus: Corpus, name: str, fmt: str) -> None:
     assert run.code == want.rate_exit, f"exit {run.code}; stderr: {run.stderr}"
 
 
-@pytest.mark.parametrize(("name", "fmt"), _params("validate"))
+@pytest.mark.parametrize(("name", "fmt"), _params())
 def test_validate(corpus: Corpus, name: str, fmt: str) -> None:
     case = CASES[name]
     want = case.outcome
@@ -290,7 +274,7 @@ def test_validate(corpus: Corpus, name: str, fmt: str) -> None:
     assert not on_examples, "\n".join(map(_describe, on_examples))
 
 
-@pytest.mark.parametrize(("name", "fmt"), _params("agree"))
+@pytest.mark.parametrize(("name", "fmt"), _params())
 def test_rate_and_validate_agree(corpus: Corpus, name: str, fmt: str) -> None:
     """rate's branches (row, name, party_org) are the case's; validate reads the same rows:
     no row finding on a section, subtotal, total, example, repeated header or footer row."""
