@@ -44,7 +44,9 @@ def test_blank_mark_is_none(text):
     assert parse_mark(text) is None
 
 
-@pytest.mark.parametrize("text", ["基本达标", "?", "2", "√×", "待定", "○", "★", "☆", "V", "v", "☑", "☒"])
+@pytest.mark.parametrize(
+    "text", ["基本达标", "?", "2", "√×", "待定", "○", "★", "☆", "V", "v", "☑", "☒"]
+)
 def test_other_marks_are_errors(text):
     """SPEC §2 lists the marks exactly. ○ means 基本达标 to some clerks and 未达标 to others; ★
     and ☆ are star symbols (in 星级, ☆☆☆ is three stars): none can be read without a guess."""
@@ -191,7 +193,7 @@ def test_dates_that_stay_bad(bad):
     ],
 )  # fmt: skip
 def test_negative_list_none_words(none):
-    """"None" as clerks write it, compared without spaces and punctuation: no veto."""
+    """ "None" as clerks write it, compared without spaces and punctuation: no veto."""
     assert parse_negative(none) is None
 
 

@@ -28,7 +28,10 @@ from branchctl.forms.values import (
 )
 from branchctl.io.cells import cell_name
 from branchctl.io.workbook import Workbook
+from branchctl.rules.caps import apply_caps
+from branchctl.rules.evidence import missing_proof
 from branchctl.rules.indicators import carried_rules, judge_indicators
+from branchctl.rules.parts import weigh
 from branchctl.rules.quotas import apply_quotas
 from branchctl.rules.ranking import rank
 from branchctl.rules.results import (
@@ -46,6 +49,7 @@ from branchctl.rules.scoring import (
     points_period,
     read_points,
 )
+from branchctl.rules.shares import measure_shares
 
 # ------------------------------------------------------------------------------- tables
 
@@ -154,6 +158,8 @@ def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) 
     branches = [b for b in result.branches if b.entity == "branch"]
     result.quotas = apply_quotas(branches, rubric)
     result.notes += [q.note() for q in result.quotas]
+    result.shares = measure_shares(branches, rubric)
+    result.notes += [s.note() for s in result.shares]
     if rubric.ranking:
         for entity in ("branch", "member"):
             rank(
@@ -248,7 +254,7 @@ MAX_NAMED_CELLS = 10  # a refusal names this many unreadable cells, then counts 
 def _refuse_bad_values(rated: list[RatedTable], path: Path | None) -> None:
     """Unreadable marks or scores: rating would guess, so it stops, naming every cell."""
     bad = [
-        (t.table, b.row - 1, column)
+        (t.table, b.row - 1, column, b.bad_hints.get(column, "不是有效的填写内容"))
         for t in rated
         for b in t.branches
         for column in b.bad
@@ -256,27 +262,16 @@ def _refuse_bad_values(rated: list[RatedTable], path: Path | None) -> None:
     ]
     if not bad:
         return
-    bad_hints = [
-        b.bad_hints.get(column, "不是有效的填写内容")
-        for t in rated
-        for b in t.branches
-        for column in b.bad
-        if column in t.table.columns
-    ]
-    table, r, column = bad[0]
-    raw = cell_text(table.value(r, column))
-    hint = bad_hints[0]
-    if len(bad) == 1:
-        message = f"“{column}”填写为“{raw}”，{hint}"
-    else:
-        named = [
-            f"{t.sheet_name}!{t.cell(rr, c)}“{cell_text(t.value(rr, c))}”"
-            if t.sheet_name != table.sheet_name
-            else f"{t.cell(rr, c)}“{cell_text(t.value(rr, c))}”"
-            for t, rr, c in bad[:MAX_NAMED_CELLS]
+    table, r, column, hint = bad[0]
+    message = f"“{column}”填写为“{cell_text(table.value(r, column))}”，{hint}"
+    if len(bad) > 1:
+        others = [
+            f"{'' if t.sheet is table.sheet else t.sheet_name + '!'}{t.cell(rr, c)}"
+            f"“{cell_text(t.value(rr, c))}”"
+            for t, rr, c, _ in bad[1:MAX_NAMED_CELLS]
         ]
-        more = f"等{len(bad)}处" if len(bad) > MAX_NAMED_CELLS else f"共{len(bad)}处"
-        message = f"{'、'.join(named)}{more}填写无法识别（{hint}）"
+        more = f"等{len(bad) - 1}处" if len(bad) > MAX_NAMED_CELLS else ""
+        message += f"；另有{'、'.join(others)}{more}也无法识别"
     raise BranchctlError(
         f"{message}；可先用 branchctl validate 查看全部问题",
         path=path,
@@ -341,6 +336,10 @@ def rate_row(
                 continue
         _judge(aspect, table, values, row, as_of, kinds)
 
+    weighed = weigh(variant, row.scores, values)  # parts (基础项 70%…), 群众满意度
+    for column, why in weighed.bad:
+        _bad_value(column, why, row)
+    row.notes += weighed.notes
     score = star_score = None
     if variant.points is not None:
         period = points_period(table.title, as_of)
@@ -362,7 +361,7 @@ def rate_row(
         star_score = points.total(period.star_months) if period.star_months else 0.0
         stars = variant.stars_for_total(star_score, period.star_months) if period.star_months else 0
     elif variant.has_total:
-        score = sum(row.scores.values())
+        score = weighed.total
         stars = variant.stars_for_total(score) if variant.star_method == "total" else len(row.met)
     else:
         stars = len(row.met)
@@ -378,6 +377,10 @@ def rate_row(
         row.note(
             "stars-deducted", count=len(deductions), entries="、".join(deductions), change=change
         )
+
+    capped = apply_caps(variant, table, values, stars, weighed.satisfaction, as_of)
+    stars = capped.stars
+    row.notes += capped.notes
 
     veto = None
     for column in variant.veto_columns:
@@ -434,8 +437,16 @@ def rate_row(
                 "total-differs",
                 "总分",
                 claimed=number_text(claimed_score),
+                how="按权重核算为" if variant.parts else "各项合计",
                 computed=number_text(score),
             )
+
+    proof = missing_proof(
+        variant,
+        values,
+        (stars, category, level),
+        (claimed_stars, claimed_category, claimed_level),
+    )
 
     name = cell_text(cell(variant.key_column))
     if variant.entity == "member":
@@ -454,6 +465,15 @@ def rate_row(
         if not name:
             row.note("name-blank", "党支部名称")
         party_org = cell_text(cell("所属党组织")) or table.unit
+    for gap in proof:  # the proof a grade needs, left blank
+        row.note(
+            "evidence-missing",
+            next((c for c in gap.columns if c in table.columns), None),
+            item=name,
+            state=gap.state(),
+            missing=gap.columns_text(),
+            then=f"（{gap.rule}）" if gap.rule else "",
+        )
     if table.hidden(r):
         row.note(
             "hidden-row",
@@ -501,6 +521,11 @@ def rate_row(
         disagreements=row.disagreements,
         claimed_in=claimed_in,
         extra_keys=rubric.json_extras(),
+        parts=weighed.parts,
+        satisfaction=weighed.satisfaction,
+        caps=capped.hits,
+        capped_from=capped.capped_from,
+        evidence_missing=proof,
     )
     return branch
 
