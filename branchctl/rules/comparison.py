@@ -18,7 +18,8 @@ from branchctl.findings.catalogue import phrase
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import BadValue, cell_text, name_key, parse_label, parse_stars
 from branchctl.io.workbook import Workbook, read_workbook
-from branchctl.rules.rating import rate_table, rated_tables
+from branchctl.rules.rateable import rated_tables
+from branchctl.rules.rating import rate_table
 from branchctl.rules.rubric import Rubric
 
 CHANGES = ("升星", "降星", "持平", "新增", "撤销")
