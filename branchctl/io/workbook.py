@@ -14,6 +14,7 @@ from typing import Any
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import cell_name
 from branchctl.io.safety.scan import MAX_CELLS, check_file
+from branchctl.io.sheetstate import clip, read_sheet_states
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
@@ -25,6 +26,8 @@ class Sheet:
     visible: bool
     rows: list[list[Any]]
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    hidden_rows: frozenset[int] = frozenset()  # 0-based rows of the grid that are hidden
+    hidden_cols: frozenset[int] = frozenset()  # 0-based columns of the grid that are hidden
 
     @property
     def height(self) -> int:
@@ -110,7 +113,21 @@ def read_workbook(path: str | Path) -> Workbook:
                 book, meta.name, index, meta.visible == pc.SheetVisibleEnum.Visible, path, pc
             )
         )
+    _add_sheet_states(path, fmt, sheets)
     return Workbook(path=path, format=fmt, sheets=sheets)
+
+
+def _add_sheet_states(path: Path, fmt: str, sheets: list[Sheet]) -> None:
+    """Hidden rows and columns, and an .ods's merges, clipped to each sheet's grid."""
+    states = read_sheet_states(path, fmt)
+    for sheet in sheets:
+        state = states.get(sheet.name)
+        if state is None:
+            continue
+        sheet.hidden_rows = clip(state.hidden_rows, sheet.height)
+        sheet.hidden_cols = clip(state.hidden_cols, sheet.width)
+        if state.merges is not None and not sheet.merges:
+            sheet.merges = [m for m in state.merges if m[0] < sheet.height and m[1] < sheet.width]
 
 
 def _read_sheet(book: Any, name: str, index: int, visible: bool, path: Path, pc: Any) -> Sheet:
