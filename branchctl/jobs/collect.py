@@ -20,7 +20,6 @@ from pathlib import Path
 
 from branchctl.checks.run import check_workbook
 from branchctl.errors import BranchctlError
-from branchctl.forms.lists import is_placeholder_row
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import cell_text, name_key
 from branchctl.io.discovery import Unreadable, find_workbooks
@@ -34,7 +33,6 @@ from branchctl.reports.collection import (
     MASTER_SHEET,
     MAX_FILE_PROBLEMS,
     NOTES_SHEET,
-    PLACEHOLDER_IGNORED,
     PLAN_COLUMNS,
     TRAILER_COLUMNS,
     CollectedRow,
@@ -176,9 +174,9 @@ def _collect_table(
         )
     categories, levels = rubric.category_labels(), rubric.level_labels()
     for r in table.rows if rows is None else rows:
-        if is_placeholder_row(table, r, PLACEHOLDER_IGNORED):
-            continue  # a numbered template row with nothing but a stated rating: no branch
-        values = {c: table.value(r, c) for c in table.columns}
+        values = table.row(r)
+        if values.get("支部类型") is None and table.branch_type(r):
+            values["支部类型"] = table.branch_type(r)  # the type its section names
         row = CollectedRow(values, "", "", table.sheet_name, r + 1, None)
         row.sources.append((table.sheet_name, r + 1))
         other = plans.get(name_key(values.get("党支部名称")))
@@ -196,7 +194,7 @@ def _collect_table(
         if note:
             row.warnings.append(note)
         if not missing:
-            b = rate_row(table, r, rubric, categories, levels, None, strict=False)
+            b = rate_row(table, r, rubric, categories, levels, None)
             unmet = f"负面清单：{b.veto}" if b.veto else ("、".join(b.unmet) or "无")
             row.computed = [b.stars, b.category, b.level, unmet, b.check_text()]
         result.rows.append(row)

@@ -13,6 +13,7 @@ from branchctl.errors import BranchctlError
 from branchctl.findings.catalogue import entry
 from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.io.outputs import atomic_output, require_folder
+from branchctl.text import markdown_cell
 
 REPORT_SUFFIXES = (".md", ".xlsx", ".json")
 MAX_LISTED = 50  # findings shown per file on the terminal; the report file has them all
@@ -78,28 +79,27 @@ def validation_markdown(report: ValidationReport) -> str:
         "| 文件 | 错误 | 警告 | 结论 |",
         "|---|---:|---:|---|",
     ]
-    lines += [f"| {_md(f.path)} | {f.errors} | {f.warnings} | {verdict(f)} |" for f in report.files]
+    lines += [
+        f"| {markdown_cell(f.path)} | {f.errors} | {f.warnings} | {verdict(f)} |"
+        for f in report.files
+    ]
     for f in report.files:
         if not f.findings:
             continue
         lines += [
             "",
-            f"## {_md(f.path)}",
+            f"## {markdown_cell(f.path)}",
             "",
-            "| 位置 | 级别 | 问题 | 说明 | 代码 |",
+            "| 位置 | 级别 | 问题 | 说明 | 问题代码 |",
             "|---|---|---|---|---|",
         ]
         for x in f.findings:
             lines.append(
-                f"| {_md(where(x))} | {SEVERITY_TEXT[x.severity]} | {entry(x.code).title} | {_md(x.message)} | `{x.code}` |"
+                f"| {markdown_cell(where(x))} | {SEVERITY_TEXT[x.severity]} | {entry(x.code).title} | {markdown_cell(x.message)} | `{x.code}` |"
             )
     if not s["errors"] and not s["warnings"]:
         lines += ["", "全部文件校验通过。"]
     return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def validation_json(report: ValidationReport) -> str:
@@ -142,7 +142,18 @@ def _write_xlsx(report: ValidationReport, path: Path) -> None:
     yellow = book.add_format({"bg_color": "#FFEB9C"})
 
     sheet = book.add_worksheet("校验结果")
-    headers = ["文件", "工作表", "行", "列", "单元格", "级别", "问题", "说明", "填写内容", "代码"]
+    headers = [
+        "文件",
+        "工作表",
+        "行",
+        "列",
+        "单元格",
+        "级别",
+        "问题",
+        "说明",
+        "填写内容",
+        "问题代码",
+    ]
     widths = [36, 14, 6, 12, 8, 6, 18, 70, 20, 22]
     for c, (text, width) in enumerate(zip(headers, widths, strict=True)):
         sheet.write_string(0, c, text, head)
