@@ -120,9 +120,11 @@ def _under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def annotated_names(files: Sequence[Path], folder: Path) -> list[Path]:
-    """``<stem>.checked.xlsx`` in ``folder`` for each file, made unique: a shared stem keeps its
-    suffix (``报表.xls.checked.xlsx``), then its folder's name, then a number."""
+def annotated_names(
+    files: Sequence[Path], folder: Path, suffix: str = ANNOTATED_SUFFIX
+) -> list[Path]:
+    """``<stem>.checked.xlsx`` (or ``suffix``) in ``folder`` for each file, made unique: a shared
+    stem keeps its suffix (``报表.xls.checked.xlsx``), then its folder's name, then a number."""
     out: list[Path] = []
     used: set[str] = set()
     stems = _counts(f.stem.lower() for f in files)
@@ -135,7 +137,7 @@ def annotated_names(files: Sequence[Path], folder: Path) -> list[Path]:
         while name.lower() in used:
             name, n = f"{base}_{n}", n + 1
         used.add(name.lower())
-        out.append(folder / f"{name}{ANNOTATED_SUFFIX}")
+        out.append(folder / f"{name}{suffix}")
     return out
 
 

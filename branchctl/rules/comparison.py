@@ -17,7 +17,7 @@ from branchctl.errors import BranchctlError
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import BadValue, cell_text, name_key, parse_label, parse_stars
 from branchctl.io.workbook import Workbook, read_workbook
-from branchctl.rules.rating import rate_table, rated_tables
+from branchctl.rules.rating import prefer_classification, rate_table, rated_tables
 from branchctl.rules.rubric import Rubric
 
 CHANGES = ("升星", "降星", "持平", "新增", "撤销")
@@ -158,7 +158,7 @@ class Comparison:
 def read_ledger(path: Path, rubric: Rubric, label: str) -> Ledger:
     """The branches of one ledger: rated from the marks, or (a published list) its 星级 column."""
     book = read_workbook(path)
-    tables = _prefer_classification(rated_tables(book, rubric))
+    tables = prefer_classification(rated_tables(book, rubric))
     warnings: list[str] = []
     branches: list[LedgerBranch] = []
     if tables:
@@ -177,7 +177,7 @@ def read_ledger(path: Path, rubric: Rubric, label: str) -> Ledger:
         return Ledger(book, tables, branches, "computed", warnings)
 
     layout = find_forms(book, rubric.aspect_headers())
-    tables = _prefer_classification(
+    tables = prefer_classification(
         [t for t in layout.tables if t.form.per_branch and t.has("星级")]
     )
     if not tables:
@@ -218,12 +218,6 @@ def _label(value: Any, allowed: dict[str, str]) -> str | None:
         return parse_label(value, allowed)
     except BadValue:
         return None
-
-
-def _prefer_classification(tables: list[Table]) -> list[Table]:
-    """附件1 where the workbook has one; 附件2 repeats its branches, so it is used only alone."""
-    first = [t for t in tables if t.form.key == "classification"]
-    return first or tables
 
 
 # ------------------------------------------------------------------------------ matching

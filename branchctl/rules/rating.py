@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.errors import BranchctlError
-from branchctl.forms.tables import Table, find_forms
+from branchctl.forms.tables import Layout, Table, find_forms
 from branchctl.forms.values import (
     BadValue,
     cell_text,
@@ -32,8 +32,10 @@ from branchctl.rules.quotas import apply_quotas
 from branchctl.rules.ranking import rank
 from branchctl.rules.results import (
     COMPUTED_COLUMNS,
+    SOURCE_COLUMN,
     BranchRating,
     Disagreement,
+    QuotaOutcome,
     RatedTable,
     RatingResult,
 )
@@ -49,10 +51,10 @@ from branchctl.rules.scoring import (
 # ------------------------------------------------------------------------------- tables
 
 
-def rated_tables(book: Workbook, rubric: Rubric) -> list[Table]:
+def rated_tables(book: Workbook, rubric: Rubric, layout: Layout | None = None) -> list[Table]:
     """The tables of ``book`` that carry what ``rubric`` rates: its key column and aspects
     (a points rubric: a month column), for branches or, with a member variant, members."""
-    layout = find_forms(book, rubric.aspect_headers())
+    layout = layout or find_forms(book, rubric.aspect_headers())
     out = []
     for table in layout.tables:
         if not (table.form.per_branch or table.form.key == "member_points"):
@@ -77,8 +79,20 @@ def rated_tables(book: Workbook, rubric: Rubric) -> list[Table]:
     return out
 
 
+def prefer_classification(tables: list[Table]) -> list[Table]:
+    """附件1 where the workbook has one; 附件2 repeats its branches, so it is used only alone."""
+    first = [t for t in tables if t.form.key == "classification"]
+    return first or tables
+
+
 def _is_rated_copy(table: Table) -> bool:
-    """A table that already carries the columns ``rate`` appends (a .rated.xlsx given again)."""
+    """A table that already carries the columns ``rate`` appends (a .rated.xlsx given again).
+
+    A county ledger (the master of ``collect``, the county workbook of ``rate``) carries them
+    too, beside the marks and a 来源文件 column: it is rated from its marks, like any ledger.
+    """
+    if table.has(SOURCE_COLUMN):
+        return False
     for r in range(table.header_top, table.header_row + 1):
         line = table.sheet.rows[r]
         if COMPUTED_COLUMNS[0] in line and COMPUTED_COLUMNS[-1] in line:
@@ -86,9 +100,24 @@ def _is_rated_copy(table: Table) -> bool:
     return False
 
 
-def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) -> RatingResult:
+def rate_workbook(
+    book: Workbook,
+    rubric: Rubric,
+    as_of: dt.date | None = None,
+    *,
+    layout: Layout | None = None,
+    strict: bool = True,
+    settle: bool = True,
+    one_per_branch: bool = False,
+) -> RatingResult:
+    """Rate every rated table of ``book``. ``strict``: an unreadable mark raises (else it is
+    listed in the branch's ``bad``); ``settle``: apply what needs every branch at once (quotas,
+    ranking) — a county settles once over all its files instead; ``one_per_branch``: 附件2
+    only where there is no 附件1 (it repeats its branches), so each branch counts once."""
     as_of = as_of or dt.date.today()
-    tables = rated_tables(book, rubric)
+    tables = rated_tables(book, rubric, layout)
+    if one_per_branch:
+        tables = prefer_classification(tables)
     if not tables:
         if rubric.points is not None:
             what = "一张带“党支部名称”（或“党员姓名”）和“1月”至“12月”得分列的积分表"
@@ -102,7 +131,7 @@ def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) 
                 path=book.path,
                 sheet=t.sheet_name,
             )
-    rated = [RatedTable(t, rate_table(t, rubric, book.path, as_of=as_of)) for t in tables]
+    rated = [RatedTable(t, rate_table(t, rubric, book.path, strict, as_of=as_of)) for t in tables]
     result = RatingResult(book.path, rubric, rated)
     if not result.branches:
         raise BranchctlError(
@@ -110,19 +139,23 @@ def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) 
             path=book.path,
             sheet=tables[0].sheet_name,
         )
-    branches = [b for b in result.branches if b.entity == "branch"]
-    result.quotas = apply_quotas(branches, rubric)
-    result.notes += [q.note() for q in result.quotas]
-    if rubric.ranking:
-        for entity in ("branch", "member"):
-            rank(
-                [b for b in result.branches if b.entity == entity],
-                rubric.ranking,
-            )
+    if settle:
+        result.quotas = settle_ratings(result.branches, rubric)
+        result.notes += [q.note() for q in result.quotas]
     if rubric.points is not None:
         result.period = points_period(tables[0].title, as_of)
         result.notes += _points_notes(result, as_of)
     return result
+
+
+def settle_ratings(branches: list[BranchRating], rubric: Rubric) -> list[QuotaOutcome]:
+    """What needs every branch rated together: the quotas (changing categories in place) and
+    the ranking. Returns what each quota did."""
+    quotas = apply_quotas([b for b in branches if b.entity == "branch"], rubric)
+    if rubric.ranking:
+        for entity in ("branch", "member"):
+            rank([b for b in branches if b.entity == entity], rubric.ranking)
+    return quotas
 
 
 def _points_notes(result: RatingResult, as_of: dt.date) -> list[str]:
@@ -363,6 +396,9 @@ def rate_row(
         disagreements=row.disagreements,
         claimed_in=claimed_in,
         extra_keys=rubric.json_extras(),
+        file=str(path) if path is not None else None,
+        source=cell_text(cell(SOURCE_COLUMN)) or None,
+        secretary=cell_text(cell("支部书记")) or None,
     )
 
 

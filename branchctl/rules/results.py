@@ -67,6 +67,10 @@ class QuotaOutcome:
 # The columns rate appends to a rated table (SPEC §4), in order; collect and the annotated
 # copies carry the same, and a table that already has them is a rated copy.
 COMPUTED_COLUMNS = ("计算星级", "计算类别", "计算等次", "未达标方面", "核对结果")
+# Where a county ledger's row came from: the workbook a township sent (青山乡/二季度.xls), or
+# a chain of them when a city collects county ledgers (县汇总.xlsx › 青山乡/二季度.xls).
+SOURCE_COLUMN = "来源文件"
+SOURCE_SEPARATOR = " › "
 
 
 @dataclass
@@ -118,6 +122,10 @@ class BranchRating:
     # claim ("定级类别" or "等次") -> the column that holds it
     claimed_in: dict[str, str] = field(default_factory=dict)
     extra_keys: tuple[str, ...] = ()  # JSON keys beyond SPEC's, chosen by the rubric
+    file: str | None = None  # the workbook the branch was read from, as given or found
+    # a county ledger's row: the 来源文件 it names (the township file, or a chain of them)
+    source: str | None = None
+    secretary: str | None = None  # 支部书记 as written
 
     @property
     def stars_differ(self) -> bool:
@@ -154,6 +162,7 @@ class BranchRating:
 
     def to_json(self) -> dict[str, Any]:
         out = {
+            "file": self.file,
             "sheet": self.sheet,
             "row": self.row,
             "party_org": self.party_org,
@@ -201,32 +210,7 @@ class RatingResult:
         return [b for t in self.tables for b in t.branches]
 
     def summary(self) -> dict[str, Any]:
-        branches = self.branches
-        total = len(branches)
-        by_stars = {str(s): 0 for s in range(self.rubric.max_stars + 1)}
-        by_category = {band.name: 0 for band in self.rubric.categories}
-        member = self.rubric.member
-        if member is not None and any(b.entity == "member" for b in branches):
-            if not any(b.entity == "branch" for b in branches):
-                by_category = {}
-            by_category.update({band.name: 0 for band in member.categories})
-        for b in branches:
-            by_stars[str(b.stars)] = by_stars.get(str(b.stars), 0) + 1
-            by_category[b.category] = by_category.get(b.category, 0) + 1
-        standard = sum(1 for b in branches if b.standard)
-        out: dict[str, Any] = {
-            "total": total,
-            "by_stars": by_stars,
-            "by_category": by_category,
-            "standard_count": standard,
-            "standard_rate": round(standard / total, 4) if total else 0.0,
-            "mismatches": sum(1 for b in branches if b.mismatch),
-        }
-        if self.rubric.quotas:
-            out["quotas"] = [q.to_json() for q in self.quotas]
-        if self.period is not None:
-            out["period"] = self.period.to_json()
-        return out
+        return summarize(self.branches, self.rubric, self.quotas, self.period)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -235,6 +219,40 @@ class RatingResult:
             "branches": [b.to_json() for b in self.branches],
             "summary": self.summary(),
         }
+
+
+def summarize(
+    branches: list[BranchRating],
+    rubric: Rubric,
+    quotas: list[QuotaOutcome] | None = None,
+    period: PointsPeriod | None = None,
+) -> dict[str, Any]:
+    """The ``summary`` of ``rate --json``: counts by stars and category, 达标, mismatches."""
+    total = len(branches)
+    by_stars = {str(s): 0 for s in range(rubric.max_stars + 1)}
+    by_category = {band.name: 0 for band in rubric.categories}
+    member = rubric.member
+    if member is not None and any(b.entity == "member" for b in branches):
+        if not any(b.entity == "branch" for b in branches):
+            by_category = {}
+        by_category.update({band.name: 0 for band in member.categories})
+    for b in branches:
+        by_stars[str(b.stars)] = by_stars.get(str(b.stars), 0) + 1
+        by_category[b.category] = by_category.get(b.category, 0) + 1
+    standard = sum(1 for b in branches if b.standard)
+    out: dict[str, Any] = {
+        "total": total,
+        "by_stars": by_stars,
+        "by_category": by_category,
+        "standard_count": standard,
+        "standard_rate": round(standard / total, 4) if total else 0.0,
+        "mismatches": sum(1 for b in branches if b.mismatch),
+    }
+    if rubric.quotas:
+        out["quotas"] = [q.to_json() for q in quotas or []]
+    if period is not None:
+        out["period"] = period.to_json()
+    return out
 
 
 def extra_columns(rubric: Rubric) -> list[str]:
