@@ -16,7 +16,7 @@ from branchctl import __version__
 from branchctl.cli import collect, compare, notice, rate, rubric, template, validate
 from branchctl.cli.common import state
 from branchctl.cli.console import fail, say
-from branchctl.cli.messages import command_path, move_debug, usage_sentence
+from branchctl.cli.messages import command_path, move_debug, repeated_option, usage_sentence
 
 app = typer.Typer(
     name="branchctl",
@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> None:
     """The ``branchctl`` entry point: run the app, turning click's usage errors into Chinese."""
     args = move_debug(list(sys.argv[1:] if argv is None else argv))
     command = typer.main.get_command(app)
+    repeated = repeated_option(command, args)
+    if repeated is not None:
+        fail(repeated)
+        sys.exit(2)
     try:
         code = command.main(args=args, prog_name="branchctl", standalone_mode=False)
     except BrokenPipeError:  # e.g. `branchctl rate x.xlsx | head`

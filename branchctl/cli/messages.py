@@ -38,6 +38,52 @@ def command_path(group: Any, args: list[str]) -> str:
     return " ".join(path)
 
 
+def repeated_option(group: Any, args: list[str]) -> str | None:
+    """One Chinese sentence when an option that takes one value is given twice (click would
+    keep the last without a word: ``--data a.xlsx --data b.xlsx`` used to drop a.xlsx)."""
+    command = group
+    end = args.index("--") if "--" in args else len(args)
+    i = 0
+    while i < end:  # the subcommand: root options before it are flags
+        sub = getattr(command, "commands", {}).get(args[i])
+        if sub is not None:
+            command = sub
+        elif not args[i].startswith("-"):
+            break
+        i += 1
+    valued: dict[str, Any] = {}
+    for param in getattr(command, "params", []):
+        if getattr(param, "param_type_name", "") == "option" and not param.is_flag:
+            for opt in [*param.opts, *param.secondary_opts]:
+                valued[opt] = param
+    given: dict[str, list[str]] = {}
+    labels: dict[str, Any] = {}
+    while i < end:
+        token = args[i]
+        i += 1
+        name, _, inline = token.partition("=") if token.startswith("--") else (token, "", "")
+        param = valued.get(name)
+        if param is None and token[:1] == "-" and token[1:2] != "-" and len(token) > 2:
+            name, inline = token[:2], token[2:]  # -oOUT
+            param = valued.get(name)
+        if param is None:
+            continue
+        if not inline and i < end:
+            inline = args[i]
+            i += 1
+        given.setdefault(param.name, []).append(inline)
+        labels[param.name] = param
+    for key, values in given.items():
+        param = labels[key]
+        if len(values) > 1 and not param.multiple and param.nargs == 1:
+            shown = "”和“".join(values[:3])
+            return (
+                f"{_param_label(param)} 只能给一个值，却给了 {len(values)} 次（“{shown}”），"
+                "为免只用其中一个，请只保留一个。"
+            )
+    return None
+
+
 def _param_label(param: Any) -> str:
     """``选项 --bottom`` or ``参数 FILE``."""
     if getattr(param, "param_type_name", "") == "option":

@@ -23,7 +23,13 @@ from branchctl.io.workbook import read_workbook
 from branchctl.io.xlsx.write import write_annotated
 from branchctl.jobs.validate import collect_workbooks
 from branchctl.reports.annotate import rating_plan
-from branchctl.rules.county import CountyRating, SourceRating, mark_duplicates, set_aside
+from branchctl.rules.county import (
+    SET_ASIDE,
+    CountyRating,
+    SourceRating,
+    mark_duplicates,
+    set_aside,
+)
 from branchctl.rules.rating import rate_workbook, settle_ratings
 from branchctl.rules.results import SOURCE_COLUMN, BranchRating, RatingResult
 from branchctl.rules.rubric import Rubric
@@ -44,6 +50,7 @@ class SourceTask:
     overdue: bool = False  # its overdue tasks per branch (倒排)
     annotate_to: str | None = None  # write its rated copy here
     settled: Settled | None = None  # the county's quotas and ranks, for the copy
+    strict: bool = True  # False: an unreadable mark counts as unmet, with a note
 
 
 def overdue_by_branch(layout: Layout, as_of: dt.date) -> dict[str, int]:
@@ -69,7 +76,7 @@ def rate_source(task: SourceTask) -> SourceRating:
         as_of = task.as_of or out.report_date or dt.date.today()
         try:
             result = rate_workbook(book, task.rubric, as_of, layout=layout, settle=False,
-                                   one_per_branch=True)  # fmt: skip
+                                   one_per_branch=True, strict=task.strict)  # fmt: skip
         except BranchctlError as e:
             if e.code != "bad-mark" or not _is_county_ledger(layout):
                 raise
@@ -85,6 +92,11 @@ def rate_source(task: SourceTask) -> SourceRating:
         return _failed(task, f"无法读取工作簿（{type(e).__name__}）")
     out.county = any(rt.table.has(SOURCE_COLUMN) for rt in result.tables)
     out.notes += result.notes
+    out.notes += [
+        f"“{b.sheet}”第{b.row}行“{'、'.join(b.bad)}”的标记无法识别，按未达标计"
+        for b in result.branches
+        if b.bad
+    ]
     columns = sorted({c for rt in result.tables for c in rt.table.columns},
                      key=lambda c: min(rt.table.columns.get(c, 1 << 30) for rt in result.tables))  # fmt: skip
     out.columns = tuple(columns)
@@ -184,6 +196,7 @@ def rate_county(
     exclude: Sequence[Path] = (),
     problems: bool = False,
     overdue: bool = False,
+    strict: bool = True,
     annotate: Callable[[list[Path]], list[Path]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CountyRating:
@@ -196,16 +209,16 @@ def rate_county(
     set_wide = bool(rubric.quotas or rubric.ranking)  # the copies wait for the county's outcome
     tasks = [
         SourceTask(str(p), label, named, rubric, as_of, problems, overdue,
-                   str(copies[i]) if copies is not None and not set_wide else None)
+                   str(copies[i]) if copies is not None and not set_wide else None, None, strict)
         for i, (p, label, named) in enumerate(found)
     ]  # fmt: skip
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     sources = run_tasks(rate_source, tasks, jobs=workers, crashed=_crashed, progress=progress)
     name = found[0][1] if len(found) == 1 else _name(paths)
-    county = CountyRating(name, rubric, sources, single=len(paths) == 1 and not paths[0].is_dir())
-    for s, why in set_aside(sources):
+    county = CountyRating(name, rubric, sources)
+    for s in set_aside(sources, lambda s: s.label, SourceRating.inner_files, lambda s: s.named):
         county.sources.remove(s)
-        county.skipped.append((s.label, why))
+        county.skipped.append((s.label, SET_ASIDE))
     county.quotas = settle_ratings(county.branches, rubric)
     county.notes = [q.note() for q in county.quotas]
     mark_duplicates(county)

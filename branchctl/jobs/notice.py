@@ -33,6 +33,8 @@ from branchctl.forms.tables import find_forms
 from branchctl.forms.values import cell_text
 from branchctl.io.outputs import atomic_output, ensure_distinct
 from branchctl.io.workbook import read_workbook
+from branchctl.jobs.county import rate_county
+from branchctl.jobs.rate import is_county_run
 from branchctl.jobs.validate import validate_paths
 from branchctl.rules.rating import rate_workbook
 from branchctl.rules.rubric_file import load_rubric
@@ -53,6 +55,7 @@ class NoticeReport:
     fmt: str
     unused_fields: list[str] = field(default_factory=list)
     per_unit: bool = False
+    notes: list[str] = field(default_factory=list)  # what the clerk must know (files left out)
 
 
 # ------------------------------------------------------------------------------ file names
@@ -95,41 +98,54 @@ def _truncate(text: str, max_bytes: int) -> str:
 
 
 def _rating(
-    path: Path,
+    paths: Sequence[Path],
     rubric: str | None,
     as_of: dt.date | None,
     today: dt.date | None,
     bottom: int,
     masker: Masker | None,
+    jobs: int | None,
+    notes: list[str],
 ) -> dict[str, Any]:
 
-    if path.is_dir():
-        raise BranchctlError(
-            "这个模板需要一个台账文件，不能是文件夹；多个乡镇的报表可先用 branchctl collect 汇总",
-            path=path,
-        )
     the_rubric = load_rubric(rubric)
-    book = read_workbook(path)
+    if is_county_run(paths):  # folders, several files, county ledgers: rated as one county
+        county = rate_county(paths, the_rubric, as_of=as_of, jobs=jobs, problems=True)
+        if not county.rated:
+            raise BranchctlError(county.unrated_reason())
+        notes += [f"“{s.label}”的支部未能全部计入：{s.message}" for s in county.failed]
+        notes += [
+            f"党支部“{group[0][1].name}”在{len(group)}个文件中都有，均已计入："
+            + "；".join(s.chain(b) for s, b in group)
+            for group in county.duplicates
+        ]
+        by_file = {s.path: s.problems for s in county.rated}
+        return rating_context(county, file_problems=by_file, as_of=as_of or county.report_date(),
+                              today=today, bottom=bottom, masker=masker)  # fmt: skip
+    book = read_workbook(paths[0])
     layout = find_forms(book, the_rubric.aspect_headers())
     if as_of is None:  # the ledger's own 填报时间 sets the quarter the notice speaks of
         as_of = next((t.report_date for t in layout.tables if t.report_date), None)
-    result = rate_workbook(book, the_rubric, as_of)
+    result = rate_workbook(book, the_rubric, as_of, layout=layout)
     problems = read_lists(layout, as_of)
     return rating_context(result, problems, as_of=as_of, today=today, bottom=bottom, masker=masker)
 
 
 def _validation(
-    path: Path,
+    paths: Sequence[Path],
     rubric: str | None,
     as_of: dt.date | None,
     today: dt.date | None,
     masker: Masker | None,
 ) -> dict[str, Any]:
 
-    if path.suffix.lower() == ".json" and path.is_file():
-        report = report_from_json(path)
+    reports = [p for p in paths if p.suffix.lower() == ".json" and p.is_file()]
+    if reports and len(reports) < len(paths):
+        raise BranchctlError("validate --json 的结果文件不能与报表文件混在一起，请分开生成")
+    if reports:
+        report = ValidationReport([f for p in reports for f in report_from_json(p).files])
     else:
-        report = _validate([path], rubric, as_of)
+        report = _validate(list(paths), rubric, as_of)
     units = {fr.path: _township_of(Path(fr.path)) for fr in report.files if not fr.ok}
     return validation_context(report, townships=units, as_of=as_of, today=today, masker=masker)
 
@@ -202,7 +218,7 @@ def _units(template: NoticeTemplate, context: dict[str, Any]) -> list[tuple[str,
 
 def make_notices(
     template: NoticeTemplate,
-    data: Path,
+    data: Path | Sequence[Path],
     *,
     out: Path | None = None,
     per_unit: bool = False,
@@ -221,7 +237,11 @@ def make_notices(
 
     Per-unit templates (整改通知书, 退回修改意见) give one document per unit with ``per_unit``
     (into the folder ``out``), else one document holding every unit, each from a new page.
+    ``data``: one ledger, or several files, folders and county ledgers rated as one county.
     """
+    paths = [data] if isinstance(data, Path) else list(data)
+    if not paths:
+        raise BranchctlError("请用 --data 指定数据文件")
     fields = dict(fields or {})
     fmt = _format(template, fmt, out, per_unit)
     if per_unit and template.unit is None:
@@ -232,34 +252,36 @@ def make_notices(
         raise BranchctlError(
             f"自备 Word 模板按{template.unit}逐份生成，请加 --per-branch 并用 -o 指定文件夹"
         )
-    if not data.exists():
-        raise BranchctlError("数据文件不存在", path=data)
+    for path in paths:
+        if not path.exists():
+            raise BranchctlError("数据文件不存在", path=path)
     env = environment(markdown=not template.is_docx)
     unused = check_fields(template, fields, env)
     compiled = None if template.is_docx else compile_template(template, env)
 
     masker = Masker() if mask else None
-    stage(f"正在读取 {data.name} …")
+    notes: list[str] = []
+    stage(f"正在读取 {'、'.join(p.name for p in paths[:3])} …")
     if template.kind == "退回修改意见":
-        context = _validation(data, rubric, as_of, today, masker)
+        context = _validation(paths, rubric, as_of, today, masker)
     else:
-        context = _rating(data, rubric, as_of, today, bottom, masker)
+        context = _rating(paths, rubric, as_of, today, bottom, masker, jobs, notes)
     context = {**context, **fields}
-    inputs = [data] + ([template.path] if template.path else [])
+    inputs = [*paths] + ([template.path] if template.path else [])
 
     if template.unit is None:
         units = [(template.name, context)]
     else:
         units = _units(template, context)
     if not units:
-        return NoticeReport(template, [], 0, fmt, unused, per_unit)
+        return NoticeReport(template, [], 0, fmt, unused, per_unit, notes)
 
     stage("正在生成 …")
     if per_unit:
-        folder = out or _default_out(data, template, "")
+        folder = out or _default_out(paths, template, "")
         targets = _unit_paths(folder, [label for label, _ in units], fmt, inputs)
     else:
-        target = out or _default_out(data, template, f".{fmt}")
+        target = out or _default_out(paths, template, f".{fmt}")
         _check_target(target, inputs)
         targets = [target]
 
@@ -270,7 +292,7 @@ def make_notices(
                 render_docx_template(template.path, ctx, tmp, env, name=template.name)
             if progress:
                 progress(i + 1, len(units))
-        return NoticeReport(template, targets, len(units), fmt, unused, per_unit)
+        return NoticeReport(template, targets, len(units), fmt, unused, per_unit, notes)
 
     texts = [render_text(template, compiled, ctx) for _, ctx in units]
     titles = [label for label, _ in units]
@@ -278,7 +300,7 @@ def make_notices(
         texts = ["\n---\n\n".join(texts)]
         titles = [template.name]
     write_documents(texts, titles, targets, fmt, jobs=jobs, progress=progress)
-    return NoticeReport(template, targets, len(units), fmt, unused, per_unit)
+    return NoticeReport(template, targets, len(units), fmt, unused, per_unit, notes)
 
 
 def _format(template: NoticeTemplate, fmt: str | None, out: Path | None, per_unit: bool) -> str:
@@ -298,9 +320,13 @@ def _format(template: NoticeTemplate, fmt: str | None, out: Path | None, per_uni
     return fmt
 
 
-def _default_out(data: Path, template: NoticeTemplate, suffix: str) -> Path:
-    stem = data.name if data.is_dir() else data.stem
+def _default_out(paths: Sequence[Path], template: NoticeTemplate, suffix: str) -> Path:
+    """Beside the data, named after it and the template; for several, the template's name."""
     name = safe_filename(Path(template.name).stem)
+    if len(paths) > 1:
+        return Path(f"{name}{suffix}")
+    data = paths[0]
+    stem = data.name if data.is_dir() else data.stem
     return data.parent / f"{stem}.{name}{suffix}"
 
 

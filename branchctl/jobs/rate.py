@@ -23,10 +23,10 @@ from branchctl.jobs.county import overdue_by_branch, rate_county
 from branchctl.jobs.validate import annotated_names
 from branchctl.reports.annotate import rating_plan
 from branchctl.reports.county import COUNTY_SHEETS, CountyReport, county_plan
-from branchctl.rules.county import GROUPINGS, CountyRating
+from branchctl.rules.county import GROUPINGS, LEDGER_SHEET, CountyRating
 from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.rating import rate_workbook
-from branchctl.rules.results import COMPUTED_COLUMNS, BranchRating, RatingResult
+from branchctl.rules.results import BranchRating, RatingResult
 from branchctl.rules.rubric_file import load_rubric
 
 COUNTY_OUT = "评定汇总.xlsx"  # the county workbook, in the current folder unless -o says
@@ -150,7 +150,7 @@ def rate_paths(
         progress=progress,
     )
     if not county.rated:
-        raise BranchctlError(_nothing_rated(county))
+        raise BranchctlError(county.unrated_reason())
     stage(f"正在写出 {target.name} …")
     weakest = write_county(county, target, bottom, by)
     return CountyReport(county, target, weakest, by, annotate_dir)
@@ -161,8 +161,8 @@ def write_county(
 ) -> list[BranchRating]:
     """Write the county workbook to ``out``; returns its 倒排 (as placed in the ledger)."""
     ledger, plan, weakest = county_plan(county, bottom, by)
-    width = len(ledger.table.columns)
-    plain = PlainSheet(ledger.table.sheet, 1, filter_cols=width + len(COMPUTED_COLUMNS))
+    # what touches every row is written with the rows; the patch adds the comments and sheets
+    plain = PlainSheet(ledger.table.sheet, 1, plan.sheets[LEDGER_SHEET])
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=out.parent)
     except OSError as e:
@@ -200,9 +200,3 @@ def _folder(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise BranchctlError(f"无法创建评定副本文件夹（{os_reason(e)}）", path=path) from e
-
-
-def _nothing_rated(county: CountyRating) -> str:
-    first = county.failed[0] if county.failed else None
-    why = f"，例如{first.message.rstrip('。')}" if first is not None and first.message else ""
-    return f"找到的 {len(county.sources)} 个工作簿都未能评定{why}"

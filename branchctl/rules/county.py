@@ -8,9 +8,8 @@ collects county ledgers still sees county → township file → sheet and row.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -31,7 +30,7 @@ from branchctl.rules.rubric import Rubric
 
 LEDGER_SHEET = "评定台账"
 # The county ledger's first columns: where each row came from, then who the branch is. The
-# rest follow in the order of forms.toml: every column a rated table carried (marks, counts,
+# rest follow as the tables have them: every column a rated table carried (marks, counts,
 # claims…), so that the county ledger rated again gives the same result.
 LEAD_COLUMNS = ("序号", SOURCE_COLUMN, "工作表", "行号", "所属党组织", "党支部名称", "支部类型")
 GROUPINGS = ("所属党组织", SOURCE_COLUMN)  # what the 汇总 can count by (--by)
@@ -67,11 +66,7 @@ class SourceRating:
 
     def inner_files(self) -> set[str]:
         """A county ledger's township files (their names), for :func:`set_aside`."""
-        return {
-            PurePosixPath(b.source.split(SOURCE_SEPARATOR)[0]).name
-            for b in self.branches
-            if b.source
-        }
+        return inner_files(b.source for b in self.branches) if self.county else set()
 
     def to_json(self) -> dict[str, Any]:
         return {"path": self.path, "ok": self.ok, "message": self.message}
@@ -88,7 +83,6 @@ class CountyRating:
     quotas: list[QuotaOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duplicates: list[list[tuple[SourceRating, BranchRating]]] = field(default_factory=list)
-    single: bool = False  # one workbook given: the JSON names it in "file", as for one ledger
 
     @property
     def path(self) -> Path:
@@ -110,17 +104,18 @@ class CountyRating:
         return summarize(self.branches, self.rubric, self.quotas)
 
     def to_json(self) -> dict[str, Any]:
-        head: dict[str, Any] = (
-            {"file": self.sources[0].path}
-            if self.single
-            else {"files": [s.to_json() for s in self.sources]}
-        )
         return {
-            **head,
+            "files": [s.to_json() for s in self.sources],
             "rubric": self.rubric.name,
             "branches": [b.to_json() for b in self.branches],
             "summary": self.summary(),
         }
+
+    def unrated_reason(self) -> str:
+        """Why nothing could be rated: how many files, and the first one's reason."""
+        first = self.failed[0].message if self.failed else None
+        why = f"，例如{first.rstrip('。')}" if first else ""
+        return f"找到的 {len(self.sources)} 个工作簿都未能评定{why}"
 
     def report_date(self) -> dt.date | None:
         """The latest 填报时间 of the files: the quarter a notice speaks of."""
@@ -130,15 +125,26 @@ class CountyRating:
 # ------------------------------------------------------------------------------ one county
 
 
-def set_aside(sources: list[SourceRating]) -> list[tuple[SourceRating, str]]:
-    """County ledgers found in a folder beside the township files they were made from: their
-    branches are already counted from those files, so they are left out (with why)."""
-    plain = {PurePosixPath(s.label).name for s in sources if not s.county}
-    out = []
-    for s in sources:
-        if s.county and not s.named and s.inner_files() & plain:
-            out.append((s, "汇总工作簿，其中的支部已在同一文件夹的乡镇报表中，未重复计入"))
-    return out
+SET_ASIDE = "汇总工作簿，其中的支部已在同一文件夹的乡镇报表中，未重复计入"
+
+
+def set_aside(
+    files: Sequence[T],
+    label: Callable[[T], str],
+    inner: Callable[[T], set[str]],
+    named: Callable[[T], bool],
+) -> list[T]:
+    """County ledgers found in a folder beside the township files they were made from (by
+    name: ``inner`` gives the files a ledger's rows name, empty for a township's own): their
+    branches are counted from those files already, so they are left out (see SET_ASIDE). A
+    folder of county ledgers alone (a city's) keeps them all."""
+    plain = {PurePosixPath(label(f)).name for f in files if not inner(f)}
+    return [f for f in files if not named(f) and inner(f) & plain]
+
+
+def inner_files(sources: Iterable[str | None]) -> set[str]:
+    """The names of the files a county ledger's 来源文件 cells name (the first of each chain)."""
+    return {PurePosixPath(s.split(SOURCE_SEPARATOR)[0]).name for s in sources if s}
 
 
 def same_branches(
@@ -201,9 +207,9 @@ def group_keys(county: CountyRating, by: str) -> list[str]:
 def county_ledger(county: CountyRating) -> RatedTable:
     """The county as one ledger: a sheet with one header row and a row per branch (where it
     came from, then every column its table carried), and each branch placed at its row."""
-    order = list(forms_data().columns)
-    present = {c for s in county.rated for c in s.columns}
-    rest = sorted(present - set(LEAD_COLUMNS), key=order.index)
+    rest: dict[str, None] = {}  # as the fullest table has them, then what others add
+    for s in sorted(county.rated, key=lambda s: -len(s.columns)):
+        rest.update((c, None) for c in s.columns if c not in LEAD_COLUMNS)
     columns = [*LEAD_COLUMNS, *rest]
     grid: list[list[Any]] = [list(columns)]
     placed: list[BranchRating] = []
@@ -228,9 +234,7 @@ def county_ledger(county: CountyRating) -> RatedTable:
                     *[cells[i] if i is not None else None for i in picks],
                 ]
             )
-            here = copy.copy(b)
-            here.sheet, here.row = LEDGER_SHEET, len(grid)
-            placed.append(here)
+            placed.append(b.placed(LEDGER_SHEET, len(grid)))
     table = Table(
         sheet=Sheet(LEDGER_SHEET, 0, True, grid),
         form=forms_data().forms["classification"],

@@ -5,9 +5,9 @@ Plain data, shared by rating, quotas, checks, reports and notices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from branchctl.forms.tables import Table
 from branchctl.rules.rubric import Quota, Rubric
@@ -127,6 +127,12 @@ class BranchRating:
     source: str | None = None
     secretary: str | None = None  # 支部书记 as written
 
+    def placed(self, sheet: str, row: int) -> BranchRating:
+        """A copy of this rating standing at another sheet and row (a county ledger's)."""
+        moved = BranchRating(*[getattr(self, name) for name in _FIELDS])
+        moved.sheet, moved.row = sheet, row
+        return moved
+
     @property
     def stars_differ(self) -> bool:
         return self.claimed_stars is not None and self.claimed_stars != self.stars
@@ -190,6 +196,9 @@ class BranchRating:
         return out
 
 
+_FIELDS = tuple(f.name for f in fields(BranchRating))
+
+
 @dataclass
 class RatedTable:
     table: Table
@@ -219,6 +228,19 @@ class RatingResult:
             "branches": [b.to_json() for b in self.branches],
             "summary": self.summary(),
         }
+
+
+class Rated(Protocol):
+    """Branches rated together: one ledger's (:class:`RatingResult`) or a county's."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def rubric(self) -> Rubric: ...
+
+    @property
+    def branches(self) -> list[BranchRating]: ...
 
 
 def summarize(

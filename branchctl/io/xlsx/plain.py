@@ -1,11 +1,13 @@
-"""A workbook made from scratch, as values only: the starting point the patch writer annotates.
+"""A workbook made from scratch: the starting point the patch writer annotates.
 
 A table the tool builds itself (the county ledger: one row per branch of every township) is
 written here as a plain .xlsx — header rows styled like the header of a new sheet, text as
 inline strings (``=…`` stays text), numbers as numbers, dates as dates, the header frozen and
-filtered — and then annotated by :func:`branchctl.io.xlsx.write.write_annotated` like any
-ledger, so it gets the same computed columns, fills and comments as a township's rated copy.
-Built as strings in one pass: a county's tens of thousands of rows take about a second.
+filtered — with the part of its annotation plan that touches every row already applied: the
+appended columns and the row fills. The rest of the plan (cell marks with their comments, new
+sheets) is then applied by :func:`branchctl.io.xlsx.write.write_annotated`, which copies the
+rows it does not touch as they are; so a county ledger gets the same columns, fills and comments
+as a township's rated copy, and its tens of thousands of rows are built once, as strings.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from branchctl.io.xlsx.parts import (
     display_width,
     escape_text,
 )
+from branchctl.io.xlsx.plan import SheetPlan
 
 WIDTH_SAMPLE = 500  # rows looked at to fit a column's width
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -47,19 +50,17 @@ class PlainSheet:
 
     sheet: Sheet
     header_rows: int = 1  # the first rows, styled as a header, frozen and filtered
-    filter_cols: int | None = None  # columns the filter spans (more than written: appended)
+    # appended columns and row fills to apply while writing: taken out of the plan
+    plan: SheetPlan | None = None
     widths: dict[int, float] = field(default_factory=dict)  # column -> width; else fitted
+    fills: dict[int, tuple[int, int, str]] = field(default_factory=dict)  # taken from the plan
 
 
 def write_plain(sheets: list[PlainSheet], out: Path) -> None:
-    """Write ``sheets`` as a new .xlsx at ``out`` (not atomically: a scratch file)."""
-    styles = Styles(None)
-    header = styles.cell_style("header")
-    dates: dict[type, int] = {
-        dt.datetime: styles.with_numfmt(0, DATETIME_FORMAT),
-        dt.date: styles.with_numfmt(0, DATE_FORMAT),
-    }
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+    """Write ``sheets`` as a new .xlsx at ``out`` (not atomically: a scratch file). Each sheet's
+    appended columns and row fills are applied and removed from its plan."""
+    styles = _Styles(Styles(None))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:  # a scratch file: read once, soon
         z.writestr("[Content_Types].xml", _content_types(len(sheets)))
         z.writestr("_rels/.rels", _rels([("officeDocument", "xl/workbook.xml")]))
         z.writestr("xl/workbook.xml", _workbook([s.sheet.name for s in sheets]))
@@ -67,9 +68,53 @@ def write_plain(sheets: list[PlainSheet], out: Path) -> None:
         z.writestr("xl/_rels/workbook.xml.rels", _rels([*targets, ("styles", "styles.xml")]))
         for i, plain in enumerate(sheets, 1):
             with z.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as f:
-                for chunk in _sheet_xml(plain, header, dates):
+                for chunk in _sheet_xml(_applied(plain), styles):
                     f.write(chunk.encode())
-        z.writestr("xl/styles.xml", to_bytes(styles.root))
+        z.writestr("xl/styles.xml", to_bytes(styles.styles.root))
+
+
+class _Styles:
+    """Cell formats by (kind, fill, value type), made once."""
+
+    def __init__(self, styles: Styles) -> None:
+        self.styles = styles
+        self.made: dict[tuple[str, str | None, type | None], str] = {}
+
+    def attr(self, kind: str, fill: str | None, value_type: type | None = None) -> str:
+        """`` s="N"`` for a cell, or "" for the default format."""
+        key = (kind, fill, value_type)
+        found = self.made.get(key)
+        if found is None:
+            s = self.styles.cell_style(kind, fill) if kind != "plain" or fill else 0
+            if value_type is dt.datetime:
+                s = self.styles.with_numfmt(s, DATETIME_FORMAT)
+            elif value_type is dt.date:
+                s = self.styles.with_numfmt(s, DATE_FORMAT)
+            found = self.made[key] = f' s="{s}"' if s else ""
+        return found
+
+
+def _applied(plain: PlainSheet) -> PlainSheet:
+    """The sheet with its plan's appended columns written into the grid (headers in the header
+    row) and its row fills to apply; both taken out of the plan, which keeps its cell marks."""
+    plan = plain.plan
+    if plan is None:
+        return plain
+    rows = [list(line) for line in plain.sheet.rows]
+    widths = dict(plain.widths)
+    for group in plan.appended:
+        width = group.first_col + len(group.headers)
+        for r, values in [(group.header_row, group.headers), *group.values.items()]:
+            line = rows[r]
+            line += [None] * (width - len(line))
+            line[group.first_col : width] = (list(values) + [None] * len(group.headers))[
+                : len(group.headers)
+            ]
+        for i, w in enumerate(group.widths or []):
+            widths[group.first_col + i] = w
+    fills, plan.appended, plan.row_fills = plan.row_fills, [], {}
+    sheet = Sheet(plain.sheet.name, plain.sheet.index, plain.sheet.visible, rows)
+    return PlainSheet(sheet, plain.header_rows, None, widths, fills)
 
 
 def _content_types(sheets: int) -> str:
@@ -106,12 +151,13 @@ def _workbook(names: list[str]) -> str:
     )
 
 
-def _sheet_xml(plain: PlainSheet, header: int, dates: dict[type, int]) -> Any:
+def _sheet_xml(plain: PlainSheet, styles: _Styles) -> Any:
     sheet = plain.sheet
     rows = sheet.rows
     width = max(sheet.width, 1)
-    letters = [column_letter(c) for c in range(max(width, plain.filter_cols or 0))]
+    letters = [column_letter(c) for c in range(width)]
     top = plain.header_rows
+    fills = plain.fills
     last = f"{letters[width - 1]}{max(len(rows), 1)}"
     pane = (
         f'<pane ySplit="{top}" topLeftCell="A{top + 1}" activePane="bottomLeft" state="frozen"/>'
@@ -128,31 +174,33 @@ def _sheet_xml(plain: PlainSheet, header: int, dates: dict[type, int]) -> Any:
         f'<sheetViews><sheetView workbookViewId="0">{pane}</sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
     )
-    tails: dict[str, str] = {}  # text -> its cell XML: marks and names repeat down a county
+    tails: dict[Any, str] = {}  # value -> its cell XML: marks and names repeat down a county
     block: list[str] = []
     for r, line in enumerate(rows):
         n = r + 1
-        style = f' s="{header}"' if r < top else ""
+        kind = "header" if r < top else "plain"
+        c1, c2, fill = fills.get(r, (0, -1, None))
+        outside = styles.attr(kind, None)
+        inside = styles.attr(kind, fill) if fill else outside
+        refs = [f'<c r="{letter}{n}"' for letter in letters[: max(len(line), c2 + 1)]]
         cells = []
-        for c, value in enumerate(line):
-            kind = type(value)
+        for c, ref in enumerate(refs):
+            value = line[c] if c < len(line) else None
+            style = inside if c1 <= c <= c2 else outside
             if value is None or value == "":
                 if style:
-                    cells.append(f'<c r="{letters[c]}{n}"{style}/>')
+                    cells.append(f"{ref}{style}/>")
                 continue
-            if kind is str:
+            kind_of = type(value)
+            if kind_of is str or kind_of is int or kind_of is float:
                 tail = tails.get(value)
                 if tail is None:
                     tail = tails[value] = cell_tail(value)
-                cells.append(f'<c r="{letters[c]}{n}"{style}{tail}')
-            elif kind is int or kind is float:
-                cells.append(f'<c r="{letters[c]}{n}"{style}{cell_tail(value)}')
             else:
-                s = dates.get(kind)
-                if s is None and isinstance(value, dt.date):
-                    s = dates[dt.datetime if isinstance(value, dt.datetime) else dt.date]
-                cell_style = f' s="{s}"' if s is not None else style
-                cells.append(f'<c r="{letters[c]}{n}"{cell_style}{cell_tail(value)}')
+                tail = cell_tail(value)
+                if isinstance(value, dt.date):
+                    style = styles.attr(kind, fill if c1 <= c <= c2 else None, _date_kind(value))
+            cells.append(f"{ref}{style}{tail}")
         block.append(f'<row r="{n}">{"".join(cells)}</row>')
         if len(block) >= 2000:
             yield "".join(block)
@@ -160,12 +208,15 @@ def _sheet_xml(plain: PlainSheet, header: int, dates: dict[type, int]) -> Any:
     yield "".join(block)
     yield "</sheetData>"
     if top and rows:
-        right = letters[max(width, plain.filter_cols or 0) - 1]
-        yield f'<autoFilter ref="A{top}:{right}{len(rows)}"/>'
+        yield f'<autoFilter ref="A{top}:{letters[width - 1]}{len(rows)}"/>'
     yield (
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         'footer="0.3"/></worksheet>'
     )
+
+
+def _date_kind(value: dt.date) -> type:
+    return dt.datetime if isinstance(value, dt.datetime) else dt.date
 
 
 def _widths(rows: list[list[Any]], width: int, top: int, given: dict[int, float]) -> list[float]:
