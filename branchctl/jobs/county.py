@@ -204,7 +204,8 @@ def rate_county(
     rated copies go). Raises BranchctlError only when no workbook is found."""
     found = find_sources(paths, exclude)
     if not found:
-        raise BranchctlError("没有找到工作簿（.xlsx、.xlsm、.xls、.ods），请检查路径")
+        where = paths[0] if len(paths) == 1 else None
+        raise BranchctlError("没有找到工作簿（.xlsx、.xlsm、.xls、.ods），请检查路径", path=where)
     copies = annotate([p for p, _, _ in found]) if annotate is not None else None
     set_wide = bool(rubric.quotas or rubric.ranking)  # the copies wait for the county's outcome
     tasks = [

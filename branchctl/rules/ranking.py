@@ -45,6 +45,6 @@ def bottom_ranking(
     late = overdue_counter(overdue)
     ranked = sorted(
         branches,
-        key=lambda b: (b.stars, -len(b.unmet), -late(b), b.file or "", b.sheet, b.row),
+        key=lambda b: (b.stars, -len(b.unmet), -late(b), b.sheet, b.row),
     )
     return ranked[:n] if n else []
