@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from branchctl import __version__
 from branchctl.cli import collect, compare, notice, rate, rubric, template, validate
@@ -18,7 +19,21 @@ from branchctl.cli.common import state
 from branchctl.cli.console import fail, say
 from branchctl.cli.messages import command_path, move_debug, repeated_option, usage_sentence
 
+
+class _Group(TyperGroup):
+    """The root group: a value option given twice stops the run with a sentence (click would
+    keep the last value without a word)."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        repeated = repeated_option(self, args)
+        if repeated is not None:
+            fail(repeated)
+            raise typer.Exit(2)
+        return super().resolve_command(ctx, args)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="branchctl",
     help="党支部标准化建设与评星定级工具：评定台账、批量校验乡镇报表、生成通报和通知。",
     no_args_is_help=True,
@@ -62,10 +77,6 @@ def main(argv: list[str] | None = None) -> None:
     """The ``branchctl`` entry point: run the app, turning click's usage errors into Chinese."""
     args = move_debug(list(sys.argv[1:] if argv is None else argv))
     command = typer.main.get_command(app)
-    repeated = repeated_option(command, args)
-    if repeated is not None:
-        fail(repeated)
-        sys.exit(2)
     try:
         code = command.main(args=args, prog_name="branchctl", standalone_mode=False)
     except BrokenPipeError:  # e.g. `branchctl rate x.xlsx | head`
