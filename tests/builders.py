@@ -37,6 +37,7 @@ Forms (each returns a SheetSpec):
 
 SheetSpec: ``rows`` is the grid from A1 (``rows[r][c]`` is Excel cell (r+1, c+1)), ``merges``
 0-based inclusive (r1, c1, r2, c2), ``data_rows`` / ``header_rows`` 1-based Excel rows,
+``hidden_rows`` 1-based Excel rows and ``hidden_cols`` 0-based columns written hidden,
 ``columns`` canonical name -> 0-based column, ``records`` the records in data-row order.
 ``spec.cell(i, "星级")`` is the value written for record i, ``spec.ref(i, "星级")`` its address.
 
@@ -741,6 +742,8 @@ class SheetSpec:
     columns: dict[str, int] = field(default_factory=dict)  # canonical -> 0-based column
     records: list[dict[str, Any]] = field(default_factory=list)
     title_row: int | None = None  # 1-based
+    hidden_rows: set[int] = field(default_factory=set)  # 1-based Excel rows hidden
+    hidden_cols: set[int] = field(default_factory=set)  # 0-based columns hidden
 
     def cell(self, index: int, column: str) -> Any:
         """The value written for record ``index`` in canonical ``column``."""
@@ -1146,6 +1149,10 @@ def _write_xlsx(path: Path, sheets: Sequence[SheetSpec]) -> None:
         for c, w in enumerate(spec.widths):
             if w:
                 ws.column_dimensions[column_letter(c)].width = w
+        for c in sorted(spec.hidden_cols):
+            ws.column_dimensions[column_letter(c)].hidden = True
+        for r in sorted(spec.hidden_rows):
+            ws.row_dimensions[r].hidden = True
         if spec.hidden:
             ws.sheet_state = "hidden"
     wb.active = next(i for i, s in enumerate(sheets) if not s.hidden)
@@ -1201,6 +1208,10 @@ def _write_xls(path: Path, sheets: Sequence[SheetSpec]) -> None:
         for c, w in enumerate(spec.widths):
             if w:
                 ws.col(c).width = int(256 * w)
+        for c in sorted(spec.hidden_cols):
+            ws.col(c).hidden = 1
+        for r in sorted(spec.hidden_rows):
+            ws.row(r - 1).hidden = 1
         if spec.hidden:
             ws.visibility = 1
     wb.save(str(path))
@@ -1247,11 +1258,14 @@ def _write_ods(path: Path, sheets: Sequence[SheetSpec]) -> None:
         ncols = max((len(r) for r in spec.rows), default=1)
         for c in range(ncols):
             w = spec.widths[c] if c < len(spec.widths) else None
-            table.addElement(TableColumn(stylename=column_style(w)) if w else TableColumn())
+            col_attrs: dict[str, Any] = {"stylename": column_style(w)} if w else {}
+            if c in spec.hidden_cols:
+                col_attrs["visibility"] = "collapse"
+            table.addElement(TableColumn(**col_attrs))
         covered = _covered(spec)
         headers = {h - 1 for h in spec.header_rows}
         for r, row in enumerate(spec.rows):
-            tr = TableRow()
+            tr = TableRow(visibility="collapse") if r + 1 in spec.hidden_rows else TableRow()
             for c in range(ncols):
                 value = row[c] if c < len(row) else None
                 if (r, c) in covered and covered[(r, c)] is None:

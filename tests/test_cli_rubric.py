@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from branchctl.cli.app import app
@@ -64,8 +65,9 @@ def test_check_a_good_copy(tmp_path: Path) -> None:
     )
 
 
-def test_check_a_bad_file_names_the_key(tmp_path: Path) -> None:
-    path = tmp_path / "坏规则.toml"
+def test_check_a_bad_file_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = Path("坏规则.toml")
     path.write_text(
         builtin_text("five-basics").replace(
             "pass_mark = 12", "pass_mark = \"open('/etc/passwd')\"", 1
@@ -202,7 +204,7 @@ def test_rate_with_a_bad_rubric_file_exits_2(tmp_path: Path) -> None:
     bad.write_text("name = 'x'\nmax_stars = 'many'\n", "utf-8")
     result = runner.invoke(app, ["rate", str(ledger), "--rubric", str(bad)])
     assert result.exit_code == 2
-    assert result.stderr.startswith("错误：文件“坏.toml”：规则项 ")
+    assert result.stderr.startswith(f"错误：文件“{bad}”：规则项 ")
     assert not (tmp_path / "积分.rated.xlsx").exists()
 
 

@@ -163,7 +163,8 @@ def test_nothing_rated_is_exit_two(tmp_path):
     (folder / "坏.xlsx").write_bytes(b"PK\x03\x04 not a zip")
     result = runner.invoke(app, ["rate", str(folder), "-o", str(tmp_path / "y.xlsx")])
     assert result.exit_code == 2
-    assert result.stderr.startswith("错误：找到的 1 个工作簿都未能评定，例如文件“坏.xlsx”")
+    assert result.stderr.startswith("错误：找到的 1 个工作簿都未能评定，例如文件“")
+    assert "坏.xlsx”：" in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "y.xlsx").exists()
 
 
@@ -211,15 +212,6 @@ def test_the_same_branch_in_two_files_is_reported(tmp_path):
     code, doc = _json("rate", str(county["folder"]), "-o", str(out), "--jobs", "1")
     warned = [b for b in doc["branches"] if b["name"] == twice["党支部名称"]]
     assert len(warned) == 2 and all("多个文件" in " ".join(b["warnings"]) for b in warned)
-
-
-def test_an_option_given_twice_is_refused(tmp_path):
-    county = _county(tmp_path)
-    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    result = runner.invoke(app, ["rate", str(county["folder"]), "-o", str(a), f"--out={b}"])
-    assert result.exit_code == 2
-    assert "选项 --out 只能给一个值，却给了 2 次" in result.stderr
-    assert not a.exists() and not b.exists()
 
 
 # ------------------------------------------------------------------------------ notice

@@ -158,7 +158,7 @@ def test_bad_keys_are_named(tmp_path: Path, change: tuple[str, str], key: str, w
     assert old in SMALL
     message = _error(SMALL.replace(old, new, 1), tmp_path)
     assert f"规则项 {key}：" in message and what in message
-    assert message.startswith("文件“bad.toml”")
+    assert message.startswith(f"文件“{tmp_path / 'bad.toml'}”")
 
 
 def test_a_python_expression_where_a_number_belongs_is_refused_not_run(tmp_path: Path) -> None:

@@ -38,59 +38,13 @@ def command_path(group: Any, args: list[str]) -> str:
     return " ".join(path)
 
 
-def repeated_option(group: Any, args: list[str]) -> str | None:
-    """One Chinese sentence when an option that takes one value is given twice (click would
-    keep the last without a word: ``--data a.xlsx --data b.xlsx`` used to drop a.xlsx)."""
-    command = group
-    end = args.index("--") if "--" in args else len(args)
-    i = 0
-    while i < end:  # the subcommand: root options before it are flags
-        sub = getattr(command, "commands", {}).get(args[i])
-        if sub is not None:
-            command = sub
-        elif not args[i].startswith("-"):
-            break
-        i += 1
-    valued: dict[str, Any] = {}
-    for param in getattr(command, "params", []):
-        if getattr(param, "param_type_name", "") == "option" and not param.is_flag:
-            for opt in [*param.opts, *param.secondary_opts]:
-                valued[opt] = param
-    given: dict[str, list[str]] = {}
-    labels: dict[str, Any] = {}
-    while i < end:
-        token = args[i]
-        i += 1
-        name, _, inline = token.partition("=") if token.startswith("--") else (token, "", "")
-        param = valued.get(name)
-        if param is None and token[:1] == "-" and token[1:2] != "-" and len(token) > 2:
-            name, inline = token[:2], token[2:]  # -oOUT
-            param = valued.get(name)
-        if param is None:
-            continue
-        if not inline and i < end:
-            inline = args[i]
-            i += 1
-        given.setdefault(param.name, []).append(inline)
-        labels[param.name] = param
-    for key, values in given.items():
-        param = labels[key]
-        if len(values) > 1 and not param.multiple and param.nargs == 1:
-            shown = "”和“".join(values[:3])
-            return (
-                f"{_param_label(param)} 只能给一个值，却给了 {len(values)} 次（“{shown}”），"
-                "为免只用其中一个，请只保留一个。"
-            )
-    return None
-
-
 def _param_label(param: Any) -> str:
     """``选项 --bottom`` or ``参数 FILE``."""
     if getattr(param, "param_type_name", "") == "option":
         opts = list(getattr(param, "opts", [])) or [f"--{param.name}"]
         long = [o for o in opts if o.startswith("--")]
         return f"选项 {max(long or opts, key=len)}"
-    return f"参数 {(param.name or '').upper()}"
+    return f"参数 {(param.metavar or param.name or '').upper()}"
 
 
 def _param_what(param: Any) -> str:
@@ -147,7 +101,7 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _requirement(param_type: Any) -> str:
+def requirement(param_type: Any) -> str:
     """What the parameter's type accepts, in Chinese: ``应为不小于 0 的整数``."""
     names = {c.__name__ for c in type(param_type).__mro__}
     noun = "整数" if "IntParamType" in names else "数字"
@@ -210,7 +164,7 @@ def usage_sentence(error: Exception, where: str, root: Any = None) -> str:
         shown = f"“{value}”" if value is not None else ""
         if problem is not None:
             return f"{label} 的值{shown}无效：{problem}。"
-        return f"{label} 的值{shown}无效：{_requirement(param.type)}。"
+        return f"{label} 的值{shown}无效：{requirement(param.type)}。"
     m = re.match(r"^No such command (.+?)\.(?: Did you mean .*\?)?$", message, re.S)
     if m and ctx is not None:
         name = _unquote(m.group(1))

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from branchctl.cli.command import ChineseCommand
 from branchctl.cli.common import (
     JobsOption,
     JsonOption,
@@ -48,6 +49,7 @@ def rate(
         typer.Option(
             "-o",
             "--out",
+            metavar="文件",
             help="输出路径：一个台账时为批注工作簿（默认“原文件名.rated.xlsx”）；"
             "多个文件时为评定汇总工作簿（默认“评定汇总.xlsx”）。",
         ),
@@ -64,7 +66,10 @@ def rate(
     as_of: str | None = as_of_option(),
     as_json: JsonOption = False,
     bottom: Annotated[
-        int, typer.Option("--bottom", min=0, help="列出最弱的 N 个支部（倒排），写入汇总表。")
+        int,
+        typer.Option(
+            "--bottom", metavar="N", min=0, help="列出最弱的 N 个支部（倒排），写入汇总表。"
+        ),
     ] = 0,
     by: Annotated[
         str,
@@ -109,4 +114,4 @@ def rate(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("rate", short_help=SUMMARY, help=HELP)(rate)
+    app.command("rate", cls=ChineseCommand, short_help=SUMMARY, help=HELP)(rate)
