@@ -384,3 +384,24 @@ def test_compare_two_folders_county_against_county(tmp_path):
     assert up["new_stars"] == 6 and up["old_stars"] == old_stars
     assert any("柳林镇.xlsx" in w and "按未达标计" in w for w in doc["warnings"])
     assert openpyxl.load_workbook(out).sheetnames == ["变动汇总"]
+
+
+def test_a_quota_is_counted_over_the_whole_county(tmp_path):
+    from tests.test_rating_rubrics import HEFEI, five_basics_sheet
+
+    folder = tmp_path / "司法系统"
+    write_workbook(folder / "局机关.xlsx", [five_basics_sheet(HEFEI[:6])])
+    write_workbook(folder / "基层所.xlsx", [five_basics_sheet(HEFEI[6:])])
+    copies = tmp_path / "副本"
+    args = ["rate", str(folder), "--rubric", "five-basics", "-o", str(tmp_path / "q.xlsx"),
+            "--annotate", str(copies), "--jobs", "1", "--as-of", "2025-06-30"]  # fmt: skip
+    code, doc = _json(*args)
+    assert code == 1  # claims of A moved by the cap
+    grades = {b["name"]: b["category"] for b in doc["branches"]}
+    # 12 branches in the county: one A (10%, rounded down); alone, 局机关's 6 would keep none
+    assert [n for n, g in grades.items() if g == "A"] == ["局机关第一党支部"]
+    rows = _sheet(copies / "局机关.rated.xlsx", "附件1")
+    head = next(r for r in rows if r and "计算类别" in r)
+    at, name = head.index("计算类别"), head.index("党支部名称")
+    graded = {r[name]: r[at] for r in rows if r and r[at] in ("A", "B", "C", "D")}
+    assert graded["局机关第一党支部"] == "A" and graded["局机关第二党支部"] == "B"

@@ -6,6 +6,7 @@ Plain data, shared by rating, quotas, checks, reports and notices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -129,7 +130,7 @@ class BranchRating:
 
     def placed(self, sheet: str, row: int) -> BranchRating:
         """A copy of this rating standing at another sheet and row (a county ledger's)."""
-        moved = BranchRating(*[getattr(self, name) for name in _FIELDS])
+        moved = BranchRating(*_ALL_FIELDS(self))
         moved.sheet, moved.row = sheet, row
         return moved
 
@@ -196,7 +197,7 @@ class BranchRating:
         return out
 
 
-_FIELDS = tuple(f.name for f in fields(BranchRating))
+_ALL_FIELDS = attrgetter(*(f.name for f in fields(BranchRating)))
 
 
 @dataclass

@@ -42,6 +42,7 @@ from branchctl.io.xlsx.plan import SheetPlan
 
 WIDTH_SAMPLE = 500  # rows looked at to fit a column's width
 _XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+CT_STRINGS = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 
 
 @dataclass
@@ -65,12 +66,15 @@ def write_plain(sheets: list[PlainSheet], out: Path) -> None:
         z.writestr("_rels/.rels", _rels([("officeDocument", "xl/workbook.xml")]))
         z.writestr("xl/workbook.xml", _workbook([s.sheet.name for s in sheets]))
         targets = [("worksheet", f"worksheets/sheet{i}.xml") for i in range(1, len(sheets) + 1)]
-        z.writestr("xl/_rels/workbook.xml.rels", _rels([*targets, ("styles", "styles.xml")]))
+        parts = [*targets, ("styles", "styles.xml"), ("sharedStrings", "sharedStrings.xml")]
+        z.writestr("xl/_rels/workbook.xml.rels", _rels(parts))
+        strings: dict[str, int] = {}  # text -> its index in the shared strings
         for i, plain in enumerate(sheets, 1):
             with z.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as f:
-                for chunk in _sheet_xml(_applied(plain), styles):
+                for chunk in _sheet_xml(_applied(plain), styles, strings):
                     f.write(chunk.encode())
         z.writestr("xl/styles.xml", to_bytes(styles.styles.root))
+        z.writestr("xl/sharedStrings.xml", _shared_strings(strings))
 
 
 class _Styles:
@@ -100,18 +104,19 @@ def _applied(plain: PlainSheet) -> PlainSheet:
     plan = plain.plan
     if plan is None:
         return plain
-    rows = [list(line) for line in plain.sheet.rows]
+    rows = list(plain.sheet.rows)  # the rows themselves are copied only where they grow
     widths = dict(plain.widths)
     for group in plan.appended:
-        width = group.first_col + len(group.headers)
+        first, n = group.first_col, len(group.headers)
         for r, values in [(group.header_row, group.headers), *group.values.items()]:
             line = rows[r]
-            line += [None] * (width - len(line))
-            line[group.first_col : width] = (list(values) + [None] * len(group.headers))[
-                : len(group.headers)
-            ]
+            cells = [*values[:n], *[None] * (n - len(values))]
+            if len(line) <= first:
+                rows[r] = [*line, *[None] * (first - len(line)), *cells]
+            else:
+                rows[r] = [*line[:first], *[None] * (first - len(line)), *cells, *line[first + n :]]
         for i, w in enumerate(group.widths or []):
-            widths[group.first_col + i] = w
+            widths[first + i] = w
     fills, plan.appended, plan.row_fills = plan.row_fills, [], {}
     sheet = Sheet(plain.sheet.name, plain.sheet.index, plain.sheet.visible, rows)
     return PlainSheet(sheet, plain.header_rows, None, widths, fills)
@@ -128,8 +133,22 @@ def _content_types(sheets: int) -> str:
         'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
         f'<Override PartName="/xl/workbook.xml" ContentType="{CT_WORKBOOK}"/>'
-        f'<Override PartName="/xl/styles.xml" ContentType="{CT_STYLES}"/>{overrides}</Types>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{CT_STYLES}"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{CT_STRINGS}"/>{overrides}'
+        "</Types>"
     )
+
+
+def _shared_strings(strings: dict[str, int]) -> bytes:
+    items = []
+    for text in strings:  # in index order: a dict keeps the order of insertion
+        shown = escape_text(text)
+        space = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+        items.append(f"<si><t{space}>{shown}</t></si>")
+    return (
+        f'{_XML}<sst xmlns="{NS_MAIN}" count="{len(strings)}" uniqueCount="{len(strings)}">'
+        f"{''.join(items)}</sst>"
+    ).encode()
 
 
 def _rels(targets: list[tuple[str, str]]) -> str:
@@ -151,7 +170,7 @@ def _workbook(names: list[str]) -> str:
     )
 
 
-def _sheet_xml(plain: PlainSheet, styles: _Styles) -> Any:
+def _sheet_xml(plain: PlainSheet, styles: _Styles, strings: dict[str, int]) -> Any:
     sheet = plain.sheet
     rows = sheet.rows
     width = max(sheet.width, 1)
@@ -175,33 +194,38 @@ def _sheet_xml(plain: PlainSheet, styles: _Styles) -> Any:
         f'<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>'
     )
     tails: dict[Any, str] = {}  # value -> its cell XML: marks and names repeat down a county
+    shared = _SharedTails(strings)
+    heads = [f'<c r="{letter}' for letter in letters]
     block: list[str] = []
     for r, line in enumerate(rows):
-        n = r + 1
+        n = f'{r + 1}"'
         kind = "header" if r < top else "plain"
         c1, c2, fill = fills.get(r, (0, -1, None))
         outside = styles.attr(kind, None)
         inside = styles.attr(kind, fill) if fill else outside
-        refs = [f'<c r="{letter}{n}"' for letter in letters[: max(len(line), c2 + 1)]]
-        cells = []
-        for c, ref in enumerate(refs):
+        parts = [f'<row r="{r + 1}">']
+        for c in range(max(len(line), c2 + 1)):
             value = line[c] if c < len(line) else None
             style = inside if c1 <= c <= c2 else outside
             if value is None or value == "":
                 if style:
-                    cells.append(f"{ref}{style}/>")
+                    parts += (heads[c], n, style, "/>")
                 continue
             kind_of = type(value)
-            if kind_of is str or kind_of is int or kind_of is float:
-                tail = tails.get(value)
-                if tail is None:
-                    tail = tails[value] = cell_tail(value)
+            if kind_of is str:
+                tail = shared[value]
+            elif kind_of is int or kind_of is float:
+                found = tails.get(value)
+                if found is None:
+                    found = tails[value] = cell_tail(value)
+                tail = found
             else:
                 tail = cell_tail(value)
                 if isinstance(value, dt.date):
                     style = styles.attr(kind, fill if c1 <= c <= c2 else None, _date_kind(value))
-            cells.append(f"{ref}{style}{tail}")
-        block.append(f'<row r="{n}">{"".join(cells)}</row>')
+            parts += (heads[c], n, style, tail)
+        parts.append("</row>")
+        block.append("".join(parts))
         if len(block) >= 2000:
             yield "".join(block)
             block.clear()
@@ -213,6 +237,19 @@ def _sheet_xml(plain: PlainSheet, styles: _Styles) -> Any:
         '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
         'footer="0.3"/></worksheet>'
     )
+
+
+class _SharedTails(dict[str, str]):
+    """Text -> the end of its cell's XML, pointing into the shared strings (added when new)."""
+
+    def __init__(self, strings: dict[str, int]) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, text: str) -> str:
+        index = self.strings.setdefault(text, len(self.strings))
+        tail = self[text] = f' t="s"><v>{index}</v></c>'
+        return tail
 
 
 def _date_kind(value: dt.date) -> type:
