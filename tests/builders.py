@@ -1330,3 +1330,40 @@ def read_sheet(path: str | Path, name: str) -> ReadBack:
     ranges = sheet.merged_cell_ranges
     merges = None if ranges is None else [(a[0], a[1], b[0], b[1]) for a, b in ranges]
     return ReadBack(rows=rows, merges=merges, visible=meta.visible == SheetVisibleEnum.Visible)
+
+
+# --------------------------------------------------------------------------- 百分制 (hundred-points)
+
+TALLY_COLUMNS = ("满意票数", "比较满意票数", "基本满意票数", "不满意票数")
+HUNDRED_COLUMNS = (
+    "序号", "所属党组织", "党支部名称", "支部类型", *ASPECTS, *TALLY_COLUMNS, "总分",
+    "软弱涣散情形", "负面清单", "星级", "等次", "佐证材料",
+)  # fmt: skip
+HUNDRED_HEADERS = {
+    "满意票数": "满意", "比较满意票数": "比较满意", "基本满意票数": "基本满意",
+    "不满意票数": "不满意", "总分": "综合得分", "软弱涣散情形": "是否软弱涣散",
+}  # fmt: skip
+HUNDRED_NOTE = "说明：综合得分=基础项得分×70%+群众满意度×30%；满意度按测评票数核算。"
+
+
+def hundred_points_sheet(
+    records: Sequence[Mapping[str, Any]], layout: Layout | None = None, name: str = "附件1"
+) -> SheetSpec:
+    """附件1 scored 百分制 (built-in rubric hundred-points): the six aspects' scores under
+    基础项得分, the poll's votes under 群众满意度测评（票）, 综合得分, 是否软弱涣散, the claims
+    and 佐证材料."""
+    layout = layout or Layout(
+        org="城关街道党工委",
+        synonyms=HUNDRED_HEADERS,
+        footer=True,
+        footer_lines=(DEFAULT_FOOTER, HUNDRED_NOTE),
+    )
+    return table_sheet(
+        name,
+        HUNDRED_COLUMNS,
+        records,
+        layout,
+        annex="附件1",
+        title=f"{place_of(layout.org)}党支部星级评定表（百分制）",
+        groups={"基础项得分（满分100分）": ASPECTS, "群众满意度测评（票）": TALLY_COLUMNS},
+    )

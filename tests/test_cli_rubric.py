@@ -30,6 +30,7 @@ def test_list_shows_each_builtin_on_one_line() -> None:
         "six-star",
         "five-basics",
         "five-standard",
+        "hundred-points",
         "star-points",
     ]
     assert lines[0].split(maxsplit=1)[1].startswith("六星级党支部评星定级：")
@@ -38,7 +39,7 @@ def test_list_shows_each_builtin_on_one_line() -> None:
 
 
 def test_show_prints_the_file_verbatim() -> None:
-    for name in ("six-star", "five-standard", "five-basics", "star-points"):
+    for name in ("six-star", "five-standard", "five-basics", "hundred-points", "star-points"):
         result = runner.invoke(app, ["rubric", "show", name])
         assert result.exit_code == 0
         assert result.stdout == builtin_text(name)
@@ -50,7 +51,7 @@ def test_show_unknown_name() -> None:
     assert result.exit_code == 2
     assert (
         result.stderr.strip()
-        == "错误：没有名为“ten-star”的内置规则，可选：five-basics、five-standard、six-star、star-points。"
+        == "错误：没有名为“ten-star”的内置规则，可选：five-basics、five-standard、hundred-points、six-star、star-points。"
     )
 
 

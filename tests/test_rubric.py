@@ -18,7 +18,7 @@ from branchctl.rules.scoring import (
     points_period,
 )
 
-BUILTINS = ["five-basics", "five-standard", "six-star", "star-points"]
+BUILTINS = ["five-basics", "five-standard", "hundred-points", "six-star", "star-points"]
 
 # A small valid rubric each hostile case below breaks in one place.
 SMALL = """
@@ -63,7 +63,7 @@ def _error(text: str, tmp_path: Path, name: str = "bad.toml") -> str:
 # ------------------------------------------------------------------------------ built-ins
 
 
-def test_four_builtins_load_with_their_shapes() -> None:
+def test_builtins_load_with_their_shapes() -> None:
     assert builtin_names() == BUILTINS
     six = load_rubric("six-star")
     assert (six.max_stars, six.star_method, len(six.aspects)) == (6, "count", 6)

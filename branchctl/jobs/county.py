@@ -220,8 +220,8 @@ def rate_county(
     for s in set_aside(sources, lambda s: s.label, SourceRating.inner_files, lambda s: s.named):
         county.sources.remove(s)
         county.skipped.append((s.label, SET_ASIDE))
-    county.quotas = settle_ratings(county.branches, rubric)
-    county.notes = [q.note() for q in county.quotas]
+    county.quotas, county.shares = settle_ratings(county.branches, rubric)
+    county.notes = [q.note() for q in county.quotas] + [o.note() for o in county.shares]
     mark_duplicates(county)
     if copies is not None and set_wide:
         _annotate_settled(county, tasks, copies, workers, progress)

@@ -58,7 +58,8 @@ def county_plan(
             late[id(next(placed))] = s.overdue.get(name_key(b.name), 0)
     weakest = bottom_ranking(ledger.branches, bottom, lambda b: late.get(id(b), 0))
     title = f"{county.name}（{len(county.rated)}个文件）"
-    result = RatingResult(Path(title), county.rubric, [ledger], county.quotas, None, county.notes)
+    result = RatingResult(Path(title), county.rubric, [ledger], county.quotas, None, county.notes,
+                          county.shares)  # fmt: skip
     plan = rating_plan(result, weakest, lambda b: late.get(id(b), 0), by, group_keys(county, by))
     plan.new_sheets.append(notes_sheet(county))
     return ledger, plan, weakest

@@ -24,6 +24,7 @@ from branchctl.rules.results import (
     BranchRating,
     QuotaOutcome,
     RatedTable,
+    ShareOutcome,
     summarize,
 )
 from branchctl.rules.rubric import Rubric
@@ -81,6 +82,7 @@ class CountyRating:
     sources: list[SourceRating]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (label, why) not rated
     quotas: list[QuotaOutcome] = field(default_factory=list)
+    shares: list[ShareOutcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     duplicates: list[list[tuple[SourceRating, BranchRating]]] = field(default_factory=list)
 
@@ -101,7 +103,7 @@ class CountyRating:
         return [b for s in self.sources for b in s.branches]
 
     def summary(self) -> dict[str, Any]:
-        return summarize(self.branches, self.rubric, self.quotas)
+        return summarize(self.branches, self.rubric, self.quotas, shares=self.shares)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -27,7 +27,10 @@ from branchctl.forms.values import (
 )
 from branchctl.io.cells import cell_name
 from branchctl.io.workbook import Workbook
+from branchctl.rules.caps import apply_caps
+from branchctl.rules.evidence import missing_proof
 from branchctl.rules.indicators import carried_rules, judge_indicators
+from branchctl.rules.parts import weigh
 from branchctl.rules.quotas import apply_quotas
 from branchctl.rules.ranking import rank
 from branchctl.rules.results import (
@@ -38,6 +41,7 @@ from branchctl.rules.results import (
     QuotaOutcome,
     RatedTable,
     RatingResult,
+    ShareOutcome,
 )
 from branchctl.rules.rubric import MONTHS, Aspect, Rubric
 from branchctl.rules.scoring import (
@@ -47,6 +51,7 @@ from branchctl.rules.scoring import (
     points_period,
     read_points,
 )
+from branchctl.rules.shares import measure_shares
 
 # ------------------------------------------------------------------------------- tables
 
@@ -140,22 +145,26 @@ def rate_workbook(
             sheet=tables[0].sheet_name,
         )
     if settle:
-        result.quotas = settle_ratings(result.branches, rubric)
-        result.notes += [q.note() for q in result.quotas]
+        result.quotas, result.shares = settle_ratings(result.branches, rubric)
+        result.notes += [q.note() for q in result.quotas] + [o.note() for o in result.shares]
     if rubric.points is not None:
         result.period = points_period(tables[0].title, as_of)
         result.notes += _points_notes(result, as_of)
     return result
 
 
-def settle_ratings(branches: list[BranchRating], rubric: Rubric) -> list[QuotaOutcome]:
-    """What needs every branch rated together: the quotas (changing categories in place) and
-    the ranking. Returns what each quota did."""
-    quotas = apply_quotas([b for b in branches if b.entity == "branch"], rubric)
+def settle_ratings(
+    branches: list[BranchRating], rubric: Rubric
+) -> tuple[list[QuotaOutcome], list[ShareOutcome]]:
+    """What needs every branch rated together: the quotas (changing categories in place), the
+    shares measured on the outcome, and the ranking. Returns what each quota and share did."""
+    units = [b for b in branches if b.entity == "branch"]
+    quotas = apply_quotas(units, rubric)
+    shares = measure_shares(units, rubric)
     if rubric.ranking:
         for entity in ("branch", "member"):
             rank([b for b in branches if b.entity == entity], rubric.ranking)
-    return quotas
+    return quotas, shares
 
 
 def _points_notes(result: RatingResult, as_of: dt.date) -> list[str]:
@@ -263,6 +272,10 @@ def rate_row(
                 continue
         _judge(aspect, table, r, values, row, path, strict, as_of, kinds)
 
+    weighed = weigh(variant, row.scores, values)  # parts (基础项 70%…), 群众满意度
+    for column, why in weighed.bad:
+        _bad_value(table, r, column, why, path, strict, row)
+    row.warnings += weighed.warnings
     score = star_score = None
     if variant.points is not None:
         period = points_period(table.title, as_of)
@@ -280,7 +293,7 @@ def rate_row(
         star_score = points.total(period.star_months) if period.star_months else 0.0
         stars = variant.stars_for_total(star_score, period.star_months) if period.star_months else 0
     elif variant.has_total:
-        score = sum(row.scores.values())
+        score = weighed.total
         stars = variant.stars_for_total(score) if variant.star_method == "total" else len(row.met)
     else:
         stars = len(row.met)
@@ -294,6 +307,10 @@ def rate_row(
         stars = max(0, stars - len(deductions))
         change = f"{before}星减为{stars}星" if stars != before else f"已是{stars}星"
         row.warnings.append(f"减星项{len(deductions)}项（{'、'.join(deductions)}），{change}")
+
+    capped = apply_caps(variant, table, values, stars, weighed.satisfaction, as_of)
+    stars = capped.stars
+    row.warnings += capped.warnings
 
     veto = None
     for column in variant.veto_columns:
@@ -346,9 +363,16 @@ def rate_row(
     )
     if claimed_score is not None and score is not None and variant.points is None:
         if abs(claimed_score - score) > 0.005:
-            warnings.append(
-                f"总分填报{number_text(claimed_score)}分，各项合计{number_text(score)}分"
-            )
+            how = "按权重核算为" if variant.parts else "各项合计"
+            warnings.append(f"总分填报{number_text(claimed_score)}分，{how}{number_text(score)}分")
+
+    proof = missing_proof(
+        variant,
+        values,
+        (stars, category, level),
+        (claimed_stars, claimed_category, claimed_level),
+    )
+    warnings += [gap.warning() for gap in proof]
 
     name = cell_text(cell(variant.key_column))
     if variant.entity == "member":
@@ -396,6 +420,11 @@ def rate_row(
         disagreements=row.disagreements,
         claimed_in=claimed_in,
         extra_keys=rubric.json_extras(),
+        parts=weighed.parts,
+        satisfaction=weighed.satisfaction,
+        caps=capped.hits,
+        capped_from=capped.capped_from,
+        evidence_missing=proof,
         file=str(path) if path is not None else None,
         source=cell_text(cell(SOURCE_COLUMN)) or None,
         secretary=cell_text(cell("支部书记")) or None,
