@@ -358,6 +358,9 @@ def test_a_master_beside_its_townships_is_not_counted_twice(tmp_path):
     result = runner.invoke(app, ["rate", str(county["folder"]), "-o", str(out), "--jobs", "1"])
     assert "参评支部 19 个" in result.stdout
     assert "跳过的文件 1 个：全县汇总.xlsx（汇总工作簿" in result.stdout
+    again = tmp_path / "再汇总.xlsx"  # collect passes over it the same way
+    result = runner.invoke(app, ["collect", str(county["folder"]), "-o", str(again)])
+    assert "汇总党支部 22 个" in result.stdout and "跳过 2 个文件" in result.stdout
 
 
 # ------------------------------------------------------------------------------ compare
@@ -384,6 +387,12 @@ def test_compare_two_folders_county_against_county(tmp_path):
     assert up["new_stars"] == 6 and up["old_stars"] == old_stars
     assert any("柳林镇.xlsx" in w and "按未达标计" in w for w in doc["warnings"])
     assert openpyxl.load_workbook(out).sheetnames == ["变动汇总"]
+    # a collect master against the folder it was made from: nothing changed
+    master = tmp_path / "一季度汇总.xlsx"
+    runner.invoke(app, ["collect", str(before["folder"]), "-o", str(master)])
+    code, doc = _json("compare", str(master), str(before["folder"]), "-o", str(tmp_path / "m.xlsx"))
+    assert code == 0 and doc["old"] == str(master)
+    assert Counter(b["change"] for b in doc["branches"]) == {"持平": 22}
 
 
 def test_a_quota_is_counted_over_the_whole_county(tmp_path):
