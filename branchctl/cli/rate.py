@@ -18,7 +18,7 @@ from branchctl.cli.common import (
     handled,
     parse_as_of,
 )
-from branchctl.cli.console import print_json, say
+from branchctl.cli.console import print_json, say, warn
 
 SUMMARY = "评定各支部的星级、类别和等次，核对自评；一个台账写批注工作簿，多个文件写全县评定汇总。"
 HELP = (
@@ -106,6 +106,8 @@ def rate(
         else:
             say(county_text(report))
         return report.exit_code
+    for note in report.notes:  # e.g. the copy had to be rebuilt without its formatting
+        warn(note)
     if as_json:
         print_json(report.result.to_json(), large=len(report.result.branches) > 2000)
     else:

@@ -7,7 +7,7 @@ folder has no one workbook to annotate: its comparison workbook holds the 变动
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from branchctl.rules.rubric_file import load_rubric
 class CompareReport:
     comparison: Comparison
     out: Path | None
+    notes: list[str] = field(default_factory=list)  # what the clerk should know about the output
 
 
 def compare_files(
@@ -54,13 +55,14 @@ def compare_files(
     before = _ledger(old, the_rubric, "上期", jobs, out)
     after = _ledger(new, the_rubric, "本期", jobs, out)
     comparison = compare_ledgers(before, after, the_rubric, renames)
+    notes: list[str] = []
     if out is not None:
         if stage:
             stage(f"正在写出 {out.name} …")
         # a folder has no one workbook to annotate: the comparison sheet stands alone
         book = after.book or Workbook(new, "new", [])
-        write_annotated(book, comparison_plan(comparison), out)
-    return CompareReport(comparison, out)
+        notes = write_annotated(book, comparison_plan(comparison), out)
+    return CompareReport(comparison, out, notes)
 
 
 def _ledger(path: Path, rubric: Rubric, when: str, jobs: int | None, out: Path | None) -> Ledger:

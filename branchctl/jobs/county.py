@@ -113,7 +113,7 @@ def rate_source(task: SourceTask) -> SourceRating:
         if task.settled is not None:
             _apply(result.branches, task.settled)
         try:
-            write_annotated(book, rating_plan(result), Path(task.annotate_to))
+            out.notes += write_annotated(book, rating_plan(result), Path(task.annotate_to))
             out.annotated = task.annotate_to
         except BranchctlError as e:
             out.notes.append(f"评定副本未能写出：{e.sentence()}")

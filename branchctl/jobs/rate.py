@@ -43,6 +43,7 @@ class RateReport:
     out: Path | None
     bottom: list[BranchRating]
     overdue: dict[str, int] = field(default_factory=dict)  # name_key -> overdue tasks
+    notes: list[str] = field(default_factory=list)  # what the clerk should know about the output
 
 
 def rate_file(
@@ -65,10 +66,11 @@ def rate_file(
     result = rate_workbook(book, the_rubric, as_of, layout=layout)
     late = overdue_by_branch(layout, as_of or dt.date.today()) if bottom else {}
     weakest = bottom_ranking(result.branches, bottom, late)
+    notes: list[str] = []
     if out is not None:
         stage(f"正在写出 {out.name} …")
-        write_annotated(book, rating_plan(result, weakest, late), out)
-    return RateReport(result, out, weakest, late)
+        notes = write_annotated(book, rating_plan(result, weakest, late), out)
+    return RateReport(result, out, weakest, late, notes)
 
 
 # ------------------------------------------------------------------------------ a county
@@ -171,7 +173,7 @@ def write_county(
     scratch = Path(name)
     try:
         write_plain([plain], scratch)
-        write_annotated(Workbook(scratch, "xlsx", [ledger.table.sheet]), plan, out)
+        county.notes += write_annotated(Workbook(scratch, "xlsx", [ledger.table.sheet]), plan, out)
     finally:
         with contextlib.suppress(OSError):
             scratch.unlink()

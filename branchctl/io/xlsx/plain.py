@@ -116,7 +116,8 @@ def _applied(plain: PlainSheet) -> PlainSheet:
             else:
                 rows[r] = [*line[:first], *[None] * (first - len(line)), *cells, *line[first + n :]]
         for i, w in enumerate(group.widths or []):
-            widths[first + i] = w
+            if w is not None:  # else fitted to the values, as the others
+                widths[first + i] = w
     fills, plan.appended, plan.row_fills = plan.row_fills, [], {}
     sheet = Sheet(plain.sheet.name, plain.sheet.index, plain.sheet.visible, rows)
     return PlainSheet(sheet, plain.header_rows, None, widths, fills)
