@@ -18,10 +18,12 @@ from typing import Any
 from branchctl.errors import BranchctlError
 from branchctl.forms.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
 from branchctl.forms.tables import Layout, find_forms
+from branchctl.io.discovery import Unreadable, find_workbooks
+from branchctl.io.discovery import Workbook as FoundWorkbook
 from branchctl.io.pool import run_tasks
-from branchctl.io.workbook import read_workbook
+from branchctl.io.workbook import read_workbook, reading_memory
 from branchctl.io.xlsx.write import write_annotated
-from branchctl.jobs.validate import collect_workbooks
+from branchctl.jobs.validate import is_skipped_name
 from branchctl.reports.annotate import rating_plan
 from branchctl.rules.county import (
     SET_ASIDE,
@@ -155,36 +157,16 @@ def _apply(branches: list[BranchRating], settled: Settled) -> None:
             b.category, b.level, b.rank, b.quota = found
 
 
+def _unreadable(entry: Unreadable) -> SourceRating:
+    message = BranchctlError(entry.reason, path=entry.path).sentence()
+    return SourceRating(str(entry.path), entry.label, ok=False, message=message, named=False)
+
+
 def _crashed(task: SourceTask) -> SourceRating:
     return _failed(task, "读取此文件时读取程序异常退出（文件可能已损坏或经过篡改）")
 
 
 # ------------------------------------------------------------------------------ the county
-
-
-def find_sources(
-    paths: Sequence[Path], exclude: Sequence[Path] = ()
-) -> list[tuple[Path, str, bool]]:
-    """(path, 来源文件 label, named on the command line) of every workbook under ``paths``,
-    searched as ``validate`` searches (its own copies, lock and hidden files passed over)."""
-    folders = [p for p in paths if p.is_dir()]
-    named = {p.resolve() for p in paths if not p.is_dir()}
-    out = []
-    for path in collect_workbooks(paths, exclude):
-        if path.resolve() in named:
-            out.append((path, path.name, True))
-            continue
-        root = next((f for f in folders if _within(path, f)), path.parent)
-        out.append((path, path.relative_to(root).as_posix(), False))
-    return out
-
-
-def _within(path: Path, folder: Path) -> bool:
-    try:
-        path.relative_to(folder)
-    except ValueError:
-        return False
-    return True
 
 
 def rate_county(
@@ -202,20 +184,24 @@ def rate_county(
 ) -> CountyRating:
     """Rate every workbook under ``paths`` as one county (``annotate``: where the files'
     rated copies go). Raises BranchctlError only when no workbook is found."""
-    found = find_sources(paths, exclude)
+    # searched as validate searches: its own copies, lock and hidden files passed over
+    found = find_workbooks(paths, skip_name=is_skipped_name, exclude=exclude)
     if not found:
         where = paths[0] if len(paths) == 1 else None
         raise BranchctlError("没有找到工作簿（.xlsx、.xlsm、.xls、.ods），请检查路径", path=where)
-    copies = annotate([p for p, _, _ in found]) if annotate is not None else None
+    books = [f for f in found if isinstance(f, FoundWorkbook)]
+    copies = annotate([f.path for f in books]) if annotate is not None else None
     set_wide = bool(rubric.quotas or rubric.ranking)  # the copies wait for the county's outcome
     tasks = [
-        SourceTask(str(p), label, named, rubric, as_of, problems, overdue,
+        SourceTask(str(f.path), f.label, f.named, rubric, as_of, problems, overdue,
                    str(copies[i]) if copies is not None and not set_wide else None, None, strict)
-        for i, (p, label, named) in enumerate(found)
+        for i, f in enumerate(books)
     ]  # fmt: skip
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
-    sources = run_tasks(rate_source, tasks, jobs=workers, crashed=_crashed, progress=progress)
-    name = found[0][1] if len(found) == 1 else _name(paths)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))
+    rated = iter(run_tasks(rate_source, tasks, jobs=workers, crashed=_crashed, progress=progress,
+                           needs=[reading_memory(f.size) for f in books]))  # fmt: skip
+    sources = [next(rated) if isinstance(f, FoundWorkbook) else _unreadable(f) for f in found]
+    name = found[0].label if len(found) == 1 else _name(paths)
     county = CountyRating(name, rubric, sources)
     for s in set_aside(sources, lambda s: s.label, SourceRating.inner_files, lambda s: s.named):
         county.sources.remove(s)

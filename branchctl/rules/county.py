@@ -183,7 +183,7 @@ def mark_duplicates(county: CountyRating) -> None:
             others = "；".join(
                 f"{o.chain(ob)}“{ob.sheet}”第{ob.row}行" for o, ob in group if ob is not b
             )
-            b.warnings.append(f"同一党支部在多个文件中出现，另见：{others}")
+            b.warn("duplicate-in-files", others=others)
 
 
 def group_keys(county: CountyRating, by: str) -> list[str]:
