@@ -165,6 +165,20 @@ def _workbook_arg(make: Callable[[Path], Path]) -> Callable[[Path], list[str]]:
     return setup
 
 
+def _fifo_to(*args: str) -> Callable[[Path], list[str]]:
+    """A command given a FIFO named like a workbook (and a good ledger where it takes two)."""
+
+    def setup(folder: Path) -> list[str]:
+        fifo, good = _fifo(folder / "in" / "管道.xlsx"), _good(folder / "in")
+        out = str(folder / "out")
+        return [
+            a.replace("{fifo}", str(fifo)).replace("{good}", str(good)).replace("{out}", out)
+            for a in args
+        ]
+
+    return setup
+
+
 def _loop(folder: Path) -> Path:
     (folder / "循环.xlsx").symlink_to("循环.xlsx")
     return folder / "循环.xlsx"
@@ -196,6 +210,30 @@ CLI_CASES: list[CliCase] = [
         outputs=("退回.md",),
     ),
     CliCase("fifo-as-workbook", _workbook_arg(lambda f: _fifo(f / "管道.xlsx")), 2, ("普通文件",)),
+    CliCase(
+        "fifo-to-compare",
+        _fifo_to("compare", "{fifo}", "{good}", "-o", "{out}/对比.xlsx"),
+        2,
+        ("普通文件",),
+    ),
+    CliCase(
+        "fifo-to-validate",
+        _fifo_to("validate", "{fifo}", "{good}", "--json"),
+        1,
+        findings={"管道.xlsx": UNREADABLE, "东村.xlsx": ""},
+    ),
+    CliCase(
+        "fifo-to-collect",
+        _fifo_to("collect", "{fifo}", "{good}", "-o", "{out}/汇总.xlsx"),
+        1,
+        outputs=("汇总.xlsx",),
+    ),
+    CliCase(
+        "fifo-as-notice-data",
+        _fifo_to("notice", "通报", "--data", "{fifo}", *SET, "-o", "{out}/通报.md"),
+        2,
+        ("普通文件",),
+    ),
     CliCase("loop-as-workbook", _workbook_arg(_loop), 2, ("循环",), never=("不存在",)),
     _small_file_case("fifo-as-map", "--map", _fifo_named("更名.toml"), ("普通文件",)),
     _small_file_case("fifo-as-rubric", "--rubric", _fifo_named("规则.toml"), ("普通文件",)),

@@ -13,6 +13,8 @@ than expanding them cell by cell. Hidden rows and columns (``Sheet.hidden_rows``
 
 from __future__ import annotations
 
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import cell_name
 from branchctl.io.safety import MAX_CELLS, SheetFacts, inflation_limit, scan_file
-from branchctl.io.smallfiles import regular_file
+from branchctl.io.smallfiles import open_regular, regular_file
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
@@ -122,6 +124,26 @@ class Workbook:
             if s.name == name:
                 return s
         raise KeyError(name)
+
+
+_NAME_ATTR = re.compile(r'\bname="([^"]*)"')
+
+
+def xlsx_sheet_names(path: Path) -> set[str]:
+    """The names in an .xlsx's ``xl/workbook.xml`` (its sheets), without reading the workbook;
+    empty for anything else (not a regular file, not a zip, no such part, a part over 1 MB).
+    How this tool knows its own outputs (rated copies, county ledgers, collect masters)."""
+    if path.suffix.lower() != ".xlsx":
+        return set()
+    try:  # opened as a regular file only: a FIFO named .xlsx must not block here
+        with open_regular(path, "工作簿文件") as f, zipfile.ZipFile(f) as z:
+            info = z.getinfo("xl/workbook.xml")
+            if info.file_size > 1 << 20:
+                return set()
+            text = z.read(info).decode("utf-8", "replace")
+    except (BranchctlError, OSError, KeyError, EOFError, zipfile.BadZipFile):
+        return set()
+    return set(_NAME_ATTR.findall(text))
 
 
 def workbook_format(path: Path) -> str:

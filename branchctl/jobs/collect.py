@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-import zipfile
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -25,7 +24,7 @@ from branchctl.forms.values import cell_text, name_key
 from branchctl.io.discovery import Unreadable, find_workbooks
 from branchctl.io.outputs import ensure_distinct, is_tool_output, require_folder
 from branchctl.io.pool import run_tasks
-from branchctl.io.workbook import Workbook, read_workbook, reading_memory
+from branchctl.io.workbook import Workbook, read_workbook, reading_memory, xlsx_sheet_names
 from branchctl.reports.collect import write_collection
 from branchctl.reports.collection import (
     BRANCH_COLUMNS,
@@ -52,17 +51,7 @@ from branchctl.rules.rubric_file import load_rubric
 
 def is_master_workbook(path: Path) -> bool:
     """A master workbook written by an earlier ``collect`` (its 汇总台账 and 汇总说明 sheets)."""
-    if path.suffix.lower() != ".xlsx":
-        return False
-    try:
-        with zipfile.ZipFile(path) as z:
-            info = z.getinfo("xl/workbook.xml")
-            if info.file_size > 1 << 20:
-                return False
-            text = z.read(info).decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return False
-    return f'name="{MASTER_SHEET}"' in text and f'name="{NOTES_SHEET}"' in text
+    return {MASTER_SHEET, NOTES_SHEET} <= xlsx_sheet_names(path)
 
 
 def guard_master_output(out: Path) -> None:

@@ -7,7 +7,6 @@ import contextlib
 import datetime as dt
 import os
 import tempfile
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 from branchctl.errors import BranchctlError, os_reason
 from branchctl.forms.tables import find_forms
 from branchctl.io.outputs import TEMP_PREFIX, TEMP_SUFFIX, check_output_path, ensure_distinct
-from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.io.workbook import Workbook, read_workbook, xlsx_sheet_names
 from branchctl.io.xlsx.plain import PlainSheet, write_plain
 from branchctl.io.xlsx.write import write_annotated
 from branchctl.jobs.collect import is_master_workbook
@@ -81,17 +80,7 @@ def is_county_workbook(path: Path) -> bool:
     ``collect`` (known by their sheets)."""
     if is_master_workbook(path):
         return True
-    if path.suffix.lower() != ".xlsx":
-        return False
-    try:
-        with zipfile.ZipFile(path) as z:
-            info = z.getinfo("xl/workbook.xml")
-            if info.file_size > 1 << 20:
-                return False
-            text = z.read(info).decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return False
-    return all(f'name="{name}"' in text for name in COUNTY_SHEETS)
+    return set(COUNTY_SHEETS) <= xlsx_sheet_names(path)
 
 
 def is_county_run(paths: Sequence[Path]) -> bool:
