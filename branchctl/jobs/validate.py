@@ -40,6 +40,12 @@ class FileResult:
     report: FileReport
     annotated: str | None = None  # the annotated copy written, if any
     note: str | None = None  # why no annotated copy could be written
+    extra: Any = None  # what the caller's ``then`` made of the workbook read (None: unread)
+
+
+# What a caller may do with each workbook read, in the worker, after its check: e.g. rate it.
+# A module-level function (workers receive it by name); its result travels back in FileResult.
+Then = Callable[[Workbook, list[Finding]], Any]
 
 
 @dataclass
@@ -150,9 +156,14 @@ def _counts(items: Iterable[str]) -> dict[str, int]:
 
 
 def check_file(
-    path: Path, rubric: Rubric, as_of: dt.date, annotate_to: Path | None = None
+    path: Path,
+    rubric: Rubric,
+    as_of: dt.date,
+    annotate_to: Path | None = None,
+    then: Then | None = None,
 ) -> FileResult:
-    """Read and check one workbook; write its annotated copy when it has an error."""
+    """Read and check one workbook; write its annotated copy when it has an error; hand the
+    workbook read and its findings to ``then`` (its result in ``FileResult.extra``)."""
 
     try:
         book = read_workbook(path)
@@ -174,6 +185,8 @@ def check_file(
     except Exception as e:  # a bug of ours must not end the batch
         findings = [finding("check-failed", reason=f"{type(e).__name__}: {e}"[:200])]
     result = FileResult(FileReport(str(path), findings))
+    if then is not None:
+        result.extra = then(book, findings)
     if annotate_to is not None and result.report.errors and any(f.sheet for f in findings):
         result.annotated, result.note = _annotate(book, findings, annotate_to)
     return result
@@ -271,11 +284,13 @@ def validate_paths(
     report_path: Path | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    then: Then | None = None,
 ) -> ValidationRun:
     """Check every workbook under ``paths``; raise BranchctlError only when the run cannot go.
 
     ``annotate_dir`` receives ``<stem>.checked.xlsx`` for each file with an error;
-    ``report_path`` is only guarded here (never an input, never searched), the caller writes it.
+    ``report_path`` is only guarded here (never an input, never searched), the caller writes it;
+    ``then`` runs on each workbook read (see :func:`check_file`).
     """
 
     outputs: list[Path] = []
@@ -312,10 +327,10 @@ def validate_paths(
     tick = progress or (lambda done, total: None)
     if jobs == 1:
         for n, (i, f, t) in enumerate(tasks, 1):
-            results[i] = check_file(f, rubric, as_of, t)
+            results[i] = check_file(f, rubric, as_of, t, then)
             tick(n, len(tasks))
     else:
-        _run_pool(tasks, rubric, as_of, jobs, results, tick)
+        _run_pool(tasks, rubric, as_of, jobs, results, tick, then)
     done = [r for r in results if r is not None]
     notes = [r.note for r in done if r.note]
     return ValidationRun(ValidationReport([r.report for r in done]), done, notes)
@@ -325,9 +340,9 @@ _Task = tuple[int, Path, Path | None]
 
 
 def _check_chunk(
-    chunk: list[_Task], rubric: Rubric, as_of: dt.date
+    chunk: list[_Task], rubric: Rubric, as_of: dt.date, then: Then | None = None
 ) -> list[tuple[int, FileResult]]:
-    return [(i, check_file(f, rubric, as_of, t)) for i, f, t in chunk]
+    return [(i, check_file(f, rubric, as_of, t, then)) for i, f, t in chunk]
 
 
 def _chunks(tasks: list[_Task], jobs: int) -> list[list[_Task]]:
@@ -349,6 +364,7 @@ def _run_pool(
     jobs: int,
     results: list[FileResult | None],
     tick: Callable[[int, int], None],
+    then: Then | None = None,
 ) -> None:
     done = 0
     # What the workers inherit is never garbage: frozen, the collector skips it (measured 3-4%
@@ -356,7 +372,8 @@ def _run_pool(
     gc.freeze()
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_gc) as pool:
         futures: dict[Future[list[tuple[int, FileResult]]], list[_Task]] = {
-            pool.submit(_check_chunk, chunk, rubric, as_of): chunk for chunk in _chunks(tasks, jobs)
+            pool.submit(_check_chunk, chunk, rubric, as_of, then): chunk
+            for chunk in _chunks(tasks, jobs)
         }
         try:
             for future in as_completed(futures):
@@ -373,7 +390,7 @@ def _run_pool(
             gc.unfreeze()
     for task in tasks:
         if results[task[0]] is None:
-            results[task[0]] = _isolated(task, rubric, as_of)
+            results[task[0]] = _isolated(task, rubric, as_of, then)
             done += 1
             tick(done, len(tasks))
 
@@ -384,12 +401,12 @@ def _worker_gc() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def _isolated(task: _Task, rubric: Rubric, as_of: dt.date) -> FileResult:
+def _isolated(task: _Task, rubric: Rubric, as_of: dt.date, then: Then | None) -> FileResult:
     """Check one file in a process of its own, so a crash of the reader costs only this file."""
     i, path, target = task
     try:
         with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_check_chunk, [task], rubric, as_of).result()[0][1]
+            return pool.submit(_check_chunk, [task], rubric, as_of, then).result()[0][1]
     except BrokenProcessPool:
         reason = "读取此文件时读取程序异常退出（文件可能已损坏或经过篡改）"
         return FileResult(FileReport(str(path), [finding("file-unreadable", reason=reason)]))

@@ -86,7 +86,11 @@ def _is_rated_copy(table: Table) -> bool:
     return False
 
 
-def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) -> RatingResult:
+def rate_workbook(
+    book: Workbook, rubric: Rubric, as_of: dt.date | None = None, *, strict: bool = True
+) -> RatingResult:
+    """Rate every table of ``book`` that carries the rubric's aspects. ``strict``: an
+    unreadable mark raises (rate); otherwise it counts as unmet (see :func:`rate_row`)."""
     as_of = as_of or dt.date.today()
     tables = rated_tables(book, rubric)
     if not tables:
@@ -102,7 +106,7 @@ def rate_workbook(book: Workbook, rubric: Rubric, as_of: dt.date | None = None) 
                 path=book.path,
                 sheet=t.sheet_name,
             )
-    rated = [RatedTable(t, rate_table(t, rubric, book.path, as_of=as_of)) for t in tables]
+    rated = [RatedTable(t, rate_table(t, rubric, book.path, strict, as_of=as_of)) for t in tables]
     result = RatingResult(book.path, rubric, rated)
     if not result.branches:
         raise BranchctlError(

@@ -1,0 +1,191 @@
+"""What the archive knows across periods: a branch's history with its flags, a period's county
+ledger against the period before, and the trend of the star and category counts.
+
+Read in one transaction; branches are told apart by township and name (``name_key``), so the
+same name in two townships is two branches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from branchctl.archive import store
+from branchctl.errors import BranchctlError
+from branchctl.forms.roster import township_key
+from branchctl.forms.values import name_key
+from branchctl.jobs.archive import StatusReport, open_db, period_status, require_period
+from branchctl.rules.history import BranchHistory, Standing, branch_history, change
+from branchctl.rules.periods import Period, parse_period
+
+BranchKey = int  # a branch's id in the archive: a name within a township
+
+
+# ------------------------------------------------------------------------------ history
+
+
+@dataclass
+class HistoryReport:
+    periods: list[Period]  # every period of the archive, in order
+    branches: list[BranchHistory]
+    reasons: dict[tuple[BranchKey, str], str] = field(default_factory=dict)  # adjustments
+
+    def to_json(self) -> dict[str, Any]:
+        return {"branches": [b.to_json() for b in self.branches]}
+
+
+@dataclass
+class _Loaded:
+    periods: list[Period]
+    standings: dict[BranchKey, list[Standing]]
+    labels: dict[BranchKey, store.BranchLabel]  # as written in the branch's newest period
+    reasons: dict[tuple[BranchKey, str], str]
+
+
+def _load(conn: Any, upto: Period | None = None, branch: str | None = None) -> _Loaded:
+    rows = store.periods(conn)
+    if upto is not None:
+        rows = [p for p in rows if p.sort <= upto.sort]
+    periods = [parse_period(p.key) for p in rows]
+    where = {p.id: (i, periods[i]) for i, p in enumerate(rows)}
+    key_filter = name_key(branch) if branch else None
+    standings: dict[BranchKey, list[Standing]] = {}
+    reasons: dict[tuple[BranchKey, str], str] = {}
+    for period_id, key, stars, category, level, weak, adjusted, reason in store.standings(
+        conn, where, key_filter
+    ):
+        index, period = where[period_id]
+        own = standings.get(key)
+        if own is None:
+            own = standings[key] = []
+        own.append(
+            Standing(period, index, stars, category, level, bool(weak), bool(adjusted), reason)
+        )
+        if reason:
+            reasons[(key, period.key)] = reason
+    labels: dict[BranchKey, store.BranchLabel] = {}
+    for p in reversed(rows):  # newest first: a branch is shown as last written
+        if len(labels) == len(standings):
+            break
+        for label in store.branch_labels(conn, p.id, key_filter):
+            labels.setdefault(label.branch_id, label)
+    return _Loaded(periods, standings, labels, reasons)
+
+
+def branch_histories(db: Path, branch: str | None = None, org: str | None = None) -> HistoryReport:
+    """Stars, category and level per period of one branch (by name), of every branch of an
+    organisation, or of every branch, with the rule flags."""
+    with open_db(db) as archive, archive.transaction() as conn:
+        loaded = _load(conn, branch=branch)
+    labels = loaded.labels
+    keys = list(loaded.standings)
+    if org is not None:
+        wanted = township_key(org)
+        keys = [
+            k
+            for k in keys
+            if wanted in (township_key(labels[k].township), township_key(labels[k].party_org))
+        ]
+    if not keys:
+        what = f"党支部“{branch}”" if branch else "党支部"
+        where = f"（{org}）" if org else ""
+        raise BranchctlError(f"档案中没有{what}{where}的评定记录")
+    keys.sort(key=lambda k: (labels[k].township_key, labels[k].sheet, labels[k].row))
+    histories = []
+    for k in keys:
+        label = labels[k]
+        histories.append(
+            branch_history(
+                label.name, label.party_org or label.township, label.township, loaded.standings[k]
+            )
+        )
+    chosen = set(keys)
+    reasons = {key: text for key, text in loaded.reasons.items() if key[0] in chosen}
+    return HistoryReport(loaded.periods, histories, reasons)
+
+
+# ------------------------------------------------------------------------------ a period
+
+
+@dataclass
+class LedgerRow:
+    """One branch of a period's county ledger."""
+
+    rating: store.CurrentRating
+    previous: int | None  # stars in the period before (None: not rated then)
+    change: str  # 授星, 摘星, 持平, 新增
+    flags: list[str]
+
+
+@dataclass
+class PeriodPicture:
+    period: Period
+    previous: Period | None
+    rubric: dict[str, Any]  # the archive's record of the rubric (see jobs.archive.archive_rubric)
+    rows: list[LedgerRow]
+    gone: list[store.CurrentRating]  # rated in the period before, not in this one
+    status: StatusReport
+    trend: list[tuple[Period, str, int, str, int]]  # (period, township, stars, category, count)
+
+    def changes_by_township(self) -> list[tuple[str, Counter[str]]]:
+        """授星, 摘星, 持平, 新增 and 撤销 counted per township, in ledger order."""
+        out: dict[str, Counter[str]] = {}
+        for row in self.rows:
+            out.setdefault(row.rating.township, Counter())[row.change] += 1
+        for r in self.gone:
+            out.setdefault(r.township, Counter())["撤销"] += 1
+        return list(out.items())
+
+
+def period_picture(db: Path, period: str) -> PeriodPicture:
+    """The county ledger of ``period`` with each branch's stars the period before, its change
+    and flags (as of the period), what went, the submission status and the trend up to it."""
+    the_period = parse_period(period)
+    status = period_status(db, period=period)
+    with open_db(db) as archive, archive.transaction() as conn:
+        row = require_period(conn, the_period)
+        loaded = _load(conn, upto=the_period)
+        rated = [p for p in store.periods(conn) if p.sort <= the_period.sort]
+        counts = conn.execute(
+            """SELECT period_id, township, stars, category, count(*) FROM current_ratings
+               GROUP BY period_id, township_key, stars, category"""
+        ).fetchall()
+        now = store.current_ratings(conn, [row.id])
+        if not now:
+            raise BranchctlError(f"{the_period.label}还没有可用的评定结果（没有登记任何报送）")
+        rubric = store.rubric_spec(conn, now[0].rubric_id)
+        with_ratings = {r[0] for r in counts}
+        earlier = [p for p in rated if p.id in with_ratings and p.sort < the_period.sort]
+        before = store.current_ratings(conn, [earlier[-1].id]) if earlier else []
+    prev_stars = {r.branch_id: r.stars for r in before}
+    rows = []
+    for r in now:
+        key = r.branch_id
+        previous = prev_stars.get(key)
+        flags = branch_history(r.name, "", r.township, loaded.standings.get(key, [])).flags
+        rows.append(LedgerRow(r, previous, change(previous, r.stars), flags))
+    here = {r.branch_id for r in now}
+    gone = [r for r in before if r.branch_id not in here]
+    by_id = {p.id: parse_period(p.key) for p in rated}
+    trend = [(by_id[c[0]], c[1], c[2], c[3], c[4]) for c in counts if c[0] in by_id]
+    trend.sort(key=lambda t: (t[0].sort, t[1], t[2]))
+    return PeriodPicture(
+        the_period,
+        parse_period(earlier[-1].key) if earlier else None,
+        rubric,
+        rows,
+        gone,
+        status,
+        trend,
+    )
+
+
+def unmet_of(r: store.CurrentRating) -> list[str]:
+    return list(json.loads(r.unmet))
+
+
+def met_of(r: store.CurrentRating) -> list[str]:
+    return list(json.loads(r.met))
