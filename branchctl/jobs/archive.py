@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,7 @@ from branchctl.forms.roster import read_roster, township_key
 from branchctl.forms.values import name_key
 from branchctl.rules.periods import Period, parse_period
 from branchctl.rules.rubric import Rubric
-
-STATES = ("未报送", "退回修改", "已通过")
+from branchctl.rules.submissions import StatusReport, compare_findings, township_statuses
 
 
 def now_text() -> str:
@@ -43,6 +41,7 @@ def archive_rubric(rubric: Rubric) -> dict[str, Any]:
         "name": rubric.name,
         "title": rubric.title or rubric.name,
         "max_stars": rubric.max_stars,
+        "aspects": list(rubric.aspect_names),
         "categories": [band.name for band in rubric.categories],
         "top": rubric.category_for(rubric.max_stars),
         "weak": rubric.veto_category or rubric.category_for(0),
@@ -114,37 +113,6 @@ def set_roster(db: Path, file: Path, *, period: str, deadline: dt.date | None) -
 # ------------------------------------------------------------------------------ status
 
 
-@dataclass
-class TownshipStatus:
-    name: str
-    state: str  # one of STATES
-    submissions: int
-    last: str | None  # date of the newest submission
-    late: bool
-    errors: int  # errors of the submission that counts
-    on_roster: bool = True
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "state": self.state,
-            "submissions": self.submissions,
-            "last": self.last,
-            "late": self.late,
-            "errors": self.errors,
-        }
-
-
-@dataclass
-class StatusReport:
-    period: Period
-    deadline: dt.date | None
-    townships: list[TownshipStatus] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"period": self.period.key, "townships": [t.to_json() for t in self.townships]}
-
-
 def period_status(db: Path, *, period: str, today: dt.date | None = None) -> StatusReport:
     """Each township of the period: 未报送 / 退回修改 / 已通过, submissions, last date, late.
 
@@ -159,28 +127,7 @@ def period_status(db: Path, *, period: str, today: dt.date | None = None) -> Sta
         subs = store.submissions(conn, row.id)
         text = store.deadline(conn, row.id)
     due = dt.date.fromisoformat(text) if text else None
-    by_key: dict[str, list[store.SubmissionRow]] = {}
-    for s in subs:
-        by_key.setdefault(s.township_key, []).append(s)
-    report = StatusReport(the_period, due)
-    names = [(name, key, True) for name, key in roster]
-    listed = {key for _, key in roster}
-    names += [(s.township, s.township_key, False) for s in subs if s.township_key not in listed]
-    for name, key, on_roster in dict.fromkeys(names):
-        own = by_key.get(key, [])
-        if not own:
-            late = due is not None and today > due
-            report.townships.append(TownshipStatus(name, "未报送", 0, None, late, 0, on_roster))
-            continue
-        first, newest = own[0], own[-1]
-        late = due is not None and dt.date.fromisoformat(first.received_on) > due
-        state = "退回修改" if newest.errors else "已通过"
-        report.townships.append(
-            TownshipStatus(
-                name, state, len(own), newest.received_on, late, newest.errors, on_roster
-            )
-        )
-    return report
+    return township_statuses(the_period, roster, subs, due, today)
 
 
 # ------------------------------------------------------------------------------ diff
@@ -205,15 +152,6 @@ class DiffReport:
         }
 
 
-def finding_key(f: store.FindingRow) -> tuple[Any, ...]:
-    """What makes two findings of two submissions the same problem: code, sheet, branch and
-    column — not the row (a row inserted above moves it) nor the message (it quotes the
-    value, which the township may have changed without fixing anything). A finding on a row
-    with no branch name is placed by its row."""
-    where = ("branch", name_key(f.branch)) if f.branch else ("row", f.row)
-    return (f.code, f.sheet, where, f.column)
-
-
 def township_diff(db: Path, township: str, *, period: str) -> DiffReport:
     """The township's newest submission against the one before: 已改正 / 仍存在 / 新出现."""
     the_period = parse_period(period)
@@ -227,23 +165,7 @@ def township_diff(db: Path, township: str, *, period: str) -> DiffReport:
         previous = subs[-2] if len(subs) > 1 else None
         now = store.findings(conn, latest.id)
         before = store.findings(conn, previous.id) if previous else []
-    left = Counter(finding_key(f) for f in before)
-    remaining, new = [], []
-    for f in now:
-        key = finding_key(f)
-        if left[key]:
-            left[key] -= 1
-            remaining.append(f)
-        else:
-            new.append(f)
-    still = Counter(finding_key(f) for f in now)
-    fixed = []
-    for f in before:
-        key = finding_key(f)
-        if still[key]:
-            still[key] -= 1
-        else:
-            fixed.append(f)
+    fixed, remaining, new = compare_findings(before, now)
     return DiffReport(name, the_period, latest, previous, fixed, remaining, new)
 
 

@@ -7,19 +7,31 @@ same name in two townships is two branches.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from branchctl.archive import store
+from branchctl.documents.data import Scheme, branches_context, trend_context
+from branchctl.documents.masking import Masker
 from branchctl.errors import BranchctlError
 from branchctl.forms.roster import township_key
 from branchctl.forms.values import name_key
-from branchctl.jobs.archive import StatusReport, open_db, period_status, require_period
-from branchctl.rules.history import BranchHistory, Standing, branch_history, change
+from branchctl.io.outputs import ensure_distinct
+from branchctl.jobs.archive import open_db, period_status, require_period
+from branchctl.reports.archive_export import write_ledger
+from branchctl.rules.history import (
+    BranchHistory,
+    LedgerRow,
+    PeriodPicture,
+    Standing,
+    branch_history,
+    change,
+)
 from branchctl.rules.periods import Period, parse_period
+from branchctl.rules.results import BranchRating
 
 BranchKey = int  # a branch's id in the archive: a name within a township
 
@@ -110,36 +122,6 @@ def branch_histories(db: Path, branch: str | None = None, org: str | None = None
 # ------------------------------------------------------------------------------ a period
 
 
-@dataclass
-class LedgerRow:
-    """One branch of a period's county ledger."""
-
-    rating: store.CurrentRating
-    previous: int | None  # stars in the period before (None: not rated then)
-    change: str  # 授星, 摘星, 持平, 新增
-    flags: list[str]
-
-
-@dataclass
-class PeriodPicture:
-    period: Period
-    previous: Period | None
-    rubric: dict[str, Any]  # the archive's record of the rubric (see jobs.archive.archive_rubric)
-    rows: list[LedgerRow]
-    gone: list[store.CurrentRating]  # rated in the period before, not in this one
-    status: StatusReport
-    trend: list[tuple[Period, str, int, str, int]]  # (period, township, stars, category, count)
-
-    def changes_by_township(self) -> list[tuple[str, Counter[str]]]:
-        """授星, 摘星, 持平, 新增 and 撤销 counted per township, in ledger order."""
-        out: dict[str, Counter[str]] = {}
-        for row in self.rows:
-            out.setdefault(row.rating.township, Counter())[row.change] += 1
-        for r in self.gone:
-            out.setdefault(r.township, Counter())["撤销"] += 1
-        return list(out.items())
-
-
 def period_picture(db: Path, period: str) -> PeriodPicture:
     """The county ledger of ``period`` with each branch's stars the period before, its change
     and flags (as of the period), what went, the submission status and the trend up to it."""
@@ -189,3 +171,67 @@ def unmet_of(r: store.CurrentRating) -> list[str]:
 
 def met_of(r: store.CurrentRating) -> list[str]:
     return list(json.loads(r.met))
+
+
+def export_period(db: Path, period: str, out: Path) -> PeriodPicture:
+    """Write the county ledger of ``period`` (with 上期星级, 变动, 调整原因, 趋势) to ``out``."""
+    if out.suffix.lower() != ".xlsx":
+        raise BranchctlError("导出文件应以 .xlsx 结尾", path=out)
+    ensure_distinct(out, db)
+    if not out.parent.is_dir():
+        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
+    picture = period_picture(db, period)
+    write_ledger(picture, out)
+    return picture
+
+
+def notice_context(
+    db: Path,
+    period: str,
+    *,
+    today: dt.date | None = None,
+    bottom: int = 10,
+    masker: Masker | None = None,
+) -> dict[str, Any]:
+    """The data of a rating notice (通报, 公示, 整改通知书) from the archive: the period's
+    branches as they stand (adjusted where decided), with ``trend`` against the period before."""
+    picture = period_picture(db, period)
+    spec = picture.rubric
+    scheme = Scheme(
+        title=str(spec.get("title", "")),
+        aspects=list(spec.get("aspects", [])),
+        max_stars=int(spec.get("max_stars", 6)),
+        categories=list(spec.get("categories", [])),
+        top=str(spec.get("top", "")),
+        weak=str(spec.get("weak", "")),
+    )
+    branches = [
+        BranchRating(
+            r.sheet,
+            r.row,
+            r.party_org or r.township,
+            r.name,
+            r.type,
+            r.stars,
+            r.category,
+            r.level,
+            met_of(r),
+            unmet_of(r),
+            bool(r.standard),
+            r.veto,
+            None,
+            None,
+            None,
+        )  # fmt: skip
+        for r in (row.rating for row in picture.rows)
+    ]
+    return branches_context(
+        branches,
+        scheme,
+        file=db.name,
+        as_of=picture.period.end,
+        today=today,
+        bottom=bottom,
+        masker=masker,
+        trend=trend_context(picture, masker),
+    )

@@ -33,7 +33,9 @@ from branchctl.forms.tables import find_forms
 from branchctl.forms.values import cell_text
 from branchctl.io.outputs import atomic_output, ensure_distinct
 from branchctl.io.workbook import read_workbook
+from branchctl.jobs.archive_history import notice_context
 from branchctl.jobs.validate import validate_paths
+from branchctl.rules.periods import parse_period
 from branchctl.rules.rating import rate_workbook
 from branchctl.rules.rubric_file import load_rubric
 
@@ -200,9 +202,17 @@ def _units(template: NoticeTemplate, context: dict[str, Any]) -> list[tuple[str,
 # ------------------------------------------------------------------------------ the job
 
 
+@dataclass(frozen=True)
+class ArchiveSource:
+    """Notice data from the archive instead of a ledger: a period's branches as they stand."""
+
+    db: Path
+    period: str
+
+
 def make_notices(
     template: NoticeTemplate,
-    data: Path,
+    data: Path | None,
     *,
     out: Path | None = None,
     per_unit: bool = False,
@@ -216,8 +226,9 @@ def make_notices(
     jobs: int | None = None,
     stage: Callable[[str], None] = _quiet,
     progress: Callable[[int, int], None] | None = None,
+    archive: ArchiveSource | None = None,
 ) -> NoticeReport:
-    """Render ``template`` with the data of ``data`` and write the document(s).
+    """Render ``template`` with the data of ``data`` (or of ``archive``) and write the document(s).
 
     Per-unit templates (整改通知书, 退回修改意见) give one document per unit with ``per_unit``
     (into the folder ``out``), else one document holding every unit, each from a new page.
@@ -232,7 +243,16 @@ def make_notices(
         raise BranchctlError(
             f"自备 Word 模板按{template.unit}逐份生成，请加 --per-branch 并用 -o 指定文件夹"
         )
-    if not data.exists():
+    if archive is not None:
+        if data is not None:
+            raise BranchctlError("--data 和 --archive 只能用一个")
+        if template.kind == "退回修改意见":
+            raise BranchctlError("退回修改意见按报送文件生成，请用 --data 指定报表文件或文件夹")
+        # outputs beside the archive, named by the period: 2025Q2.通报.docx
+        data = archive.db.with_name(parse_period(archive.period).key)
+    elif data is None:
+        raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
+    elif not data.exists():
         raise BranchctlError("数据文件不存在", path=data)
     env = environment(markdown=not template.is_docx)
     unused = check_fields(template, fields, env)
@@ -240,12 +260,16 @@ def make_notices(
 
     masker = Masker() if mask else None
     stage(f"正在读取 {data.name} …")
-    if template.kind == "退回修改意见":
+    if archive is not None:
+        context = notice_context(
+            archive.db, archive.period, today=today, bottom=bottom, masker=masker
+        )
+    elif template.kind == "退回修改意见":
         context = _validation(data, rubric, as_of, today, masker)
     else:
         context = _rating(data, rubric, as_of, today, bottom, masker)
     context = {**context, **fields}
-    inputs = [data] + ([template.path] if template.path else [])
+    inputs = [archive.db if archive else data] + ([template.path] if template.path else [])
 
     if template.unit is None:
         units = [(template.name, context)]

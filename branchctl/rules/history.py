@@ -15,11 +15,14 @@ period breaks the run.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from branchctl.archive.store import CurrentRating
 from branchctl.rules.periods import Period
+from branchctl.rules.submissions import StatusReport
 
 FLAGS: dict[str, str] = {
     "weak-twice": "连续两期软弱涣散",
@@ -108,3 +111,36 @@ def branch_history(
 ) -> BranchHistory:
     ordered = sorted(standings, key=lambda s: s.index)
     return BranchHistory(name, party_org, township, ordered, flags_of(ordered))
+
+
+# ------------------------------------------------------------------------------ a period
+
+
+@dataclass
+class LedgerRow:
+    """One branch of a period's county ledger."""
+
+    rating: CurrentRating
+    previous: int | None  # stars in the period before (None: not rated then)
+    change: str  # 授星, 摘星, 持平, 新增
+    flags: list[str]
+
+
+@dataclass
+class PeriodPicture:
+    period: Period
+    previous: Period | None
+    rubric: dict[str, Any]  # the archive's record of the rubric (see jobs.archive.archive_rubric)
+    rows: list[LedgerRow]
+    gone: list[CurrentRating]  # rated in the period before, not in this one
+    status: StatusReport
+    trend: list[tuple[Period, str, int, str, int]]  # (period, township, stars, category, count)
+
+    def changes_by_township(self) -> list[tuple[str, Counter[str]]]:
+        """授星, 摘星, 持平, 新增 and 撤销 counted per township, in ledger order."""
+        out: dict[str, Counter[str]] = {}
+        for row in self.rows:
+            out.setdefault(row.rating.township, Counter())[row.change] += 1
+        for r in self.gone:
+            out.setdefault(r.township, Counter())["撤销"] += 1
+        return list(out.items())
