@@ -125,7 +125,8 @@ def history_text(report: HistoryReport) -> str:
             "",
             "提示：" + "，".join(f"{FLAGS[f]} {flagged[f]} 个" for f in FLAGS if flagged[f]) + "。",
         ]
-    lines.append("星级后带 * 的是经调整的结果。")
+    if any(s.adjusted for b in report.branches for s in b.standings):
+        lines.append("星级后带 * 的是经调整的结果（理由见 archive log）。")
     return "\n".join(lines)
 
 

@@ -307,6 +307,7 @@ def _record(
     assert match.township is not None and match.source is not None
     key = township_key(match.township)
     earlier = store.submissions(conn, period_id, key)
+    elsewhere = store.submission_with_sha(conn, sha)  # the same file, in another period
     branches = extra.branches if extra else [None] * len(findings)
     sub = store.NewSubmission(
         period_id=period_id,
@@ -343,6 +344,11 @@ def _record(
         verdict += f"，提醒 {sub.warnings} 条"
     how = f"按{match.source}对应" if match.source != "指定" else "按 --township 指定"
     counted = f"{len(sub.ratings)} 个支部"
+    if elsewhere is not None:
+        verdict += (
+            f"；提示：与{parse_period(elsewhere.period_key).label}{elsewhere.township}的报送文件完全相同，"
+            "请核实是否报错了期次或文件"
+        )
     if earlier:
         return FileOutcome(
             path, "resubmitted",

@@ -149,8 +149,10 @@ def period_picture(db: Path, period: str) -> PeriodPicture:
         previous = prev_stars.get(key)
         flags = branch_history(r.name, "", r.township, loaded.standings.get(key, [])).flags
         rows.append(LedgerRow(r, previous, change(previous, r.stars), flags))
+    # gone: missing from its township's submission (a township yet to submit loses nothing)
     here = {r.branch_id for r in now}
-    gone = [r for r in before if r.branch_id not in here]
+    submitted = {r.township_key for r in now}
+    gone = [r for r in before if r.branch_id not in here and r.township_key in submitted]
     by_id = {p.id: parse_period(p.key) for p in rated}
     trend = [(by_id[c[0]], c[1], c[2], c[3], c[4]) for c in counts if c[0] in by_id]
     trend.sort(key=lambda t: (t[0].sort, t[1], t[2]))
