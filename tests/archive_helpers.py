@@ -20,7 +20,12 @@ from tests.validate_helpers import submission
 
 runner = CliRunner()
 
-TOWNSHIPS = {"城关镇": "城关镇党委", "青山乡": "青山乡党委", "河西街道": "河西街道党工委", "石桥镇": "石桥镇党委"}
+TOWNSHIPS = {
+    "城关镇": "城关镇党委",
+    "青山乡": "青山乡党委",
+    "河西街道": "河西街道党工委",
+    "石桥镇": "石桥镇党委",
+}
 
 
 def branches(township: str, n: int = 5, seed: int = 0) -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 from tests.archive_helpers import branches, cli, cli_json, with_stars, write_submission
-from tests.builders import with_wrong_claim
-from tests.validate_helpers import set_cell
+from tests.builders import Layout, with_wrong_claim, write_workbook
+from tests.validate_helpers import set_cell, submission
 
 Q1_STARS = {
     "城关镇": [6, 5, 1, 3, 2],
@@ -70,10 +70,6 @@ def county(tmp_path_factory):
     # 青山乡, first try: a wrong star claim on branch 1, an unreadable mark on branch 3
     bad = records("青山乡", Q2_STARS["青山乡"])
     bad[1] = with_wrong_claim(bad[1], "星级")
-    from tests.validate_helpers import submission
-
-    from tests.builders import Layout, write_workbook
-
     sheets = submission(bad, layout=Layout(org="青山乡党委"))
     set_cell(sheets[0], 3, "基本活动", "基本达标")
     write_workbook(q2 / "青山乡.xlsx", sheets)
@@ -208,7 +204,12 @@ def test_adjust_history_export_and_bulletin(county, tmp_path):
     rows = {r[header.index("党支部名称")]: dict(zip(header, r, strict=True)) for r in ledger[3:]}
     assert len(rows) == 15
     row = rows[promoted]
-    assert (row["星级"], row["定级类别"], row["上期星级"], row["变动"]) == (5, "重点对象", 3, "授星")
+    assert (row["星级"], row["定级类别"], row["上期星级"], row["变动"]) == (
+        5,
+        "重点对象",
+        3,
+        "授星",
+    )
     assert row["调整原因"] == f"{reason}（核算3星）"
     down = rows[name("河西街道", 1)]
     assert (down["星级"], down["上期星级"], down["变动"]) == (2, 4, "摘星")

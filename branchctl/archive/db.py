@@ -66,13 +66,15 @@ class Archive:
         self.close()
 
 
-def open_archive(path: str | Path, *, create: bool, timeout: float = DEFAULT_WAIT) -> Archive:
+def open_archive(path: str | Path, *, create: bool, timeout: float | None = None) -> Archive:
     """Open the archive at ``path``; with ``create``, make it when it does not exist yet.
 
     A file that is not a SQLite database, or another program's database, is refused before
-    anything is written to it; an archive of an older schema is migrated.
+    anything is written to it; an archive of an older schema is migrated. ``timeout``: how
+    long to wait for another run holding the archive (default :data:`DEFAULT_WAIT`).
     """
     path = Path(path)
+    timeout = DEFAULT_WAIT if timeout is None else timeout
     if path.is_dir():
         raise BranchctlError("档案路径是一个文件夹，请指定档案文件，如 --db 档案.db", path=path)
     exists = path.exists() and path.stat().st_size > 0
