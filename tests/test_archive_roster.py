@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from branchctl.errors import BranchctlError
-from branchctl.forms.roster import match_township, read_roster, township_key
+from branchctl.forms.roster import read_roster
+from branchctl.forms.townships import match_township, township_key
 from tests.archive_helpers import branches, cli, cli_json, write_submission
 from tests.builders import Layout, table_sheet, write_workbook
 

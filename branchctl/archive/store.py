@@ -369,8 +369,8 @@ def current_ratings(
 
 # A branch's standing in one period, as history reads it (the least it needs), as a plain
 # tuple: the county's history reads hundreds of thousands of them.
-# (period_id, branch_id, stars, category, level, weak, adjusted, reason)
-StandingRow = tuple[int, int, int, str, str, int, int, "str | None"]
+# (branch_id, stars, category, level, weak, adjusted, reason)
+StandingRow = tuple[int, int, str, str, int, int, "str | None"]
 
 
 def standings(
@@ -386,7 +386,7 @@ def standings(
         where += " AND name_key = ?"
         args.append(name_key)
     return conn.execute(
-        f"""SELECT period_id, branch_id, stars, category, level, weak, adjusted, reason
+        f"""SELECT branch_id, stars, category, level, weak, adjusted, reason
             FROM current_ratings WHERE {where}""",
         args,
     ).fetchall()

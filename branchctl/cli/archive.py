@@ -219,7 +219,7 @@ def export(
     db: DbOption = DEFAULT_DB,
 ) -> int:
     from branchctl.cli.archive_text import export_text
-    from branchctl.jobs.archive_history import export_period
+    from branchctl.jobs.archive_ledger import export_period
 
     say(export_text(export_period(db, period, out), out))
     return 0

@@ -1,7 +1,8 @@
 """The archive jobs: a period's roster, its status, a township's resubmission diff, the clerk's
 adjustments and their log. Each opens the archive, runs in one transaction and returns plain
-data; ``archive add`` is in :mod:`branchctl.jobs.archive_add`, history, export and the notice's
-trend in :mod:`branchctl.jobs.archive_history`.
+data; ``archive add`` is in :mod:`branchctl.jobs.archive_add`, history in
+:mod:`branchctl.jobs.archive_history`, export and the notice's trend in
+:mod:`branchctl.jobs.archive_ledger`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from branchctl.archive import store
 from branchctl.archive.db import Archive, open_archive
 from branchctl.errors import BranchctlError
-from branchctl.forms.roster import read_roster, township_key
+from branchctl.forms.roster import read_roster
+from branchctl.forms.townships import township_key
 from branchctl.forms.values import name_key
 from branchctl.rules.periods import Period, parse_period
 from branchctl.rules.rubric import Rubric
@@ -120,14 +122,19 @@ def period_status(db: Path, *, period: str, today: dt.date | None = None) -> Sta
     past. The state follows the newest submission (the one that counts).
     """
     the_period = parse_period(period)
-    today = today or dt.date.today()
     with open_db(db) as archive, archive.transaction() as conn:
         row = require_period(conn, the_period)
-        roster = store.roster(conn, row.id)
-        subs = store.submissions(conn, row.id)
-        text = store.deadline(conn, row.id)
+        return status_of(conn, row, the_period, today or dt.date.today())
+
+
+def status_of(
+    conn: sqlite3.Connection, row: store.PeriodRow, period: Period, today: dt.date
+) -> StatusReport:
+    """The period's status, read in the caller's transaction."""
+    text = store.deadline(conn, row.id)
     due = dt.date.fromisoformat(text) if text else None
-    return township_statuses(the_period, roster, subs, due, today)
+    subs = store.submissions(conn, row.id)
+    return township_statuses(period, store.roster(conn, row.id), subs, due, today)
 
 
 # ------------------------------------------------------------------------------ diff

@@ -23,8 +23,8 @@ from branchctl.archive import store
 from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.model import Finding
 from branchctl.forms.datarows import MergeFill
-from branchctl.forms.roster import TownshipMatch, match_township, township_key
 from branchctl.forms.tables import find_forms
+from branchctl.forms.townships import TownshipMatch, match_township, township_key
 from branchctl.forms.values import cell_text, name_key
 from branchctl.io.workbook import Workbook
 from branchctl.jobs.archive import archive_rubric, now_text, open_db, period_townships

@@ -1,37 +1,23 @@
-"""What the archive knows across periods: a branch's history with its flags, a period's county
-ledger against the period before, and the trend of the star and category counts.
+"""``archive history``: a branch's stars, category and level period by period, with its flags.
 
 Read in one transaction; branches are told apart by township and name (``name_key``), so the
-same name in two townships is two branches.
+same name in two townships is two branches. A county's whole history is hundreds of thousands
+of standings: this module imports only what history needs, and shares what repeats.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from branchctl.archive import store
-from branchctl.documents.data import Scheme, branches_context, trend_context
-from branchctl.documents.masking import Masker
+from branchctl.archive.db import open_archive
 from branchctl.errors import BranchctlError
-from branchctl.forms.roster import township_key
+from branchctl.forms.townships import township_key
 from branchctl.forms.values import name_key
-from branchctl.io.outputs import ensure_distinct
-from branchctl.jobs.archive import open_db, period_status, require_period
-from branchctl.reports.archive_export import write_ledger
-from branchctl.rules.history import (
-    BranchHistory,
-    LedgerRow,
-    PeriodPicture,
-    Standing,
-    branch_history,
-    change,
-)
+from branchctl.rules.history import BranchHistory, Standing, flags_of
 from branchctl.rules.periods import Period, parse_period
-from branchctl.rules.results import BranchRating
 
 BranchKey = int  # a branch's id in the archive: a name within a township
 
@@ -43,55 +29,57 @@ BranchKey = int  # a branch's id in the archive: a name within a township
 class HistoryReport:
     periods: list[Period]  # every period of the archive, in order
     branches: list[BranchHistory]
-    reasons: dict[tuple[BranchKey, str], str] = field(default_factory=dict)  # adjustments
 
     def to_json(self) -> dict[str, Any]:
         return {"branches": [b.to_json() for b in self.branches]}
 
 
 @dataclass
-class _Loaded:
+class Loaded:
     periods: list[Period]
-    standings: dict[BranchKey, list[Standing]]
+    standings: dict[BranchKey, list[Standing]]  # in period order
     labels: dict[BranchKey, store.BranchLabel]  # as written in the branch's newest period
-    reasons: dict[tuple[BranchKey, str], str]
 
 
-def _load(conn: Any, upto: Period | None = None, branch: str | None = None) -> _Loaded:
+def load_standings(conn: Any, upto: Period | None = None, branch: str | None = None) -> Loaded:
+    """Every branch's standings, period by period (so each branch's come in order); branches
+    that stood alike in a period share one Standing."""
     rows = store.periods(conn)
     if upto is not None:
         rows = [p for p in rows if p.sort <= upto.sort]
     periods = [parse_period(p.key) for p in rows]
-    where = {p.id: (i, periods[i]) for i, p in enumerate(rows)}
     key_filter = name_key(branch) if branch else None
     standings: dict[BranchKey, list[Standing]] = {}
-    reasons: dict[tuple[BranchKey, str], str] = {}
-    for period_id, key, stars, category, level, weak, adjusted, reason in store.standings(
-        conn, where, key_filter
-    ):
-        index, period = where[period_id]
-        own = standings.get(key)
-        if own is None:
-            own = standings[key] = []
-        own.append(
-            Standing(period, index, stars, category, level, bool(weak), bool(adjusted), reason)
-        )
-        if reason:
-            reasons[(key, period.key)] = reason
+    for index, (row, period) in enumerate(zip(rows, periods, strict=True)):
+        alike: dict[tuple[Any, ...], Standing] = {}
+        for key, stars, category, level, weak, adjusted, reason in store.standings(
+            conn, [row.id], key_filter
+        ):
+            shared = (stars, category, level, weak, adjusted, reason)
+            standing = alike.get(shared)
+            if standing is None:
+                standing = alike[shared] = Standing(
+                    period, index, stars, category, level, bool(weak), bool(adjusted), reason
+                )
+            own = standings.get(key)
+            if own is None:
+                standings[key] = [standing]
+            else:
+                own.append(standing)
     labels: dict[BranchKey, store.BranchLabel] = {}
     for p in reversed(rows):  # newest first: a branch is shown as last written
         if len(labels) == len(standings):
             break
         for label in store.branch_labels(conn, p.id, key_filter):
             labels.setdefault(label.branch_id, label)
-    return _Loaded(periods, standings, labels, reasons)
+    return Loaded(periods, standings, labels)
 
 
 def branch_histories(db: Path, branch: str | None = None, org: str | None = None) -> HistoryReport:
     """Stars, category and level per period of one branch (by name), of every branch of an
     organisation, or of every branch, with the rule flags."""
-    with open_db(db) as archive, archive.transaction() as conn:
-        loaded = _load(conn, branch=branch)
+    with open_archive(db, create=False) as archive, archive.transaction() as conn:
+        loaded = load_standings(conn, branch=branch)
     labels = loaded.labels
     keys = list(loaded.standings)
     if org is not None:
@@ -108,132 +96,10 @@ def branch_histories(db: Path, branch: str | None = None, org: str | None = None
     keys.sort(key=lambda k: (labels[k].township_key, labels[k].sheet, labels[k].row))
     histories = []
     for k in keys:
-        label = labels[k]
+        label, own = labels[k], loaded.standings[k]
         histories.append(
-            branch_history(
-                label.name, label.party_org or label.township, label.township, loaded.standings[k]
+            BranchHistory(
+                label.name, label.party_org or label.township, label.township, own, flags_of(own)
             )
         )
-    chosen = set(keys)
-    reasons = {key: text for key, text in loaded.reasons.items() if key[0] in chosen}
-    return HistoryReport(loaded.periods, histories, reasons)
-
-
-# ------------------------------------------------------------------------------ a period
-
-
-def period_picture(db: Path, period: str) -> PeriodPicture:
-    """The county ledger of ``period`` with each branch's stars the period before, its change
-    and flags (as of the period), what went, the submission status and the trend up to it."""
-    the_period = parse_period(period)
-    status = period_status(db, period=period)
-    with open_db(db) as archive, archive.transaction() as conn:
-        row = require_period(conn, the_period)
-        loaded = _load(conn, upto=the_period)
-        rated = [p for p in store.periods(conn) if p.sort <= the_period.sort]
-        counts = conn.execute(
-            """SELECT period_id, township, stars, category, count(*) FROM current_ratings
-               GROUP BY period_id, township_key, stars, category"""
-        ).fetchall()
-        now = store.current_ratings(conn, [row.id])
-        if not now:
-            raise BranchctlError(f"{the_period.label}还没有可用的评定结果（没有登记任何报送）")
-        rubric = store.rubric_spec(conn, now[0].rubric_id)
-        with_ratings = {r[0] for r in counts}
-        earlier = [p for p in rated if p.id in with_ratings and p.sort < the_period.sort]
-        before = store.current_ratings(conn, [earlier[-1].id]) if earlier else []
-    prev_stars = {r.branch_id: r.stars for r in before}
-    rows = []
-    for r in now:
-        key = r.branch_id
-        previous = prev_stars.get(key)
-        flags = branch_history(r.name, "", r.township, loaded.standings.get(key, [])).flags
-        rows.append(LedgerRow(r, previous, change(previous, r.stars), flags))
-    # gone: missing from its township's submission (a township yet to submit loses nothing)
-    here = {r.branch_id for r in now}
-    submitted = {r.township_key for r in now}
-    gone = [r for r in before if r.branch_id not in here and r.township_key in submitted]
-    by_id = {p.id: parse_period(p.key) for p in rated}
-    trend = [(by_id[c[0]], c[1], c[2], c[3], c[4]) for c in counts if c[0] in by_id]
-    trend.sort(key=lambda t: (t[0].sort, t[1], t[2]))
-    return PeriodPicture(
-        the_period,
-        parse_period(earlier[-1].key) if earlier else None,
-        rubric,
-        rows,
-        gone,
-        status,
-        trend,
-    )
-
-
-def unmet_of(r: store.CurrentRating) -> list[str]:
-    return list(json.loads(r.unmet))
-
-
-def met_of(r: store.CurrentRating) -> list[str]:
-    return list(json.loads(r.met))
-
-
-def export_period(db: Path, period: str, out: Path) -> PeriodPicture:
-    """Write the county ledger of ``period`` (with 上期星级, 变动, 调整原因, 趋势) to ``out``."""
-    if out.suffix.lower() != ".xlsx":
-        raise BranchctlError("导出文件应以 .xlsx 结尾", path=out)
-    ensure_distinct(out, db)
-    if not out.parent.is_dir():
-        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
-    picture = period_picture(db, period)
-    write_ledger(picture, out)
-    return picture
-
-
-def notice_context(
-    db: Path,
-    period: str,
-    *,
-    today: dt.date | None = None,
-    bottom: int = 10,
-    masker: Masker | None = None,
-) -> dict[str, Any]:
-    """The data of a rating notice (通报, 公示, 整改通知书) from the archive: the period's
-    branches as they stand (adjusted where decided), with ``trend`` against the period before."""
-    picture = period_picture(db, period)
-    spec = picture.rubric
-    scheme = Scheme(
-        title=str(spec.get("title", "")),
-        aspects=list(spec.get("aspects", [])),
-        max_stars=int(spec.get("max_stars", 6)),
-        categories=list(spec.get("categories", [])),
-        top=str(spec.get("top", "")),
-        weak=str(spec.get("weak", "")),
-    )
-    branches = [
-        BranchRating(
-            r.sheet,
-            r.row,
-            r.party_org or r.township,
-            r.name,
-            r.type,
-            r.stars,
-            r.category,
-            r.level,
-            met_of(r),
-            unmet_of(r),
-            bool(r.standard),
-            r.veto,
-            None,
-            None,
-            None,
-        )  # fmt: skip
-        for r in (row.rating for row in picture.rows)
-    ]
-    return branches_context(
-        branches,
-        scheme,
-        file=db.name,
-        as_of=picture.period.end,
-        today=today,
-        bottom=bottom,
-        masker=masker,
-        trend=trend_context(picture, masker),
-    )
+    return HistoryReport(loaded.periods, histories)

@@ -33,7 +33,7 @@ from branchctl.forms.tables import find_forms
 from branchctl.forms.values import cell_text
 from branchctl.io.outputs import atomic_output, ensure_distinct
 from branchctl.io.workbook import read_workbook
-from branchctl.jobs.archive_history import notice_context
+from branchctl.jobs.archive_ledger import notice_context
 from branchctl.jobs.validate import validate_paths
 from branchctl.rules.periods import parse_period
 from branchctl.rules.rating import rate_workbook

@@ -39,9 +39,13 @@ def change(previous: int | None, stars: int) -> str:
     return "授星" if stars > previous else "摘星" if stars < previous else "持平"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Standing:
-    """A branch in one period, as it counts (adjusted where the clerk decided)."""
+    """A branch in one period, as it counts (adjusted where the clerk decided).
+
+    Immutable, so that a county's history can share one object among every branch that stood
+    alike in a period (a few hundred of them for hundreds of thousands of standings).
+    """
 
     period: Period
     index: int  # the period's position in the archive's periods
@@ -51,7 +55,20 @@ class Standing:
     weak: bool  # the rubric's lowest category
     adjusted: bool = False
     reason: str | None = None
-    rated_stars: int | None = None  # what the rating gave, before any adjustment
+    json: dict[str, Any] = field(init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "json",
+            {
+                "period": self.period.key,
+                "stars": self.stars,
+                "category": self.category,
+                "level": self.level,
+                "adjusted": self.adjusted,
+            },
+        )
 
 
 @dataclass
@@ -73,16 +90,7 @@ class BranchHistory:
         return {
             "name": self.name,
             "party_org": self.party_org,
-            "periods": [
-                {
-                    "period": s.period.key,
-                    "stars": s.stars,
-                    "category": s.category,
-                    "level": s.level,
-                    "adjusted": s.adjusted,
-                }
-                for s in self.standings
-            ],
+            "periods": [s.json for s in self.standings],
             "flags": list(self.flags),
         }
 
