@@ -2,10 +2,12 @@
 
 The files are validated by the validate job (in parallel, a crashing file costing only itself);
 in the same worker each readable workbook is also rated and its township looked for
-(:func:`examine`). Then, in one transaction, each file is recorded: the same file again (same
-sha256 in the period) is a no-op that says so, a new file from a township that has sent one is
-a resubmission (the earlier stays, the newest counts), a file no township can be matched to is
-reported and not recorded. Stopped halfway, nothing is recorded.
+(:func:`examine`), outside any transaction: other runs may use the archive meanwhile (the
+archive is only read first, to skip files it holds already). Then, in one write transaction that
+looks at everything again, each file is recorded: the same file again (same sha256 in the
+period) is a no-op that says so, a new file from a township that has sent one is a resubmission
+(the earlier stays, the newest counts), a file no township can be matched to is reported and
+not recorded. Stopped halfway, nothing is recorded.
 """
 
 from __future__ import annotations
@@ -215,7 +217,6 @@ def add_files(
                 sha for path, (sha, _) in hashes.items()
                 if row is not None and store.submission_with_sha(conn, sha, row.id)
             }  # fmt: skip
-            known, known_as = period_townships(conn, row.id if row else None)
         todo = [p for p in files if p in hashes and hashes[p][0] not in seen]
         examined: dict[str, Any] = {}
         if todo:
@@ -227,6 +228,7 @@ def add_files(
         with archive.transaction(write=True) as conn:
             period_id = store.ensure_period(conn, the_period.key, the_period.label, the_period.sort)
             rubric_id = store.rubric_id(conn, archive_rubric(the_rubric))
+            known, known_as = period_townships(conn, period_id)
             recorded_at = now_text()
             for path in files:
                 if path in outcomes:
