@@ -132,7 +132,7 @@ def branchctl_argv() -> list[str] | None:
     found = shutil.which("branchctl")
     if found:
         return [found]
-    if (REPO / "branchctl" / "cli.py").exists():
+    if (REPO / "branchctl" / "__main__.py").exists():
         return [PYTHON, "-m", "branchctl"]
     return None
 
@@ -141,7 +141,7 @@ def probe(command: str) -> tuple[list[str] | None, str]:
     """(argv prefix, "") when `branchctl COMMAND --help` works, else (None, why not)."""
     base = branchctl_argv()
     if base is None:
-        return None, "branchctl is not installed and branchctl/cli.py does not exist"
+        return None, "branchctl is not installed and branchctl/__main__.py does not exist"
     run = measure([*base, command, "--help"], timeout=60)
     if run.exit_code == 0:
         return base, ""

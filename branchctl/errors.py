@@ -33,7 +33,7 @@ class BranchctlError(Exception):
     def sentence(self) -> str:
         where = ""
         if self.path:
-            where += f"文件“{Path(self.path).name}”"
+            where += f"文件“{self.path}”"  # as the user gave it: the folder tells which one
         if self.sheet:
             where += f"工作表“{self.sheet}”"
         if self.cell:

@@ -1,21 +1,17 @@
 """Regenerate every sample ledger in this folder, and its README, deterministically.
 
-Run from the repository root: ``.venv/bin/python sample_ledgers/make_samples.py``.
+Run from the repository root: ``.venv/bin/python -m sample_ledgers.make_samples``.
 The expected outcomes in README.md are computed with ``tests.builders.expected_rating``.
 """
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-
-from tests.builders import (  # noqa: E402
+from tests.builders import (
     ASPECT_GROUP,
     ASPECTS,
     EVERY_OTHER,
@@ -41,6 +37,8 @@ from tests.builders import (  # noqa: E402
     work_ledger_sheet,
     write_workbook,
 )
+
+HERE = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -293,7 +291,7 @@ README_HEAD = """# 示例台账
 修改后请在仓库根目录重新生成：
 
 ```
-.venv/bin/python sample_ledgers/make_samples.py
+.venv/bin/python -m sample_ledgers.make_samples
 ```
 
 下列预期结果由脚本按六星级规则（每达标一个方面计 1 星；6 星示范点，5 星重点对象，3–4 星加强指导，

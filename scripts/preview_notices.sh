@@ -33,12 +33,11 @@ XML
 export FONTCONFIG_FILE="$OUT/fonts.conf"
 
 # Sample data: a 60-branch ledger with its three lists, and two township submissions with errors.
-"$PY" - "$OUT" <<'PY'
+PYTHONPATH="$REPO" "$PY" - "$OUT" <<'PY'
 import sys
 from pathlib import Path
 
-sys.path.insert(0, "tests")
-from builders import (
+from tests.builders import (
     Layout, classification_sheet, lists_combined_sheet, sample_branches, sample_problems,
     with_wrong_claim, write_workbook,
 )

@@ -37,6 +37,7 @@ Forms (each returns a SheetSpec):
 
 SheetSpec: ``rows`` is the grid from A1 (``rows[r][c]`` is Excel cell (r+1, c+1)), ``merges``
 0-based inclusive (r1, c1, r2, c2), ``data_rows`` / ``header_rows`` 1-based Excel rows,
+``hidden_rows`` 1-based Excel rows and ``hidden_cols`` 0-based columns written hidden,
 ``columns`` canonical name -> 0-based column, ``records`` the records in data-row order.
 ``spec.cell(i, "星级")`` is the value written for record i, ``spec.ref(i, "星级")`` its address.
 
@@ -741,6 +742,8 @@ class SheetSpec:
     columns: dict[str, int] = field(default_factory=dict)  # canonical -> 0-based column
     records: list[dict[str, Any]] = field(default_factory=list)
     title_row: int | None = None  # 1-based
+    hidden_rows: set[int] = field(default_factory=set)  # 1-based Excel rows hidden
+    hidden_cols: set[int] = field(default_factory=set)  # 0-based columns hidden
 
     def cell(self, index: int, column: str) -> Any:
         """The value written for record ``index`` in canonical ``column``."""
@@ -1146,6 +1149,10 @@ def _write_xlsx(path: Path, sheets: Sequence[SheetSpec]) -> None:
         for c, w in enumerate(spec.widths):
             if w:
                 ws.column_dimensions[column_letter(c)].width = w
+        for c in sorted(spec.hidden_cols):
+            ws.column_dimensions[column_letter(c)].hidden = True
+        for r in sorted(spec.hidden_rows):
+            ws.row_dimensions[r].hidden = True
         if spec.hidden:
             ws.sheet_state = "hidden"
     wb.active = next(i for i, s in enumerate(sheets) if not s.hidden)
@@ -1201,6 +1208,10 @@ def _write_xls(path: Path, sheets: Sequence[SheetSpec]) -> None:
         for c, w in enumerate(spec.widths):
             if w:
                 ws.col(c).width = int(256 * w)
+        for c in sorted(spec.hidden_cols):
+            ws.col(c).hidden = 1
+        for r in sorted(spec.hidden_rows):
+            ws.row(r - 1).hidden = 1
         if spec.hidden:
             ws.visibility = 1
     wb.save(str(path))
@@ -1247,11 +1258,14 @@ def _write_ods(path: Path, sheets: Sequence[SheetSpec]) -> None:
         ncols = max((len(r) for r in spec.rows), default=1)
         for c in range(ncols):
             w = spec.widths[c] if c < len(spec.widths) else None
-            table.addElement(TableColumn(stylename=column_style(w)) if w else TableColumn())
+            col_attrs: dict[str, Any] = {"stylename": column_style(w)} if w else {}
+            if c in spec.hidden_cols:
+                col_attrs["visibility"] = "collapse"
+            table.addElement(TableColumn(**col_attrs))
         covered = _covered(spec)
         headers = {h - 1 for h in spec.header_rows}
         for r, row in enumerate(spec.rows):
-            tr = TableRow()
+            tr = TableRow(visibility="collapse") if r + 1 in spec.hidden_rows else TableRow()
             for c in range(ncols):
                 value = row[c] if c < len(row) else None
                 if (r, c) in covered and covered[(r, c)] is None:
@@ -1316,3 +1330,40 @@ def read_sheet(path: str | Path, name: str) -> ReadBack:
     ranges = sheet.merged_cell_ranges
     merges = None if ranges is None else [(a[0], a[1], b[0], b[1]) for a, b in ranges]
     return ReadBack(rows=rows, merges=merges, visible=meta.visible == SheetVisibleEnum.Visible)
+
+
+# --------------------------------------------------------------------------- 百分制 (hundred-points)
+
+TALLY_COLUMNS = ("满意票数", "比较满意票数", "基本满意票数", "不满意票数")
+HUNDRED_COLUMNS = (
+    "序号", "所属党组织", "党支部名称", "支部类型", *ASPECTS, *TALLY_COLUMNS, "总分",
+    "软弱涣散情形", "负面清单", "星级", "等次", "佐证材料",
+)  # fmt: skip
+HUNDRED_HEADERS = {
+    "满意票数": "满意", "比较满意票数": "比较满意", "基本满意票数": "基本满意",
+    "不满意票数": "不满意", "总分": "综合得分", "软弱涣散情形": "是否软弱涣散",
+}  # fmt: skip
+HUNDRED_NOTE = "说明：综合得分=基础项得分×70%+群众满意度×30%；满意度按测评票数核算。"
+
+
+def hundred_points_sheet(
+    records: Sequence[Mapping[str, Any]], layout: Layout | None = None, name: str = "附件1"
+) -> SheetSpec:
+    """附件1 scored 百分制 (built-in rubric hundred-points): the six aspects' scores under
+    基础项得分, the poll's votes under 群众满意度测评（票）, 综合得分, 是否软弱涣散, the claims
+    and 佐证材料."""
+    layout = layout or Layout(
+        org="城关街道党工委",
+        synonyms=HUNDRED_HEADERS,
+        footer=True,
+        footer_lines=(DEFAULT_FOOTER, HUNDRED_NOTE),
+    )
+    return table_sheet(
+        name,
+        HUNDRED_COLUMNS,
+        records,
+        layout,
+        annex="附件1",
+        title=f"{place_of(layout.org)}党支部星级评定表（百分制）",
+        groups={"基础项得分（满分100分）": ASPECTS, "群众满意度测评（票）": TALLY_COLUMNS},
+    )

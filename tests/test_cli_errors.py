@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -126,21 +127,21 @@ def test_missing_command_lists_the_commands(capsys):
 def test_bare_branchctl_still_shows_the_help(capsys):
     code, out, err = _main(capsys)
     assert code == 2
-    assert "Commands:" in out + err and "错误" not in err
+    assert out == "" and err.startswith("用法：branchctl [选项] 命令") and "命令：" in err
 
 
 def test_help_and_version(capsys):
     for args in (["--help"], ["-h"], ["rate", "--help"], ["rubric", "show", "-h"]):
         code, out, err = _main(capsys, *args)
         assert code == 0, err
-        assert out.startswith("Usage: branchctl"), out
+        assert out.startswith("用法：branchctl"), out
         assert err == ""
     code, out, _ = _main(capsys, "--version")
     assert code == 0 and out.startswith("branchctl ")
     for args in (["--help"], ["--version"]):
         result = _script(*args)
         assert result.returncode == 0 and result.stderr == ""
-        assert result.stdout.startswith(("Usage: branchctl", "branchctl "))
+        assert result.stdout.startswith(("用法：branchctl", "branchctl "))
 
 
 def test_the_script_speaks_chinese():
@@ -153,7 +154,7 @@ def test_the_script_speaks_chinese():
 def test_command_list_lines_are_not_cut():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    commands = result.stdout.split("Commands:")[1]
+    commands = result.stdout.split("命令：")[-1]
     assert "..." not in commands
     assert "notice    用模板生成通报" in commands
 
@@ -161,20 +162,21 @@ def test_command_list_lines_are_not_cut():
 # ------------------------------------------------------------------------------- --debug
 
 
-def test_debug_anywhere_on_the_command_line(tmp_path, capsys):
-    missing = str(tmp_path / "没有.xlsx")
+def test_debug_anywhere_on_the_command_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    missing = "二季度/没有.xlsx"  # named as given, with its folder
     for args in (["--debug", "rate", missing], ["rate", "--debug", missing]):
         code, _, err = _main(capsys, *args)
         assert code == 2
         assert "Traceback" in err  # --debug took effect
-        assert err.rstrip().endswith("错误：文件“没有.xlsx”：文件不存在。")
+        assert err.rstrip().endswith("错误：文件“二季度/没有.xlsx”：文件不存在。")
     code, _, err = _main(capsys, "rate", missing)
     assert code == 2
-    assert _one_chinese_sentence(err) == "错误：文件“没有.xlsx”：文件不存在。"
+    assert _one_chinese_sentence(err) == "错误：文件“二季度/没有.xlsx”：文件不存在。"
     result = _script("rate", missing, "--debug")  # as the clerk is told: add --debug and rerun
     assert result.returncode == 2
     assert "No such option" not in result.stderr and "Traceback" in result.stderr
-    assert result.stderr.rstrip().endswith("错误：文件“没有.xlsx”：文件不存在。")
+    assert result.stderr.rstrip().endswith("错误：文件“二季度/没有.xlsx”：文件不存在。")
 
 
 def test_command_exit_codes_pass_through(tmp_path, capsys):
@@ -239,3 +241,187 @@ def test_system_and_toml_failures_are_said_in_chinese(tmp_path, capsys):
     code, _, err = _main(capsys, "rubric", "check", str(rules))
     assert code == 2 and "第2行第13列" in err and "写法有误" in err
     assert not any(word in err for word in ("Expected", "Not a directory", "line"))
+
+
+# ------------------------------------------------------- full-width options, values twice
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        (["－o", "结果.xlsx"], "-o"),  # full-width hyphen-minus
+        (["－ｏ", "结果.xlsx"], "-o"),  # full-width letter too
+        (["——out", "结果.xlsx"], "--out"),  # a Chinese input method's 破折号
+        (["—out", "结果.xlsx"], "--out"),  # a word processor's em dash for "--"
+        (["–o", "结果.xlsx"], "-o"),  # en dash
+        (["－－json"], "--json"),
+        (["--out＝结果.xlsx"], "--out=结果.xlsx"),  # full-width equals sign
+    ],
+)
+def test_full_width_options_say_what_to_type(capsys, typed, meant):
+    code, out, err = _main(capsys, "rate", "城关镇.xlsx", *typed)
+    assert code == 2 and out == ""
+    assert _one_chinese_sentence(err) == (
+        f"错误：“{typed[0]}”里有全角字符或中文破折号，选项要用半角（英文输入法）输入，"
+        f"请写成 {meant}。"
+    )
+    assert "空格" not in err  # not the hint about file names with spaces
+
+
+def test_full_width_text_that_is_not_an_option_is_left_alone(tmp_path, capsys):
+    """A file name with full-width characters, or a value, is not taken for an option."""
+    monkey_name = str(tmp_path / "－城关镇（１）.xlsx")
+    code, _, err = _main(capsys, "rate", monkey_name)
+    assert code == 2 and "文件不存在" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "values"),
+    [
+        (["rate", "x.xlsx", "-o", "a.xlsx", "-o", "b.xlsx"], "--out", "“a.xlsx”、“b.xlsx”"),
+        (["rate", "x.xlsx", "-oa.xlsx", "--out=b.xlsx"], "--out", "“a.xlsx”、“b.xlsx”"),
+        (
+            ["validate", "报表/", "--rubric", "six-star", "--rubric", "five-basics"],
+            "--rubric",
+            "“six-star”、“five-basics”",
+        ),
+        (["collect", "报表/", "-o", "a.xlsx", "-j", "2", "--jobs", "4"], "--jobs", "“2”、“4”"),
+        (
+            ["notice", "通报", "--data", "a.xlsx", "--data", "b.xlsx"],
+            "--data",
+            "“a.xlsx”、“b.xlsx”",
+        ),
+        (["template", "附件1", "--rows", "10", "--rows", "20"], "--rows", "“10”、“20”"),
+    ],
+)
+def test_an_option_given_twice_is_not_silently_dropped(capsys, args, option, values):
+    code, out, err = _main(capsys, *args)
+    assert code == 2 and out == ""
+    assert _one_chinese_sentence(err) == (
+        f"错误：选项 {option} 只能给一个值，这里给了多次（{values}），请只保留一个。"
+    )
+
+
+def test_options_that_take_many_values_take_them_all(tmp_path, capsys):
+    ledger = write_workbook(tmp_path / "台账.xlsx", [classification_sheet(sample_branches(4))])
+    source = tmp_path / "模板.md"
+    source.write_text("{{ 发文机关 }}：{{ 联系电话 }}\n", encoding="utf-8")
+    out = tmp_path / "通知.md"
+    code, _, err = _main(
+        capsys,
+        "notice", str(source), "--like", "通报", "--data", str(ledger), "-o", str(out),
+        "--set", "发文机关=中共某县委组织部", "--set", "联系电话=0538-1234567",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "中共某县委组织部：0538-1234567" in out.read_text("utf-8")
+
+
+# ----------------------------------------------------------------- paths as given
+
+
+def test_paths_are_named_as_given_with_their_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _main(capsys, "rate", "二季度/城关镇_规范台帐.xlsx")
+    assert code == 2
+    assert _one_chinese_sentence(err) == "错误：文件“二季度/城关镇_规范台帐.xlsx”：文件不存在。"
+    write_workbook(tmp_path / "台账.xlsx", [classification_sheet(sample_branches(3))])
+    missing_folder = "三季度/评定结果.xlsx"
+    for args in (
+        ["rate", "台账.xlsx", "-o", missing_folder],
+        ["collect", "台账.xlsx", "-o", missing_folder],
+        ["validate", "台账.xlsx", "--report", missing_folder],
+        ["compare", "台账.xlsx", "台账.xlsx", "-o", missing_folder],
+    ):
+        code, out, err = _main(capsys, *args)
+        assert code == 2, args
+        assert err.splitlines()[-1] == (
+            "错误：文件“三季度/评定结果.xlsx”：文件夹“三季度”不存在，"
+            "请先建好这个文件夹，或换一个输出位置。"
+        ), args
+        assert not (tmp_path / "三季度").exists()
+
+
+def test_comparing_a_file_with_itself_warns(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_workbook(tmp_path / "二季度.xlsx", [classification_sheet(sample_branches(5))])
+    code, out, err = _main(capsys, "compare", "二季度.xlsx", "./二季度.xlsx", "-o", "c.xlsx")
+    assert code == 0
+    assert err == (
+        "提示：上期和本期是同一个文件“二季度.xlsx”，对比结果将全部持平，请检查是否选错了文件。\n"
+    )
+    assert "持平 5 个" in out
+    (tmp_path / "副本.xlsx").write_bytes((tmp_path / "二季度.xlsx").read_bytes())
+    code, out, err = _main(capsys, "compare", "二季度.xlsx", "副本.xlsx", "-o", "c.xlsx", "--json")
+    assert code == 0 and json.loads(out)["summary"]["持平"] == 5
+    assert err.startswith("提示：上期和本期两个文件“二季度.xlsx”和“副本.xlsx”内容完全相同")
+
+
+# ------------------------------------------------------------------ the shared handler
+
+
+@pytest.mark.parametrize(
+    ("raised", "code", "said"),
+    [
+        (
+            RuntimeError("坏了"),
+            2,
+            "错误：程序内部出错（RuntimeError: 坏了），请加 --debug 重新运行并反馈。\n",
+        ),
+        (MemoryError(), 2, "错误：文件过大，内存不足，无法处理。\n"),
+        (KeyboardInterrupt(), 130, "已中断，未写出任何不完整的文件。\n"),
+    ],
+)
+def test_every_failure_ends_in_one_sentence(tmp_path, capsys, monkeypatch, raised, code, said):
+    """Whatever goes wrong inside a job, the clerk gets one sentence and the documented code."""
+    import branchctl.jobs.rate
+
+    def fail(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(branchctl.jobs.rate, "rate_file", fail)
+    got, out, err = _main(capsys, "rate", str(tmp_path / "台账.xlsx"))
+    assert (got, out, err) == (code, "", said)
+
+
+def test_progress_goes_to_a_terminal_only(tmp_path):
+    """On a terminal stderr shows the stages and a bar; piped, stdout and stderr stay clean."""
+    import pty
+
+    folder = tmp_path / "报表"
+    for i in range(3):
+        write_workbook(folder / f"乡镇{i}.xlsx", [classification_sheet(sample_branches(3, seed=i))])
+    args = [sys.executable, "-m", "branchctl", "validate", str(folder), "-j", "1"]
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    leader, follower = pty.openpty()
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=follower, env=env) as proc:
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child has gone
+                break
+            if not chunk:
+                break
+            seen += chunk
+        out = proc.stdout.read() if proc.stdout else b""
+    os.close(leader)
+    assert proc.returncode in (0, 1)
+    assert "校验 [##########".encode() in seen and b"3/3" in seen
+    assert b"\x1b[K" not in out and "共检查 3 个文件".encode() in out
+    piped = subprocess.run(args, capture_output=True, env=env, timeout=60)
+    assert piped.stderr == b"" and b"\x1b" not in piped.stdout
+
+
+@pytest.mark.parametrize("args", [["rubric", "show", "six-star"], ["rubric", "list", "--json"]])
+def test_a_reader_that_goes_away_is_no_error(args):
+    """`branchctl … | head -1`: the pipe closes early; no traceback, no sentence."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "branchctl", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # before the child has written anything
+        err = proc.stderr.read()
+    assert proc.returncode == 0 and err == b""

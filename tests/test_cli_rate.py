@@ -133,7 +133,7 @@ def test_output_equal_to_input_is_refused(tmp_path):
 def test_missing_file_is_one_sentence(tmp_path):
     result = runner.invoke(app, ["rate", str(tmp_path / "没有.xlsx")])
     assert result.exit_code == 2
-    assert result.stderr.strip().startswith("错误：文件“没有.xlsx”")
+    assert result.stderr.strip().startswith(f"错误：文件“{tmp_path / '没有.xlsx'}”")
     assert "Traceback" not in result.stderr
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from branchctl.cli.app import app
@@ -29,6 +30,7 @@ def test_list_shows_each_builtin_on_one_line() -> None:
         "six-star",
         "five-basics",
         "five-standard",
+        "hundred-points",
         "star-points",
     ]
     assert lines[0].split(maxsplit=1)[1].startswith("六星级党支部评星定级：")
@@ -37,7 +39,7 @@ def test_list_shows_each_builtin_on_one_line() -> None:
 
 
 def test_show_prints_the_file_verbatim() -> None:
-    for name in ("six-star", "five-standard", "five-basics", "star-points"):
+    for name in ("six-star", "five-standard", "five-basics", "hundred-points", "star-points"):
         result = runner.invoke(app, ["rubric", "show", name])
         assert result.exit_code == 0
         assert result.stdout == builtin_text(name)
@@ -49,7 +51,7 @@ def test_show_unknown_name() -> None:
     assert result.exit_code == 2
     assert (
         result.stderr.strip()
-        == "错误：没有名为“ten-star”的内置规则，可选：five-basics、five-standard、six-star、star-points。"
+        == "错误：没有名为“ten-star”的内置规则，可选：five-basics、five-standard、hundred-points、six-star、star-points。"
     )
 
 
@@ -64,8 +66,9 @@ def test_check_a_good_copy(tmp_path: Path) -> None:
     )
 
 
-def test_check_a_bad_file_names_the_key(tmp_path: Path) -> None:
-    path = tmp_path / "坏规则.toml"
+def test_check_a_bad_file_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = Path("坏规则.toml")
     path.write_text(
         builtin_text("five-basics").replace(
             "pass_mark = 12", "pass_mark = \"open('/etc/passwd')\"", 1
@@ -202,7 +205,7 @@ def test_rate_with_a_bad_rubric_file_exits_2(tmp_path: Path) -> None:
     bad.write_text("name = 'x'\nmax_stars = 'many'\n", "utf-8")
     result = runner.invoke(app, ["rate", str(ledger), "--rubric", str(bad)])
     assert result.exit_code == 2
-    assert result.stderr.startswith("错误：文件“坏.toml”：规则项 ")
+    assert result.stderr.startswith(f"错误：文件“{bad}”：规则项 ")
     assert not (tmp_path / "积分.rated.xlsx").exists()
 
 

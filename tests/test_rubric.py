@@ -18,7 +18,7 @@ from branchctl.rules.scoring import (
     points_period,
 )
 
-BUILTINS = ["five-basics", "five-standard", "six-star", "star-points"]
+BUILTINS = ["five-basics", "five-standard", "hundred-points", "six-star", "star-points"]
 
 # A small valid rubric each hostile case below breaks in one place.
 SMALL = """
@@ -63,7 +63,7 @@ def _error(text: str, tmp_path: Path, name: str = "bad.toml") -> str:
 # ------------------------------------------------------------------------------ built-ins
 
 
-def test_four_builtins_load_with_their_shapes() -> None:
+def test_builtins_load_with_their_shapes() -> None:
     assert builtin_names() == BUILTINS
     six = load_rubric("six-star")
     assert (six.max_stars, six.star_method, len(six.aspects)) == (6, "count", 6)
@@ -158,7 +158,7 @@ def test_bad_keys_are_named(tmp_path: Path, change: tuple[str, str], key: str, w
     assert old in SMALL
     message = _error(SMALL.replace(old, new, 1), tmp_path)
     assert f"规则项 {key}：" in message and what in message
-    assert message.startswith("文件“bad.toml”")
+    assert message.startswith(f"文件“{tmp_path / 'bad.toml'}”")
 
 
 def test_a_python_expression_where_a_number_belongs_is_refused_not_run(tmp_path: Path) -> None:

@@ -269,10 +269,9 @@ def test_round_trip_template_fill_validate_rate(tmp_path):
 
     report = check_file(filled, SIX, AS_OF).report  # what `branchctl validate` runs per file
     assert [f.message for f in report.findings if f.severity == "error"] == []
-    if "validate" in {c.name for c in app.registered_commands}:
-        checked = runner.invoke(app, ["validate", str(filled), "--json", "--as-of", "2025-06-30"])
-        assert checked.exit_code == 0, checked.output
-        assert json.loads(checked.stdout)["summary"]["errors"] == 0
+    checked = runner.invoke(app, ["validate", str(filled), "--json", "--as-of", "2025-06-30"])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout)["summary"]["errors"] == 0
 
     rated = runner.invoke(app, ["rate", str(filled), "--json", "-o", str(tmp_path / "r.xlsx")])
     assert rated.exit_code == 0, rated.output

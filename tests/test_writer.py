@@ -18,13 +18,6 @@ from typing import Any
 import openpyxl
 import openpyxl.styles
 import pytest
-from builders import (
-    SheetSpec,
-    classification_sheet,
-    sample_branches,
-    scratch_sheet,
-    write_workbook,
-)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.comments import Comment
@@ -43,6 +36,13 @@ from branchctl.io.xlsx.plan import (
 )
 from branchctl.io.xlsx.rebuild import rebuild_xlsx
 from branchctl.io.xlsx.write import write_annotated
+from tests.builders import (
+    SheetSpec,
+    classification_sheet,
+    sample_branches,
+    scratch_sheet,
+    write_workbook,
+)
 
 NEW_HEADERS = ["计算星级", "计算类别", "计算等次", "未达标方面", "核对结果"]
 CATEGORY_FILL = "FFF2CC"

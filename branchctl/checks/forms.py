@@ -408,6 +408,8 @@ def _mismatch(ctx: CheckContext, table: Table, r: int, b: BranchRating) -> None:
         basis = f"{'、'.join(b.unmet)}未达标"
     else:
         basis = "各方面均达标"
+    if b.capped_from is not None and not b.veto:  # a cap (rubric [[caps]]) lowered the stars
+        basis += f"，{min(b.caps, key=lambda h: h.max_stars).seen}，封顶{b.stars}星"
     if b.stars_differ:
         ctx.at(
             "stars-mismatch",

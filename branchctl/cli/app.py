@@ -14,13 +14,21 @@ import typer
 
 from branchctl import __version__
 from branchctl.cli import archive, collect, compare, notice, rate, rubric, template, validate
+from branchctl.cli.command import ChineseGroup
 from branchctl.cli.common import state
 from branchctl.cli.console import fail, say
 from branchctl.cli.messages import command_path, move_debug, usage_sentence
+from branchctl.errors import BranchctlError
 
 app = typer.Typer(
     name="branchctl",
-    help="党支部标准化建设与评星定级工具：评定台账、批量校验乡镇报表、生成通报和通知。",
+    cls=ChineseGroup,
+    help=(
+        "党支部标准化建设与评星定级工具：评定台账、批量校验乡镇报表、生成通报和通知。\n\n"
+        "示例：branchctl rate 城关镇台账.xlsx\n\n"
+        "每个命令的说明和示例：branchctl 命令 --help，如 branchctl validate --help。\n\n"
+        "退出码：0 完成且没有问题；1 完成，但发现了错误或自评与核算不符；2 无法运行。"
+    ),
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -68,6 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.close()
         return
     except Exception as e:
+        if isinstance(e, BranchctlError):  # a command line click accepts and we do not
+            fail(e.sentence())
+            sys.exit(2)
         names = {c.__name__ for c in type(e).__mro__}
         if "NoArgsIsHelpError" in names:  # bare `branchctl`: the help, as before
             e.show()  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from branchctl.cli.command import ChineseCommand, ChineseGroup
 from branchctl.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -38,7 +39,9 @@ def add(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="乡镇报送的工作簿或文件夹（递归查找 .xlsx .xlsm .xls .ods）。", show_default=False
+            metavar="PATH",
+            help="乡镇报送的工作簿或文件夹（递归查找 .xlsx .xlsm .xls .ods）。",
+            show_default=False,
         ),
     ],
     period: PeriodOption,
@@ -123,7 +126,9 @@ def status(period: PeriodOption, as_json: JsonOption = False, db: DbOption = DEF
 
 @handled
 def diff(
-    township: Annotated[str, typer.Argument(help="乡镇（街道）名称。", show_default=False)],
+    township: Annotated[
+        str, typer.Argument(metavar="TOWNSHIP", help="乡镇（街道）名称。", show_default=False)
+    ],
     period: PeriodOption,
     as_json: JsonOption = False,
     db: DbOption = DEFAULT_DB,
@@ -265,6 +270,7 @@ COMMANDS = (
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
         name="archive",
+        cls=ChineseGroup,
         help=HELP,
         short_help=SUMMARY,
         no_args_is_help=True,
@@ -272,5 +278,7 @@ def register(app: typer.Typer) -> None:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     for command, name, summary, more in COMMANDS:
-        group.command(name, short_help=summary, help=f"{summary}\n\n{more}")(command)
+        group.command(name, cls=ChineseCommand, short_help=summary, help=f"{summary}\n\n{more}")(
+            command
+        )
     app.add_typer(group, name="archive")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from branchctl.cli.command import ChineseCommand
 from branchctl.cli.common import (
     JobsOption,
     Progress,
@@ -32,10 +33,14 @@ def collect(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="工作簿或文件夹（递归查找 .xlsx .xlsm .xls .ods）。", show_default=False
+            metavar="PATH",
+            help="工作簿或文件夹（递归查找 .xlsx .xlsm .xls .ods）。",
+            show_default=False,
         ),
     ],
-    out: Annotated[Path, typer.Option("-o", "--out", help="汇总工作簿（.xlsx）的输出路径。")],
+    out: Annotated[
+        Path, typer.Option("-o", "--out", metavar="文件", help="汇总工作簿（.xlsx）的输出路径。")
+    ],
     jobs: JobsOption = None,
     as_of: str | None = as_of_option(),
     rubric: RubricOption = None,
@@ -58,4 +63,4 @@ def collect(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("collect", short_help=SUMMARY, help=HELP)(collect)
+    app.command("collect", cls=ChineseCommand, short_help=SUMMARY, help=HELP)(collect)

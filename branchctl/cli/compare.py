@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import filecmp
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from branchctl.cli.command import ChineseCommand
 from branchctl.cli.common import JsonOption, Progress, RubricOption, default_out, handled
-from branchctl.cli.console import print_json, say
+from branchctl.cli.console import print_json, say, warn
 
 SUMMARY = "对比两期台账：升星、降星、持平、新增、撤销（授星摘星），写出标色的对比工作簿。"
 HELP = (
@@ -25,13 +28,19 @@ def compare(
     new: Annotated[Path, typer.Argument(help="本期台账。", show_default=False)],
     out: Annotated[
         Path | None,
-        typer.Option("-o", "--out", help="对比工作簿的输出路径，默认为“本期文件名.compare.xlsx”。"),
+        typer.Option(
+            "-o",
+            "--out",
+            metavar="文件",
+            help="对比工作簿的输出路径，默认为“本期文件名.compare.xlsx”。",
+        ),
     ] = None,
     as_json: JsonOption = False,
     name_map: Annotated[
         Path | None,
         typer.Option(
             "--map",
+            metavar="对照表",
             help="更名对照表：两列（原名称、新名称）的 .xlsx/.csv，或 TOML 表 [更名]。",
         ),
     ] = None,
@@ -40,6 +49,9 @@ def compare(
     from branchctl.jobs.compare import compare_files
     from branchctl.reports.compare import comparison_text
 
+    same = _sameness(old, new)
+    if same:
+        warn(f"上期和本期{same}，对比结果将全部持平，请检查是否选错了文件。")
     progress = Progress()
     report = compare_files(
         old,
@@ -57,5 +69,17 @@ def compare(
     return 0
 
 
+def _sameness(old: Path, new: Path) -> str:
+    """How OLD and NEW are the same (one file, or two copies), or ``""``."""
+    try:
+        if os.path.samefile(old, new):
+            return f"是同一个文件“{new}”"
+        if filecmp.cmp(old, new, shallow=False):
+            return f"两个文件“{old}”和“{new}”内容完全相同"
+    except OSError:  # one is missing or unreadable: the job says so
+        pass
+    return ""
+
+
 def register(app: typer.Typer) -> None:
-    app.command("compare", short_help=SUMMARY, help=HELP)(compare)
+    app.command("compare", cls=ChineseCommand, short_help=SUMMARY, help=HELP)(compare)

@@ -44,7 +44,7 @@ def _param_label(param: Any) -> str:
         opts = list(getattr(param, "opts", [])) or [f"--{param.name}"]
         long = [o for o in opts if o.startswith("--")]
         return f"选项 {max(long or opts, key=len)}"
-    return f"参数 {(param.name or '').upper()}"
+    return f"参数 {(param.metavar or param.name or '').upper()}"
 
 
 def _param_what(param: Any) -> str:
@@ -101,7 +101,7 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _requirement(param_type: Any) -> str:
+def requirement(param_type: Any) -> str:
     """What the parameter's type accepts, in Chinese: ``应为不小于 0 的整数``."""
     names = {c.__name__ for c in type(param_type).__mro__}
     noun = "整数" if "IntParamType" in names else "数字"
@@ -164,7 +164,7 @@ def usage_sentence(error: Exception, where: str, root: Any = None) -> str:
         shown = f"“{value}”" if value is not None else ""
         if problem is not None:
             return f"{label} 的值{shown}无效：{problem}。"
-        return f"{label} 的值{shown}无效：{_requirement(param.type)}。"
+        return f"{label} 的值{shown}无效：{requirement(param.type)}。"
     m = re.match(r"^No such command (.+?)\.(?: Did you mean .*\?)?$", message, re.S)
     if m and ctx is not None:
         name = _unquote(m.group(1))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from branchctl.cli.command import ChineseCommand
 from branchctl.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -52,6 +53,7 @@ def notice(
         typer.Option(
             "--data",
             "-d",
+            metavar="路径",
             help="数据：台账文件；退回修改意见可为文件、文件夹或 validate --json 的结果文件。",
         ),
     ] = None,
@@ -65,27 +67,40 @@ def notice(
     out: Annotated[
         Path | None,
         typer.Option(
-            "-o", "--out", help="输出文件；逐份生成时为文件夹。默认写在数据文件旁，以模板名命名。"
+            "-o",
+            "--out",
+            metavar="路径",
+            help="输出文件；逐份生成时为文件夹。默认写在数据文件旁，以模板名命名。",
         ),
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="docx（默认）或 md；默认按 -o 的后缀。")
+        str | None,
+        typer.Option("--format", metavar="格式", help="docx（默认）或 md；默认按 -o 的后缀。"),
     ] = None,
     mask: Annotated[
         bool, typer.Option("--mask", help="隐去个人信息：姓名（张*）和电话号码（138****5678）。")
     ] = False,
     sets: Annotated[
         list[str] | None,
-        typer.Option("--set", help="自由变量，如 --set 联系电话=0538-1234567；可重复。"),
+        typer.Option(
+            "--set", metavar="变量名=值", help="自由变量，如 --set 联系电话=0538-1234567；可重复。"
+        ),
     ] = None,
     vars_file: Annotated[
-        Path | None, typer.Option("--vars", help='自由变量文件（TOML：每行 变量名 = "值"）。')
+        Path | None,
+        typer.Option("--vars", metavar="文件", help='自由变量文件（TOML：每行 变量名 = "值"）。'),
     ] = None,
     like: Annotated[
         str | None,
-        typer.Option("--like", help="自备模板使用哪个内置模板的数据，如 --like 整改通知书。"),
+        typer.Option(
+            "--like",
+            metavar="模板名",
+            help="自备模板使用哪个内置模板的数据，如 --like 整改通知书。",
+        ),
     ] = None,
-    bottom: Annotated[int, typer.Option("--bottom", min=0, help="通报中倒排末位的支部数。")] = 10,
+    bottom: Annotated[
+        int, typer.Option("--bottom", metavar="N", min=0, help="通报中倒排末位的支部数。")
+    ] = 10,
     rubric: RubricOption = None,
     # no --as-of: the ledger's 填报时间 decides the quarter the notice speaks of
     as_of: str | None = as_of_option("按台账的填报时间"),
@@ -173,4 +188,4 @@ def notice_text(report: Any) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("notice", short_help=SUMMARY, help=HELP)(notice)
+    app.command("notice", cls=ChineseCommand, short_help=SUMMARY, help=HELP)(notice)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from branchctl.cli.command import ChineseCommand
 from branchctl.cli.common import (
     JsonOption,
     Progress,
@@ -33,13 +34,21 @@ def rate(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("-o", "--out", help="批注工作簿的输出路径，默认为“原文件名.rated.xlsx”。"),
+        typer.Option(
+            "-o",
+            "--out",
+            metavar="文件",
+            help="批注工作簿的输出路径，默认为“原文件名.rated.xlsx”。",
+        ),
     ] = None,
     rubric: RubricOption = None,
     as_of: str | None = as_of_option(),
     as_json: JsonOption = False,
     bottom: Annotated[
-        int, typer.Option("--bottom", min=0, help="列出最弱的 N 个支部（倒排），写入汇总表。")
+        int,
+        typer.Option(
+            "--bottom", metavar="N", min=0, help="列出最弱的 N 个支部（倒排），写入汇总表。"
+        ),
     ] = 0,
 ) -> int:
     # the job is imported when the command runs: `--help` and `--version` stay fast
@@ -64,4 +73,4 @@ def rate(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("rate", short_help=SUMMARY, help=HELP)(rate)
+    app.command("rate", cls=ChineseCommand, short_help=SUMMARY, help=HELP)(rate)

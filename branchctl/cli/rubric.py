@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from branchctl.cli.command import ChineseCommand, ChineseGroup
 from branchctl.cli.common import JsonOption, handled
 from branchctl.cli.console import print_json, say, write_raw
 
@@ -58,6 +59,7 @@ def rubric_check(
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
         name="rubric",
+        cls=ChineseGroup,
         help=HELP,
         short_help=SUMMARY,
         no_args_is_help=True,
@@ -66,6 +68,7 @@ def register(app: typer.Typer) -> None:
     )
     group.command(
         "list",
+        cls=ChineseCommand,
         help=(
             "列出内置的评定规则，每行一个：名称和说明。\n\n"
             "示例：branchctl rubric list\n\n"
@@ -74,6 +77,7 @@ def register(app: typer.Typer) -> None:
     )(rubric_list)
     group.command(
         "show",
+        cls=ChineseCommand,
         help=(
             "原样输出一个内置规则的 TOML 文本（带注释），可重定向到文件后修改。\n\n"
             "示例：branchctl rubric show five-basics > 我的规则.toml\n\n"
@@ -82,6 +86,7 @@ def register(app: typer.Typer) -> None:
     )(rubric_show)
     group.command(
         "check",
+        cls=ChineseCommand,
         help=(
             "检查一个规则文件：每个键、类型和取值。通过时输出一行说明；有错时指出哪一项错在哪里。\n\n"
             "示例：branchctl rubric check 我的规则.toml\n\n"

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from branchctl.cli.command import ChineseCommand
 from branchctl.cli.common import handled
 from branchctl.cli.console import say
 from branchctl.errors import BranchctlError
@@ -25,18 +26,30 @@ HELP = (
 
 @handled
 def template(
-    kinds: Annotated[list[str], typer.Argument(help="表格类型，如 附件1。", show_default=False)],
+    kinds: Annotated[
+        list[str], typer.Argument(metavar="KIND", help="表格类型，如 附件1。", show_default=False)
+    ],
     out: Annotated[
         Path | None,
-        typer.Option("-o", "--out", help="输出路径（.xlsx），默认按表名命名，写在当前文件夹。"),
+        typer.Option(
+            "-o",
+            "--out",
+            metavar="文件",
+            help="输出路径（.xlsx），默认按表名命名，写在当前文件夹。",
+        ),
     ] = None,
     unit: Annotated[
-        str | None, typer.Option("--unit", help="预先填好的填报单位，如“城关镇党委”。")
+        str | None,
+        typer.Option("--unit", metavar="单位", help="预先填好的填报单位，如“城关镇党委”。"),
     ] = None,
-    rows: Annotated[int, typer.Option("--rows", min=1, max=5000, help="预先编号的空行数。")] = 50,
+    rows: Annotated[
+        int, typer.Option("--rows", metavar="行数", min=1, max=5000, help="预先编号的空行数。")
+    ] = 50,
     rubric: Annotated[
         str | None,
-        typer.Option("--rubric", help="评定规则（决定各方面的列和问题类别的选项）。"),
+        typer.Option(
+            "--rubric", metavar="规则", help="评定规则（决定各方面的列和问题类别的选项）。"
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="输出文件已存在时覆盖它（原有内容会丢失）。")
@@ -59,4 +72,4 @@ def template(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("template", short_help=SUMMARY, help=HELP)(template)
+    app.command("template", cls=ChineseCommand, short_help=SUMMARY, help=HELP)(template)

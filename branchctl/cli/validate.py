@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from branchctl.cli.command import ChineseCommand
 from branchctl.cli.common import (
     JobsOption,
     JsonOption,
@@ -34,19 +35,24 @@ def validate(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="工作簿或文件夹（递归查找 .xlsx .xlsm .xls .ods）。", show_default=False
+            metavar="PATH",
+            help="工作簿或文件夹（递归查找 .xlsx .xlsm .xls .ods）。",
+            show_default=False,
         ),
     ],
     annotate: Annotated[
         Path | None,
         typer.Option(
             "--annotate",
+            metavar="文件夹",
             help="把有错误的文件各复制一份“原文件名.checked.xlsx”到此文件夹，问题单元格标色并加批注。",
         ),
     ] = None,
     report: Annotated[
         Path | None,
-        typer.Option("--report", help="把全部问题写入报告文件（.md、.xlsx 或 .json）。"),
+        typer.Option(
+            "--report", metavar="文件", help="把全部问题写入报告文件（.md、.xlsx 或 .json）。"
+        ),
     ] = None,
     as_json: JsonOption = False,
     as_of: str | None = as_of_option(),
@@ -87,4 +93,4 @@ def validate(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("validate", short_help=SUMMARY, help=HELP)(validate)
+    app.command("validate", cls=ChineseCommand, short_help=SUMMARY, help=HELP)(validate)

@@ -27,6 +27,14 @@ def is_tool_output(path: Path) -> bool:
     return path.suffix.lower() == ".xlsx" and path.stem.endswith(OUTPUT_STEMS)
 
 
+def require_folder(path: Path) -> None:
+    """Refuse an output whose folder does not exist, naming the folder."""
+    if not path.parent.is_dir():
+        raise BranchctlError(
+            f"文件夹“{path.parent}”不存在，请先建好这个文件夹，或换一个输出位置", path=path
+        )
+
+
 def ensure_distinct(out: str | Path, *inputs: str | Path) -> None:
     """Raise BranchctlError if ``out`` is one of ``inputs`` (after resolving links)."""
     out = Path(out)
@@ -50,8 +58,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     folder = path.parent
-    if not folder.is_dir():
-        raise BranchctlError("输出文件夹不存在", path=path)
+    require_folder(path)
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     except OSError as e:
@@ -98,13 +105,18 @@ def _umask() -> int:
 
 
 def check_output_path(out: Path, *inputs: Path) -> None:
-    """Refuse to write over an input, or into a folder that does not exist."""
+    """Refuse to write over an input, or into a folder that does not exist.
+
+    A missing input is named first: its default output's folder is missing too.
+    """
+    for path in inputs:
+        if not path.exists():
+            raise BranchctlError("文件不存在", path=path)
     target = out.resolve()
     for path in inputs:
         if path.exists() and path.resolve() == target:
             raise BranchctlError("输出文件不能与输入文件相同，请用 -o 指定另一个文件名", path=out)
-    if not target.parent.is_dir():
-        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
+    require_folder(out)
     if out.suffix.lower() != ".xlsx":
         raise BranchctlError(
             "批注工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out

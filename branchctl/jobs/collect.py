@@ -21,7 +21,7 @@ from branchctl.errors import BranchctlError
 from branchctl.forms.lists import is_placeholder_row
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import cell_text, name_key
-from branchctl.io.outputs import ensure_distinct, is_tool_output
+from branchctl.io.outputs import ensure_distinct, is_tool_output, require_folder
 from branchctl.io.workbook import Workbook, read_workbook
 from branchctl.reports.collect import write_collection
 from branchctl.reports.collection import (
@@ -368,8 +368,7 @@ def collect_files(
         raise BranchctlError(
             "汇总工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out
         )
-    if not out.parent.is_dir():
-        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
+    require_folder(out)
     ensure_distinct(out, *[p for p in paths if p.is_file()])
 
     collection = collect(paths, the_rubric, jobs=jobs, as_of=as_of, exclude=out, progress=progress)

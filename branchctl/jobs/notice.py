@@ -31,7 +31,7 @@ from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.forms.lists import read_lists
 from branchctl.forms.tables import find_forms
 from branchctl.forms.values import cell_text
-from branchctl.io.outputs import atomic_output, ensure_distinct
+from branchctl.io.outputs import atomic_output, ensure_distinct, require_folder
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.archive_ledger import notice_context
 from branchctl.jobs.validate import validate_paths
@@ -333,8 +333,7 @@ def _check_target(target: Path, inputs: Iterable[Path]) -> None:
     ensure_distinct(target, *inputs)
     if target.is_dir():
         raise BranchctlError("输出路径是一个文件夹；逐份生成请加 --per-branch", path=target)
-    if not target.parent.is_dir():
-        raise BranchctlError("输出文件所在的文件夹不存在", path=target)
+    require_folder(target)
 
 
 def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -> list[Path]:
@@ -344,8 +343,7 @@ def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -
         )
     if folder.exists() and not folder.is_dir():
         raise BranchctlError("逐份生成时 -o 应为文件夹，但这是一个已有的文件", path=folder)
-    if not folder.parent.is_dir():
-        raise BranchctlError("输出文件夹的上级文件夹不存在", path=folder)
+    require_folder(folder)
     folder.mkdir(exist_ok=True)
     taken: set[str] = set()
     targets = [folder / f"{safe_filename(label, taken)}.{fmt}" for label in labels]

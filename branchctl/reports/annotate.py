@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from branchctl.forms.tables import Table
 from branchctl.forms.values import name_key
 from branchctl.io.xlsx.plan import (
     CATEGORY_FILLS,
@@ -18,10 +19,13 @@ from branchctl.io.xlsx.plan import (
 from branchctl.rules.results import (
     COMPUTED_COLUMNS,
     BranchRating,
+    CapHit,
     RatingResult,
     extra_columns,
     extra_values,
 )
+from branchctl.rules.rubric import Rubric
+from branchctl.rules.scoring import number_text
 
 RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]
 SUMMARY_SHEET = "汇总"
@@ -52,6 +56,10 @@ def rating_plan(
             basis = f"按{len(result.rubric.aspects)}个方面核算"
             if b.veto:
                 basis = f"负面清单“{b.veto}”一票否决"
+            elif b.capped_from is not None:  # a cap lowered the stars the score earned
+                basis = f"{_lowest_cap(b).reason()}，核算"
+            elif b.parts:
+                basis = f"按综合得分{number_text(b.score)}分核算"
             for column, differs, claimed, computed in (
                 ("星级", b.stars_differ, f"{b.claimed_stars}星", f"{b.stars}星"),
                 ("定级类别", b.category_differs, b.claimed_category, b.category),
@@ -71,6 +79,7 @@ def rating_plan(
                     sheet.marks.append(
                         CellMark(r, table.columns[d.aspect], FILL_WARNING, d.message())
                     )
+            sheet.marks += _rubric_marks(b, table, result.rubric)  # caps, proof
             for aspect in b.blank:
                 if aspect not in table.columns:
                     continue
@@ -93,6 +102,31 @@ def rating_plan(
         )
     plan.new_sheets.append(summary_sheet(result, bottom, overdue))
     return plan
+
+
+def _lowest_cap(b: BranchRating) -> CapHit:
+    return min(b.caps, key=lambda h: h.max_stars)
+
+
+def _rubric_marks(b: BranchRating, table: Table, rubric: Rubric) -> list[CellMark]:
+    """Yellow cells for what some rubrics add: the cell that capped the stars, a grade's
+    proof left blank."""
+    r = b.row - 1
+    marks = []
+    if b.capped_from is not None:
+        lowest = _lowest_cap(b)
+        columns = [lowest.column]
+        if rubric.satisfaction is not None and lowest.column == rubric.satisfaction.column:
+            columns += [t.column for t in rubric.satisfaction.tallies]  # the rate from votes
+        col = next((table.columns[c] for c in columns if c in table.columns), None)
+        if col is not None:
+            text = f"{lowest.reason()}：{b.capped_from}星调为{lowest.max_stars}星"
+            marks.append(CellMark(r, col, FILL_WARNING, text))
+    for gap in b.evidence_missing:
+        col = next((table.columns[c] for c in gap.columns if c in table.columns), None)
+        if col is not None:
+            marks.append(CellMark(r, col, FILL_WARNING, gap.warning()))
+    return marks
 
 
 def _unmet_text(b: BranchRating) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from branchctl.errors import BranchctlError
 from branchctl.findings.catalogue import entry
 from branchctl.findings.model import FileReport, Finding, ValidationReport
-from branchctl.io.outputs import atomic_output
+from branchctl.io.outputs import atomic_output, require_folder
 
 REPORT_SUFFIXES = (".md", ".xlsx", ".json")
 MAX_LISTED = 50  # findings shown per file on the terminal; the report file has them all
@@ -112,8 +112,7 @@ def check_report_path(path: Path) -> None:
         raise BranchctlError("--report 的文件名应以 .md、.xlsx 或 .json 结尾", path=path)
     if path.is_dir():
         raise BranchctlError("--report 应指定一个文件，而这是一个文件夹", path=path)
-    if not path.parent.is_dir():
-        raise BranchctlError("报告文件所在的文件夹不存在", path=path)
+    require_folder(path)
 
 
 def write_report(report: ValidationReport, path: Path) -> None:

@@ -23,8 +23,9 @@ from branchctl.forms.values import (
     parse_date,
     parse_enum,
 )
-from branchctl.rules.rubric import Aspect, Comparison, months_completed
-from branchctl.rules.scoring import number_text, parse_number
+from branchctl.rules.conditions import Comparison
+from branchctl.rules.rubric import Aspect, months_completed
+from branchctl.rules.scoring import number_text, parse_number, parse_percent
 
 
 @dataclass(slots=True)
@@ -142,25 +143,62 @@ def _judge_value(
         return None, "", True
     if value is None:
         return None, "", False
+    holds, note = _holds(comp, value, as_of)
+    return holds, (f"{column}为{_shown(value)}{comp.unit}{note}" if not holds else ""), False
+
+
+def _holds(comp: Comparison, value: Any, as_of: dt.date) -> tuple[bool, str]:
+    """Whether ``comp`` holds for a value read; a note on a prorated threshold."""
     op = comp.op
-    note = ""
     if op == "within-years":
         assert isinstance(value, dt.date)
-        holds = _years_later(value, comp.number) >= as_of
-    elif op in ("in", "not-in"):
+        return _years_later(value, comp.number) >= as_of, ""
+    if op in ("in", "not-in"):
         inside = normalize_text(value) in {normalize_text(v) for v in comp.texts}
-        holds = inside if op == "in" else not inside
-    elif op == "between":
+        return (inside if op == "in" else not inside), ""
+    if op == "between":
         lo, hi = comp.bounds
-        holds = lo <= float(value) <= hi
+        return lo <= float(value) <= hi, ""
+    target = comp.number
+    note = ""
+    if comp.prorate:
+        months = months_completed(as_of)
+        target = math.floor(target * months / 12 + 1e-9)
+        note = f"，截至{months}月应{'不少于' if op == '>=' else '多于'}{target:g}"
+    return _NUMBER_OPS[op](float(value), target), note
+
+
+def condition_holds(
+    comp: Comparison,
+    table: Table,
+    values: dict[str, Any],
+    as_of: dt.date,
+    kinds: dict[str, str] | None = None,
+    known: dict[str, float | None] | None = None,
+) -> tuple[bool | None, str]:
+    """Whether ``comp`` holds for one row, and what was seen (“群众满意度为55%”); None when it
+    cannot be judged (its column absent, blank or unreadable). ``known``: values worked out
+    elsewhere (the satisfaction rate from the poll's tallies), by column, read first."""
+    if known is not None and comp.column in known:
+        column, value = comp.column, known[comp.column]
     else:
-        target = comp.number
-        if comp.prorate:
-            months = months_completed(as_of)
-            target = math.floor(target * months / 12 + 1e-9)
-            note = f"，截至{months}月应{'不少于' if op == '>=' else '多于'}{target:g}"
-        holds = _NUMBER_OPS[op](float(value), target)
-    return holds, (f"{column}为{_shown(value)}{note}" if not holds else ""), False
+        present, present_kinds, _ = _plan(comp, table, kinds, as_of)
+        found = [
+            (c, k)
+            for c, k in zip(present, present_kinds, strict=True)
+            if not is_blank(values.get(c))
+        ]
+        if not found:
+            return None, ""
+        column, kind = found[0]
+        try:
+            value = _read(values.get(column), column, kind, as_of)
+        except BadValue:
+            return None, ""
+    if value is None:
+        return None, ""
+    holds, note = _holds(comp, value, as_of)
+    return holds, f"{column}为{_shown(value)}{comp.unit}{note}"
 
 
 _NUMBER_OPS = {
@@ -178,6 +216,8 @@ def _read(raw: Any, column: str, kind: str, as_of: dt.date) -> Any:
         return parse_count(raw)
     if kind in ("score", "serial"):
         return parse_number(raw)
+    if kind == "percent":
+        return parse_percent(raw)
     if kind == "date":
         deadline = parse_date(raw, as_of)
         return deadline.date if deadline is not None else None

@@ -27,7 +27,10 @@ from branchctl.forms.values import (
 )
 from branchctl.io.cells import cell_name
 from branchctl.io.workbook import Workbook
+from branchctl.rules.caps import apply_caps
+from branchctl.rules.evidence import missing_proof
 from branchctl.rules.indicators import carried_rules, judge_indicators
+from branchctl.rules.parts import weigh
 from branchctl.rules.quotas import apply_quotas
 from branchctl.rules.ranking import rank
 from branchctl.rules.results import (
@@ -45,6 +48,7 @@ from branchctl.rules.scoring import (
     points_period,
     read_points,
 )
+from branchctl.rules.shares import measure_shares
 
 # ------------------------------------------------------------------------------- tables
 
@@ -117,6 +121,8 @@ def rate_workbook(
     branches = [b for b in result.branches if b.entity == "branch"]
     result.quotas = apply_quotas(branches, rubric)
     result.notes += [q.note() for q in result.quotas]
+    result.shares = measure_shares(branches, rubric)
+    result.notes += [s.note() for s in result.shares]
     if rubric.ranking:
         for entity in ("branch", "member"):
             rank(
@@ -234,6 +240,10 @@ def rate_row(
                 continue
         _judge(aspect, table, r, values, row, path, strict, as_of, kinds)
 
+    weighed = weigh(variant, row.scores, values)  # parts (基础项 70%…), 群众满意度
+    for column, why in weighed.bad:
+        _bad_value(table, r, column, why, path, strict, row)
+    row.warnings += weighed.warnings
     score = star_score = None
     if variant.points is not None:
         period = points_period(table.title, as_of)
@@ -251,7 +261,7 @@ def rate_row(
         star_score = points.total(period.star_months) if period.star_months else 0.0
         stars = variant.stars_for_total(star_score, period.star_months) if period.star_months else 0
     elif variant.has_total:
-        score = sum(row.scores.values())
+        score = weighed.total
         stars = variant.stars_for_total(score) if variant.star_method == "total" else len(row.met)
     else:
         stars = len(row.met)
@@ -265,6 +275,10 @@ def rate_row(
         stars = max(0, stars - len(deductions))
         change = f"{before}星减为{stars}星" if stars != before else f"已是{stars}星"
         row.warnings.append(f"减星项{len(deductions)}项（{'、'.join(deductions)}），{change}")
+
+    capped = apply_caps(variant, table, values, stars, weighed.satisfaction, as_of)
+    stars = capped.stars
+    row.warnings += capped.warnings
 
     veto = None
     for column in variant.veto_columns:
@@ -317,9 +331,16 @@ def rate_row(
     )
     if claimed_score is not None and score is not None and variant.points is None:
         if abs(claimed_score - score) > 0.005:
-            warnings.append(
-                f"总分填报{number_text(claimed_score)}分，各项合计{number_text(score)}分"
-            )
+            how = "按权重核算为" if variant.parts else "各项合计"
+            warnings.append(f"总分填报{number_text(claimed_score)}分，{how}{number_text(score)}分")
+
+    proof = missing_proof(
+        variant,
+        values,
+        (stars, category, level),
+        (claimed_stars, claimed_category, claimed_level),
+    )
+    warnings += [gap.warning() for gap in proof]
 
     name = cell_text(cell(variant.key_column))
     if variant.entity == "member":
@@ -367,6 +388,11 @@ def rate_row(
         disagreements=row.disagreements,
         claimed_in=claimed_in,
         extra_keys=rubric.json_extras(),
+        parts=weighed.parts,
+        satisfaction=weighed.satisfaction,
+        caps=capped.hits,
+        capped_from=capped.capped_from,
+        evidence_missing=proof,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from branchctl.forms.tables import Table
 from branchctl.rules.rubric import Quota, Rubric
+from branchctl.rules.schemes import ROUNDING_TEXT, Share, percent_text
 from branchctl.rules.scoring import PointsPeriod, json_number, number_text
 
 
@@ -69,6 +70,144 @@ class QuotaOutcome:
 COMPUTED_COLUMNS = ("计算星级", "计算类别", "计算等次", "未达标方面", "核对结果")
 
 
+@dataclass(frozen=True)
+class CapHit:
+    """A cap that holds for a branch: the rule, its ceiling, and what set it off."""
+
+    rule: str  # the cap as the rubric says it (群众满意度低于60%的，最高评为二星)
+    max_stars: int
+    column: str  # the column that set it off
+    seen: str  # what the row says there (群众满意度为55%)
+
+    def reason(self) -> str:
+        return f"{self.seen}，{self.rule}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "max_stars": self.max_stars,
+            "column": self.column,
+            "seen": self.seen,
+        }
+
+
+@dataclass(frozen=True)
+class ProofGap:
+    """A grade's proof left blank: the branch stands at ``grade`` (claimed, or computed where
+    nothing is claimed) and the rubric wants ``columns`` filled."""
+
+    grade: str  # 5星, 示范点
+    claimed: bool
+    columns: tuple[str, ...]
+    rule: str = ""  # the rubric's words (申报五星须附佐证材料)
+
+    def state(self) -> str:
+        return f"{'自评' if self.claimed else '核算'}为{self.grade}"
+
+    def columns_text(self) -> str:
+        return "、".join(f"“{c}”" for c in self.columns)
+
+    def warning(self) -> str:
+        why = f"（{self.rule}）" if self.rule else ""
+        return f"{self.state()}，须填写{self.columns_text()}{why}，现为空"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "grade": self.grade,
+            "claimed": self.claimed,
+            "columns": list(self.columns),
+            "rule": self.rule,
+        }
+
+
+MAX_BORDER_NAMED = 10
+
+
+@dataclass
+class ShareOutcome:
+    """One bound of a share (at least, at most, or about a target) over the branches rated."""
+
+    share: Share
+    kind: str  # "min" | "max" | "target"
+    value: float  # the share, 0-1
+    total: int  # branches the share is taken of (in the share's 支部类型 scope)
+    bound: int  # branches at least / at most / as the target
+    count: int  # branches at the grade
+    border: list[BranchRating] = field(default_factory=list)  # nearest to crossing it
+    claimed: bool = False  # counted on the claims (validate), else on the computed grades
+
+    @property
+    def ok(self) -> bool:
+        if self.kind == "min":
+            return self.count >= self.bound
+        if self.kind == "max":
+            return self.count <= self.bound
+        return self.count == self.bound
+
+    def rule_text(self) -> str:
+        """后进不少于城市社区党支部的10%."""
+        scope = self.share.scope_text()
+        who = f"{scope}党支部" if scope else "参评党支部"
+        verb = {"min": "不少于", "max": "不超过", "target": "目标为"}[self.kind]
+        return f"{self.share.grade.text()}{verb}{who}的{percent_text(self.value)}"
+
+    def basis(self) -> str:
+        how = {"min": "至少", "max": "最多", "target": "为"}[self.kind]
+        rounding = ROUNDING_TEXT[self.share.rounding_for(self.kind)]
+        return f"参评{self.total}个，{how}{self.bound}个（{rounding}）"
+
+    def gap_text(self) -> str:
+        gap = self.count - self.bound
+        if self.ok:
+            return "与目标一致" if self.kind == "target" else "符合要求"
+        if self.kind == "min":
+            return f"还差{-gap}个"
+        if self.kind == "max":
+            return f"超出{gap}个"
+        return f"比目标{'多' if gap > 0 else '少'}{abs(gap)}个"
+
+    def note(self) -> str:
+        grade = self.share.grade.text()
+        counted = "填报（未填报的按核算结果）为" if self.claimed else "核算为"
+        text = f"{self.rule_text()}：{self.basis()}，{counted}{grade}的{self.count}个，{self.gap_text()}"
+        if self.border:
+            names = "、".join(
+                f"{b.name}（{_stars_score(b)}）" for b in self.border[:MAX_BORDER_NAMED]
+            )
+            more = f"等{len(self.border)}个" if len(self.border) > MAX_BORDER_NAMED else ""
+            text += f"；处在边界上的：{names}{more}"
+        return text + "。"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "grade": self.share.grade.text(),
+            "by": self.share.grade.by,
+            "kind": self.kind,
+            "share": self.value,
+            "types": list(self.share.types),
+            "except_types": list(self.share.except_types),
+            "total": self.total,
+            "bound": self.bound,
+            "count": self.count,
+            "ok": self.ok,
+            "border": [
+                {
+                    "sheet": b.sheet,
+                    "row": b.row,
+                    "name": b.name,
+                    "stars": b.stars,
+                    "score": json_number(b.score),
+                }
+                for b in self.border
+            ],  # fmt: skip
+            "note": self.note(),
+        }
+
+
+def _stars_score(b: BranchRating) -> str:
+    return f"{b.stars}星" + (f"，{number_text(b.score)}分" if b.score is not None else "")
+
+
 @dataclass
 class Disagreement:
     """A mark the data behind it contradicts (自评与核算不符)."""
@@ -118,6 +257,11 @@ class BranchRating:
     # claim ("定级类别" or "等次") -> the column that holds it
     claimed_in: dict[str, str] = field(default_factory=dict)
     extra_keys: tuple[str, ...] = ()  # JSON keys beyond SPEC's, chosen by the rubric
+    parts: dict[str, float] = field(default_factory=dict)  # weighted part -> its score
+    satisfaction: float | None = None  # 群众满意度 in percent
+    caps: list[CapHit] = field(default_factory=list)  # every cap that holds
+    capped_from: int | None = None  # the stars before a cap lowered them
+    evidence_missing: list[ProofGap] = field(default_factory=list)  # proof left blank
 
     @property
     def stars_differ(self) -> bool:
@@ -175,8 +319,12 @@ class BranchRating:
             value = getattr(self, key)
             if key in ("score", "claimed_score", "star_score"):
                 value = json_number(value)
-            elif key == "scores":
+            elif key in ("scores", "parts"):
                 value = {k: json_number(v) for k, v in value.items()}
+            elif key == "satisfaction":
+                value = json_number(value)
+            elif key in ("caps", "evidence_missing"):
+                value = [item.to_json() for item in value]
             out[key] = value
         return out
 
@@ -195,6 +343,7 @@ class RatingResult:
     quotas: list[QuotaOutcome] = field(default_factory=list)
     period: PointsPeriod | None = None  # points rubrics: the months counted
     notes: list[str] = field(default_factory=list)  # what a clerk should know about the run
+    shares: list[ShareOutcome] = field(default_factory=list)
 
     @property
     def branches(self) -> list[BranchRating]:
@@ -224,6 +373,8 @@ class RatingResult:
         }
         if self.rubric.quotas:
             out["quotas"] = [q.to_json() for q in self.quotas]
+        if self.rubric.shares:
+            out["shares"] = [o.to_json() for o in self.shares]
         if self.period is not None:
             out["period"] = self.period.to_json()
         return out
@@ -244,6 +395,9 @@ def extra_columns(rubric: Rubric) -> list[str]:
         headers += ["累计得分", "定星得分"]
     elif rubric.has_total:
         headers.append("计算总分")
+    headers += [f"{p.name}得分" for p in rubric.parts]
+    if rubric.satisfaction is not None:
+        headers.append(f"计算{rubric.satisfaction.column}（%）")
     if rubric.ranking:
         headers.append("排名")
     return headers
@@ -255,6 +409,9 @@ def extra_values(b: BranchRating, rubric: Rubric) -> list[Any]:
         values += [json_number(b.score), json_number(b.star_score)]
     elif rubric.has_total:
         values.append(json_number(b.score))
+    values += [json_number(b.parts.get(p.name)) for p in rubric.parts]
+    if rubric.satisfaction is not None:
+        values.append(json_number(b.satisfaction))
     if rubric.ranking:
         values.append(b.rank)
     return values

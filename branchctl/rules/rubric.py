@@ -6,9 +6,11 @@ turns TOML into the model, checking every key (a bad rubric raises BranchctlErro
 key and the fault).
 
 A rubric says what is rated (branches, or members) and how: its aspects, each judged by a mark,
-a score against a pass mark, or indicator rules (column, comparison, threshold); stars as the
-count of aspects met or from a total against thresholds; star/total -> category and level;
-the 达标 rule; veto and deduction columns; quotas on categories; a ranking.
+a score against a pass mark, or indicator rules (column, comparison, threshold:
+:mod:`branchctl.rules.conditions`); stars as the count of aspects met or from a total against
+thresholds or score bands; star/total -> category and level; the 达标 rule; veto and deduction
+columns; quotas on categories; a ranking; and what county schemes add
+(:mod:`branchctl.rules.schemes`): weighted parts, the satisfaction poll, caps, shares, proof.
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from branchctl.forms.spec import normalize_header, normalize_text
+from branchctl.rules.conditions import Indicator, num_text
+from branchctl.rules.schemes import (
+    ROUNDING_TEXT,
+    Cap,
+    Evidence,
+    Part,
+    Satisfaction,
+    Share,
+    percent_text,
+    share_count,
+)
 
 if TYPE_CHECKING:
     from branchctl.forms.tables import Table
@@ -27,66 +40,6 @@ if TYPE_CHECKING:
 DEFAULT_RUBRIC = "six-star"
 MAX_RUBRIC_BYTES = 256 * 1024  # a rubric is a page or two of text; anything larger is refused
 MONTHS = tuple(f"{m}月" for m in range(1, 13))
-
-# Comparison operators a rule may use: the whole of the rubric "language".
-NUMBER_OPS = (">=", ">", "<=", "<", "==", "!=")
-OPERATORS = (*NUMBER_OPS, "between", "in", "not-in", "within-years")
-OP_TEXT = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "=", "!=": "≠"}
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """``column op value``; where ``column`` is absent from a sheet, ``instead`` columns stand in.
-
-    ``prorate``: ``value`` is a yearly count, required in proportion to the months completed by
-    the as-of date (rounded down), so a half year needs half the meetings.
-    """
-
-    column: str
-    op: str
-    value: float | tuple[float, float] | tuple[str, ...]
-    instead: tuple[str, ...] = ()
-    prorate: bool = False
-
-    @property
-    def number(self) -> float:
-        """The threshold of a number comparison (>=, within-years…)."""
-        assert isinstance(self.value, float)
-        return self.value
-
-    @property
-    def bounds(self) -> tuple[float, float]:
-        """[lower, upper] of a between comparison."""
-        lo, hi = self.value  # type: ignore[misc]
-        return float(lo), float(hi)
-
-    @property
-    def texts(self) -> tuple[str, ...]:
-        """The values of an in / not-in comparison."""
-        return tuple(str(v) for v in self.value)  # type: ignore[union-attr]
-
-    def describe(self) -> str:
-        if self.op in OP_TEXT:
-            return f"{self.column} {OP_TEXT[self.op]} {_num(self.number)}"
-        if self.op == "between":
-            lo, hi = self.bounds
-            return f"{self.column} 在 {_num(lo)} 至 {_num(hi)} 之间"
-        if self.op == "within-years":
-            return f"{self.column} 距核对日期不超过 {_num(self.number)} 年"
-        values = "、".join(self.texts)
-        return f"{self.column}{'为' if self.op == 'in' else '不为'} {values}"
-
-
-@dataclass(frozen=True)
-class Indicator:
-    """A data rule behind an aspect: ``test`` must hold wherever every ``when`` holds."""
-
-    test: Comparison
-    when: tuple[Comparison, ...] = ()
-    text: str = ""  # the rule as the clerk reads it, e.g. 正式党员不少于3名
-
-    def describe(self) -> str:
-        return self.text or self.test.describe()
 
 
 @dataclass(frozen=True)
@@ -126,18 +79,13 @@ class Quota:
     rounding: str = "floor"  # floor | round | ceil
 
     def limit(self, total: int) -> int:
-        exact = total * self.max_share
-        if self.rounding == "ceil":
-            return math.ceil(exact - 1e-9)
-        if self.rounding == "round":
-            return math.floor(exact + 0.5)
-        return math.floor(exact + 1e-9)
+        return share_count(total, self.max_share, self.rounding)
 
     def share_text(self) -> str:
-        return f"{self.max_share * 100:g}%"
+        return percent_text(self.max_share)
 
     def rounding_text(self) -> str:
-        return {"floor": "向下取整", "round": "四舍五入", "ceil": "向上取整"}[self.rounding]
+        return ROUNDING_TEXT[self.rounding]
 
 
 @dataclass(frozen=True)
@@ -184,6 +132,12 @@ class Rubric:
     points: Points | None = None
     columns: tuple[ExtraColumn, ...] = ()
     member: Rubric | None = None  # the same scheme for member sheets (key 党员姓名)
+    bands: tuple[tuple[float, int], ...] = ()  # [stars] bands as written: (lowest score, stars)
+    parts: tuple[Part, ...] = ()  # weighted parts of the total (基础项 70% + 评议项 30%)
+    satisfaction: Satisfaction | None = None
+    caps: tuple[Cap, ...] = ()
+    shares: tuple[Share, ...] = ()
+    evidence: Evidence = Evidence()
     text: str = field(default="", repr=False, compare=False)  # the TOML as written
 
     @property
@@ -227,7 +181,7 @@ class Rubric:
     @cached_property
     def has_total(self) -> bool:
         """Whether branches get a total: the sum of scored aspects, or points."""
-        return self.points is not None or self.uses_scores
+        return self.points is not None or self.uses_scores or bool(self.parts)
 
     @property
     def category_by(self) -> str:
@@ -311,6 +265,14 @@ class Rubric:
             keys.append("rank")
         if self.quotas:
             keys.append("quota")
+        if self.parts:
+            keys.append("parts")
+        if self.satisfaction is not None:
+            keys.append("satisfaction")
+        if self.caps:
+            keys += ["caps", "capped_from"]
+        if self.evidence.claims:
+            keys.append("evidence_missing")
         return tuple(keys)
 
 
@@ -344,10 +306,6 @@ def _labels(bands: tuple[Band, ...]) -> dict[str, str]:
     return out
 
 
-def _num(value: float) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def months_completed(as_of: dt.date) -> int:
     """Months of ``as_of``'s year completed by that date: June 30 -> 6, June 29 -> 5."""
     following = as_of + dt.timedelta(days=1)
@@ -360,17 +318,27 @@ def describe_rubric(rubric: Rubric) -> str:
     n = len(rubric.aspects)
     if rubric.points is not None:
         how = "按月积分，季度末按累计得分定星"
+    elif rubric.parts:
+        how = "、".join(p.describe() for p in rubric.parts) + "加权计分"
+        how += "，按总分分档定星" if rubric.star_method == "total" else "，每达标一个方面一星"
     elif rubric.star_method == "total":
         how = f"{n}项打分，按总分定星"
     elif rubric.uses_scores:
         how = f"{n}项打分，每项达到及格分一星"
     else:
         how = f"{n}个方面，每达标一个方面一星"
+    if rubric.bands:
+        how += "（" + "、".join(f"{num_text(m)}分以上{n}星" for m, n in rubric.bands) + "）"
     if rubric.category_by == "total":
         how += f"，按总分定{'、'.join(b.name for b in rubric.categories)}"
     extra = []
     if rubric.quotas:
         extra.append("，".join(f"{q.category}不超过{q.share_text()}" for q in rubric.quotas))
+    for label, rules in (("封顶", rubric.caps), ("比例要求", rubric.shares)):
+        if rules:
+            extra.append(f"{label}{len(rules)}条")
+    if rubric.evidence.claims:
+        extra.append(f"佐证要求{len(rubric.evidence.claims)}条")
     if rubric.member is not None:
         extra.append("也可评定党员")
     tail = f"；{'；'.join(extra)}" if extra else ""

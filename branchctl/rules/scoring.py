@@ -40,6 +40,29 @@ def parse_number(value: Any) -> float | None:
     return float(m.group(1))
 
 
+def parse_percent(value: Any) -> float | None:
+    """A rate in percent: '85%', '８５．５％', 85.5 -> 85.5; a number up to 1 without '%' is a
+    fraction (0.855, as Excel keeps a percent cell) -> 85.5; blank -> None; anything else, or
+    a rate above 100%, raises BadValue."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise BadValue("不是有效的百分比，应填写如“85%”")
+    if isinstance(value, int | float):
+        number, fraction = float(value), value <= 1
+    else:
+        text = normalize_text(cell_text(value))
+        try:
+            number = parse_number(text.removesuffix("%")) or 0.0
+        except BadValue:
+            raise BadValue("不是有效的百分比，应填写如“85%”或“85.5”") from None
+        fraction = not text.endswith("%") and number <= 1
+    rate = number * 100 if fraction else number
+    if not 0 <= rate <= 100 + 1e-9 or not math.isfinite(rate):
+        raise BadValue("百分比应在0%至100%之间")
+    return rate
+
+
 def number_text(value: float | None) -> str:
     """18.0 -> '18', 8.5 -> '8.5'."""
     if value is None:

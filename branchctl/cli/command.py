@@ -1,0 +1,110 @@
+"""The click command classes every branchctl command uses: Chinese help, and the argument checks
+click leaves out (an option given twice keeps only its last value; a full-width ``－o`` is taken
+for a file name)."""
+
+from __future__ import annotations
+
+import re
+import sys
+import unicodedata
+from typing import Any
+
+from typer.core import TyperCommand, TyperGroup
+
+from branchctl.cli.console import fit
+from branchctl.cli.help import render_help
+from branchctl.errors import BranchctlError
+
+# Dashes a Chinese input method or a word processor puts where "-" was meant; NFKC handles the
+# full-width forms (－ｏ, ＝), not these.
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63]")
+
+
+def half_width(arg: str) -> str:
+    """``－ｏ`` → ``-o``, ``——out＝x`` → ``--out=x``."""
+    return _DASHES.sub("-", unicodedata.normalize("NFKC", arg))
+
+
+def _before_double_dash(args: list[str]) -> list[str]:
+    return args[: args.index("--")] if "--" in args else args
+
+
+def check_full_width(command: Any, ctx: Any, args: list[str]) -> None:
+    """An option typed with a full-width or Chinese dash: say what to type instead."""
+    known = {o for p in command.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
+    for arg in _before_double_dash(args):
+        typed, equals, value = (*re.split("([=＝])", arg, maxsplit=1), "", "")[:3]
+        name = half_width(typed)
+        if name == typed and equals != "＝":
+            continue  # typed as it should be (or not an option at all)
+        if name.startswith("-") and name not in known and f"-{name}" in known:
+            name = f"-{name}"  # `—out`: a word processor made one dash of two
+        if name in known:
+            meant = f"{name}={value}" if equals else name
+            raise BranchctlError(
+                f"“{arg}”里有全角字符或中文破折号，选项要用半角（英文输入法）输入，请写成 {meant}"
+            )
+
+
+def _values_of(param: Any, args: list[str]) -> list[str]:
+    """What followed each spelling of ``param`` on the command line."""
+    values = []
+    args = _before_double_dash(args)
+    for i, arg in enumerate(args):
+        for opt in (*param.opts, *param.secondary_opts):
+            if arg == opt and i + 1 < len(args):
+                values.append(args[i + 1])
+            elif opt.startswith("--") and arg.startswith(opt + "="):
+                values.append(arg[len(opt) + 1 :])
+            elif not opt.startswith("--") and arg.startswith(opt) and len(arg) > len(opt):
+                values.append(arg[len(opt) :])
+    return values
+
+
+def check_given_once(command: Any, ctx: Any, args: list[str]) -> None:
+    """An option that takes one value, given twice: click keeps the last; we stop and say so."""
+    try:
+        _, _, order = command.make_parser(ctx).parse_args(args=list(args))
+    except Exception:  # click's own parse reports it next, in its words
+        return
+    seen: dict[str, int] = {}
+    for param in order:
+        takes_one = (
+            param.param_type_name == "option"
+            and not param.multiple
+            and not getattr(param, "is_flag", False)
+            and not getattr(param, "count", False)
+        )
+        if takes_one:
+            seen[param.name] = seen.get(param.name, 0) + 1
+            if seen[param.name] == 2:
+                long = max(param.opts, key=len)
+                values = "、".join(f"“{v}”" for v in _values_of(param, args))
+                raise BranchctlError(
+                    f"选项 {long} 只能给一个值，这里给了多次（{values}），请只保留一个"
+                )
+
+
+class _Chinese:
+    """Chinese help and the extra argument checks, for commands and groups alike."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        formatter.write(render_help(self, ctx, formatter.width))
+
+    def get_help(self, ctx: Any) -> str:
+        text: str = super().get_help(ctx)  # type: ignore[misc]
+        return fit(text, sys.stdout)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        check_full_width(self, ctx, args)
+        check_given_once(self, ctx, args)
+        result: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
+        return result
+
+
+class ChineseCommand(_Chinese, TyperCommand):
+    """A branchctl command."""
+
+
+class ChineseGroup(_Chinese, TyperGroup):
+    """``branchctl`` and ``branchctl rubric``."""
