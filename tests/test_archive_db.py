@@ -58,7 +58,7 @@ def test_db_option_wins_over_the_environment(tmp_path, roster):
 def test_reading_a_missing_archive_creates_nothing(tmp_path):
     db = tmp_path / "没有.db"
     line = _sentence(cli(db, "archive", "status", "--period", "2025Q2"))
-    assert line.startswith("错误：文件“没有.db”：档案文件不存在")
+    assert line.startswith(f"错误：文件“{db}”：档案文件不存在")
     assert not db.exists()
 
 
@@ -69,7 +69,7 @@ def test_a_file_that_is_not_sqlite_is_refused_untouched(tmp_path, roster):
     line = _sentence(cli(db, "archive", "roster", str(roster), "--period", "2025Q2"))
     assert (
         line
-        == "错误：文件“台账.db”：不是 branchctl 的档案文件（不是 SQLite 数据库），请检查 --db 指定的文件。"
+        == f"错误：文件“{db}”：不是 branchctl 的档案文件（不是 SQLite 数据库），请检查 --db 指定的文件。"
     )
     assert db.read_bytes() == before
 
@@ -93,7 +93,7 @@ def test_a_damaged_archive_is_one_sentence(tmp_path, roster):
     data[page:] = b"\xa5" * (len(data) - page)  # every page after the first overwritten
     db.write_bytes(bytes(data))
     line = _sentence(cli(db, "archive", "status", "--period", "2025Q2"))
-    assert line == "错误：文件“档案.db”：档案文件已损坏或不是 branchctl 的档案，无法读取。"
+    assert line == f"错误：文件“{db}”：档案文件已损坏或不是 branchctl 的档案，无法读取。"
 
 
 def test_an_archive_from_a_newer_branchctl_is_refused(tmp_path, roster):

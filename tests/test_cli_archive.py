@@ -146,9 +146,10 @@ def test_diff_and_status_name_the_township_or_say_which_exist(archive):
 
 def test_export_and_notice_refuse_what_they_cannot_do(archive, tmp_path):
     _, db = archive
-    assert _error(
-        cli(db, "archive", "export", "--period", "2025Q2", "-o", str(tmp_path / "a.csv"))
-    ) == ("错误：文件“a.csv”：导出文件应以 .xlsx 结尾。")
+    csv = tmp_path / "a.csv"
+    assert _error(cli(db, "archive", "export", "--period", "2025Q2", "-o", str(csv))) == (
+        f"错误：文件“{csv}”：导出文件应以 .xlsx 结尾。"
+    )
     assert "--archive 需要 --period" in _error(cli(db, "notice", "通报", "--archive"))
     assert "--period 只与 --archive 同用" in _error(cli(db, "notice", "通报", "--period", "2025Q2"))
     assert "退回修改意见按报送文件生成" in _error(

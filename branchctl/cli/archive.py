@@ -24,9 +24,9 @@ from branchctl.cli.console import print_json, say
 
 SUMMARY = "档案：逐期登记名册、报送、评定结果和调整，查看报送情况、历次变动，导出台账。"
 HELP = (
-    "档案：把每一期（季度、月或年）的名册和截止日期、各乡镇报送的每个文件（文件名、sha256、时间、"
-    "乡镇）、校验出的问题、评定结果和经办人的调整，记在一个 SQLite 文件里（默认当前文件夹的 "
-    "branchctl.db，或用 --db、环境变量 BRANCHCTL_DB 指定），第一次使用时自动建立。\n\n"
+    "档案：把每一期（季度、月或年）的名册和截止日期、各乡镇报送的每个文件（文件名、校验值、"
+    "收到日期、乡镇）、校验出的问题、评定结果和经办人的调整，记在一个档案文件里（默认当前文件夹的 "
+    "branchctl.db，或用 --db 指定），第一次使用时自动建立。\n\n"
     "期次写作 2025Q2、2025年二季度、2025-06（月）或 2025（年）。\n\n"
     "示例：branchctl archive roster 名册.txt --period 2025Q2 --deadline 2025-07-10\n\n"
     "示例：branchctl archive add 二季度报表/ --period 2025Q2\n\n"
@@ -251,8 +251,8 @@ COMMANDS = (
     (history, "history", "党支部历期的星级、类别、等次，授星、摘星、持平，以及提示。",
      "示例：branchctl archive history 东街村党支部\n\n"
      "示例：branchctl archive history --org 城关镇 --json\n\n"
-     "提示：连续两期软弱涣散（weak-twice）、连续两年低于三星（below-three-two-years）、"
-     "比上期升星超过一星且没有记录理由（star-jump）。\n\n退出码：0 完成；2 无法运行。"),
+     "提示：连续两期软弱涣散、连续两年低于三星、比上期升星超过一星且没有记录理由"
+     "（--json 中另有英文代码，见说明文档）。\n\n退出码：0 完成；2 无法运行。"),
     (adjust, "adjust", "记录经办人对一个支部某期星级的调整（破格晋升、公示后更正、摘星），写明理由。",
      "示例：branchctl archive adjust 东街村党支部 --period 2025Q2 --stars 5 "
      "--reason 破格晋升：获评省级先进基层党组织 --by 王明\n\n"

@@ -48,7 +48,7 @@ DbOption = Annotated[
         "--db",
         envvar="BRANCHCTL_DB",
         metavar="档案文件",
-        help="档案文件（SQLite），默认当前文件夹的 branchctl.db；也可用环境变量 BRANCHCTL_DB 指定。",
+        help="档案文件，默认当前文件夹的 branchctl.db；也可用环境变量 BRANCHCTL_DB 指定。",
     ),
 ]
 DEFAULT_DB = Path("branchctl.db")

@@ -33,8 +33,9 @@ HELP = (
     "示例：branchctl notice 整改通知书 --data 城关镇台账.xlsx --per-branch -o 整改通知书/\n\n"
     "示例：branchctl notice 退回修改意见 --data 二季度报表/ --per-branch "
     "--set 发文机关=中共××县委组织部 -o 退回/\n\n"
-    "示例：branchctl notice 通报 --archive --period 2025Q2 --set 发文机关=中共××县委组织部"
-    "（用档案中本期的评定结果，另有与上期比较的一节）\n\n"
+    "数据也可取自档案：--archive --period 2025Q2 用档案中这一期的评定结果（含调整），"
+    "通报另有与上期比较的一节。\n\n"
+    "示例：branchctl notice 通报 --archive --period 2025Q2 --set 发文机关=中共××县委组织部\n\n"
     "退出码：0 已生成（或无需生成）；2 无法运行（文件无法读取、模板有误、缺少变量等）。"
 )
 
