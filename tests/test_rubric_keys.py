@@ -248,7 +248,7 @@ def test_a_rubric_without_the_new_keys_keeps_the_default_evidence() -> None:
 def test_bad_new_keys_are_named(tmp_path: Path, old: str, new: str, key: str, what: str) -> None:
     assert old in MINI
     message = _error(MINI.replace(old, new, 1), tmp_path)
-    assert message.startswith("文件“本县规则.toml”：")
+    assert message.startswith(f"文件“{tmp_path / '本县规则.toml'}”：")  # the path as given
     assert f"规则项 {key}：" in message and what in message, message
     assert len(message.splitlines()) == 1
 
