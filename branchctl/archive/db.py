@@ -94,7 +94,12 @@ def open_archive(path: str | Path, *, create: bool, timeout: float | None = None
         raise archive_error(e, path, timeout) from e
     archive = Archive(path, conn, timeout)
     try:
-        conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            # a county's history reads every rating period by period: keep the pages at hand
+            conn.execute("PRAGMA cache_size = -65536")
+        except sqlite3.Error as e:
+            raise archive_error(e, path, timeout) from e
         _prepare(archive, create)
     except BaseException:
         conn.close()

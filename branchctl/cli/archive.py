@@ -20,7 +20,7 @@ from branchctl.cli.common import (
     handled,
     parse_day,
 )
-from branchctl.cli.console import print_json, say
+from branchctl.cli.console import print_json, print_json_text, say
 
 SUMMARY = "档案：逐期登记名册、报送、评定结果和调整，查看报送情况、历次变动，导出台账。"
 HELP = (
@@ -159,8 +159,10 @@ def history(
     from branchctl.jobs.archive_history import branch_histories
 
     report = branch_histories(db, branch, org)
-    if as_json:
-        print_json(report.to_json(), large=len(report.branches) > 100)
+    if as_json and len(report.branches) > 100:
+        print_json_text(report.json_text())  # a county's history: tens of megabytes
+    elif as_json:
+        print_json(report.to_json())
     else:
         from branchctl.cli.archive_text import history_text
 

@@ -15,6 +15,7 @@ period breaks the run.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ FLAGS: dict[str, str] = {
     "star-jump": "比上期升星超过一星且没有记录理由",
 }
 CHANGES = ("授星", "摘星", "持平", "新增")
+_quoted = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False)
 
 
 def change(previous: int | None, stars: int) -> str:
@@ -56,19 +58,18 @@ class Standing:
     adjusted: bool = False
     reason: str | None = None
     json: dict[str, Any] = field(init=False, compare=False, hash=False, repr=False)
+    json_text: str = field(init=False, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(
-            self,
-            "json",
-            {
-                "period": self.period.key,
-                "stars": self.stars,
-                "category": self.category,
-                "level": self.level,
-                "adjusted": self.adjusted,
-            },
-        )
+        data = {
+            "period": self.period.key,
+            "stars": self.stars,
+            "category": self.category,
+            "level": self.level,
+            "adjusted": self.adjusted,
+        }
+        object.__setattr__(self, "json", data)
+        object.__setattr__(self, "json_text", json.dumps(data, ensure_ascii=False))
 
 
 @dataclass
@@ -93,6 +94,16 @@ class BranchHistory:
             "periods": [s.json for s in self.standings],
             "flags": list(self.flags),
         }
+
+    def json_text(self) -> str:
+        """``to_json()`` as ``json.dumps(…, ensure_ascii=False)`` writes it, put together from
+        texts made once per shared standing: a county's history is tens of megabytes of it."""
+        periods = ", ".join(s.json_text for s in self.standings)
+        flags = json.dumps(self.flags)
+        return (
+            f'{{"name": {_quoted(self.name)}, "party_org": {_quoted(self.party_org)}, '
+            f'"periods": [{periods}], "flags": {flags}}}'
+        )
 
 
 def flags_of(standings: Sequence[Standing]) -> list[str]:
