@@ -200,3 +200,75 @@ def test_every_archive_command_has_an_example_and_is_in_the_readme():
         assert f"branchctl archive {name}" in section, name
     assert "BRANCHCTL_DB" in section and "notice 通报 --archive" in section
     json.dumps(COMMANDS[0][2])  # help text is plain text
+
+
+def test_a_county_history_is_written_as_json_dumps_would(tmp_path):
+    """Over a hundred branches the JSON is put together from pieces: the same document."""
+    from branchctl.archive import store
+    from branchctl.archive.db import open_archive
+    from branchctl.jobs.archive import archive_rubric
+    from branchctl.jobs.archive_history import branch_histories
+    from branchctl.rules.periods import parse_period
+    from branchctl.rules.rubric_file import load_rubric
+
+    db = tmp_path / "县.db"
+    spec = archive_rubric(load_rubric())
+    names = [f"第{i}村党支部" for i in range(150)] + [
+        '引号"与\\反斜杠\x1b党支部',
+        "\u202e倒序党支部",
+    ]
+    with open_archive(db, create=True) as archive, archive.transaction(write=True) as conn:
+        rubric = store.rubric_id(conn, spec)
+        for n, key in enumerate(("2025Q1", "2025Q2")):
+            p = parse_period(key)
+            pid = store.ensure_period(conn, p.key, p.label, p.sort)
+            ratings = []
+            for i, name in enumerate(names):
+                stars = (i + 3 * n) % 7
+                category, level = spec["by_stars"][str(stars)]
+                ratings.append(
+                    store.RatingRow(
+                        "附件1",
+                        6 + i,
+                        "城关镇党委",
+                        name,
+                        name,
+                        "农村",
+                        stars,
+                        category,
+                        level,
+                        category == spec["weak"],
+                        stars == 6,
+                        None,
+                        "[]",
+                        "[]",
+                    )  # fmt: skip
+                )
+            store.add_submission(
+                conn,
+                store.NewSubmission(
+                    pid,
+                    "城关镇",
+                    "城关镇",
+                    "填报单位",
+                    "城关镇.xlsx",
+                    "x",
+                    key,
+                    1,
+                    p.end.isoformat(),
+                    "2025-07-01 00:00:00",
+                    rubric,
+                    [],
+                    ratings,
+                ),  # fmt: skip
+            )
+    report = branch_histories(db)
+    expected = json.dumps(report.to_json(), ensure_ascii=False)
+    assert "".join(report.json_text(per_piece=7)) == expected
+    result = cli(db, "archive", "history", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == report.to_json()
+    assert "\\u001b" in result.stdout and "\\u202e" in result.stdout  # escapes stay escaped
+    flags = {b["name"]: b["flags"] for b in report.to_json()["branches"]}
+    assert flags["第1村党支部"] == ["star-jump"]  # 1 → 4
+    assert flags["第4村党支部"] == []  # 4 → 0: a fall breaks no rule
