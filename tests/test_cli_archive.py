@@ -157,6 +157,23 @@ def test_export_and_notice_refuse_what_they_cannot_do(archive, tmp_path):
     )
 
 
+def test_the_other_rating_notices_from_the_archive(archive, tmp_path):
+    _, db = archive
+    out = tmp_path / "公示.md"
+    made = cli(db, "notice", "公示", "--archive", "--period", "2025Q2", "-o", str(out),
+               "--set", "发文机关=中共某县委组织部", "--set", "公示期=2025年7月1日至7日",
+               "--set", "联系电话=0538-1234567")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "2025年第二季度" in out.read_text("utf-8")
+    folder = tmp_path / "整改"
+    made = cli(db, "notice", "整改通知书", "--archive", "--period", "2025Q2", "--per-branch",
+               "--format", "md", "-o", str(folder))  # fmt: skip
+    assert made.exit_code == 0, made.output
+    letters = sorted(p.name for p in folder.iterdir())
+    assert len(letters) == 6  # four stars of six: every branch short of the standard
+    assert "东风党支部.md" in letters and "东风党支部（2）.md" in letters
+
+
 def test_notice_from_the_first_period_has_nothing_to_compare(archive, monkeypatch):
     root, db = archive
     monkeypatch.chdir(root)
