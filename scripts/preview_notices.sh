@@ -58,7 +58,7 @@ PY
 set +e
 common=(--as-of 2025-06-30 --set 发文机关=中共示例县委组织部 --set 联系人=王明 --set 联系电话=0538-6281234)
 "${BRANCHCTL[@]}" notice 通报 --data "$OUT/样例台账.xlsx" -o "$OUT/通报.docx" "${common[@]}" --set 文号=示组通〔2025〕12号
-"${BRANCHCTL[@]}" notice 公示 --data "$OUT/样例台账.xlsx" -o "$OUT/公示.docx" "${common[@]}" --set 公示期=2025年7月1日至7月7日
+"${BRANCHCTL[@]}" notice 公示 --data "$OUT/样例台账.xlsx" -o "$OUT/公示.docx" "${common[@]}" --set 公示期=2025年7月1日至7月7日 --set 印章=无
 "${BRANCHCTL[@]}" notice 整改通知书 --data "$OUT/样例台账.xlsx" -o "$OUT/整改通知书.docx" --as-of 2025-06-30
 "${BRANCHCTL[@]}" notice 退回修改意见 --data "$OUT/报表" -o "$OUT/退回修改意见.docx" "${common[@]}" --set 报送时限=2025年7月10日
 set -e

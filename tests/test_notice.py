@@ -7,6 +7,7 @@ import json
 
 import pytest
 from docx import Document
+from docx.shared import Pt
 
 from branchctl.documents.data import rating_context
 from branchctl.documents.masking import Masker
@@ -127,9 +128,16 @@ def test_bulletin_docx(ledger, tmp_path):
     assert report.outputs == [out] and report.fmt == "docx"
     d = Document(str(out))
     texts = [p.text for p in d.paragraphs]
-    assert texts[0] == "关于2025年第二季度党支部评星定级情况的通报"
+    assert texts[0] == "关于2025年第二季度党支部评星定级\n情况的通报"  # no 文号: no 版头
     assert texts[-2:] == ["中共示例县委组织部", "2025年7月1日"]
     township_table, bottom_table = d.tables
+    # 小四 in every table, the eleven-column one too: the style's 12 pt, no run made smaller
+    for table in d.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    assert p.style.name == "表格文字" and p.style.font.size == Pt(12)
+                    assert all(r.font.size is None for r in p.runs)
     rows = [[c.text for c in r.cells] for r in township_table.rows]
     assert rows[0] == [
         "所属党组织",
@@ -225,7 +233,19 @@ def test_masked_documents(ledger, tmp_path):
     text = out.read_text("utf-8")
     for owner in {p["责任人"] for p in problems}:
         assert f"责任人：{owner}" not in text
-        assert f"责任人：{owner[0]}\\*" in text  # * escaped in Markdown: shown as 刘*
+        # plain text pasted anywhere: 刘＊, no backslash, and no emphasis in a Markdown viewer
+        assert f"责任人：{owner[0]}{'＊' * (len(owner) - 1)}；" in text
+    assert "\\*" not in text and "\\＊" not in text
+    from markdown_it import MarkdownIt
+
+    html = MarkdownIt("commonmark").render(text)
+    assert "<em>" not in html and "＊" in html
+    # in Word the mask stays the ASCII asterisk: 刘*
+    docx = tmp_path / "x.docx"
+    make_notices(load_template("整改通知书"), path, out=docx, as_of=AS_OF, today=TODAY, mask=True)
+    words = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    owner = next(iter({p["责任人"] for p in problems}))
+    assert f"责任人：{owner[0]}{'*' * (len(owner) - 1)}" in words and "＊" not in words
 
 
 def test_return_notices_from_a_validate_json_report(tmp_path):

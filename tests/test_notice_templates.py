@@ -19,7 +19,6 @@ from branchctl.documents.templates import (
     environment,
     free_fields,
     load_template,
-    markdown_escape,
     parse_fields,
     render_text,
 )
@@ -27,6 +26,7 @@ from branchctl.errors import BranchctlError
 from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.forms.values import chinese_number
 from branchctl.jobs.notice import safe_filename
+from branchctl.text import markdown_text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -199,8 +199,8 @@ def test_values_are_escaped_for_markdown_and_safe_opts_out(tmp_path):
         t, compile_template(t, environment()), {"a": "**粗**|_x_", "b": "1. 第一\n- 二"}
     )
     assert out == "\\*\\*粗\\*\\*\\|\\_x\\_\n\n1\\. 第一 - 二\n\n**粗**|_x_\n"
-    assert markdown_escape(None) == "" and markdown_escape("85.3%") == "85.3%"
-    assert markdown_escape("- 甲") == "\\- 甲" and markdown_escape("<b>&amp;") == "\\<b\\>\\&amp;"
+    assert markdown_text(None) == "" and markdown_text("85.3%") == "85.3%"
+    assert markdown_text("- 甲") == "\\- 甲" and markdown_text("<b>&amp;") == "\\<b\\>\\&amp;"
 
 
 def test_chinese_numbers():

@@ -102,6 +102,15 @@ def notice(
     bottom: Annotated[
         int, typer.Option("--bottom", metavar="N", min=0, help="通报中倒排末位的支部数。")
     ] = 10,
+    below: Annotated[
+        int | None,
+        typer.Option(
+            "--below",
+            metavar="N",
+            min=1,
+            help="整改通知书只发给不到 N 星的支部（默认发给所有未达标的支部）。",
+        ),
+    ] = None,
     rubric: RubricOption = None,
     # no --as-of: the ledger's 填报时间 decides the quarter the notice speaks of
     as_of: str | None = as_of_option("按台账的填报时间"),
@@ -162,6 +171,7 @@ def notice(
         rubric=rubric,
         as_of=parse_as_of(as_of) if as_of else None,
         bottom=bottom,
+        below=below,
         jobs=jobs,
         stage=progress.stage,
         progress=lambda done, total: progress.bar(done, total, "生成"),

@@ -53,7 +53,7 @@ RATING_VARIABLES: dict[str, str] = {
     "weak": "软弱涣散（最低类别）支部",
     "bottom": "倒排末位的支部（星级最少、未达标方面最多在前；数目由 --bottom 定，默认 10）",
     "proposed": "拟命名（公示）的支部：达标且无负面清单情形的支部",
-    "short": "未达标的支部（每个一份整改通知书）",
+    "short": "未达标的支部（每个一份整改通知书；给了 --below N 时只含不到 N 星的）",
     "branch": "当前支部（只在逐支部的模板“整改通知书”中）",
     "trend": "与上期比较（只在 --archive 时有，否则为空）：period 本期、previous 上期，"
     "townships 各乡镇（街道）的 name、up 授星、down 摘星、same 持平、new 新增、gone 撤销，total 合计，"
@@ -142,9 +142,13 @@ def rating_context(
     as_of: dt.date | None = None,
     today: dt.date | None = None,
     bottom: int = 10,
+    below: int | None = None,
     masker: Masker | None = None,
 ) -> dict[str, Any]:
     """The whole-ledger context of 通报, 公示 and 整改通知书 (``short`` holds one per notice).
+
+    ``short`` holds the branches short of the standard; with ``below``, only those of them
+    with fewer than ``below`` stars.
 
     ``problems`` are :class:`branchctl.forms.lists.ProblemItem` (or anything with the same fields).
     """
@@ -157,6 +161,7 @@ def rating_context(
         as_of=as_of,
         today=today,
         bottom=bottom,
+        below=below,
         masker=masker,
     )
 
@@ -171,6 +176,7 @@ def branches_context(
     as_of: dt.date | None = None,
     today: dt.date | None = None,
     bottom: int = 10,
+    below: int | None = None,
     masker: Masker | None = None,
     trend: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -224,7 +230,9 @@ def branches_context(
         "weak": [r for r in records if r["category"] == weak],
         "bottom": [record_of[id(b)] for b in weakest],
         "proposed": [r for r in records if r["standard"] and not r["veto"]],
-        "short": [r for r in records if not r["standard"]],
+        "short": [
+            r for r in records if not r["standard"] and (below is None or r["stars"] < below)
+        ],
         "trend": trend,
     }
 

@@ -22,7 +22,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 from lxml import etree
 
@@ -131,6 +131,13 @@ def _paragraph_style(
         lvl = OxmlElement("w:outlineLvl")
         lvl.set(qn("w:val"), str(outline))
         ppr.append(lvl)
+
+
+def _no_autospace(ppr: Any) -> None:
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        el = OxmlElement(tag)
+        el.set(qn("w:val"), "0")
+        ppr.insert_element_before(el, *_AFTER_PBDR[_AFTER_PBDR.index(tag) + 1 :])
 
 
 def _doc_defaults(doc: DocumentObject) -> None:
@@ -291,6 +298,9 @@ def base_document() -> DocumentObject:
         indent=None,
     )
     doc.styles[STYLE_NAMES["closing"]].paragraph_format.right_indent = INDENT
+    # no extra space between Chinese and digits in the signature block: the date's width is
+    # what places the name over it (GB/T 9704 §7.3.5)
+    _no_autospace(doc.styles[STYLE_NAMES["closing"]].element.get_or_add_pPr())
     _paragraph_style(
         doc,
         STYLE_NAMES["table"],
@@ -310,3 +320,44 @@ def base_document() -> DocumentObject:
     _page_number(section.footer.paragraphs[0], odd=True)
     _page_number(section.even_page_footer.paragraphs[0], odd=False)
     return doc
+
+
+# ------------------------------------------------------------------------------ 版头
+
+
+def letterhead_mark(paragraph: Paragraph, size: Any, top: Any, color: str) -> None:
+    """The issuing body's mark (发文机关标志): centred, red, 小标宋, ``top`` below the type area."""
+    pf = paragraph.paragraph_format
+    pf.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    pf.space_before = top
+    pf.space_after = Pt(0)
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(size.pt * 1.15)
+    pf.keep_with_next = True
+    for run in paragraph.runs:
+        run.font.size = size
+        run.font.color.rgb = RGBColor.from_string(color)
+        run.font.bold = False
+
+
+def red_rule_below(paragraph: Paragraph, color: str, eighths: int, gap_pt: int) -> None:
+    """A rule as wide as the type area under ``paragraph`` (版头中的分隔线), ``gap_pt`` below it."""
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    bottom.set(qn("w:val"), "single")
+    bottom.set(qn("w:sz"), str(eighths))
+    bottom.set(qn("w:space"), str(gap_pt))
+    bottom.set(qn("w:color"), color)
+    borders.append(bottom)
+    ppr.insert_element_before(borders, *_AFTER_PBDR)
+
+
+# What follows w:pBdr in a paragraph's properties (CT_PPr), so it is inserted in schema order.
+_AFTER_PBDR = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+    "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip

@@ -31,14 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from docx.document import Document as DocumentObject
+from docx.enum.section import WD_SECTION_START
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Emu
+from docx.shared import Emu, Mm, Pt
 from docx.text.paragraph import Paragraph
 
 from branchctl.documents.docx_format import (
+    BODY_SIZE,
     HEADING2_FONT,
     INDENT,
     LINE_SPACING,
@@ -46,13 +48,28 @@ from branchctl.documents.docx_format import (
     STYLE_NAMES,
     TABLE_SIZE,
     TEXT_WIDTH,
+    TITLE_SIZE,
     base_document,
+    letterhead_mark,
+    red_rule_below,
     set_fonts,
 )
-from branchctl.documents.templates import jinja_message
+from branchctl.documents.docx_layout import (
+    closing_indents,
+    is_date,
+    is_document_number,
+    layout_data,
+    text_width,
+    title_breaks,
+)
 from branchctl.errors import BranchctlError
+from branchctl.text import core_property, xml_text
 
 _ASCII = re.compile(r"[\x00-\x7f]")
+# Paragraph and table-cell marks (lines and |) a Markdown text may hold to be laid out in Word:
+# python-docx takes some 3 KB a table cell, so this keeps a document within about 600 MB.
+MAX_MARKS = 200_000
+TEXT_WIDTH_PT = Emu(TEXT_WIDTH).pt
 
 
 # ------------------------------------------------------------------------------ rendering
@@ -78,13 +95,21 @@ def _freeze_static_parts(doc: DocumentObject) -> None:
 
 
 class DocxRenderer:
-    """Lays out Markdown in the official format; one instance renders many documents."""
+    """Lays out Markdown in the official format; one instance renders many documents.
 
-    def __init__(self) -> None:
+    ``sealed``: the document will carry the issuing body's seal (the usual case), which places
+    the signature and date as GB/T 9704 §7.3.5.1 says; ``False`` for §7.3.5.2.
+    """
+
+    def __init__(self, sealed: bool = True) -> None:
         from markdown_it import MarkdownIt
 
         self.md = MarkdownIt("commonmark", {"html": False}).enable("table")
+        self.sealed = sealed
         self.doc = base_document()
+        # each notice after a --- starts on an odd page: printed on both sides, no notice
+        # begins on the back of another
+        self.doc.sections[0].start_type = WD_SECTION_START.ODD_PAGE
         # style ids looked up once: python-docx's by-name lookup scans every style each time
         self.style_ids = {key: self.doc.styles[name].style_id for key, name in STYLE_NAMES.items()}
         _freeze_static_parts(self.doc)
@@ -93,13 +118,18 @@ class DocxRenderer:
 
     def render(self, markdown: str, title: str | None = None) -> DocumentObject:
         """Replace the document's content with ``markdown`` laid out; return the document."""
+        if markdown.count("\n") + markdown.count("|") > MAX_MARKS:
+            raise BranchctlError(
+                f"内容太多，无法生成 Word 文件（段落和表格单元格超过 {MAX_MARKS // 10_000} 万个），"
+                "请改用 --format md 或分批生成"
+            )
         body = self.doc.element.body
         for child in list(body):
             body.remove(child)
         body.append(copy.deepcopy(self._sect_pr))
         _Builder(self, self.md.parse(markdown)).build()
         props = self.doc.core_properties
-        props.title = title or ""
+        props.title = core_property(title)
         props.author = props.last_modified_by = "branchctl"
         return self.doc
 
@@ -123,11 +153,12 @@ class _Builder:
         self.tokens = tokens
         self.lists: list[list[Any]] = []  # stack of [ordered, next number]
         self.quote = 0
+        self.quoted: list[Any] = []  # the inline tokens of each paragraph of the open quote
         self.started = False  # a block has been written
         self.body_started = False  # a body paragraph or heading has been written
         self.new_page = False
         self.last: Paragraph | None = None  # the paragraph written last
-        self._quote_spacing = False  # the quote coming follows text: a blank line before it
+        self.letterhead = False  # the page so far holds a letterhead (版头)
 
     def build(self) -> None:
         tokens = self.tokens
@@ -153,15 +184,17 @@ class _Builder:
                 self.lists.pop()
             elif kind == "blockquote_open":
                 self.quote += 1
-                self._quote_spacing = self.body_started
             elif kind == "blockquote_close":
                 self.quote -= 1
+                if not self.quote:
+                    self._quote(self.quoted)
+                    self.quoted = []
             elif kind == "hr":
                 self._page_break()
             elif kind in ("fence", "code_block"):
                 for line in tok.content.rstrip("\n").split("\n"):
                     p = self._new_paragraph("addressee")
-                    p.add_run(line)
+                    p.add_run(xml_text(line))
             i += 1
 
     # -- blocks
@@ -181,23 +214,24 @@ class _Builder:
         level = int(open_tok.tag[1])
         style = "title" if level == 1 else "h1" if level == 2 else "h2" if level == 3 else "h3"
         p = self._new_paragraph(style)
-        self._inline(p, inline.children or [])
+        children = inline.children or []
+        self._inline(p, children)
         if level > 1:
             self.body_started = True
+            return
+        if self.letterhead:  # 红色分隔线下空二行
+            spec = layout_data()["letterhead"]
+            p.paragraph_format.space_before = LINE_SPACING * spec["lines_before_title"]
+            self.letterhead = False
+        if not any(c.type in ("softbreak", "hardbreak") for c in children):
+            _break_title(p, title_breaks(_plain(children), TEXT_WIDTH_PT / TITLE_SIZE.pt))
 
     def _paragraph(self, inline: Any) -> None:
         children = inline.children or []
         if self.quote:
-            previous = self.last
-            p = self._new_paragraph("closing")
-            if self._quote_spacing:
-                p.paragraph_format.space_before = LINE_SPACING
-                self._quote_spacing = False
-                # the signature never stands alone on a page: the last lines of text go with it
-                if previous is not None:
-                    previous.paragraph_format.keep_with_next = True
-            p.paragraph_format.keep_with_next = True
-        elif self.lists:
+            self.quoted.append(children)
+            return
+        if self.lists:
             p = self._new_paragraph("body")
             ordered, number = self.lists[-1]
             marker = f"{number}．" if ordered else "• "
@@ -212,6 +246,63 @@ class _Builder:
             p = self._new_paragraph("body")
             self.body_started = True
         self._inline(p, children)
+
+    # -- quotes: the letterhead (版头) before the title, the signature and date after the text
+
+    def _quote(self, paragraphs: list[Any]) -> None:
+        if not paragraphs:
+            return
+        if not self.started:
+            self._letterhead(paragraphs)
+        else:
+            self._closing(paragraphs)
+
+    def _letterhead(self, paragraphs: list[Any]) -> None:
+        """发文机关标志 centred in red, 发文字号 centred under it, the red rule (§7.2)."""
+        spec = layout_data()["letterhead"]
+        texts = [_plain(children) for children in paragraphs]
+        if len(paragraphs) == 1 and is_document_number(texts[0]):
+            # a number with no letterhead to stand under: centred where it is
+            p = self._new_paragraph("addressee")
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            self._inline(p, paragraphs[0])
+            return
+        mark = self._new_paragraph("title")
+        self._inline(mark, paragraphs[0])
+        size = min(spec["mark_max_pt"], int(TEXT_WIDTH_PT / max(text_width(texts[0]), 1)))
+        letterhead_mark(mark, Pt(size), Mm(spec["mark_top_mm"]), spec["color"])
+        last = mark
+        for i, children in enumerate(paragraphs[1:]):
+            last = self._new_paragraph("addressee")
+            last.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            last.paragraph_format.keep_with_next = True
+            if i == 0:
+                last.paragraph_format.space_before = LINE_SPACING * spec["lines_after_mark"]
+            self._inline(last, children)
+        red_rule_below(last, spec["color"], spec["rule_eighths"], spec["rule_gap_pt"])
+        self.letterhead = True
+
+    def _closing(self, paragraphs: list[Any]) -> None:
+        """The issuing body's name and the date (§7.3.5); other quoted lines right-aligned."""
+        closing = layout_data()["closing"]
+        texts = [_plain(children) for children in paragraphs]
+        if len(texts) >= 2 and is_date(texts[-1]):
+            names, date = closing_indents(texts[:-1], texts[-1], self.r.sealed)
+            indents = [*names, date]
+        else:
+            indents = [INDENT.pt / BODY_SIZE.pt] * len(texts)
+        blank = closing["lines_before_sealed" if self.r.sealed else "lines_before_unsealed"]
+        previous = self.last
+        for i, (children, indent) in enumerate(zip(paragraphs, indents, strict=True)):
+            p = self._new_paragraph("closing")
+            p.paragraph_format.right_indent = Pt(round(indent * BODY_SIZE.pt, 1))
+            p.paragraph_format.keep_with_next = True
+            if i == 0 and self.body_started:
+                p.paragraph_format.space_before = LINE_SPACING * blank
+                # the signature never stands alone on a page: the last lines of text go with it
+                if previous is not None:
+                    previous.paragraph_format.keep_with_next = True
+            self._inline(p, children)
 
     def _page_break(self) -> None:
         if self.started:
@@ -235,7 +326,7 @@ class _Builder:
         for child in children:
             kind = child.type
             if kind in ("text", "code_inline"):
-                text = child.content
+                text = xml_text(child.content)
             elif kind == "softbreak":
                 nxt = _next_text(children, child)
                 text = (
@@ -260,7 +351,7 @@ class _Builder:
                 em -= 1
                 continue
             elif kind == "image":
-                text = child.content
+                text = xml_text(child.content)
             else:  # link_open/close and anything else carry no text of their own
                 continue
             if not text:
@@ -337,6 +428,36 @@ class _Builder:
         self.body_started = True
 
 
+def _plain(children: Sequence[Any]) -> str:
+    """The text of inline tokens as :meth:`_Builder._inline` writes it."""
+    return "".join(
+        xml_text(c.content) for c in children if c.type in ("text", "code_inline", "image")
+    )
+
+
+def _break_title(p: Paragraph, offsets: Sequence[int]) -> None:
+    """Line breaks in ``p`` before the characters at ``offsets`` (its runs split as needed)."""
+    if not offsets:
+        return
+    pos = 0
+    for run in list(p.runs):
+        ts = run._r.findall(qn("w:t"))
+        text = ts[0].text or "" if len(ts) == 1 else ""
+        cuts = [o - pos for o in offsets if pos < o < pos + len(text) or (o == pos and pos)]
+        if cuts and text:
+            run._r.remove(ts[0])
+            bounds = [0, *cuts, len(text)]
+            for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+                if i:
+                    run._r.append(OxmlElement("w:br"))
+                if b > a:
+                    t = OxmlElement("w:t")
+                    t.set(qn("xml:space"), "preserve")
+                    t.text = text[a:b]
+                    run._r.append(t)
+        pos += len(text)
+
+
 def _styled_p(style_id: str) -> Any:
     p = OxmlElement("w:p")
     _set_style(p, style_id)
@@ -389,7 +510,21 @@ def _borders(table: Any) -> None:
         el.set(qn("w:space"), "0")
         el.set(qn("w:color"), "000000")
         borders.append(el)
-    tbl_pr.append(borders)
+    tbl_pr.insert_element_before(borders, *_AFTER_TBL_BORDERS)
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):  # 0.1 cm, not Word's 0.19 cm: room for 小四 in wide tables
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    tbl_pr.insert_element_before(margins, *_AFTER_TBL_BORDERS[3:])
+
+
+CELL_MARGIN_TWIPS = 57
+_AFTER_TBL_BORDERS = (
+    "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription",
+    "w:tblPrChange",
+)  # fmt: skip
 
 
 def _text_width(children: Sequence[Any]) -> float:
@@ -412,7 +547,7 @@ def _column_widths(
     for row in rows:
         for c, (children, _) in enumerate(row):
             need[c] = max(need[c], _text_width(children))
-    padding = 1.2  # the cell margins, in characters
+    padding = 0.8  # the cell margins (2 × 0.1 cm), in characters, and a little air
     least = [min(n, 4.0) + padding for n in need]
     wanted = [min(n, 40.0) + padding for n in need]
     size = TABLE_SIZE if sum(least) <= TEXT_WIDTH / TABLE_SIZE else SMALL_TABLE_SIZE
@@ -433,32 +568,3 @@ def _column_widths(
         chars = [c * available / sum(chars) for c in chars]
     twip = 635  # EMU; Word stores widths in twips, so round down to whole ones
     return [int(size * c) // twip * twip for c in chars], size
-
-
-# ------------------------------------------------------------------------------ Word templates
-
-
-def render_docx_template(
-    path: Path, context: dict[str, Any], out: Path, env: Any, name: str
-) -> None:
-    """Fill a .docx made in Word with Jinja tags (docxtpl); values are XML-escaped."""
-    from docxtpl import DocxTemplate
-    from jinja2 import TemplateError, UndefinedError
-
-    try:
-        tpl = DocxTemplate(str(path))
-        tpl.render(context, jinja_env=env, autoescape=True)
-    except UndefinedError as e:
-        m = re.match(r"'(.+?)' is undefined", str(e.message))
-        if m and not m.group(1).isascii():  # a free field nobody gave
-            raise BranchctlError(
-                f"模板“{name}”需要变量“{m.group(1)}”，请用 --set {m.group(1)}=… 提供"
-            ) from e
-        raise BranchctlError(f"Word 模板“{name}”出错：{jinja_message(e)}") from e
-    except TemplateError as e:
-        raise BranchctlError(f"Word 模板“{name}”中的 Jinja 标记有误：{jinja_message(e)}") from e
-    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as e:
-        raise BranchctlError(f"Word 模板“{name}”出错：{jinja_message(e)}") from e
-    except Exception as e:  # docxtpl/python-docx on a file that is not a Word document
-        raise BranchctlError(f"Word 模板无法读取（{type(e).__name__}: {e}）", path=path) from e
-    tpl.save(str(out))

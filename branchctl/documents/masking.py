@@ -25,39 +25,50 @@ _SEPARATORS = re.compile(r"([、，,；;/\s]+)")
 _HAN = re.compile(r"^[\u3400-\u9fff·]+$")
 
 
-def mask_phones(text: str) -> str:
+MASK = "*"
+# In Markdown an asterisk is emphasis and must be written \*, which shows as a backslash where
+# the text is pasted (a chat group); the full-width asterisk needs no escape anywhere.
+PLAIN_TEXT_MASK = "＊"
+
+
+def mask_phones(text: str, char: str = MASK) -> str:
     """Mask every mobile, landline and ID-card number inside ``text``."""
-    text = _ID_CARD.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _ID_CARD.sub(lambda m: m.group(1) + char * 8 + m.group(2), text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}{char * 4}{m.group(3)}", text)
     return _LANDLINE.sub(
-        lambda m: f"{m.group(1)}{m.group(2)}{'*' * len(m.group(3))}{m.group(4)}", text
+        lambda m: f"{m.group(1)}{m.group(2)}{char * len(m.group(3))}{m.group(4)}", text
     )
 
 
-def mask_person(name: str) -> str:
+def mask_person(name: str, char: str = MASK) -> str:
     """张三 -> 张*, 欧阳娜娜 -> 欧阳**, 'Li Lei' -> 'L******'; several names are masked each."""
     text = name.strip()
     if not text:
         return name
     parts = _SEPARATORS.split(text)
-    return "".join(part if _SEPARATORS.fullmatch(part) else _mask_one(part) for part in parts)
+    return "".join(part if _SEPARATORS.fullmatch(part) else _mask_one(part, char) for part in parts)
 
 
-def _mask_one(name: str) -> str:
+def _mask_one(name: str, char: str = MASK) -> str:
     if not name:
         return name
     if name.endswith(("同志", "书记", "主任")) and len(name) > 3:  # 张三同志 -> 张*同志
-        return _mask_one(name[:-2]) + name[-2:]
+        return _mask_one(name[:-2], char) + name[-2:]
     keep = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
     if len(name) == 1:
         return name
-    return name[:keep] + "*" * (len(name) - keep)
+    return name[:keep] + char * (len(name) - keep)
 
 
 class Masker:
-    """Masks people's names and phone numbers consistently across a whole document set."""
+    """Masks people's names and phone numbers consistently across a whole document set.
 
-    def __init__(self) -> None:
+    ``char`` stands for each hidden character: ``*`` (张*), or :data:`PLAIN_TEXT_MASK` (张＊)
+    for Markdown meant to be read and pasted as plain text.
+    """
+
+    def __init__(self, char: str = MASK) -> None:
+        self.char = char
         self._names: dict[str, str] = {}
         self._pattern: re.Pattern[str] | None = None
 
@@ -65,10 +76,10 @@ class Masker:
         """A value from a person column (书记, 责任人, 责任领导): masked, and remembered."""
         if not value:
             return value
-        masked = mask_phones(mask_person(value))
+        masked = mask_phones(mask_person(value, self.char), self.char)
         for part in _SEPARATORS.split(value.strip()):
             if len(part) >= 2 and _HAN.match(part) and part not in self._names:
-                self._names[part] = _mask_one(part)
+                self._names[part] = _mask_one(part, self.char)
                 self._pattern = None
         return masked
 
@@ -76,7 +87,7 @@ class Masker:
         """Free text: phone numbers masked, and every remembered name masked where it appears."""
         if not value:
             return value
-        value = mask_phones(value)
+        value = mask_phones(value, self.char)
         if self._names:
             if self._pattern is None:
                 names = sorted(self._names, key=len, reverse=True)

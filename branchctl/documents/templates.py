@@ -35,8 +35,10 @@ from branchctl.documents.data import (
     VALIDATION_VARIABLES,
     date_text,
 )
+from branchctl.documents.sandbox import BudgetedSandbox, TemplateLimit
 from branchctl.errors import BranchctlError, toml_reason
 from branchctl.forms.values import chinese_number
+from branchctl.text import markdown_text, xml_text
 
 BUILTIN = ("通报", "公示", "整改通知书", "退回修改意见")
 # The kinds written one document per unit, and what a unit is.
@@ -44,6 +46,7 @@ UNITS = {"整改通知书": "支部", "退回修改意见": "文件"}
 DESCRIPTION_KEY = "说明"
 KIND_KEY = "数据"
 TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".j2", ".jinja", ".jinja2")
+MAX_TEMPLATE_BYTES = 2**20  # a Markdown template; the built-in ones are 2–5 KB
 _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
 _HEADER_LINE = re.compile(r"^\s*([^:：\s]+)\s*[:：]\s*(.*?)\s*$")
 
@@ -115,9 +118,15 @@ def load_template(spec: str, like: str | None = None) -> NoticeTemplate:
     if suffix not in TEXT_SUFFIXES:
         raise BranchctlError("模板应为 Markdown 文本（.md）或 Word 文档（.docx）", path=path)
     try:
-        source = path.read_text("utf-8-sig")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_TEMPLATE_BYTES + 1)
+        source = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
         raise BranchctlError("模板文件无法读取（应为 UTF-8 编码的文本）", path=path) from e
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise BranchctlError(
+            f"模板文件太大（超过 {MAX_TEMPLATE_BYTES >> 20} MB），不像是一个模板", path=path
+        )
     header = _header(source)
     kind = like or header.get(KIND_KEY) or "通报"
     if kind not in BUILTIN:
@@ -131,42 +140,28 @@ def load_template(spec: str, like: str | None = None) -> NoticeTemplate:
 
 
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*){2,}")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
-_MD_LINE_START = re.compile(r"^(\s*)(\d+)([.)])(?=\s|$)|^(\s*)([-+=])(?=\s|$)")
 
 
-def markdown_escape(value: Any) -> str:
-    """A value as literal Markdown text: special characters escaped, line breaks as spaces."""
-    from markupsafe import Markup
-
-    if value is None:
-        return ""
-    if isinstance(value, Markup):  # |safe
-        return str(value)
-    text = " ".join(str(value).splitlines())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(
-        lambda m: (
-            f"{m.group(1)}{m.group(2)}\\{m.group(3)}"
-            if m.group(2)
-            else f"{m.group(4)}\\{m.group(5)}"
-        ),
-        text,
-    )
+def _xml_value(value: Any) -> Any:
+    """A Word template's value without the characters XML cannot hold (docxtpl escapes it)."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return xml_text(value)
+    return value
 
 
-def environment(markdown: bool = True) -> Any:
-    """The sandbox every template runs in: undefined is an error, Markdown values escaped."""
+def environment(markdown: bool = True) -> BudgetedSandbox:
+    """The sandbox every template runs in: undefined is an error, Markdown values escaped,
+    work bounded (:mod:`branchctl.documents.sandbox`)."""
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    # immutable too: the data is shared by every notice of a batch, so no template may change it
-    env = ImmutableSandboxedEnvironment(
+    # immutable: the data is shared by every notice of a batch, so no template may change it
+    env = BudgetedSandbox(
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        finalize=markdown_escape if markdown else None,
+        finalize=markdown_text if markdown else _xml_value,
+        xml=not markdown,
     )
     env.filters["cn"] = chinese_number
     return env
@@ -181,6 +176,8 @@ def compile_template(template: NoticeTemplate, env: Any) -> Any:
         raise BranchctlError(
             f"模板“{template.name}”第{e.lineno}行有语法错误：{jinja_message(e)}"
         ) from e
+    except (RecursionError, MemoryError) as e:
+        raise BranchctlError(f"模板“{template.name}”超出限制：{limit_reason(e)}") from e
 
 
 def free_fields(template: NoticeTemplate, env: Any | None = None) -> tuple[list[str], list[str]]:
@@ -200,6 +197,8 @@ def free_fields(template: NoticeTemplate, env: Any | None = None) -> tuple[list[
         raise BranchctlError(
             f"模板“{template.name}”第{e.lineno}行有语法错误：{jinja_message(e)}"
         ) from e
+    except (RecursionError, MemoryError) as e:
+        raise BranchctlError(f"模板“{template.name}”超出限制：{limit_reason(e)}") from e
     names = meta.find_undeclared_variables(ast) - template.data_names - set(env.globals)
     guarded: set[int] = set()
     for f in ast.find_all(nodes.Filter):
@@ -261,6 +260,18 @@ def check_fields(template: NoticeTemplate, fields: dict[str, str], env: Any) -> 
     return [n for n in fields if n not in required and n not in optional]
 
 
+def limit_reason(e: BaseException) -> str:
+    """Why a template was stopped: the budget's reason, or nesting or memory, in Chinese."""
+    if isinstance(e, TemplateLimit):
+        return e.reason
+    if isinstance(e, RecursionError):
+        return "嵌套太深（宏调用自身，或标记、括号层层嵌套）"
+    return "占用内存过多"
+
+
+LIMIT_ERRORS = (TemplateLimit, RecursionError, MemoryError)
+
+
 def jinja_message(e: Exception) -> str:
     text = str(getattr(e, "message", None) or e)
     m = re.match(r"'(.+?)' is undefined", text)
@@ -287,7 +298,12 @@ def render_text(template: NoticeTemplate, compiled: Any, context: dict[str, Any]
     from jinja2 import TemplateError
 
     try:
-        text = str(compiled.render(context))
+        with compiled.environment.budget.document():
+            text = str(compiled.render(context))
+    except LIMIT_ERRORS as e:
+        line = _template_line(e)
+        where = f"第{line}行" if line else ""
+        raise BranchctlError(f"模板“{template.name}”{where}超出限制：{limit_reason(e)}") from e
     except (
         TemplateError,
         TypeError,

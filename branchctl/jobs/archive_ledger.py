@@ -92,6 +92,7 @@ def notice_context(
     *,
     today: dt.date | None = None,
     bottom: int = 10,
+    below: int | None = None,
     masker: Masker | None = None,
 ) -> dict[str, Any]:
     """The data of a rating notice (通报, 公示, 整改通知书) from the archive: the period's
@@ -133,6 +134,7 @@ def notice_context(
         as_of=picture.period.end,
         today=today,
         bottom=bottom,
+        below=below,
         masker=masker,
         trend=trend_context(picture, masker),
     )

@@ -7,18 +7,20 @@ write Markdown or Word (:mod:`branchctl.documents.docx_render`) atomically, one 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from branchctl.documents.data import rating_context, validation_context
-from branchctl.documents.docx_render import DocxRenderer, render_docx_template
-from branchctl.documents.masking import Masker
+from branchctl.documents.docx_layout import layout_data
+from branchctl.documents.docx_render import DocxRenderer
+from branchctl.documents.masking import PLAIN_TEXT_MASK, Masker
 from branchctl.documents.templates import (
     NoticeTemplate,
     check_fields,
@@ -26,7 +28,8 @@ from branchctl.documents.templates import (
     environment,
     render_text,
 )
-from branchctl.errors import BranchctlError
+from branchctl.documents.word_template import check_word_template, render_docx_template
+from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.forms.lists import read_lists
 from branchctl.forms.tables import find_forms
@@ -60,7 +63,9 @@ class NoticeReport:
 # ------------------------------------------------------------------------------ file names
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.I)
+# Windows device names, also with an extension or trailing spaces (CON.txt, "CON .x"), and the
+# superscript digits Windows also reads as ports (COM¹).
+_RESERVED = re.compile(r"^(con|prn|aux|nul|conin\$|conout\$|clock\$|(com|lpt)[0-9¹²³])$", re.I)
 
 
 def safe_filename(name: str, taken: set[str] | None = None, max_bytes: int = MAX_NAME_BYTES) -> str:
@@ -73,7 +78,7 @@ def safe_filename(name: str, taken: set[str] | None = None, max_bytes: int = MAX
     text = _UNSAFE.sub("_", text)
     text = re.sub(r"\.{2,}", ".", text)
     text = re.sub(r"\s+", " ", text).strip(" .")
-    if not text or _RESERVED.match(text.split(".")[0]):
+    if not text or _RESERVED.match(text.split(".")[0].rstrip(" ")):
         text = f"_{text}" if text else "未命名"
     text = _truncate(text, max_bytes)
     if taken is None:
@@ -102,6 +107,7 @@ def _rating(
     as_of: dt.date | None,
     today: dt.date | None,
     bottom: int,
+    below: int | None,
     masker: Masker | None,
 ) -> dict[str, Any]:
 
@@ -117,7 +123,9 @@ def _rating(
         as_of = next((t.report_date for t in layout.tables if t.report_date), None)
     result = rate_workbook(book, the_rubric, as_of)
     problems = read_lists(layout, as_of)
-    return rating_context(result, problems, as_of=as_of, today=today, bottom=bottom, masker=masker)
+    return rating_context(
+        result, problems, as_of=as_of, today=today, bottom=bottom, below=below, masker=masker
+    )
 
 
 def _validation(
@@ -223,6 +231,7 @@ def make_notices(
     as_of: dt.date | None = None,
     today: dt.date | None = None,
     bottom: int = 10,
+    below: int | None = None,
     jobs: int | None = None,
     stage: Callable[[str], None] = _quiet,
     progress: Callable[[int, int], None] | None = None,
@@ -231,10 +240,15 @@ def make_notices(
     """Render ``template`` with the data of ``data`` (or of ``archive``) and write the document(s).
 
     Per-unit templates (整改通知书, 退回修改意见) give one document per unit with ``per_unit``
-    (into the folder ``out``), else one document holding every unit, each from a new page.
+    (into the folder ``out``), else one document holding every unit, each from a new (odd)
+    page. ``below``: 整改通知书 only for branches with fewer stars. The field 印章 (有/无) is
+    the Word layout's, not the template's: whether the documents will carry a seal.
     """
     fields = dict(fields or {})
+    sealed = _sealed(fields.pop(SEAL_FIELD, None))
     fmt = _format(template, fmt, out, per_unit)
+    if below is not None and template.kind == "退回修改意见":
+        raise BranchctlError("--below 按星级挑选支部，只用于整改通知书等评定数据的模板")
     if per_unit and template.unit is None:
         raise BranchctlError(
             f"模板“{template.name}”是汇总性文件，不按支部分份生成，请去掉 --per-branch"
@@ -254,20 +268,23 @@ def make_notices(
         raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
     elif not data.exists():
         raise BranchctlError("数据文件不存在", path=data)
+    if template.path is not None and template.is_docx:
+        check_word_template(template.path, template.name)
     env = environment(markdown=not template.is_docx)
     unused = check_fields(template, fields, env)
     compiled = None if template.is_docx else compile_template(template, env)
 
-    masker = Masker() if mask else None
+    # masked characters as ＊ in Markdown: an escaped \* shows its backslash when pasted
+    masker = (Masker(PLAIN_TEXT_MASK) if fmt == "md" else Masker()) if mask else None
     stage(f"正在读取 {data.name} …")
     if archive is not None:
         context = notice_context(
-            archive.db, archive.period, today=today, bottom=bottom, masker=masker
+            archive.db, archive.period, today=today, bottom=bottom, below=below, masker=masker
         )
     elif template.kind == "退回修改意见":
         context = _validation(data, rubric, as_of, today, masker)
     else:
-        context = _rating(data, rubric, as_of, today, bottom, masker)
+        context = _rating(data, rubric, as_of, today, bottom, below, masker)
     context = {**context, **fields}
     inputs = [archive.db if archive else data] + ([template.path] if template.path else [])
 
@@ -282,27 +299,65 @@ def make_notices(
     if per_unit:
         folder = out or _default_out(data, template, "")
         targets = _unit_paths(folder, [label for label, _ in units], fmt, inputs)
+        with _unit_folder(folder) as made:
+            _write_units(
+                template, units, targets, fmt, env, compiled, per_unit, sealed, jobs, progress
+            )
+            made.written = True
     else:
         target = out or _default_out(data, template, f".{fmt}")
         _check_target(target, inputs)
         targets = [target]
-
-    if template.is_docx:
-        assert template.path is not None
-        for i, ((_, ctx), path) in enumerate(zip(units, targets, strict=True)):
-            with atomic_output(path) as tmp:
-                render_docx_template(template.path, ctx, tmp, env, name=template.name)
-            if progress:
-                progress(i + 1, len(units))
-        return NoticeReport(template, targets, len(units), fmt, unused, per_unit)
-
-    texts = [render_text(template, compiled, ctx) for _, ctx in units]
-    titles = [label for label, _ in units]
-    if not per_unit:
-        texts = ["\n---\n\n".join(texts)]
-        titles = [template.name]
-    write_documents(texts, titles, targets, fmt, jobs=jobs, progress=progress)
+        _write_units(template, units, targets, fmt, env, compiled, per_unit, sealed, jobs, progress)
     return NoticeReport(template, targets, len(units), fmt, unused, per_unit)
+
+
+def _write_units(
+    template: NoticeTemplate,
+    units: list[tuple[str, dict[str, Any]]],
+    targets: list[Path],
+    fmt: str,
+    env: Any,
+    compiled: Any,
+    per_unit: bool,
+    sealed: bool,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    try:
+        if template.is_docx:
+            assert template.path is not None
+            for i, ((_, ctx), path) in enumerate(zip(units, targets, strict=True)):
+                with atomic_output(path) as tmp:
+                    render_docx_template(template.path, ctx, tmp, env, name=template.name)
+                if progress:
+                    progress(i + 1, len(units))
+            return
+        texts = [render_text(template, compiled, ctx) for _, ctx in units]
+        titles = [label for label, _ in units]
+        if not per_unit:
+            texts = ["\n---\n\n".join(texts)]
+            titles = [template.name]
+        write_documents(texts, titles, targets, fmt, jobs=jobs, progress=progress, sealed=sealed)
+    except OSError as e:  # a full disk, a folder made read-only on the way
+        folder = targets[0].parent
+        raise BranchctlError(f"无法在文件夹“{folder}”中写入文件（{os_reason(e)}）") from e
+
+
+SEAL_FIELD = "印章"
+
+
+def _sealed(value: str | None) -> bool:
+    """Whether the documents will carry a seal (印章=有, the default) or not (印章=无)."""
+    if value is None:
+        return True
+    closing = layout_data()["closing"]
+    text = value.strip().lower()
+    if text in closing["no_seal"]:
+        return False
+    if text in closing["seal"]:
+        return True
+    raise BranchctlError(f"“{SEAL_FIELD}”应为“有”（加盖印章，默认）或“无”，而不是“{value}”")
 
 
 def _format(template: NoticeTemplate, fmt: str | None, out: Path | None, per_unit: bool) -> str:
@@ -336,6 +391,32 @@ def _check_target(target: Path, inputs: Iterable[Path]) -> None:
     require_folder(target)
 
 
+@dataclass
+class _Made:
+    created: bool
+    written: bool = False
+
+
+@contextlib.contextmanager
+def _unit_folder(folder: Path) -> Iterator[_Made]:
+    """Create the folder of per-unit documents if needed; remove it again, if it was created
+    here and is still empty, when writing fails."""
+    made = _Made(created=not folder.exists())
+    if made.created and folder.parent.is_dir():
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            made.created = False
+        except OSError as e:
+            raise BranchctlError(f"无法创建输出文件夹“{folder}”（{os_reason(e)}）") from e
+    try:
+        yield made
+    finally:
+        if made.created and not made.written:
+            with contextlib.suppress(OSError):
+                folder.rmdir()  # only when empty
+
+
 def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -> list[Path]:
     if folder.suffix.lower() in (".docx", ".md") and not folder.is_dir():
         raise BranchctlError(
@@ -344,11 +425,12 @@ def _unit_paths(folder: Path, labels: list[str], fmt: str, inputs: list[Path]) -
     if folder.exists() and not folder.is_dir():
         raise BranchctlError("逐份生成时 -o 应为文件夹，但这是一个已有的文件", path=folder)
     require_folder(folder)
-    folder.mkdir(exist_ok=True)
     taken: set[str] = set()
     targets = [folder / f"{safe_filename(label, taken)}.{fmt}" for label in labels]
     for target in targets:
-        _check_target(target, inputs)
+        ensure_distinct(target, *inputs)
+        if target.is_dir():
+            raise BranchctlError("输出文件夹里已有同名的文件夹", path=target)
     return targets
 
 
@@ -366,6 +448,7 @@ def write_documents(
     *,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    sealed: bool = True,
 ) -> None:
     """Write each Markdown text to its target as Markdown or Word, each file atomically.
 
@@ -383,15 +466,15 @@ def write_documents(
         return
     workers = min(jobs or os.cpu_count() or 1, max(1, total // (POOL_THRESHOLD // 2)))
     if workers <= 1 or total < POOL_THRESHOLD:
-        for i, item in enumerate(zip(texts, titles, targets, strict=True)):
-            _write_docx(item)
+        for i, (text, title, target) in enumerate(zip(texts, titles, targets, strict=True)):
+            _write_docx((text, title, target, sealed))
             if progress:
                 progress(i + 1, total)
         return
     import concurrent.futures as cf
     import multiprocessing
 
-    items = list(zip(texts, titles, targets, strict=True))
+    items = [(*item, sealed) for item in zip(texts, titles, targets, strict=True)]
     chunk = max(1, min(50, total // (workers * 4)))
     batches = [items[i : i + chunk] for i in range(0, total, chunk)]
     done = 0
@@ -409,20 +492,20 @@ def write_documents(
             raise
 
 
-_RENDERER: Any = None
+# Built once per process (and layout): styles, fonts and footers are shared by every document.
+_RENDERERS: dict[bool, DocxRenderer] = {}
 
 
-def _write_docx(item: tuple[str, str, Path]) -> None:
-
-    global _RENDERER
-    if _RENDERER is None:  # built once per process: styles, fonts and footers are shared
-        _RENDERER = DocxRenderer()
-    text, title, target = item
+def _write_docx(item: tuple[str, str, Path, bool]) -> None:
+    text, title, target, sealed = item
+    renderer = _RENDERERS.get(sealed)
+    if renderer is None:
+        renderer = _RENDERERS[sealed] = DocxRenderer(sealed)
     with atomic_output(target) as tmp:
-        _RENDERER.write(text, tmp, title)
+        renderer.write(text, tmp, title)
 
 
-def _write_batch(batch: list[tuple[str, str, Path]]) -> int:
+def _write_batch(batch: list[tuple[str, str, Path, bool]]) -> int:
     for item in batch:
         _write_docx(item)
     return len(batch)

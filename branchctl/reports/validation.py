@@ -13,6 +13,7 @@ from branchctl.errors import BranchctlError
 from branchctl.findings.catalogue import entry
 from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.io.outputs import atomic_output, require_folder
+from branchctl.text import markdown_cell
 
 REPORT_SUFFIXES = (".md", ".xlsx", ".json")
 MAX_LISTED = 50  # findings shown per file on the terminal; the report file has them all
@@ -78,28 +79,27 @@ def validation_markdown(report: ValidationReport) -> str:
         "| 文件 | 错误 | 警告 | 结论 |",
         "|---|---:|---:|---|",
     ]
-    lines += [f"| {_md(f.path)} | {f.errors} | {f.warnings} | {verdict(f)} |" for f in report.files]
+    lines += [
+        f"| {markdown_cell(f.path)} | {f.errors} | {f.warnings} | {verdict(f)} |"
+        for f in report.files
+    ]
     for f in report.files:
         if not f.findings:
             continue
         lines += [
             "",
-            f"## {_md(f.path)}",
+            f"## {markdown_cell(f.path)}",
             "",
             "| 位置 | 级别 | 问题 | 说明 | 代码 |",
             "|---|---|---|---|---|",
         ]
         for x in f.findings:
             lines.append(
-                f"| {_md(where(x))} | {SEVERITY_TEXT[x.severity]} | {entry(x.code).title} | {_md(x.message)} | `{x.code}` |"
+                f"| {markdown_cell(where(x))} | {SEVERITY_TEXT[x.severity]} | {entry(x.code).title} | {markdown_cell(x.message)} | `{x.code}` |"
             )
     if not s["errors"] and not s["warnings"]:
         lines += ["", "全部文件校验通过。"]
     return "\n".join(lines) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def validation_json(report: ValidationReport) -> str:

@@ -22,6 +22,7 @@ from branchctl.io.xlsx.package import (
     to_bytes,
 )
 from branchctl.io.xlsx.plan import BarChart, NewSheet
+from branchctl.text import xml_text
 
 COMMENT_AUTHOR = "branchctl"
 DATE_FORMAT = "yyyy\\-mm\\-dd"
@@ -32,13 +33,12 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 # ---------------------------------------------------------------- cells
 
-_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
 def escape_text(text: str) -> str:
     """Text as XML character data that Excel reads back unchanged."""
-    text = _ILLEGAL_XML.sub("", text[:MAX_TEXT])
+    text = xml_text(text[:MAX_TEXT])
     text = _EXCEL_ESCAPE.sub(r"_x005F_\1", text)  # Excel decodes _xHHHH_ in strings
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
