@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from branchctl.cli.app import app
+from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING
 from branchctl.rules.rubric_file import builtin_text
 from tests.builders import (
     ASPECTS,
@@ -234,7 +235,7 @@ def test_rate_annotated_copy_shows_parts_caps_and_proof(tmp_path: Path) -> None:
         cell = ws[sheet.ref(index, column)]
         return cell.fill.fgColor.rgb, cell.comment.text if cell.comment else ""
 
-    red, yellow = "FFFFC7CE", "FFFFEB9C"
+    red, yellow = "FF" + FILL_ERROR, "FF" + FILL_WARNING
     # the rate came from the votes: the first vote cell carries why the stars were capped
     assert mark(i, "满意票数") == (
         yellow,
@@ -328,9 +329,9 @@ def test_validate_reports_caps_shares_and_evidence(tmp_path: Path) -> None:
 
     wb = openpyxl.load_workbook(annotated / "城关街道.checked.xlsx")
     cell = wb["附件1"][sheet.ref(happy, "星级")]
-    assert cell.fill.fgColor.rgb == "FFFFC7CE"
+    assert cell.fill.fgColor.rgb == "FF" + FILL_ERROR
     assert "【超出封顶星级】" in cell.comment.text and "【星级与达标情况不符】" in cell.comment.text
-    assert wb["附件4"][ledger.ref(1, "佐证材料")].fill.fgColor.rgb == "FFFFEB9C"
+    assert wb["附件4"][ledger.ref(1, "佐证材料")].fill.fgColor.rgb == "FF" + FILL_WARNING
     listed = [r[7] for r in wb["校验结果"].iter_rows(min_row=3, values_only=True)]
     assert listed[0] == "quota-below" and listed.count("evidence-missing") == 4
 

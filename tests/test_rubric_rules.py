@@ -13,6 +13,7 @@ import openpyxl
 from typer.testing import CliRunner
 
 from branchctl.cli.app import app
+from branchctl.io.xlsx.plan import FILL_WARNING
 from branchctl.rules.rubric_file import builtin_text
 from tests.builders import (
     ASPECTS,
@@ -101,7 +102,7 @@ def test_a_cap_on_a_six_star_ledger(tmp_path: Path) -> None:
     ]  # fmt: skip
     ws = openpyxl.load_workbook(out)["附件1"]
     cell = ws[sheet.ref(1, "正式党员")]
-    assert cell.fill.fgColor.rgb == "FFFFEB9C"
+    assert cell.fill.fgColor.rgb == "FF" + FILL_WARNING
     assert cell.comment.text == "正式党员为2，正式党员不足3名的，最高评为四星：6星调为4星"
     claim = ws[sheet.ref(1, "星级")]
     assert (

@@ -7,7 +7,6 @@ result back with openpyxl and python-calamine.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import zipfile
@@ -25,6 +24,7 @@ from openpyxl.comments import Comment
 from branchctl.errors import BranchctlError
 from branchctl.io.outputs import atomic_output
 from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.io.xlsx.package import PatchUnsupported
 from branchctl.io.xlsx.plan import (
     FILL_ERROR,
     FILL_WARNING,
@@ -531,26 +531,48 @@ def test_unknown_sheet_and_wrong_suffix_are_refused(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == [source.name]
 
 
-def test_unpatchable_xlsx_falls_back_to_rebuild(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_unpatchable_xlsx_falls_back_to_rebuild_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from branchctl.io.xlsx import patch as xlsx_patch
-
     source, spec = make_ledger(tmp_path)
 
     def unsupported(*args: Any, **kwargs: Any) -> None:
-        raise xlsx_patch.PatchUnsupported("strict OOXML")
+        raise PatchUnsupported("strict OOXML")
 
     monkeypatch.setattr("branchctl.io.xlsx.write.patch_xlsx", unsupported)
-    with caplog.at_level(logging.WARNING, logger="branchctl.io.xlsx.write"):
-        out = annotate(source, rating_plan(spec))
-    assert "strict OOXML" in caplog.text
+    out = tmp_path / "out.xlsx"
+    notes = write_annotated(load(source), rating_plan(spec), out)
+    assert notes == [
+        "文件“城关镇台账.xlsx”的内部结构较特殊，无法在原格式上批注，批注副本已按数值重建："
+        "数值和批注齐全，原有的字体、颜色、列宽和打印设置未保留。"
+    ]
     ws = openpyxl.load_workbook(out)[spec.name]
     assert ws.cell(spec.header_rows[0], 21).value == "计算星级"
     assert (
         load(out).sheet(spec.name).rows[: len(spec.rows)][5][:20]
         == load(source).sheet(spec.name).rows[5][:20]
     )
+
+
+def test_other_patch_failures_are_not_hidden_by_a_rebuild(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, spec = make_ledger(tmp_path)
+    rebuilt: list[Path] = []
+
+    def buggy(*args: Any, **kwargs: Any) -> None:
+        raise ValueError("a bug in the patcher")
+
+    monkeypatch.setattr("branchctl.io.xlsx.write.patch_xlsx", buggy)
+    monkeypatch.setattr("branchctl.io.xlsx.write.rebuild_xlsx", lambda *a: rebuilt.append(a[2]))
+    with pytest.raises(ValueError, match="a bug in the patcher"):
+        write_annotated(load(source), rating_plan(spec), tmp_path / "out.xlsx")
+    assert rebuilt == [] and sorted(os.listdir(tmp_path)) == [source.name]
+
+
+def test_a_patched_copy_has_no_notes(tmp_path: Path) -> None:
+    source, spec = make_ledger(tmp_path)
+    assert write_annotated(load(source), rating_plan(spec), tmp_path / "out.xlsx") == []
 
 
 # ---------------------------------------------------------------- the rebuild writer (.xls, .ods)

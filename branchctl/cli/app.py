@@ -19,6 +19,7 @@ from branchctl.cli.common import state
 from branchctl.cli.console import fail, say
 from branchctl.cli.messages import command_path, move_debug, usage_sentence
 from branchctl.errors import BranchctlError
+from branchctl.io.termination import handle_termination
 
 app = typer.Typer(
     name="branchctl",
@@ -68,6 +69,7 @@ for _command in (rate, compare, collect, template, notice, validate, rubric, arc
 
 def main(argv: list[str] | None = None) -> None:
     """The ``branchctl`` entry point: run the app, turning click's usage errors into Chinese."""
+    handle_termination()  # SIGTERM and SIGHUP unwind like Ctrl+C: no temporary file left behind
     args = move_debug(list(sys.argv[1:] if argv is None else argv))
     command = typer.main.get_command(app)
     try:

@@ -62,6 +62,8 @@ def compare(
         stage=progress.stage,
     )
     progress.done()
+    for note in report.notes:  # e.g. the copy had to be rebuilt without its formatting
+        warn(note)
     if as_json:
         print_json(report.comparison.to_json())
     else:

@@ -17,7 +17,7 @@ from branchctl.cli.common import (
     handled,
     parse_as_of,
 )
-from branchctl.cli.console import print_json, say
+from branchctl.cli.console import print_json, say, warn
 
 SUMMARY = "评定台账中各支部的星级、类别和等次，核对自评，写出批注工作簿。"
 HELP = (
@@ -65,6 +65,8 @@ def rate(
         stage=progress.stage,
     )
     progress.done()
+    for note in report.notes:  # e.g. the copy had to be rebuilt without its formatting
+        warn(note)
     if as_json:
         print_json(report.result.to_json(), large=len(report.result.branches) > 2000)
     else:

@@ -1,20 +1,36 @@
 """Writing outputs safely: output paths checked against the inputs, and every file written
 through :func:`atomic_output` — a temporary file in the target folder, renamed into place only
-when complete, so an interrupted run never leaves a half-written file."""
+when complete, so an interrupted run never leaves a half-written file.
+
+A full disk, a read-only folder, a missing permission or an exhausted quota while writing end in
+one sentence naming the folder. On Ctrl+C, or SIGTERM once the CLI has called
+:func:`branchctl.io.termination.handle_termination`, the temporary file is removed; temporary
+files that a run killed outright left behind are removed from the output folder by the next run.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
+import stat
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from branchctl.errors import BranchctlError, os_reason
 
 TEMP_PREFIX = ".~branchctl-"
 TEMP_SUFFIX = ".tmp"
+# Failures of the disk or the folder written to, not of the program: told as a sentence.
+DISK_FAULTS = frozenset(
+    {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EFBIG, errno.EIO}
+)
+_RUN_STARTED = time.time()  # temporary files older than this are a finished run's leftovers
+_swept: set[str] = set()
 
 
 # Stems of the copies the tool writes beside the clerk's files (x.rated.xlsx, x.checked.xlsx…):
@@ -35,16 +51,40 @@ def require_folder(path: Path) -> None:
         )
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: the same path once links are resolved, or two hard
+    links of one file."""
+    a, b = Path(a), Path(b)
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):  # one of them does not exist (yet)
+        return False
+
+
 def ensure_distinct(out: str | Path, *inputs: str | Path) -> None:
-    """Raise BranchctlError if ``out`` is one of ``inputs`` (after resolving links)."""
-    out = Path(out)
-    target = out.resolve()
-    for item in inputs:
-        path = Path(item)
-        same = path.resolve() == target
-        if not same and out.exists() and path.exists():
-            with contextlib.suppress(OSError):
-                same = os.path.samefile(out, path)
+    """Raise BranchctlError if ``out`` is one of ``inputs`` (a symbolic or a hard link too)."""
+    refuse_inputs([Path(out)], [Path(p) for p in inputs])
+
+
+def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path]) -> None:
+    """Raise BranchctlError if an output is an input, by path or as a hard link of one."""
+    paths: set[Path] = set()
+    ids: set[tuple[int, int]] = set()
+    for path in inputs:
+        paths.add(path.resolve())
+        with contextlib.suppress(OSError, ValueError):
+            st = os.stat(path)
+            ids.add((st.st_dev, st.st_ino))
+    for out in outputs:
+        if out is None:
+            continue
+        same = out.resolve() in paths
+        if not same:
+            with contextlib.suppress(OSError, ValueError):
+                st = os.stat(out)
+                same = (st.st_dev, st.st_ino) in ids
         if same:
             raise BranchctlError("输出文件不能与输入文件相同，请另选输出路径", path=out)
 
@@ -54,24 +94,80 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; move it into place on success, delete it on failure.
 
     The temporary file is hidden (``.~branchctl-XXXX.tmp``) and created in the target folder so
-    the final rename is atomic. It exists (empty) when yielded; writers may overwrite it.
+    the final rename is atomic. It exists (empty) when yielded; writers may overwrite it. A disk
+    fault while writing (:data:`DISK_FAULTS`) becomes a BranchctlError naming the folder.
     """
     path = Path(path)
     folder = path.parent
     require_folder(path)
+    sweep_leftovers(folder)
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
     except OSError as e:
-        raise BranchctlError(f"无法在输出文件夹中创建文件（{os_reason(e)}）", path=path) from e
+        raise write_error(e, path) from e
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         _finish(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        fault = disk_fault(e)
+        if fault is not None and not isinstance(e, BranchctlError):
+            raise write_error(fault, path) from e
         raise
+
+
+def disk_fault(e: BaseException) -> OSError | None:
+    """The disk fault behind ``e``, if any: ``e`` itself, its cause or context, or the OSError a
+    writer wrapped (xlsxwriter's FileCreateError holds it as its argument)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [e]
+    while todo:
+        item = todo.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError) and item.errno in DISK_FAULTS:
+            return item
+        todo += [item.__cause__, item.__context__]
+        todo += [a for a in item.args if isinstance(a, BaseException)]
+    return None
+
+
+def write_error(e: OSError, path: Path) -> BranchctlError:
+    """One sentence: which folder could not be written, and why (in Chinese)."""
+    where = Path(e.filename).parent if isinstance(e.filename, str) and e.filename else path.parent
+    if e.errno not in DISK_FAULTS:
+        return BranchctlError(f"无法在输出文件夹中创建文件（{os_reason(e)}）", path=path)
+    return BranchctlError(
+        f"无法写入文件夹“{os.path.abspath(where)}”（{os_reason(e)}），“{path.name}”未写出"
+    )
+
+
+def sweep_leftovers(folder: Path) -> None:
+    """Remove our temporary files (``.~branchctl-*.tmp``) older than this run from ``folder``:
+    what a run killed outright (SIGKILL, a power cut) left behind. Once per folder, and only in
+    the main process, whose start precedes every temporary file of this run."""
+    mp = sys.modules.get("multiprocessing")  # never imported: not a worker process
+    if mp is not None and mp.parent_process() is not None:
+        return
+    key = os.path.abspath(folder)
+    if key in _swept:
+        return
+    _swept.add(key)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(TEMP_SUFFIX)):
+            continue
+        with contextlib.suppress(OSError):
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and st.st_mtime < _RUN_STARTED:
+                os.unlink(entry.path)
 
 
 def _finish(tmp: Path, path: Path) -> None:
@@ -87,6 +183,8 @@ def _finish(tmp: Path, path: Path) -> None:
             "无法写入输出文件（文件可能正被其他程序打开，或没有写入权限）", path=path
         ) from e
     except OSError as e:
+        if e.errno in DISK_FAULTS:
+            raise write_error(e, path) from e
         raise BranchctlError(f"无法写入输出文件（{os_reason(e)}）", path=path) from e
 
 
@@ -105,17 +203,16 @@ def _umask() -> int:
 
 
 def check_output_path(out: Path, *inputs: Path) -> None:
-    """Refuse to write over an input, or into a folder that does not exist.
+    """Refuse to write over an input (or a hard link of one), or into a folder that does not
+    exist.
 
     A missing input is named first: its default output's folder is missing too.
     """
     for path in inputs:
         if not path.exists():
             raise BranchctlError("文件不存在", path=path)
-    target = out.resolve()
-    for path in inputs:
-        if path.exists() and path.resolve() == target:
-            raise BranchctlError("输出文件不能与输入文件相同，请用 -o 指定另一个文件名", path=out)
+    if any(same_file(out, path) for path in inputs):
+        raise BranchctlError("输出文件不能与输入文件相同，请用 -o 指定另一个文件名", path=out)
     require_folder(out)
     if out.suffix.lower() != ".xlsx":
         raise BranchctlError(

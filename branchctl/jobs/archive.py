@@ -19,6 +19,7 @@ from branchctl.errors import BranchctlError
 from branchctl.forms.roster import read_roster
 from branchctl.forms.townships import township_key
 from branchctl.forms.values import name_key
+from branchctl.io.xlsx.plan import band_fills
 from branchctl.rules.periods import Period, parse_period
 from branchctl.rules.rubric import Rubric
 from branchctl.rules.submissions import StatusReport, compare_findings, township_statuses
@@ -45,6 +46,9 @@ def archive_rubric(rubric: Rubric) -> dict[str, Any]:
         "max_stars": rubric.max_stars,
         "aspects": list(rubric.aspect_names),
         "categories": [band.name for band in rubric.categories],
+        "fills": band_fills(
+            [band.name for band in rubric.categories], [band.fill for band in rubric.categories]
+        ),
         "top": rubric.category_for(rubric.max_stars),
         "weak": rubric.veto_category or rubric.category_for(0),
         "by_stars": by_stars,

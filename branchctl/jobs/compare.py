@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from branchctl.rules.rubric_file import load_rubric
 class CompareReport:
     comparison: Comparison
     out: Path | None
+    notes: list[str] = field(default_factory=list)  # what the clerk should know about the output
 
 
 def compare_files(
@@ -37,8 +38,9 @@ def compare_files(
     if stage:
         stage("正在读取并评定两期台账 …")
     comparison = compare_ledgers(old, new, the_rubric, renames)
+    notes: list[str] = []
     if out is not None:
         if stage:
             stage(f"正在写出 {out.name} …")
-        write_annotated(comparison.new.book, comparison_plan(comparison), out)
-    return CompareReport(comparison, out)
+        notes = write_annotated(comparison.new.book, comparison_plan(comparison), out)
+    return CompareReport(comparison, out, notes)

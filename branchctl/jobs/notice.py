@@ -34,7 +34,7 @@ from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.forms.lists import read_lists
 from branchctl.forms.tables import find_forms
 from branchctl.forms.values import cell_text
-from branchctl.io.outputs import atomic_output, ensure_distinct, require_folder
+from branchctl.io.outputs import atomic_output, ensure_distinct, require_folder, write_error
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.archive_ledger import notice_context
 from branchctl.jobs.validate import validate_paths
@@ -340,8 +340,7 @@ def _write_units(
             titles = [template.name]
         write_documents(texts, titles, targets, fmt, jobs=jobs, progress=progress, sealed=sealed)
     except OSError as e:  # a full disk, a folder made read-only on the way
-        folder = targets[0].parent
-        raise BranchctlError(f"无法在文件夹“{folder}”中写入文件（{os_reason(e)}）") from e
+        raise write_error(e, targets[0]) from e
 
 
 SEAL_FIELD = "印章"

@@ -30,6 +30,7 @@ class RateReport:
     out: Path | None
     bottom: list[BranchRating]
     overdue: dict[str, int] = field(default_factory=dict)  # name_key -> overdue tasks
+    notes: list[str] = field(default_factory=list)  # what the clerk should know about the output
 
 
 def overdue_by_branch(book: Workbook, rubric: Rubric, as_of: dt.date) -> dict[str, int]:
@@ -66,7 +67,8 @@ def rate_file(
     result = rate_workbook(book, the_rubric, as_of)
     late = overdue_by_branch(book, the_rubric, as_of or dt.date.today()) if bottom else {}
     weakest = bottom_ranking(result.branches, bottom, late)
+    notes: list[str] = []
     if out is not None:
         stage(f"正在写出 {out.name} …")
-        write_annotated(book, rating_plan(result, weakest, late), out)
-    return RateReport(result, out, weakest, late)
+        notes = write_annotated(book, rating_plan(result, weakest, late), out)
+    return RateReport(result, out, weakest, late, notes)

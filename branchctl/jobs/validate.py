@@ -23,7 +23,7 @@ from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.catalogue import entry, finding
 from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.io.cells import parse_cell, quote_sheet
-from branchctl.io.outputs import is_tool_output
+from branchctl.io.outputs import is_tool_output, refuse_inputs, sweep_leftovers
 from branchctl.io.workbook import FORMATS, Workbook, read_workbook
 from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING, AnnotationPlan, CellMark, NewSheet
 from branchctl.io.xlsx.write import write_annotated
@@ -39,7 +39,7 @@ RESULT_SHEET = "校验结果"
 class FileResult:
     report: FileReport
     annotated: str | None = None  # the annotated copy written, if any
-    note: str | None = None  # why no annotated copy could be written
+    note: str | None = None  # why no annotated copy could be written, or how it was written
     extra: Any = None  # what the caller's ``then`` made of the workbook read (None: unread)
 
 
@@ -195,12 +195,12 @@ def check_file(
 def _annotate(book: Workbook, findings: list[Finding], out: Path) -> tuple[str | None, str | None]:
 
     try:
-        write_annotated(book, annotation_plan(book, findings), out)
+        notes = write_annotated(book, annotation_plan(book, findings), out)
     except BranchctlError as e:
         return None, e.sentence()
     except Exception as e:
         return None, f"文件“{book.path.name}”的批注副本未能写出（{type(e).__name__}: {e}）。"
-    return str(out), None
+    return str(out), "".join(notes) or None
 
 
 def annotation_plan(book: Workbook, findings: Sequence[Finding]) -> AnnotationPlan:
@@ -237,7 +237,7 @@ def _result_sheet(book: Workbook, findings: Sequence[Finding]) -> NewSheet:
         [
             f"校验结果：错误 {errors} 条，警告 {len(findings) - errors} 条（点击“位置”可跳到该单元格）"
         ],
-        ["序号", "级别", "工作表", "位置", "问题", "说明", "填写内容", "代码"],
+        ["序号", "级别", "工作表", "位置", "问题", "说明", "填写内容", "问题代码"],
     ]
     links: dict[tuple[int, int], str] = {}
     fills: dict[tuple[int, int], str] = {}
@@ -269,6 +269,8 @@ def _result_sheet(book: Workbook, findings: Sequence[Finding]) -> NewSheet:
         fills=fills,
         freeze_row=2,
         autofilter=(1, 0, len(rows) - 1, 7) if findings else None,
+        hidden_cols={7},  # the finding codes, for the county's tools: hidden from townships
+        landscape=True,
     )
 
 
@@ -311,9 +313,7 @@ def validate_paths(
     targets: list[Path | None] = [None] * len(files)
     if annotate_dir is not None:
         targets = list(annotated_names(files, annotate_dir))
-    for out in [report_path, *targets]:
-        if out is not None and out.resolve() in inputs:
-            raise BranchctlError("输出文件不能与输入文件相同，请另选输出路径", path=out)
+    refuse_inputs([report_path, *targets], inputs)  # hard links of an input too
     if annotate_dir is not None:
         try:
             annotate_dir.mkdir(parents=True, exist_ok=True)
@@ -321,6 +321,7 @@ def validate_paths(
             raise BranchctlError(
                 f"无法创建批注副本文件夹（{os_reason(e)}）", path=annotate_dir
             ) from e
+        sweep_leftovers(annotate_dir)  # before the workers write there
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
     tasks = [(i, f, targets[i]) for i, f in enumerate(files)]
     results: list[FileResult | None] = [None] * len(files)

@@ -7,14 +7,16 @@ from typing import Any
 from branchctl.forms.tables import Table
 from branchctl.forms.values import name_key
 from branchctl.io.xlsx.plan import (
-    CATEGORY_FILLS,
     FILL_ERROR,
     FILL_WARNING,
+    ROW_PIXELS,
     AnnotationPlan,
     AppendedColumns,
     BarChart,
     CellMark,
     NewSheet,
+    Percent,
+    band_fills,
 )
 from branchctl.rules.results import (
     COMPUTED_COLUMNS,
@@ -27,8 +29,10 @@ from branchctl.rules.results import (
 from branchctl.rules.rubric import Rubric
 from branchctl.rules.scoring import number_text
 
-RATE_WIDTHS = [10.0, 12.0, 10.0, 30.0, 40.0]
+RATE_WIDTHS: list[float | None] = [10.0, 12.0, 10.0, None, None]  # None: fitted to the text
 SUMMARY_SHEET = "汇总"
+CHART_COL = 4  # the chart stands right of the star and category tables (columns A–C), from E
+CHART_ROWS = 12  # at least this many rows high
 
 
 def rating_plan(
@@ -38,6 +42,8 @@ def rating_plan(
 ) -> AnnotationPlan:
     """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet."""
     plan = AnnotationPlan()
+    categories = result.rubric.categories
+    fills = band_fills([b.name for b in categories], [b.fill for b in categories])
     for rated in result.tables:
         table = rated.table
         sheet = plan.sheet(table.sheet_name)
@@ -50,7 +56,7 @@ def rating_plan(
             r = b.row - 1
             values[r] = [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
             values[r] += extra_values(b, result.rubric)
-            fill = CATEGORY_FILLS.get(b.category)
+            fill = fills.get(b.category)
             if fill:
                 sheet.row_fills[r] = (table.first_col, first + len(headers) - 1, fill)
             basis = f"按{len(result.rubric.aspects)}个方面核算"
@@ -97,7 +103,7 @@ def rating_plan(
                 headers=list(headers),
                 values=values,
                 style_from=(table.header_row, style_col),
-                widths=RATE_WIDTHS + [10.0] * (len(headers) - len(COMPUTED_COLUMNS)),
+                widths=[*RATE_WIDTHS, *[10.0] * (len(headers) - len(COMPUTED_COLUMNS))],
             )
         )
     plan.new_sheets.append(summary_sheet(result, bottom, overdue))
@@ -148,18 +154,20 @@ def summary_sheet(
     headers: set[int] = set()
     titles: set[int] = set()
 
-    def pct(n: int) -> str:
-        return f"{n / total:.1%}" if total else "0.0%"
+    def pct(n: int) -> Percent:
+        return Percent(n / total if total else 0.0)
 
     titles.add(len(rows))
     rows.append([f"{rubric.title}汇总"])
     rows.append(
         [
-            f"文件：{result.path.name}    参评支部：{total}个    达标：{s['standard_count']}个（{pct(s['standard_count'])}）"
+            f"文件：{result.path.name}    参评支部：{total}个    "
+            f"达标：{s['standard_count']}个（{pct(s['standard_count']):.1%}）"
             f"    自评与核算不符：{s['mismatches']}个"
         ]
     )
     rows.append([])
+    chart_top = len(rows)
     headers.add(len(rows))
     rows.append(["星级", "支部数", "占比"])
     star_first = len(rows)
@@ -172,7 +180,17 @@ def summary_sheet(
     for name, n in s["by_category"].items():
         rows.append([name, n, pct(n)])
     rows.append([])
+    while len(rows) - chart_top < CHART_ROWS + 1:  # room for the chart beside the two tables
+        rows.append([])
+    chart = BarChart(
+        title="星级分布",
+        categories=(0, star_first, star_last),
+        values=(1, star_first, star_last),
+        anchor=(chart_top, CHART_COL),
+        height=(len(rows) - chart_top - 1) * ROW_PIXELS + ROW_PIXELS // 2,
+    )
 
+    unmet_cells: list[tuple[int, int]] = []  # 倒排's 未达标方面: spans to the widest table's end
     headers.add(len(rows))
     star_cols = [f"{k}星" for k in s["by_stars"]]
     categories = list(s["by_category"])
@@ -199,28 +217,27 @@ def summary_sheet(
             ]
         )
         late = overdue or {}
+        unmet_cells.append((len(rows) - 1, 6))
         for i, b in enumerate(bottom, 1):
+            unmet_cells.append((len(rows), 6))
             rows.append(
                 [i, b.party_org or "", b.name, b.stars, len(b.unmet),
                  late.get(name_key(b.name), 0), _unmet_text(b)]
             )  # fmt: skip
 
-    _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
+    notes = _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
 
-    width = max(len(r) for r in rows)
-    chart = BarChart(
-        title="星级分布",
-        categories=(0, star_first, star_last),
-        values=(1, star_first, star_last),
-        anchor=(3, width + 1),  # right of the widest table, so it covers no figures
-    )
+    last = max(len(r) for i, r in enumerate(rows) if i in headers) - 1
+    spans = {(r, 0): last for r in (1, *notes)}  # note lines wrap within the tables' width
+    spans.update({cell: last for cell in unmet_cells if cell[1] < last})
     return NewSheet(
         name=SUMMARY_SHEET,
         rows=rows,
         header_rows=headers,
         title_rows=titles,
-        widths=[24.0] + [10.0] * (width - 1),
         charts=[chart],
+        landscape=True,
+        spans=spans,
     )
 
 
@@ -235,18 +252,22 @@ def _group_row(
         *[sum(1 for b in members if str(b.stars) == k) for k in star_keys],
         *[sum(1 for b in members if b.category == c) for c in categories],
         standard,
-        f"{standard / n:.1%}" if n else "0.0%",
+        Percent(standard / n if n else 0.0),
         sum(1 for b in members if b.mismatch),
     ]
 
 
-def _rubric_rows(result: RatingResult, rows: list[list[Any]], headers: set[int]) -> None:
-    """Rows some rubrics add to 汇总: notes (quota moves, months counted) and the ranking."""
+def _rubric_rows(result: RatingResult, rows: list[list[Any]], headers: set[int]) -> list[int]:
+    """Rows some rubrics add to 汇总: notes (quota moves, months counted) and the ranking.
+    Returns the rows of the notes."""
+    notes: list[int] = []
     if result.notes:
         rows.append([])
         headers.add(len(rows))
         rows.append(["说明"])
-        rows.extend([note] for note in result.notes)
+        for note in result.notes:
+            notes.append(len(rows))
+            rows.append([note])
     if result.rubric.ranking:
         rows.append([])
         headers.add(len(rows))
@@ -254,3 +275,4 @@ def _rubric_rows(result: RatingResult, rows: list[list[Any]], headers: set[int])
         for b in sorted(result.branches, key=lambda b: (b.rank or 0, b.sheet, b.row)):
             score = extra_values(b, result.rubric)[0] if result.rubric.has_total else None
             rows.append([b.rank, b.party_org or "", b.name, b.stars, score, b.category])
+    return notes

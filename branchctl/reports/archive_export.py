@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.io.outputs import atomic_output
-from branchctl.io.xlsx.plan import CATEGORY_FILLS, CHANGE_FILLS
+from branchctl.io.xlsx.plan import CHANGE_FILLS, band_fills
 from branchctl.rules.history import FLAGS, PeriodPicture
 from branchctl.rules.periods import Period
 
@@ -45,7 +45,7 @@ def write_ledger(picture: PeriodPicture, out: Path) -> None:
              "strings_to_urls": False},
         )  # fmt: skip
         try:
-            formats = _Formats(wb)
+            formats = _Formats(wb, category_fills(picture.rubric))
             _ledger(wb.add_worksheet(LEDGER_SHEET), picture, formats)
             _trend(wb, wb.add_worksheet(TREND_SHEET), picture, formats)
             _status(wb.add_worksheet(STATUS_SHEET), picture, formats)
@@ -54,7 +54,7 @@ def write_ledger(picture: PeriodPicture, out: Path) -> None:
 
 
 class _Formats:
-    def __init__(self, wb: Any) -> None:
+    def __init__(self, wb: Any, category_fills: dict[str, str]) -> None:
         border = {"border": 1, "valign": "vcenter"}
         self.title = wb.add_format({"bold": True, "font_size": 14})
         self.note = wb.add_format({"italic": True, "font_color": "#595959"})
@@ -64,11 +64,17 @@ class _Formats:
         self.cell = wb.add_format(border)
         self.fills = {
             colour: wb.add_format({**border, "bg_color": f"#{colour}"})
-            for colour in {*CHANGE_COLOURS.values(), *CATEGORY_FILLS.values()}
+            for colour in {*CHANGE_COLOURS.values(), *category_fills.values()}
         }
 
     def fill(self, colour: str | None) -> Any:
         return self.fills.get(colour or "", self.cell)
+
+
+def category_fills(rubric: dict[str, Any]) -> dict[str, str]:
+    """The rubric's row fill per category, as the rated copies colour them."""
+    names = list(rubric.get("categories", []))
+    return dict(rubric.get("fills") or band_fills(names, [None] * len(names)))
 
 
 def _put(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
@@ -103,6 +109,7 @@ def _ledger(ws: Any, picture: PeriodPicture, formats: _Formats) -> None:
     )
     _header(ws, 2, [name for name, _ in LEDGER_COLUMNS], formats)
     ws.freeze_panes(3, 4)
+    colours = category_fills(picture.rubric)
     r = 3
     for i, row in enumerate(picture.rows, 1):
         b = row.rating
@@ -115,7 +122,7 @@ def _ledger(ws: Any, picture: PeriodPicture, formats: _Formats) -> None:
             "、".join(FLAGS[f] for f in row.flags), b.file_name,
         ]  # fmt: skip
         fills = {
-            6: formats.fill(CATEGORY_FILLS.get(b.category)),
+            6: formats.fill(colours.get(b.category)),
             10: formats.fill(CHANGE_COLOURS.get(row.change)),
         }
         _row(ws, r, values, formats.cell, fills)
@@ -177,6 +184,7 @@ def _trend(wb: Any, ws: Any, picture: PeriodPicture, formats: _Formats) -> None:
         counts = [by_category[(period, c)] for c in categories]
         _row(ws, r, [period.label, *counts, sum(counts)], formats.cell)
     if periods:
+        fills = category_fills(picture.rubric)
         chart = wb.add_chart({"type": "column", "subtype": "stacked"})
         for c, name in enumerate(categories, 1):
             chart.add_series(
@@ -184,7 +192,7 @@ def _trend(wb: Any, ws: Any, picture: PeriodPicture, formats: _Formats) -> None:
                     "name": [TREND_SHEET, header_row, c],
                     "categories": [TREND_SHEET, header_row + 1, 0, r, 0],
                     "values": [TREND_SHEET, header_row + 1, c, r, c],
-                    "fill": {"color": f"#{CATEGORY_FILLS.get(name, 'BFBFBF')}"},
+                    "fill": {"color": f"#{fills.get(name, 'BFBFBF')}"},
                     "border": {"color": "#7F7F7F"},
                 }
             )

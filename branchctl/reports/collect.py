@@ -12,7 +12,7 @@ from typing import Any
 
 from branchctl.forms.values import cell_text
 from branchctl.io.outputs import atomic_output
-from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING
+from branchctl.io.xlsx.plan import ROW_ERROR, ROW_WARNING
 from branchctl.reports.collection import (
     MASTER_SHEET,
     NOTES_SHEET,
@@ -56,13 +56,13 @@ class _Formats:
             "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
             "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
         }
-        error = {"bg_color": f"#{FILL_ERROR}"}
+        error = {"bg_color": f"#{ROW_ERROR}"}
         self.error = {
             "text": wb.add_format(error),
             "date": wb.add_format({**error, "num_format": "yyyy-mm-dd"}),
             "datetime": wb.add_format({**error, "num_format": "yyyy-mm-dd hh:mm"}),
         }
-        self.warning = wb.add_format({"bg_color": f"#{FILL_WARNING}"})
+        self.warning = wb.add_format({"bg_color": f"#{ROW_WARNING}"})
         self.duplicate = wb.add_format({"bg_color": "#F8CBAD"})
         self.wrap = wb.add_format({**border, "text_wrap": True})
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from branchctl.io.xlsx.plan import (
     CHANGE_FILLS,
+    ROW_PIXELS,
     AnnotationPlan,
     AppendedColumns,
     BarChart,
@@ -15,8 +16,9 @@ from branchctl.io.xlsx.plan import (
 from branchctl.rules.comparison import CHANGES, Comparison
 
 COMPARE_COLUMNS = ["上期星级", "本期星级", "变动", "变动说明"]
-COMPARE_WIDTHS = [10.0, 10.0, 8.0, 36.0]
+COMPARE_WIDTHS: list[float | None] = [10.0, 10.0, 8.0, None]  # None: fitted to the text
 SUMMARY_SHEET = "变动汇总"
+CHART_COL = 5  # the chart stands right of the change and star tables (columns A–D), from F
 
 
 def comparison_plan(comparison: Comparison) -> AnnotationPlan:
@@ -77,6 +79,7 @@ def summary_sheet(comparison: Comparison, name: str = SUMMARY_SHEET) -> NewSheet
         ]
     )
     rows.append([])
+    chart_top = len(rows)
     headers.add(len(rows))
     rows.append(["变动", "支部数"])
     first = len(rows)
@@ -91,6 +94,15 @@ def summary_sheet(comparison: Comparison, name: str = SUMMARY_SHEET) -> NewSheet
         after = s["by_stars"]["new"][stars]
         rows.append([f"{stars}星", before, after, after - before])
     rows.append([])
+    while len(rows) - chart_top < 13:  # room for the chart beside the two tables
+        rows.append([])
+    chart = BarChart(
+        "星级变动",
+        (0, first, last),
+        (1, first, last),
+        anchor=(chart_top, CHART_COL),
+        height=(len(rows) - chart_top - 1) * ROW_PIXELS + ROW_PIXELS // 2,
+    )
     headers.add(len(rows))
     rows.append(["所属党组织", *CHANGES, "合计"])
     for org, counts in s["by_party_org"].items():
@@ -126,10 +138,10 @@ def summary_sheet(comparison: Comparison, name: str = SUMMARY_SHEET) -> NewSheet
         rows=rows,
         header_rows=headers,
         title_rows={0},
-        widths=[14.0, 20.0, 30.0] + [10.0] * 6 + [40.0, 20.0],
         links=links,
         fills=fills,
-        charts=[BarChart("星级变动", (0, first, last), (1, first, last), anchor=(3, 12))],
+        charts=[chart],
+        landscape=True,
     )
 
 

@@ -67,6 +67,7 @@ class Band:
     min_total: float | None = None
     min_stars: int = 0  # with min_total: also needs this many stars
     categories: tuple[str, ...] = ()  # levels only: the categories that map to this level
+    fill: str | None = None  # categories only: the row fill of the rated copy, hex RGB "C6EFCE"
 
 
 @dataclass(frozen=True)

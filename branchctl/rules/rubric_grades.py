@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -10,6 +11,20 @@ from branchctl.rules.rubric_checker import DEFAULT_KEYS, Checker, shown
 from branchctl.rules.schemes import Evidence
 
 # ------------------------------------------------------------------------- bands, rules
+
+_FILL = re.compile(r"#?[0-9A-Fa-f]{6}")
+
+
+def _fill(check: Checker, raw: dict[str, Any], where: str) -> str | None:
+    """A category's row fill: six hex digits of RGB, as Excel shows them ("C6EFCE" pale green)."""
+    value = raw.get("fill")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _FILL.fullmatch(value.strip()):
+        raise check.fail(
+            f"{where}fill", f'应为六位十六进制的颜色，如 "C6EFCE"（浅绿），现为{shown(value)}'
+        )
+    return value.strip().lstrip("#").upper()
 
 
 def parse_bands(
@@ -29,7 +44,8 @@ def parse_bands(
     covered: dict[Any, str] = {}
     for i, raw in enumerate(raws, 1):
         where = f"{key}[{i}]."
-        check.known(raw, where, {"name", "aliases", "min_stars", *selectors})
+        fill_key = {"fill"} if key == "categories" else set()
+        check.known(raw, where, {"name", "aliases", "min_stars", *selectors, *fill_key})
         name = check.text(raw, "name", where)
         if any(b.name == name for b in bands):
             raise check.fail(f"{where}name", f"“{name}”重复")
@@ -45,7 +61,9 @@ def parse_bands(
         chosen = selector
         if "min_stars" in raw and selector != "min_total":
             raise check.fail(f"{where}min_stars", "只与 min_total 一起使用")
-        band = Band(name, frozenset(), check.texts(raw, "aliases", where))
+        band = Band(
+            name, frozenset(), check.texts(raw, "aliases", where), fill=_fill(check, raw, where)
+        )
         if selector == "stars":
             stars = raw["stars"]
             if (
@@ -212,6 +230,8 @@ def _raw_bands(bands: tuple[Band, ...]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for b in bands:
         item: dict[str, Any] = {"name": b.name, "aliases": list(b.aliases)}
+        if b.fill:
+            item["fill"] = b.fill
         if b.categories:
             item["categories"] = list(b.categories)
         elif b.min_total is not None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from lxml import etree
 
+from branchctl.io.xlsx.plan import LINK_COLOR, LOOKS, TEXT_ON_FILL
+
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_R = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -28,9 +30,6 @@ CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+
 CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 CT_WORKBOOK_MACRO = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 CT_VBA = "application/vnd.ms-office.vbaProject"
-
-HEADER_FILL = "D9E1F2"
-LINK_COLOR = "0563C1"
 
 # Element order inside <worksheet>, <styleSheet> and <font> (the schemas are sequences).
 SHEET_ORDER = (
@@ -57,7 +56,11 @@ class PatchUnsupported(Exception):
 
 
 def parse_xml(data: bytes) -> etree._Element:
-    return etree.fromstring(data, _PARSER)
+    """A part of the package, parsed; a part that is not well-formed cannot be patched."""
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as e:
+        raise PatchUnsupported(f"malformed XML: {e}") from e
 
 
 def to_bytes(root: etree._Element) -> bytes:
@@ -316,16 +319,31 @@ class Styles:
                 self._memo[memo] = new_id
         return self._memo[memo]
 
-    def font_id(self, *, bold: bool = False, size: float | None = None, link: bool = False) -> int:
-        memo = ("font", bold, size, link)
+    def font_id(
+        self,
+        *,
+        bold: bool = False,
+        size: float | None = None,
+        link: bool = False,
+        color: str | None = None,
+        base: int = 0,
+    ) -> int:
+        """A font like font ``base`` (the workbook's default) made bold, sized or coloured."""
+        memo = ("font", bold, size, link, color, base)
         if memo not in self._memo:
             fonts = self._items("fonts", "font")
-            font = copy.deepcopy(fonts[0]) if fonts else etree.Element(self._q("font"))
+            template = fonts[base] if 0 <= base < len(fonts) else (fonts[0] if fonts else None)
+            font = (
+                copy.deepcopy(template) if template is not None else etree.Element(self._q("font"))
+            )
+            color = LINK_COLOR if link else color
             drop = {"b"} if bold else set()
             if size:
                 drop.add("sz")
             if link:
-                drop |= {"u", "color"}
+                drop.add("u")
+            if color:
+                drop.add("color")
             for child in list(font):
                 if local(child) in drop:
                     font.remove(child)
@@ -335,7 +353,8 @@ class Styles:
                 etree.SubElement(font, self._q("sz"), val=f"{size:g}")
             if link:
                 etree.SubElement(font, self._q("u"))
-                etree.SubElement(font, self._q("color"), rgb="FF" + LINK_COLOR)
+            if color:
+                etree.SubElement(font, self._q("color"), rgb="FF" + color)
             children = sorted(
                 font, key=lambda c: FONT_ORDER.index(local(c)) if local(c) in FONT_ORDER else 99
             )
@@ -358,12 +377,18 @@ class Styles:
     # -- cell formats
 
     def with_fill(self, s: int, rgb: str) -> int:
-        """The format ``s`` with a solid fill of colour ``rgb``."""
+        """The format ``s`` with a solid fill of colour ``rgb`` (and bold text in the colour
+        :data:`~branchctl.io.xlsx.plan.TEXT_ON_FILL` names for it)."""
         memo = ("with-fill", s, rgb)
         if memo not in self._memo:
             xf = copy.deepcopy(self._base(s))
             xf.set("fillId", str(self.fill_id(rgb)))
             xf.set("applyFill", "1")
+            text = TEXT_ON_FILL.get(rgb)
+            if text:
+                base = int(xf.get("fontId", "0") or 0)
+                xf.set("fontId", str(self.font_id(bold=True, color=text, base=base)))
+                xf.set("applyFont", "1")
             self._memo[memo] = self._add_xf(xf)
         return self._memo[memo]
 
@@ -388,19 +413,22 @@ class Styles:
         return self._memo[memo]
 
     def cell_style(self, kind: str, fill: str | None = None) -> int:
-        """A format for cells of new sheets: "title", "header", "body", "link", "plain"."""
+        """A format for cells of new sheets, as :data:`~branchctl.io.xlsx.plan.LOOKS` says:
+        "title", "header", "body", "link", "plain"; ``fill`` overrides the look's fill."""
         memo = ("cell", kind, fill)
         if memo not in self._memo:
-            if kind == "title":
-                font = self.font_id(bold=True, size=14)
-            elif kind == "header":
-                font = self.font_id(bold=True)
-            elif kind == "link":
-                font = self.font_id(link=True)
-            else:
-                font = 0
-            fill = fill or (HEADER_FILL if kind == "header" else None)
-            border = self.thin_border_id() if kind in ("header", "body", "link") else 0
+            look = LOOKS[kind]
+            fill = fill or look.fill
+            text = TEXT_ON_FILL.get(fill or "")
+            styled = look.bold or look.size or look.link or text
+            font = (
+                self.font_id(
+                    bold=look.bold or bool(text), size=look.size, link=look.link, color=text
+                )
+                if styled
+                else 0
+            )
+            border = self.thin_border_id() if look.border else 0
             attrs = {
                 "numFmtId": "0",
                 "fontId": str(font),
@@ -414,8 +442,10 @@ class Styles:
             attrs["applyAlignment"] = "1"
             xf = etree.Element(self._q("xf"), attrs)
             align = {"vertical": "center"}
-            if kind == "header":
-                align.update(horizontal="center", wrapText="1")
+            if look.center:
+                align["horizontal"] = "center"
+            if look.wrap:
+                align["wrapText"] = "1"
             etree.SubElement(xf, self._q("alignment"), align)
             self._memo[memo] = self._add_xf(xf)
         return self._memo[memo]

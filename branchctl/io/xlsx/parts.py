@@ -21,13 +21,20 @@ from branchctl.io.xlsx.package import (
     parse_xml,
     to_bytes,
 )
-from branchctl.io.xlsx.plan import BarChart, NewSheet
-from branchctl.text import xml_text
+from branchctl.io.xlsx.plan import (
+    DEFAULT_WIDTH,
+    PERCENT_FORMAT,
+    BarChart,
+    NewSheet,
+    Percent,
+    axis_step,
+    display_width,
+)
+from branchctl.io.xlsx.text import xml_safe
 
 COMMENT_AUTHOR = "branchctl"
 DATE_FORMAT = "yyyy\\-mm\\-dd"
 DATETIME_FORMAT = "yyyy\\-mm\\-dd hh:mm:ss"
-MAX_TEXT = 32767  # Excel's limit on the characters in one cell
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
@@ -38,7 +45,7 @@ _EXCEL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 def escape_text(text: str) -> str:
     """Text as XML character data that Excel reads back unchanged."""
-    text = xml_text(text[:MAX_TEXT])
+    text = xml_safe(text)
     text = _EXCEL_ESCAPE.sub(r"_x005F_\1", text)  # Excel decodes _xHHHH_ in strings
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -54,7 +61,10 @@ def excel_serial(value: dt.date | dt.datetime) -> float:
     return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
 
 
-def date_format(value: Any) -> str | None:
+def number_format(value: Any) -> str | None:
+    """The number format a new cell needs to show ``value`` as read (dates, percentages)."""
+    if isinstance(value, Percent):
+        return PERCENT_FORMAT
     if isinstance(value, dt.datetime):
         return DATETIME_FORMAT
     if isinstance(value, dt.date):
@@ -90,15 +100,6 @@ def cell_xml(ref: str, s: int, value: Any, p: str = "") -> str:
 def overlaps(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     """Whether two ranges (r1, c1, r2, c2) share a cell."""
     return not (a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1])
-
-
-def display_width(value: Any) -> int:
-    """Width of a value in Excel characters (CJK characters count two)."""
-    text = str(value) if value is not None else ""
-    longest = max(
-        (sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in text.split("\n")), default=0
-    )
-    return longest
 
 
 def guess_width(values: Iterable[Any], low: float = 8, high: float = 50) -> float:
@@ -273,7 +274,7 @@ _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
 def unique_sheet_name(wanted: str, taken: Iterable[str]) -> str:
     """A valid sheet name, suffixed (汇总(2)) when one like it exists; compared case-insensitively."""
-    base = _BAD_NAME.sub("_", wanted).strip("'")[:31] or "Sheet"
+    base = _BAD_NAME.sub("_", xml_safe(wanted)).strip("'")[:31] or "Sheet"
     used = {t.lower() for t in taken}
     name, n = base, 1
     while name.lower() in used:
@@ -283,25 +284,10 @@ def unique_sheet_name(wanted: str, taken: Iterable[str]) -> str:
     return name
 
 
-def _px(width_chars: float) -> int:
-    return int(width_chars * 7 + 5) if width_chars >= 1 else int(width_chars * 12 + 0.5)
-
-
-def chart_anchor(
-    chart: BarChart, widths: list[float] | None
-) -> tuple[int, int, int, int, int, int]:
-    """(from_row, from_col, to_row, to_col, to_col_off_emu, to_row_off_emu) for a 480x288 px chart."""
-    row, col = chart.anchor
-    left, c = 480, col
-    while True:
-        w = widths[c] if widths and c < len(widths) and widths[c] else 8.43
-        px = _px(w)
-        if left < px:
-            break
-        left -= px
-        c += 1
-    rows, extra = divmod(288, 20)
-    return row, col, row + rows, c, left * 9525, extra * 9525
+def chart_anchor(chart: BarChart, widths: list[float]) -> tuple[int, int, int, int, int, int]:
+    """:meth:`BarChart.extent` with the offsets in EMU, as a drawing part wants them."""
+    r1, c1, r2, c2, col_px, row_px = chart.extent(widths)
+    return r1, c1, r2, c2, col_px * 9525, row_px * 9525
 
 
 def drawing_xml(anchors: list[tuple[tuple[int, int, int, int, int, int], str]]) -> bytes:
@@ -377,41 +363,52 @@ def chart_xml(chart: BarChart, sheet: NewSheet, sheet_name: str) -> bytes:
         '<c:tickLblPos val="nextTo"/><c:crossAx val="50010002"/><c:crosses val="autoZero"/>'
         '<c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/>'
         '</c:catAx><c:valAx><c:axId val="50010002"/><c:scaling><c:orientation val="minMax"/>'
-        '</c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
-        '<c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/>'
+        '<c:min val="0"/></c:scaling><c:delete val="0"/><c:axPos val="l"/><c:majorGridlines/>'
+        '<c:numFmt formatCode="0" sourceLinked="0"/><c:tickLblPos val="nextTo"/>'
         '<c:crossAx val="50010001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/>'
-        '</c:valAx></c:plotArea><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
+        f'<c:majorUnit val="{axis_step(vals)}"/></c:valAx></c:plotArea><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
         "</c:chartSpace>"
     ).encode()
 
 
+def _covered(sheet: NewSheet) -> dict[int, dict[int, int]]:
+    """row -> {col: spanning col} for every cell of a span, the spanning cell included."""
+    found: dict[int, dict[int, int]] = {}
+    for (r, c), last in sheet.spans.items():
+        for cc in range(c, last + 1):
+            found.setdefault(r, {})[cc] = c
+    return found
+
+
 def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str | None) -> bytes:
-    """The worksheet XML of a new sheet: values, styles, widths, links, freeze pane, filter."""
+    """The worksheet XML of a new sheet: values, styles, widths, links, freeze pane, filter,
+    page setup."""
     rows_xml = []
     max_col = 0
+    widths = sheet.column_widths()
+    covered = _covered(sheet)
     for r, row in enumerate(sheet.rows):
         kind = sheet.row_kind(r)
         cells = []
-        cols = sorted({*range(len(row)), *(c for (rr, c) in sheet.fills if rr == r)})
+        spanned = covered.get(r, {})
+        cols = sorted({*range(len(row)), *(c for (rr, c) in sheet.fills if rr == r), *spanned})
         for c in cols:
-            value = row[c] if c < len(row) else None
-            fill = sheet.fills.get((r, c))
+            origin = spanned.get(c, c)  # a cell covered by a span looks like the spanning cell
+            value = row[c] if c < len(row) and c == origin else None
+            fill = sheet.fills.get((r, origin))
             empty = value is None or value == ""
-            if empty and not fill and kind != "header":
+            if empty and not fill and kind != "header" and c == origin:
                 continue
-            cell_kind = kind
-            if (r, c) in sheet.links:
-                cell_kind = "link"
-            elif empty and kind == "body":
-                cell_kind = "plain"
-            s = styles.cell_style(cell_kind, fill)
-            fmt = date_format(value)
+            s = styles.cell_style(sheet.cell_kind(r, origin), fill)
+            fmt = number_format(value)
             if fmt:
                 s = styles.with_numfmt(s, fmt)
             cells.append(cell_xml(cell_name(r, c), s, value))
             max_col = max(max_col, c)
         if cells:
-            rows_xml.append(f'<row r="{r + 1}">{"".join(cells)}</row>')
+            height = sheet.row_height(r, widths)
+            ht = f' ht="{height:g}" customHeight="1"' if height else ""
+            rows_xml.append(f'<row r="{r + 1}"{ht}>{"".join(cells)}</row>')
     last = cell_name(max(len(sheet.rows) - 1, 0), max_col)
     if sheet.freeze_row:
         top = cell_name(sheet.freeze_row, 0)
@@ -422,20 +419,17 @@ def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str |
         )
     else:
         views = '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
-    widths = sheet.widths or [
-        guess_width(
-            row[c] for i, row in enumerate(sheet.rows) if c < len(row) and i not in sheet.title_rows
-        )
-        for c in range(max_col + 1)
-    ]
+    widths += [0.0] * (max(sheet.hidden_cols, default=-1) + 1 - len(widths))
     cols_xml = "".join(
-        f'<col min="{i + 1}" max="{i + 1}" width="{w:g}" customWidth="1"/>'
+        f'<col min="{i + 1}" max="{i + 1}" width="{w or DEFAULT_WIDTH:g}" customWidth="1"'
+        + (' hidden="1"/>' if i in sheet.hidden_cols else "/>")
         for i, w in enumerate(widths)
-        if w
+        if w or i in sheet.hidden_cols
     )
     parts = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_R}">',
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if sheet.landscape else "",
         f'<dimension ref="A1:{last}"/>',
         views,
         '<sheetFormatPr defaultRowHeight="15"/>',
@@ -445,15 +439,30 @@ def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str |
     if sheet.autofilter:
         r1, c1, r2, c2 = sheet.autofilter
         parts.append(f'<autoFilter ref="{cell_name(r1, c1)}:{cell_name(r2, c2)}"/>')
+    if sheet.spans:
+        merges = "".join(
+            f'<mergeCell ref="{cell_name(r, c)}:{cell_name(r, last)}"/>'
+            for (r, c), last in sorted(sheet.spans.items())
+        )
+        parts.append(f'<mergeCells count="{len(sheet.spans)}">{merges}</mergeCells>')
     if sheet.links:
         links = "".join(
             f'<hyperlink ref="{cell_name(r, c)}" location="{_attr(target.lstrip("#"))}"/>'
             for (r, c), target in sorted(sheet.links.items())
         )
         parts.append(f"<hyperlinks>{links}</hyperlinks>")
-    parts.append(
-        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-    )
+    if sheet.landscape:
+        parts.append('<printOptions horizontalCentered="1"/>')
+        parts.append(
+            '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+        )
+        parts.append(
+            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        )
+    else:
+        parts.append(
+            '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        )
     if drawing_rid:
         parts.append(f'<drawing r:id="{drawing_rid}"/>')
     parts.append("</worksheet>")

@@ -19,14 +19,17 @@ handle (strict OOXML, a worksheet without ``<sheetData>``); the caller then rebu
 from __future__ import annotations
 
 import functools
+import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 from lxml import etree
 
-from branchctl.io.cells import column_letter, quote_sheet
+from branchctl.io.cells import column_letter, column_number, quote_sheet
 from branchctl.io.workbook import Sheet, Workbook
+from branchctl.io.xlsx.edits import compile_edits
 from branchctl.io.xlsx.package import (
     CT_CHART,
     CT_COMMENTS,
@@ -63,7 +66,7 @@ from branchctl.io.xlsx.parts import (
     vml_xml,
 )
 from branchctl.io.xlsx.plan import AnnotationPlan, NewSheet, SheetPlan
-from branchctl.io.xlsx.sheet import SheetPatcher, compile_edits
+from branchctl.io.xlsx.sheet import SheetPatcher
 
 __all__ = ["PatchUnsupported", "patch_xlsx"]
 
@@ -76,8 +79,11 @@ def patch_xlsx(
     source: Workbook, plan: AnnotationPlan, out: Path, *, keep_macros: bool = False
 ) -> None:
     """Write ``source`` (an .xlsx/.xlsm file) with ``plan`` applied to ``out``."""
-    with zipfile.ZipFile(source.path) as zin:
-        _Patch(zin, source, plan, keep_macros).write(Path(out))
+    try:
+        with zipfile.ZipFile(source.path) as zin:
+            _Patch(zin, source, plan, keep_macros).write(Path(out))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as e:  # a damaged part the reader skipped
+        raise PatchUnsupported(f"damaged package: {e}") from e
 
 
 # ---------------------------------------------------------------- the package
@@ -149,6 +155,7 @@ class _Patch:
             self._drop_macros()
         for name, sheet_plan in plan.sheets.items():
             self._plan_sheet(name, sheet_plan, source)
+            self._widen_print_area(name, sheet_plan)
         for sheet in plan.new_sheets:
             self._add_sheet(sheet)
 
@@ -276,6 +283,33 @@ class _Patch:
             insert_ordered(root, legacy, SHEET_ORDER)
         legacy.set(f"{{{NS_R}}}id", rid)
 
+    def _defined_names(self) -> etree._Element:
+        names = self.wb.find(f"{{{NS_MAIN}}}definedNames")
+        if names is None:
+            names = etree.Element(f"{{{NS_MAIN}}}definedNames")
+            insert_ordered(self.wb, names, WORKBOOK_ORDER)
+        return names
+
+    def _widen_print_area(self, name: str, plan: SheetPlan) -> None:
+        """A print area that ends at a table's last column now ends at its last new column,
+        so that the paper copy shows the computed columns too."""
+        if not plan.appended:
+            return
+        index = next((i for i, el in enumerate(self.sheets_el) if el.get("name") == name), None)
+        names = self.wb.find(f"{{{NS_MAIN}}}definedNames")
+        if index is None or names is None:
+            return
+        for el in names.iterchildren(f"{{{NS_MAIN}}}definedName"):
+            if el.get("name", "").lower() == "_xlnm.print_area" and el.get("localSheetId") == str(
+                index
+            ):
+                text = el.text or ""
+                for group in plan.appended:
+                    text = widen_area(
+                        text, group.first_col - 1, group.first_col + len(group.headers) - 1
+                    )
+                el.text = text
+
     def _add_sheet(self, sheet: NewSheet) -> None:
         taken = [el.get("name", "") for el in self.sheets_el]
         name = unique_sheet_name(sheet.name, taken)
@@ -294,11 +328,10 @@ class _Patch:
             drawing_rid = sheet_rels.add("drawing", drawing)
             drawing_rels = Rels(drawing, None)
             anchors = []
+            widths = sheet.column_widths()
             for chart in sheet.charts:
                 chart_part = self.new_part("xl/charts/chart{}.xml")
-                anchors.append(
-                    (chart_anchor(chart, sheet.widths), drawing_rels.add("chart", chart_part))
-                )
+                anchors.append((chart_anchor(chart, widths), drawing_rels.add("chart", chart_part)))
                 self.late[chart_part] = functools.partial(chart_xml, chart, sheet, name)
                 self.ct.set_override(chart_part, CT_CHART)
             self.late[drawing] = functools.partial(drawing_xml, anchors)
@@ -307,20 +340,22 @@ class _Patch:
             self.late[drawing_rels.path] = drawing_rels.to_bytes
         self.late[part] = functools.partial(new_sheet_xml, sheet, name, self.styles, drawing_rid)
         if sheet.autofilter:
-            r1, c1, r2, c2 = sheet.autofilter
-            names = self.wb.find(f"{{{NS_MAIN}}}definedNames")
-            if names is None:
-                names = etree.Element(f"{{{NS_MAIN}}}definedNames")
-                insert_ordered(self.wb, names, WORKBOOK_ORDER)
-            ref = f"{quote_sheet(name)}!${column_letter(c1)}${r1 + 1}:${column_letter(c2)}${r2 + 1}"
             defined = etree.SubElement(
-                names,
+                self._defined_names(),
                 f"{{{NS_MAIN}}}definedName",
                 name="_xlnm._FilterDatabase",
                 localSheetId=str(len(taken)),
                 hidden="1",
             )
-            defined.text = ref
+            defined.text = _area(name, *sheet.autofilter)
+        if sheet.landscape:
+            defined = etree.SubElement(
+                self._defined_names(),
+                f"{{{NS_MAIN}}}definedName",
+                name="_xlnm.Print_Area",
+                localSheetId=str(len(taken)),
+            )
+            defined.text = _area(name, *sheet.print_area())
 
     # -- writing
 
@@ -365,3 +400,31 @@ class _Patch:
         self, zout: zipfile.ZipFile, name: str, data: bytes, like: zipfile.ZipInfo | None
     ) -> None:
         zout.writestr(self._info(name, like), data)
+
+
+def _area(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:
+    return f"{quote_sheet(sheet)}!${column_letter(c1)}${r1 + 1}:${column_letter(c2)}${r2 + 1}"
+
+
+# one range of a defined name: a sheet (quoted or not), then columns with optional rows
+_RANGE = re.compile(
+    r"((?:'(?:[^']|'')+'|[^'!,()]+)!)(\$?)([A-Za-z]{1,3})(\$?\d*)(?::(\$?)([A-Za-z]{1,3})(\$?\d*))?"
+)
+
+
+def widen_area(text: str, table_last: int, new_last: int) -> str:
+    """A print area's ranges that include column ``table_last`` (0-based), ending before
+    ``new_last``, made to end at ``new_last``."""
+
+    def widen(m: re.Match[str]) -> str:
+        first = column_number(m.group(3)) - 1
+        last = column_number(m.group(6)) - 1 if m.group(6) else first
+        if not first <= table_last <= last < new_last:
+            return m.group(0)
+        dollar, rows = (m.group(5), m.group(7)) if m.group(6) else (m.group(2), m.group(4))
+        return (
+            f"{m.group(1)}{m.group(2)}{m.group(3)}{m.group(4)}:"
+            f"{dollar}{column_letter(new_last)}{rows}"
+        )
+
+    return _RANGE.sub(widen, text)

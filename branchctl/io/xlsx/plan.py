@@ -7,19 +7,26 @@ All row and column numbers here are 0-based positions in the sheet (Excel row = 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-# Fills, as ARGB-less hex RGB. One place for every colour the outputs use.
-FILL_ERROR = "FFC7CE"  # red: an error, or a claim that disagrees with the computation
-FILL_WARNING = "FFEB9C"  # yellow: a warning
+# Colours, as ARGB-less hex RGB. One place for every colour the outputs use.
+# A cell mark must stand out on every row fill, so marks are strong colours with bold text.
+FILL_ERROR = (
+    "C00000"  # strong red, white bold text: an error, or a claim the computation contradicts
+)
+FILL_WARNING = "FFC000"  # amber, bold text: a warning
 FILL_OK = "C6EFCE"  # green
-CATEGORY_FILLS = {
-    "示范点": "C6EFCE",
-    "重点对象": "DDEBF7",
-    "加强指导": "FFF2CC",
-    "软弱涣散": "F8CBAD",
-}
+ROW_ERROR = "FFC7CE"  # pale red: a whole row with an error (a master ledger's rows)
+ROW_WARNING = "FFEB9C"  # pale yellow: a whole row with a warning
+HEADER_FILL = "D9E1F2"
+LINK_COLOR = "0563C1"
+# Text on these fills is bold and of this colour; on every other fill it keeps its own font.
+TEXT_ON_FILL = {FILL_ERROR: "FFFFFF", FILL_WARNING: "000000"}
+# Row fills by category, best band first: used for a rubric whose categories name no ``fill``.
+CATEGORY_PALETTE = ("C6EFCE", "DDEBF7", "FFF2CC", "F8CBAD")
 CHANGE_FILLS = {
     "升星": "C6EFCE",
     "降星": "F8CBAD",
@@ -27,6 +34,91 @@ CHANGE_FILLS = {
     "新增": "DDEBF7",
     "撤销": "D9D9D9",
 }
+_RANK = {FILL_ERROR: 3, ROW_ERROR: 2, FILL_WARNING: 1, ROW_WARNING: 1}
+PERCENT_FORMAT = "0.0%"
+DEFAULT_WIDTH = 8.43  # Excel's default column width, in characters
+MIN_WIDTH, MAX_WIDTH = 6.0, 60.0  # fitted column widths
+ROW_PIXELS = 20  # the default row height (15 pt) in pixels
+LINE_POINTS = 14.5  # one line of 11 pt CJK text
+
+
+def display_width(value: Any) -> int:
+    """Width of a value in Excel characters (CJK and full-width characters count two)."""
+    text = str(value) if value is not None else ""
+    return max(
+        (sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in text.split("\n")), default=0
+    )
+
+
+def _shown_width(value: Any) -> int:
+    if isinstance(value, Percent):
+        return 6  # 100.0%
+    if isinstance(value, float):
+        return len(f"{value:g}")
+    return display_width(value)
+
+
+def column_pixels(width_chars: float) -> int:
+    """A column's width in pixels (Calibri 11: 7 px a character plus 5 px of padding)."""
+    return int(width_chars * 7 + 5) if width_chars >= 1 else int(width_chars * 12 + 0.5)
+
+
+def stronger(old: str | None, new: str) -> str:
+    """The fill a cell keeps when marked twice: an error's colour wins over a warning's."""
+    if old is None or _RANK.get(new, 0) >= _RANK.get(old, 0):
+        return new
+    return old
+
+
+def band_fills(names: Sequence[str], fills: Sequence[str | None]) -> dict[str, str]:
+    """Row fill per category: the ones the rubric names, else the palette spread best to worst."""
+    if any(fills):
+        return {name: fill for name, fill in zip(names, fills, strict=True) if fill}
+    n = len(names)
+    last = len(CATEGORY_PALETTE) - 1
+    return {
+        name: CATEGORY_PALETTE[round(i * last / (n - 1)) if n > 1 else 0]
+        for i, name in enumerate(names)
+    }
+
+
+class Percent(float):
+    """A share (0.042 is 4.2%): stored as a number, shown with a percent format."""
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a kind of cell in a new sheet or a new header looks, whichever writer writes it."""
+
+    bold: bool = False
+    size: float | None = None
+    fill: str | None = None
+    border: bool = False
+    center: bool = False
+    wrap: bool = False
+    link: bool = False  # underlined, in LINK_COLOR
+
+
+# The header-style rule of both writers: new header cells copy the table's own header cell
+# where there is one, else they look like LOOKS["header"].
+LOOKS = {
+    "title": Look(bold=True, size=14),
+    "header": Look(bold=True, fill=HEADER_FILL, border=True, center=True, wrap=True),
+    "body": Look(border=True, wrap=True),
+    "link": Look(border=True, link=True),
+    "plain": Look(),
+    "note": Look(wrap=True),  # a note line spanning the width of the tables
+}
+
+
+def axis_step(values: Sequence[Any]) -> int:
+    """A whole-number step for a count axis (1, 2, 5, 10, 20, 50…) giving at most ten ticks."""
+    numbers = [v for v in values if isinstance(v, int | float) and math.isfinite(v)]
+    top = max(numbers, default=0)
+    step = 1
+    while top > 10 * step:
+        step = step * 5 // 2 if str(step).startswith("2") else step * 2
+    return step
 
 
 @dataclass
@@ -54,7 +146,8 @@ class AppendedColumns:
     headers: list[str]
     values: dict[int, list[Any]]  # row -> one value per header (str, int, float, None)
     style_from: tuple[int, int] | None = None
-    widths: list[float] | None = None  # column widths in Excel characters
+    # column widths in Excel characters; a column without one is fitted to its values
+    widths: list[float | None] | None = None
 
 
 @dataclass
@@ -76,6 +169,22 @@ class BarChart:
     values: tuple[int, int, int]  # (col, first_row, last_row)
     anchor: tuple[int, int]  # (row, col) of the chart's top-left corner
     series_name: str = "支部数"
+    width: int = 480  # pixels
+    height: int = 280  # pixels: 14 rows of the default height
+
+    def extent(self, widths: Sequence[float]) -> tuple[int, int, int, int, int, int]:
+        """Where the chart lies: (from_row, from_col, to_row, to_col, to_col_px, to_row_px),
+        the last two the offsets into the cell where it ends."""
+        row, col = self.anchor
+        left, c = self.width, col
+        while True:
+            px = column_pixels(widths[c] if c < len(widths) and widths[c] else DEFAULT_WIDTH)
+            if left < px:
+                break
+            left -= px
+            c += 1
+        rows, extra = divmod(self.height, ROW_PIXELS)
+        return row, col, row + rows, c, left, extra
 
 
 @dataclass
@@ -93,6 +202,69 @@ class NewSheet:
     charts: list[BarChart] = field(default_factory=list)
     freeze_row: int | None = None  # rows above this stay visible when scrolling
     autofilter: tuple[int, int, int, int] | None = None  # (r1, c1, r2, c2)
+    hidden_cols: set[int] = field(default_factory=set)
+    # (row, col) -> last col: the cell is merged across to ``last col``, its text wrapped in it
+    spans: dict[tuple[int, int], int] = field(default_factory=dict)
+    # printed on A4 landscape, one page wide, the print area over its tables and charts
+    landscape: bool = False
+
+    def column_widths(self) -> list[float]:
+        """The widths given, else each column fitted to its table cells (CJK counts two)."""
+        if self.widths is not None:
+            return list(self.widths)
+        best: list[int] = []
+        for r, row in enumerate(self.rows):
+            if self.row_kind(r) not in ("header", "body"):
+                continue  # a title or a note line runs on over the empty cells beside it
+            best += [0] * (len(row) - len(best))
+            for c, value in enumerate(row):
+                if value is not None and value != "" and (r, c) not in self.spans:
+                    best[c] = max(best[c], _shown_width(value))
+        return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2.0)) for w in best]
+
+    def cell_kind(self, r: int, c: int) -> str:
+        """The look of one cell: its row's kind, "link" for a link, "note" for a spanned note,
+        "plain" for an empty cell of a table row."""
+        kind = self.row_kind(r)
+        if (r, c) in self.links:
+            return "link"
+        if kind == "plain" and (r, c) in self.spans:
+            return "note"
+        row = self.rows[r]
+        if kind == "body" and (c >= len(row) or row[c] is None or row[c] == ""):
+            return "plain"
+        return kind
+
+    def row_height(self, r: int, widths: Sequence[float]) -> float | None:
+        """Points for a row whose spanned text wraps (Excel does not fit merged cells itself)."""
+        lines = 1
+        for (rr, c), last in self.spans.items():
+            value = self.rows[rr][c] if rr == r and c < len(self.rows[rr]) else None
+            if value is None:
+                continue
+            room = sum(widths[i] if i < len(widths) else DEFAULT_WIDTH for i in range(c, last + 1))
+            lines = max(lines, math.ceil(display_width(value) / max(room - 1, 1)))
+        return LINE_POINTS * lines + 3 if lines > 1 else None
+
+    def print_area(self) -> tuple[int, int, int, int]:
+        """(r1, c1, r2, c2): every table and chart of the sheet."""
+        widths = self.column_widths()
+        last_row = len(self.rows) - 1
+        last_col = max(
+            (
+                i
+                for row in self.rows
+                if len(row) > 1
+                for i, v in enumerate(row)
+                if v not in (None, "")
+            ),
+            default=0,
+        )
+        last_col = max([last_col, *self.spans.values()])
+        for chart in self.charts:
+            _, _, r2, c2, _, _ = chart.extent(widths)
+            last_row, last_col = max(last_row, r2), max(last_col, c2)
+        return 0, 0, max(last_row, 0), last_col
 
     def row_kind(self, r: int) -> str:
         """How row ``r`` is styled, whichever writer writes it: "title", "header", "body"

@@ -27,9 +27,22 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from branchctl.io.workbook import Sheet, Workbook
-from branchctl.io.xlsx.package import HEADER_FILL, LINK_COLOR
-from branchctl.io.xlsx.parts import MAX_TEXT, display_width, overlaps, unique_sheet_name
-from branchctl.io.xlsx.plan import FILL_ERROR, AnnotationPlan, NewSheet, SheetPlan
+from branchctl.io.xlsx.parts import overlaps, unique_sheet_name
+from branchctl.io.xlsx.plan import (
+    LINK_COLOR,
+    LOOKS,
+    MAX_WIDTH,
+    PERCENT_FORMAT,
+    TEXT_ON_FILL,
+    AnnotationPlan,
+    NewSheet,
+    Percent,
+    SheetPlan,
+    axis_step,
+    display_width,
+    stronger,
+)
+from branchctl.io.xlsx.text import xml_safe
 
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm:ss"
@@ -89,17 +102,25 @@ class _Formats:
             return None
         key = (kind, fill, num)
         if key not in self.cache:
+            look = LOOKS[kind]
             props: dict[str, Any] = {"valign": "vcenter"}
-            if kind in ("header", "body", "link"):
+            if look.border:
                 props["border"] = 1
-            if kind == "header":
-                props.update(bold=True, align="center", text_wrap=True, bg_color="#" + HEADER_FILL)
-            if kind == "title":
-                props.update(bold=True, font_size=14)
-            if kind == "link":
+            if look.bold:
+                props["bold"] = True
+            if look.size:
+                props["font_size"] = look.size
+            if look.center:
+                props["align"] = "center"
+            if look.wrap:
+                props["text_wrap"] = True
+            if look.link:
                 props.update(underline=1, font_color="#" + LINK_COLOR)
+            fill = fill or look.fill
             if fill:
                 props.update(bg_color="#" + fill, pattern=1)
+                if fill in TEXT_ON_FILL:
+                    props.update(bold=True, font_color="#" + TEXT_ON_FILL[fill])
             if num:
                 props["num_format"] = num
             self.cache[key] = self.book.add_format(props)
@@ -107,6 +128,8 @@ class _Formats:
 
 
 def _number_format(value: Any) -> str | None:
+    if isinstance(value, Percent):
+        return PERCENT_FORMAT
     if isinstance(value, dt.datetime):
         return DATETIME
     if isinstance(value, dt.date):
@@ -130,16 +153,23 @@ def _write_value(ws: Worksheet, r: int, c: int, value: Any, fmt: Format | None) 
     elif isinstance(value, dt.date | dt.time | dt.timedelta):
         ws.write_datetime(r, c, value, fmt)
     else:
-        ws.write_string(r, c, str(value)[:MAX_TEXT], fmt)
+        ws.write_string(r, c, xml_safe(str(value)), fmt)
 
 
-def _widths(rows: Iterable[list[Any]], width: int) -> list[float]:
+def _widths(
+    rows: Iterable[list[Any]], width: int, merges: Iterable[tuple[int, int, int, int]] = ()
+) -> list[float]:
+    """Column widths fitted to the cells of table rows: a title or footer line (one value in
+    its row) and a value merged across columns run on over the cells beside them."""
+    across = {(r1, c1) for r1, c1, _, c2 in merges if c2 > c1}
     best = [0] * width
     for i, row in enumerate(rows):
         if i >= WIDTH_SAMPLE:
             break
+        if sum(1 for v in row if v is not None and v != "") < 2:
+            continue
         for c, value in enumerate(row):
-            if value is not None and value != "":
+            if value is not None and value != "" and (i, c) not in across:
                 best[c] = max(best[c], display_width(value))
     return [min(50.0, max(8.0, w + 2.0)) for w in best]
 
@@ -191,7 +221,7 @@ def _write_sheet(
 ) -> None:
     plan = plan or SheetPlan()
     cells: dict[tuple[int, int], tuple[Any, str]] = {}  # new cells: (value, kind)
-    widths = _widths(sheet.rows, sheet.width)
+    widths = _widths(sheet.rows, sheet.width, merges)
     merges = list(merges)
     for group in plan.appended:
         top, bottom = min(group.header_top, group.header_row), group.header_row
@@ -214,7 +244,7 @@ def _write_sheet(
                 for _, v in zip(range(WIDTH_SAMPLE), group.values.values(), strict=False)
                 if i < len(v)
             ]
-            guess = min(40.0, max(8.0, max(display_width(x) for x in [text, *sample]) + 2.0))
+            guess = min(MAX_WIDTH, max(8.0, max(display_width(x) for x in [text, *sample]) + 2.0))
             widths += [8.43] * (col + 1 - len(widths))
             widths[col] = width or guess
         for r, values in group.values.items():
@@ -229,8 +259,7 @@ def _write_sheet(
     marked: dict[tuple[int, int], str] = {}
     for mark in plan.marks:
         key = (mark.row, mark.col)
-        if marked.get(key) != FILL_ERROR:  # the error colour wins over warnings
-            marked[key] = mark.fill
+        marked[key] = stronger(marked.get(key), mark.fill)
         if mark.comment:
             comments[key] = f"{comments[key]}\n{mark.comment}" if key in comments else mark.comment
     fills.update(marked)
@@ -261,11 +290,15 @@ def _write_sheet(
         ws.write_comment(
             r,
             c,
-            text[:MAX_TEXT],
+            xml_safe(text),
             {"author": "branchctl", "x_scale": 1.5, "y_scale": max(1, lines / 4)},
         )
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
+    if plan.appended:  # the computed columns on paper too: A4 landscape, one page wide
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
 
 
 def _rename_target(target: str, names: dict[str, str]) -> str:
@@ -287,39 +320,47 @@ def _write_new_sheet(
     names: dict[str, str],
     formats: _Formats,
 ) -> None:
-    max_col = 0
+    widths = sheet.column_widths()
     for r, row in enumerate(sheet.rows):
         kind = sheet.row_kind(r)
         for c, value in enumerate(row):
             empty = value is None or value == ""
             fill = sheet.fills.get((r, c))
-            cell_kind = "plain" if empty and kind == "body" else kind
+            fmt = formats.get(sheet.cell_kind(r, c), fill, _number_format(value))
+            if (r, c) in sheet.spans:
+                ws.merge_range(r, c, r, sheet.spans[(r, c)], "", fmt)
             if (r, c) in sheet.links:
-                target = _rename_target(sheet.links[(r, c)], names)
-                fmt = formats.get("link", fill)
-                ws.write_url(
-                    r, c, "internal:" + target, fmt, string=str(value) if not empty else target
-                )
-                max_col = max(max_col, c)
+                target = xml_safe(_rename_target(sheet.links[(r, c)], names))
+                shown = xml_safe(str(value)) if not empty else target
+                ws.write_url(r, c, "internal:" + target, fmt, string=shown)
                 continue
             if empty and not fill and kind != "header":
                 continue
-            _write_value(ws, r, c, value, formats.get(cell_kind, fill, _number_format(value)))
-            max_col = max(max_col, c)
+            _write_value(ws, r, c, value, fmt)
+        height = sheet.row_height(r, widths)
+        if height:
+            ws.set_row(r, height)
     for (r, c), fill in sheet.fills.items():
         row = sheet.rows[r] if r < len(sheet.rows) else []
         if c >= len(row):
             ws.write_blank(r, c, None, formats.get("plain", fill))
-    widths = sheet.widths or _widths(
-        (row for i, row in enumerate(sheet.rows) if i not in sheet.title_rows), max_col + 1
-    )
     for c, w in enumerate(widths):
-        if w:
-            ws.set_column(c, c, w)
+        if w or c in sheet.hidden_cols:
+            ws.set_column(c, c, w or None, None, {"hidden": c in sheet.hidden_cols})
+    for c in sheet.hidden_cols:
+        if c >= len(widths):
+            ws.set_column(c, c, None, None, {"hidden": True})
     if sheet.freeze_row:
         ws.freeze_panes(sheet.freeze_row, 0)
     if sheet.autofilter:
         ws.autofilter(*sheet.autofilter)
+    if sheet.landscape:
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.print_area(*sheet.print_area())
     for spec in sheet.charts:
         chart = book.add_chart({"type": "column"})
         assert chart is not None
@@ -327,7 +368,7 @@ def _write_new_sheet(
         val_col, val_first, val_last = spec.values
         chart.add_series(
             {
-                "name": spec.series_name,
+                "name": xml_safe(spec.series_name),
                 "categories": [name, cat_first, cat_col, cat_last, cat_col],
                 "values": [name, val_first, val_col, val_last, val_col],
                 "data_labels": {"value": True},
@@ -335,6 +376,12 @@ def _write_new_sheet(
                 "gap": 80,
             }
         )
-        chart.set_title({"name": spec.title})
+        chart.set_title({"name": xml_safe(spec.title)})
         chart.set_legend({"none": True})
-        ws.insert_chart(spec.anchor[0], spec.anchor[1], chart)
+        counts = [
+            sheet.rows[r][val_col] if val_col < len(sheet.rows[r]) else None
+            for r in range(val_first, min(val_last + 1, len(sheet.rows)))
+        ]
+        chart.set_y_axis({"min": 0, "major_unit": axis_step(counts), "num_format": "0"})
+        chart.set_size({"width": spec.width, "height": spec.height})
+        ws.insert_chart(spec.anchor[0], spec.anchor[1], chart, {"object_position": 1})

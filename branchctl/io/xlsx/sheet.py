@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from lxml import etree
 
 from branchctl.io.cells import cell_name, column_letter
-from branchctl.io.workbook import Sheet
+from branchctl.io.xlsx.edits import DATA, FILL, HEADER, RowEdit, SheetEdits, set_widths
 from branchctl.io.xlsx.package import (
     NS_MAIN,
     SHEET_ORDER,
@@ -27,8 +26,7 @@ from branchctl.io.xlsx.package import (
     insert_ordered,
     parse_xml,
 )
-from branchctl.io.xlsx.parts import cell_tail, date_format, guess_width, overlaps
-from branchctl.io.xlsx.plan import FILL_ERROR, SheetPlan
+from branchctl.io.xlsx.parts import cell_tail, number_format
 
 _CHUNK = 1 << 22  # bytes of sheet XML read at a time
 _MARK = b"<!--branchctl-rows-->"
@@ -41,9 +39,7 @@ _SPANS = re.compile(rb"""\sspans\s*=\s*["'][^"']*["']""")
 _CUSTOM_FORMAT = re.compile(rb"""\scustomFormat\s*=\s*["'](?:1|true)["']""")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
-HEADER, DATA, FILL = 0, 1, 2  # kinds of new cells
 _NO_CELL = (None, FILL, None)
-_SIMPLE = {str, int, float, type(None)}  # values whose cell XML is memoised
 
 
 class _Columns(dict[bytes, int]):
@@ -58,117 +54,6 @@ class _Columns(dict[bytes, int]):
 
 
 _COLS = _Columns()
-
-
-# ---------------------------------------------------------------- the plan, per row
-
-
-@dataclass(slots=True)
-class _RowEdit:
-    headers: dict[int, tuple[Any, tuple[int, int] | None]] = field(default_factory=dict)
-    groups: list[tuple[int, list[Any], int | None, int]] = field(default_factory=list)
-    fill: tuple[int, int, str] | None = None
-    marks: dict[int, str] | None = None
-
-    def new_cells(self) -> dict[int, tuple[Any, int, Any]]:
-        """col -> (value, kind, style source) of the cells this row gets."""
-        cells: dict[int, tuple[Any, int, Any]] = {}
-        for first, values, left, n in self.groups:
-            for i in range(n):
-                cells[first + i] = (values[i] if i < len(values) else None, DATA, left)
-        for col, (text, style_from) in self.headers.items():
-            cells[col] = (text, HEADER, style_from)
-        return cells
-
-    def fill_at(self, col: int) -> str | None:
-        if self.marks and col in self.marks:
-            return self.marks[col]
-        if self.fill and self.fill[0] <= col <= self.fill[1]:
-            return self.fill[2]
-        return None
-
-    def targets(self) -> set[int]:
-        """Columns whose cell must exist to carry a fill."""
-        found = set(self.marks or ())
-        if self.fill:
-            found.update(range(self.fill[0], self.fill[1] + 1))
-        return found
-
-
-@dataclass
-class SheetEdits:
-    rows: dict[int, _RowEdit] = field(default_factory=dict)
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
-    widths: dict[int, float] = field(default_factory=dict)
-    comments: dict[tuple[int, int], str] = field(default_factory=dict)
-    style_cells: set[tuple[int, int]] = field(default_factory=set)
-    max_row: int = -1
-    max_col: int = -1
-
-    def row(self, r: int) -> _RowEdit:
-        if r not in self.rows:
-            self.rows[r] = _RowEdit()
-        return self.rows[r]
-
-
-def compile_edits(plan: SheetPlan, sheet: Sheet | None) -> SheetEdits:
-    """The plan for one sheet, by row; ``sheet`` (as read) tells where merges and values are."""
-    merges = sheet.merges if sheet else []
-    edits = SheetEdits()
-    for group in plan.appended:
-        left = group.first_col - 1 if group.first_col > 0 else None
-        style_from = group.style_from
-        if style_from:  # a cell covered by a merge shows its top-left cell's format
-            r, c = style_from
-            style_from = next(
-                ((m[0], m[1]) for m in merges if m[0] <= r <= m[2] and m[1] <= c <= m[3]),
-                style_from,
-            )
-        top, bottom = min(group.header_top, group.header_row), group.header_row
-        n = len(group.headers)
-        sample = [v for _, v in zip(range(2000), group.values.values(), strict=False)]
-        for i, text in enumerate(group.headers):
-            col = group.first_col + i
-            merge = (top, col, bottom, col)
-            text_row = bottom
-            if (
-                top < bottom
-                and not any(overlaps(merge, m) for m in [*merges, *edits.merges])
-                and not (
-                    sheet
-                    and any(sheet.value(r, col) not in (None, "") for r in range(top, bottom + 1))
-                )
-            ):  # never merge over a value: the merge would hide it
-                edits.merges.append(merge)
-                text_row = top  # a merged cell shows the value of its top-left cell
-            for r in range(top, bottom + 1):
-                edits.row(r).headers[col] = (text if r == text_row else None, style_from)
-            width = group.widths[i] if group.widths and i < len(group.widths) else None
-            edits.widths[col] = width or guess_width(
-                [text, *(v[i] for v in sample if i < len(v))], high=40
-            )
-        if style_from:
-            edits.style_cells.add(style_from)
-        for r, values in group.values.items():
-            edits.row(r).groups.append((group.first_col, values, left, n))
-        edits.max_col = max(edits.max_col, group.first_col + n - 1)
-    for r, (c1, c2, fill) in plan.row_fills.items():
-        edits.row(r).fill = (c1, c2, fill)
-        edits.max_col = max(edits.max_col, c2)
-    for mark in plan.marks:
-        ed = edits.row(mark.row)
-        if ed.marks is None:
-            ed.marks = {}
-        if ed.marks.get(mark.col) != FILL_ERROR:  # the error colour wins over warnings
-            ed.marks[mark.col] = mark.fill
-        edits.max_col = max(edits.max_col, mark.col)
-        if mark.comment:
-            key = (mark.row, mark.col)
-            edits.comments[key] = (
-                f"{edits.comments[key]}\n{mark.comment}" if key in edits.comments else mark.comment
-            )
-    edits.max_row = max(edits.rows, default=-1)
-    return edits
 
 
 # ---------------------------------------------------------------- streaming one sheet
@@ -279,7 +164,7 @@ class SheetPatcher:
             if cols_el is None:
                 cols_el = etree.Element(f"{{{ns}}}cols")
                 insert_ordered(root, cols_el, SHEET_ORDER)
-            _set_widths(cols_el, ns, edits.widths)
+            set_widths(cols_el, ns, edits.widths)
         if cols_el is not None:
             for el in cols_el.iterchildren(f"{{{ns}}}col"):
                 style = int(el.get("style", "0") or 0)
@@ -421,7 +306,7 @@ class SheetPatcher:
             body = self._edit_slow(r, inner, ed, ed.new_cells(), attrs)
         return self.row_open + attrs + b">" + body + self.row_close
 
-    def _edit_fast(self, r: int, inner: bytes, ed: _RowEdit, attrs: bytes) -> bytes | None:
+    def _edit_fast(self, r: int, inner: bytes, ed: RowEdit, attrs: bytes) -> bytes | None:
         """The common case at C speed: fills mapped with bytes.replace, new cells appended.
 
         Returns None (use the slow path) unless every cell starts ``<c r=".." s=".."``, every
@@ -485,7 +370,7 @@ class SheetPatcher:
         return inner
 
     def _restyle_each(
-        self, inner: bytes, cols: list[int], found: list[tuple[bytes, bytes]], ed: _RowEdit
+        self, inner: bytes, cols: list[int], found: list[tuple[bytes, bytes]], ed: RowEdit
     ) -> tuple[bytes, int]:
         pieces = inner.split(b'" s="')  # piece k + 1 starts with cell k's format
         restyled = 0
@@ -502,7 +387,7 @@ class SheetPatcher:
         return b'" s="'.join(pieces), restyled
 
     def _group_cells(
-        self, r: int, ed: _RowEdit, lefts: dict[int, bytes | None], attrs: bytes
+        self, r: int, ed: RowEdit, lefts: dict[int, bytes | None], attrs: bytes
     ) -> bytes:
         """The appended data cells of a row, formatted like the table's last cell."""
         row = b"%d" % (r + 1)
@@ -565,7 +450,7 @@ class SheetPatcher:
         self,
         r: int,
         inner: bytes,
-        ed: _RowEdit,
+        ed: RowEdit,
         cells: dict[int, tuple[Any, int, Any]],
         attrs: bytes,
     ) -> bytes:
@@ -621,7 +506,7 @@ class SheetPatcher:
         self,
         r: int,
         new_cols: list[int],
-        ed: _RowEdit,
+        ed: RowEdit,
         cells: dict[int, tuple[Any, int, Any]],
         lefts: dict[int, bytes | None],
         attrs: bytes,
@@ -633,7 +518,7 @@ class SheetPatcher:
         self,
         row: bytes,
         col: int,
-        ed: _RowEdit,
+        ed: RowEdit,
         cells: dict[int, tuple[Any, int, Any]],
         lefts: dict[int, bytes | None],
         attrs: bytes,
@@ -679,41 +564,9 @@ class SheetPatcher:
         key = (type(value), value) if isinstance(value, str | int | float | None) else None
         if key is not None and key in self.tails:
             return self.tails[key]
-        found = (cell_tail(value, self.p).encode(), date_format(value))
+        found = (cell_tail(value, self.p).encode(), number_format(value))
         if key is not None:
             if len(self.tails) > 100_000:
                 self.tails.clear()
             self.tails[key] = found
         return found
-
-
-def _set_widths(cols_el: etree._Element, ns: str, widths: dict[int, float]) -> None:
-    """Give columns (0-based) their widths, splitting existing <col> ranges that cover them."""
-    items = list(cols_el.iterchildren(f"{{{ns}}}col"))
-    for col, width in widths.items():
-        c = col + 1
-        template = None
-        for el in list(items):
-            lo, hi = int(el.get("min", "0")), int(el.get("max", "0"))
-            if not lo <= c <= hi:
-                continue
-            template = el
-            items.remove(el)
-            if lo < c:
-                left = etree.fromstring(etree.tostring(el))
-                left.set("max", str(c - 1))
-                items.append(left)
-            if c < hi:
-                right = etree.fromstring(etree.tostring(el))
-                right.set("min", str(c + 1))
-                items.append(right)
-        new = etree.Element(
-            f"{{{ns}}}col", min=str(c), max=str(c), width=f"{width:g}", customWidth="1"
-        )
-        if template is not None and template.get("style"):
-            new.set("style", template.get("style", "0"))
-        items.append(new)
-    for el in list(cols_el):
-        cols_el.remove(el)
-    for el in sorted(items, key=lambda e: int(e.get("min", "0"))):
-        cols_el.append(el)

@@ -5,26 +5,29 @@ sources are patched part by part (formatting kept), .xls/.ods sources are rebuil
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from branchctl.errors import BranchctlError
 from branchctl.io.outputs import atomic_output, ensure_distinct
 from branchctl.io.workbook import Workbook
+from branchctl.io.xlsx.package import PatchUnsupported
 from branchctl.io.xlsx.patch import patch_xlsx
 from branchctl.io.xlsx.plan import AnnotationPlan
 from branchctl.io.xlsx.rebuild import rebuild_xlsx
 
-log = logging.getLogger(__name__)
+REBUILT_NOTE = (
+    "文件“{name}”的内部结构较特殊，无法在原格式上批注，批注副本已按数值重建："
+    "数值和批注齐全，原有的字体、颜色、列宽和打印设置未保留。"
+)
 
 
-def write_annotated(source: Workbook, plan: AnnotationPlan, out: str | Path) -> None:
+def write_annotated(source: Workbook, plan: AnnotationPlan, out: str | Path) -> list[str]:
     """Write a copy of ``source`` with ``plan`` applied to ``out`` (an .xlsx path).
 
-    An .xlsm source keeps its macros only when ``out`` ends in .xlsm; otherwise the macros are
-    dropped so that Excel opens the .xlsx. If patching an .xlsx fails on an unusual but readable
-    package, the workbook is rebuilt from the values read instead (formatting is then lost) and
-    a warning (in Chinese, for the clerk) is logged on this module's logger.
+    Returns the notes the clerk should read (in Chinese): when an .xlsx package has a shape the
+    patch writer does not handle (:class:`PatchUnsupported`), the copy is rebuilt from the values
+    read, and a note says that its formatting was not kept. Any other failure propagates.
+    An .xlsm source keeps its macros only when ``out`` ends in .xlsm.
     """
     out = Path(out)
     ensure_distinct(out, source.path)
@@ -36,19 +39,13 @@ def write_annotated(source: Workbook, plan: AnnotationPlan, out: str | Path) -> 
     for name in plan.sheets:
         if name not in names:
             raise BranchctlError("要批注的工作表在工作簿中不存在", path=source.path, sheet=name)
+    notes: list[str] = []
     with atomic_output(out) as tmp:
         if source.format == "xlsx":
             try:
                 patch_xlsx(source, plan, tmp, keep_macros=keep_macros)
-                return
-            except BranchctlError:
-                raise
-            except Exception as e:  # an odd but readable package: fall back to a rebuild
-                # surfaces on stderr unless the CLI configures logging: the clerk should know
-                log.warning(
-                    "提示：文件“%s”无法在原格式上批注（%s: %s），已按数值重建批注副本，原有格式未保留。",
-                    source.path.name,
-                    type(e).__name__,
-                    e,
-                )
+                return notes
+            except PatchUnsupported:
+                notes.append(REBUILT_NOTE.format(name=source.path.name))
         rebuild_xlsx(source, plan, tmp)
+    return notes
