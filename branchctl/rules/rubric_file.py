@@ -200,6 +200,15 @@ def load_rubric(spec: str | None = None) -> Rubric:
     return parse_rubric(read_rubric_text(path), source=str(path))
 
 
+def changed_builtin(rubric: Rubric) -> bool:
+    """Whether ``rubric`` bears a built-in's name but rules otherwise (a county's copy whose
+    name was left as it was): its results would read as the built-in's."""
+    if rubric.name not in builtin_names():
+        return False
+    builtin = load_rubric(rubric.name)
+    return replace(rubric, source=builtin.source) != builtin  # comments and layout do not count
+
+
 def read_rubric_text(path: Path) -> str:
     """A rubric file's text, refusing what cannot be a rubric (missing, huge, not UTF-8)."""
     if not path.is_file():
