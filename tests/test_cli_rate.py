@@ -210,11 +210,19 @@ def test_blank_form_and_our_own_copy_are_not_rated(tmp_path):
     assert "批注工作簿" in again.stderr and not (tmp_path / "x.xlsx").exists()
 
 
-def test_v_is_a_met_mark(tmp_path):
+@pytest.mark.parametrize("mark", ["V", "○", "★", "☆", "☑"])
+def test_a_mark_outside_the_spec_is_refused_naming_its_cell(tmp_path, mark):
+    """SPEC §2 lists the marks exactly: ○ (基本达标 to some clerks, 未达标 to others), the star
+    symbols ★ and ☆ (in 星级, ☆☆☆ counts three stars) and V are none of them."""
     records = sample_branches(3, seed=9, veto_rate=0)
     spec = classification_sheet(records, Layout())
-    for aspect in ("基本组织", "组织队伍", "基本活动", "基本制度", "基本保障", "发挥作用"):
-        spec.rows[spec.data_rows[0] - 1][spec.columns[aspect]] = "V"
+    spec.rows[spec.data_rows[1] - 1][spec.columns["基本活动"]] = mark
+    spec.rows[spec.data_rows[2] - 1][spec.columns["发挥作用"]] = mark
     path = write_workbook(tmp_path / "t.xlsx", [spec])
-    doc = json.loads(runner.invoke(app, ["rate", str(path), "--json"]).stdout)
-    assert doc["branches"][0]["stars"] == 6
+    result = runner.invoke(app, ["rate", str(path), "--json"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert spec.ref(1, "基本活动") in result.stderr and spec.ref(2, "发挥作用") in result.stderr
+    assert f"“{mark}”" in result.stderr
+    checked = json.loads(runner.invoke(app, ["validate", str(path), "--json"]).stdout)
+    bad = [f["cell"] for f in checked["files"][0]["findings"] if f["code"] == "bad-mark"]
+    assert bad == [spec.ref(1, "基本活动"), spec.ref(2, "发挥作用")]

@@ -177,6 +177,7 @@ def test_rate_five_basics_json_keeps_specs_keys(tmp_path: Path) -> None:
             "claimed_score",
             "rank",
             "quota",
+            "warning_codes",  # issue 10: the codes of the warnings, alongside
         }
     s = doc["summary"]
     assert list(s["by_stars"]) == ["0", "1", "2", "3", "4", "5"]

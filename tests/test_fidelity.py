@@ -16,9 +16,6 @@ Checks per case and format:
 - ``test_rate_and_validate_agree``: rate's (sheet, row, name, party_org) are the expected ones,
   and validate reports no row finding on a row that is not a branch (sections, 小计/合计,
   examples, repeated headers, footers).
-
-Cases that the current code reads wrongly are marked strict xfail in ``KNOWN_FAILURES``: when a
-fix makes one pass, the marker must go.
 """
 
 from __future__ import annotations
@@ -48,92 +45,6 @@ NOT_ROW_CODES = frozenset(
     }
 )  # fmt: skip
 
-ODS = frozenset({"ods"})
-_TWO_TABLES = "second table's header read as a data row"
-_SAME = "as rate"
-
-# What the code before issue 11 gets wrong, as observed: (case, test) -> (formats, or None for
-# every format; the class; what happens). test is "rate", "validate" or "agree". The tests are
-# strict xfail: remove an entry when a fix makes it pass.
-KNOWN_FAILURES: dict[tuple[str, str], tuple[frozenset[str] | None, str, str]] = {
-    ("merged_org_groups", "rate"): (None, "merged 所属党组织", "party_org 河西街道党工委 (the 填报单位) for rows 7, 8, 10, 13, 14 under the merges"),
-    ("merged_org_groups", "validate"): (ODS, "merged 所属党组织", "ods merges not read: required-blank on 所属党组织 B7…"),
-    ("merged_org_groups", "agree"): (None, "merged 所属党组织", "rate's party_org is the 填报单位 under the merges"),
-    ("merged_org_messy", "rate"): (None, "merged 所属党组织", "party_org 青山乡党委 (the 填报单位) for rows 8, 9, 12 under the 党总支 merges"),
-    ("merged_org_messy", "validate"): (ODS, "merged 所属党组织", "ods merges not read: required-blank on 所属党组织 C8…"),
-    ("merged_org_messy", "agree"): (None, "merged 所属党组织", "rate's party_org is the 填报单位 under the merges"),
-    ("sections_in_serial", "rate"): (None, "section rows", "type null where 支部类型 is blank under 一、农村党支部 / 二、城市社区党支部"),
-    ("sections_in_name", "rate"): (None, "section rows", "section rows 6, 11, 15 rated as 0-star branches; types null"),
-    ("sections_in_name", "validate"): (None, "section rows", "required-blank across section row 6"),
-    ("sections_in_name", "agree"): (None, "section rows", "section rows taken as branches"),
-    ("sections_split_merged", "rate"): (None, "section rows", "section rows 6, 10, 13 rated as branches (party_org 农村党支部, empty name)"),
-    ("sections_split_merged", "validate"): (None, "section rows", "required-blank 党支部名称 C6 and marks on section rows"),
-    ("sections_split_merged", "agree"): (None, "section rows", "section rows taken as branches"),
-    ("hidden_last_quarter", "rate"): (None, "hidden columns", "rated from the hidden 一季度 columns (row 6: 4 stars, not 6)"),
-    ("hidden_last_quarter", "validate"): (None, "hidden columns", "stars-mismatch S6… computed from the hidden columns"),
-    ("duplicate_column_visible", "rate"): (None, "duplicate columns", "exit 0: one 基本活动 column taken silently"),
-    ("duplicate_column_visible", "validate"): (None, "duplicate columns", "no duplicate-column finding, no error"),
-    ("duplicate_quarter_columns_one_row_header", "rate"): (None, "duplicate columns", "exit 1: the leftmost (last quarter's) columns taken silently"),
-    ("duplicate_quarter_columns_one_row_header", "validate"): (None, "duplicate columns", "stars-mismatch S3… from last quarter's columns, no duplicate-column"),
-    ("circle_mark", "rate"): (None, "○ mark", "○ counted as met, exit 0"),
-    ("circle_mark", "validate"): (None, "○ mark", "no bad-mark for ○ at N8"),
-    ("circle_marks_messy", "rate"): (None, "○ mark", "○ counted as met, exit 0"),
-    ("circle_marks_messy", "validate"): (None, "○ mark", "no bad-mark for ○ at M8, P12"),
-    ("example_sheet_fill", "rate"): (None, "example sheets", "the 填表示例 sheet's 3 branches rated"),
-    ("example_sheet_fill", "agree"): (None, "example sheets", _SAME),
-    ("example_sheet_sample", "rate"): (None, "example sheets", "the 样表 sheet's XX村党支部, XX社区党支部 rated"),
-    ("example_sheet_sample", "validate"): (None, "example sheets", "stars-mismatch on 样表 Q6, Q7"),
-    ("example_sheet_sample", "agree"): (None, "example sheets", _SAME),
-    ("example_rows", "rate"): (None, "example rows", "例 row 6 (××村党支部), XX/***/×× rows 11–13 and the 示例 sheet rated"),
-    ("example_rows", "validate"): (None, "example rows", "required-blank on the leftover XX/*** rows 11–13"),
-    ("example_rows", "agree"): (None, "example rows", _SAME),
-    ("negative_list_words", "rate"): (None, "负面清单 none words", "暂无, 无此情况, 未发现, 无。, '0', 0, 未发生 veto to 0 stars"),
-    ("negative_list_words", "validate"): (None, "负面清单 none words", "stars-mismatch/category-mismatch on those 7 rows"),
-    ("two_tables_with_footer", "rate"): (None, "two tables on one sheet", f"refused: {_TWO_TABLES} (E19)"),
-    ("two_tables_with_footer", "validate"): (None, "two tables on one sheet", "bad-enum/bad-mark on the second header row 19"),
-    ("two_tables_with_footer", "agree"): (None, "two tables on one sheet", _SAME),
-    ("two_tables_no_footer", "rate"): (None, "two tables on one sheet", f"refused: {_TWO_TABLES} (E14)"),
-    ("two_tables_no_footer", "validate"): (None, "two tables on one sheet", "bad-enum/bad-mark on the second header row 14"),
-    ("two_tables_no_footer", "agree"): (None, "two tables on one sheet", _SAME),
-    ("two_tables_merged_footer", "rate"): (None, "two tables on one sheet", f"refused: {_TWO_TABLES} (F14)"),
-    ("two_tables_merged_footer", "validate"): (None, "two tables on one sheet", "bad-enum/bad-mark on the second header row 14"),
-    ("two_tables_merged_footer", "agree"): (None, "two tables on one sheet", _SAME),
-    ("repeated_two_row_header", "rate"): (None, "repeated two-row header", "refused: the repeated header's row 25 read as data"),
-    ("repeated_two_row_header", "validate"): (None, "repeated two-row header", "bad-number/bad-mark on header row 25"),
-    ("repeated_two_row_header", "agree"): (None, "repeated two-row header", _SAME),
-    ("headers_numbered", "rate"): (None, "header spellings", "refused: no rateable table (1.基本组织… not recognised)"),
-    ("headers_numbered", "validate"): (None, "header spellings", "column-missing for all six aspects"),
-    ("headers_numbered", "agree"): (None, "header spellings", _SAME),
-    ("headers_bracket_numbers", "rate"): (None, "header spellings", "refused: no rateable table (（一）基本组织… not recognised)"),
-    ("headers_bracket_numbers", "validate"): (None, "header spellings", "column-missing for all six aspects"),
-    ("headers_bracket_numbers", "agree"): (None, "header spellings", _SAME),
-    ("headers_cn_enumerated", "rate"): (None, "header spellings", "refused: no rateable table (一、基本组织… not recognised)"),
-    ("headers_cn_enumerated", "validate"): (None, "header spellings", "column-missing for all six aspects"),
-    ("headers_cn_enumerated", "agree"): (None, "header spellings", _SAME),
-    ("headers_verb_phrases", "rate"): (None, "header spellings", "refused: 组织队伍, 发挥作用 missing (建强组织队伍, 发挥作用情况)"),
-    ("headers_verb_phrases", "validate"): (None, "header spellings", "column-missing 组织队伍, 发挥作用"),
-    ("headers_verb_phrases", "agree"): (None, "header spellings", _SAME),
-    ("star_claims_hollow", "rate"): (None, "☆ star claims", "claimed_stars 0 for ☆☆☆☆☆☆"),
-    ("star_claims_hollow", "validate"): (None, "☆ star claims", "stars-mismatch: ☆ claims read as 0 stars"),
-    ("dates_creation_ledger", "validate"): (None, "clerks' dates", "bad-date on 二〇二五年九月, 2025年底, 9月30号, '2025-09-30 00:00:00', 20250930"),
-    ("dates_work_ledger", "validate"): (None, "clerks' dates", "bad-date on 二〇二五年九月, 2025年底, 9月30号, '2025-09-30 00:00:00', 20250930, 20250615"),
-    ("hidden_data_row", "rate"): (None, "hidden data rows", "no warning on hidden row 10"),
-    ("hidden_data_row", "validate"): (None, "hidden data rows", "no hidden-row warning"),
-    ("hidden_row_messy", "rate"): (None, "hidden data rows", "no warning on hidden row 12"),
-    ("hidden_row_messy", "validate"): (None, "hidden data rows", "no hidden-row warning"),
-    ("combo_two_tables_sections_merged_org", "rate"): (None, "two tables + sections + merged 所属党组织", f"refused: {_TWO_TABLES} (F22)"),
-    ("combo_two_tables_sections_merged_org", "validate"): (None, "two tables + sections + merged 所属党组织", "bad-enum/bad-mark on the second header row 22"),
-    ("combo_two_tables_sections_merged_org", "agree"): (None, "two tables + sections + merged 所属党组织", _SAME),
-    ("combo_hidden_quarter_sections_examples", "rate"): (None, "hidden columns + sections + examples + none words", "例 row rated; hidden 一季度 columns used; 暂无/无此情况/未发现 veto; types null"),
-    ("combo_hidden_quarter_sections_examples", "validate"): (None, "hidden columns + sections + examples + none words", "required-blank on the 例 row, stars-mismatch from vetoes and hidden columns"),
-    ("combo_hidden_quarter_sections_examples", "agree"): (None, "hidden columns + sections + examples + none words", "required-blank on the 例 row 6"),
-    ("combo_repeated_header_merged_org_hollow", "rate"): (None, "repeated header + merged 所属党组织 + ☆", "refused: the repeated header's row 18 read as data"),
-    ("combo_repeated_header_merged_org_hollow", "validate"): (None, "repeated header + merged 所属党组织 + ☆", "stars-mismatch from ☆ claims and 暂无, bad-mark on the repeated header"),
-    ("combo_repeated_header_merged_org_hollow", "agree"): (None, "repeated header + merged 所属党组织 + ☆", _SAME),
-    ("combo_two_tables_hidden_row_dates", "rate"): (None, "two tables + hidden row + dates", f"refused: {_TWO_TABLES} (F15)"),
-    ("combo_two_tables_hidden_row_dates", "validate"): (None, "two tables + hidden row + dates", "bad-date on 2025年底, 二〇二五年九月, '2025-06-20 00:00:00'; bad-mark on the second header"),
-    ("combo_two_tables_hidden_row_dates", "agree"): (None, "two tables + hidden row + dates", _SAME),
-}  # fmt: skip
 
 _ISSUE_CLASSES = {
     1: "merged 所属党组织",
@@ -152,17 +63,12 @@ _ISSUE_CLASSES = {
 }
 
 
-def _params(test: str) -> list[Any]:
-    out = []
-    for name, case in CASES.items():
-        for fmt in case.formats:
-            marks = []
-            known = KNOWN_FAILURES.get((name, test))
-            if known and (known[0] is None or fmt in known[0]):
-                reason = f"issue 11: {known[1]}: {known[2]}"
-                marks.append(pytest.mark.xfail(strict=True, reason=reason))
-            out.append(pytest.param(name, fmt, id=f"{name}-{fmt}", marks=marks))
-    return out
+def _params() -> list[Any]:
+    return [
+        pytest.param(name, fmt, id=f"{name}-{fmt}")
+        for name, case in CASES.items()
+        for fmt in case.formats
+    ]
 
 
 # --------------------------------------------------------------------------- running the CLI
@@ -294,7 +200,7 @@ def test_corpus_covers_every_class() -> None:
     assert len(combined) >= 3
 
 
-@pytest.mark.parametrize(("name", "fmt"), _params("rate"))
+@pytest.mark.parametrize(("name", "fmt"), _params())
 def test_rate(corpus: Corpus, name: str, fmt: str) -> None:
     case = CASES[name]
     result = corpus(name, fmt)
@@ -325,7 +231,7 @@ def test_rate(corpus: Corpus, name: str, fmt: str) -> None:
     assert run.code == want.rate_exit, f"exit {run.code}; stderr: {run.stderr}"
 
 
-@pytest.mark.parametrize(("name", "fmt"), _params("validate"))
+@pytest.mark.parametrize(("name", "fmt"), _params())
 def test_validate(corpus: Corpus, name: str, fmt: str) -> None:
     case = CASES[name]
     want = case.outcome
@@ -368,7 +274,7 @@ def test_validate(corpus: Corpus, name: str, fmt: str) -> None:
     assert not on_examples, "\n".join(map(_describe, on_examples))
 
 
-@pytest.mark.parametrize(("name", "fmt"), _params("agree"))
+@pytest.mark.parametrize(("name", "fmt"), _params())
 def test_rate_and_validate_agree(corpus: Corpus, name: str, fmt: str) -> None:
     """rate's branches (row, name, party_org) are the case's; validate reads the same rows:
     no row finding on a section, subtotal, total, example, repeated header or footer row."""

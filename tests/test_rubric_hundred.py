@@ -173,10 +173,10 @@ def test_rate_json_weighs_the_parts_bands_the_total_and_caps(tmp_path: Path, suf
         {"grade": "5星", "claimed": True, "columns": ["佐证材料"], "rule": "申报五星须附佐证材料"}
     ]
     assert by["红星村党支部"]["evidence_missing"][0]["claimed"] is False
-    assert (
-        "核算为5星，须填写“佐证材料”（申报五星须附佐证材料），现为空"
-        in by["红星村党支部"]["warnings"]
-    )
+    red_star = by["红星村党支部"]
+    proof = "核算为5星，但未填写“佐证材料”（申报五星须附佐证材料），请补充"
+    assert f"第{red_star['row']}行“红星村党支部”{proof}" in red_star["warnings"]
+    assert "evidence-missing" in red_star["warning_codes"]
     assert by["东风社区党支部"]["evidence_missing"] == []
     assert [b["row"] for b in doc["branches"]] == sheet.data_rows
 
@@ -248,9 +248,11 @@ def test_rate_annotated_copy_shows_parts_caps_and_proof(tmp_path: Path) -> None:
     )
     j = _row(sheet, "县医院党支部")
     assert mark(j, "软弱涣散情形")[0] == yellow
-    assert mark(_row(sheet, "朝阳社区党支部"), "佐证材料") == (
+    row = _row(sheet, "朝阳社区党支部")
+    assert mark(row, "佐证材料") == (
         yellow,
-        "自评为5星，须填写“佐证材料”（申报五星须附佐证材料），现为空",
+        f"第{sheet.data_rows[row]}行“朝阳社区党支部”自评为5星，但未填写“佐证材料”"
+        "（申报五星须附佐证材料），请补充",
     )
     assert mark(_row(sheet, "朝阳社区党支部"), "星级")[1] == "填报：5星\n按综合得分94.36分核算：4星"
     assert mark(_row(sheet, "东风社区党支部"), "佐证材料")[1] == ""  # proof given

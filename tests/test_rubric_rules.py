@@ -269,7 +269,14 @@ def test_votes_decide_and_a_different_written_rate_is_pointed_out(tmp_path: Path
     first, second = json.loads(result.stdout)["branches"]
     assert (first["satisfaction"], second["satisfaction"]) == (99.2, 95.2)
     assert first["warnings"] == ["“群众满意度”填报为90%，按测评票数核算为99.2%，以核算为准"]
-    assert second["warnings"] == ["自评为5星，须填写“佐证材料”（申报五星须附佐证材料），现为空"]
+    assert second["warnings"] == [
+        f"第{second['row']}行“{second['name']}”自评为5星，但未填写“佐证材料”"
+        "（申报五星须附佐证材料），请补充"
+    ]
+    assert (first["warning_codes"], second["warning_codes"]) == (
+        ["satisfaction-recomputed"],
+        ["evidence-missing"],
+    )
 
 
 def test_a_rate_of_thirds_weighs_unrounded_and_reaches_the_band(tmp_path: Path) -> None:

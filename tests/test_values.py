@@ -44,8 +44,12 @@ def test_blank_mark_is_none(text):
     assert parse_mark(text) is None
 
 
-@pytest.mark.parametrize("text", ["基本达标", "?", "2", "√×", "待定"])
+@pytest.mark.parametrize(
+    "text", ["基本达标", "?", "2", "√×", "待定", "○", "★", "☆", "V", "v", "☑", "☒"]
+)
 def test_other_marks_are_errors(text):
+    """SPEC §2 lists the marks exactly. ○ means 基本达标 to some clerks and 未达标 to others; ★
+    and ☆ are star symbols (in 星级, ☆☆☆ is three stars): none can be read without a guess."""
     with pytest.raises(BadValue, match="达标标记"):
         parse_mark(text)
 
@@ -90,6 +94,13 @@ def test_stars_every_spelling(n):
     ]
     for text in spellings:
         assert parse_stars(text) == n, text
+
+
+@given(st.integers(min_value=1, max_value=6))
+def test_hollow_stars_count_as_stars(n):
+    assert parse_stars("☆" * n) == n  # ☆ typed alone
+    assert parse_stars("★" * n + "☆" * (6 - n)) == n  # ★★★☆☆☆: three of six
+    assert parse_stars(f"{n}颗星") == n
 
 
 def test_zero_stars_words():
@@ -145,10 +156,50 @@ def test_bad_dates(bad):
         parse_date(bad, deadline=True)
 
 
-def test_negative_list_empty_words():
-    for empty in (None, "", "无", "否", "/", "-", "—", "×"):
-        assert parse_negative(empty) is None
-    assert parse_negative("党员违纪受处分") == "党员违纪受处分"
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("二〇二五年九月", dt.date(2025, 9, 30)),
+        ("二〇二五年九月三十日", dt.date(2025, 9, 30)),
+        ("二〇二五年十二月", dt.date(2025, 12, 31)),
+        ("2025年底", dt.date(2025, 12, 31)),
+        ("2025年年底前", dt.date(2025, 12, 31)),
+        ("9月30号", dt.date(2024, 9, 30)),  # the year of the as-of date
+        ("2025年9月30号", dt.date(2025, 9, 30)),
+        ("2025-09-30 00:00:00", dt.date(2025, 9, 30)),  # a date cell pasted as text
+        ("2025-09-30 14:30", dt.date(2025, 9, 30)),
+        (20250930, dt.date(2025, 9, 30)),  # typed as a number
+        (20250930.0, dt.date(2025, 9, 30)),
+        (45930, dt.date(2025, 9, 30)),  # a date cell that lost its format: the serial number
+    ],
+)
+def test_dates_clerks_write(value, expected):
+    got = parse_date(value, as_of=dt.date(2024, 3, 1), deadline=True)
+    assert got is not None and got.date == expected
+
+
+@pytest.mark.parametrize("bad", ["45930", "20251330", 20251330, "二〇二五年十三月", "9月31号"])
+def test_dates_that_stay_bad(bad):
+    """A bare serial number typed as text is not a date a clerk wrote; nor is a month 13."""
+    with pytest.raises(BadValue):
+        parse_date(bad, as_of=dt.date(2025, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "none",
+    [
+        None, "", "无", "否", "/", "-", "—", "——", "×", "暂无", "没有", "无此情况", "无此情形",
+        "未发现", "未发生", "不存在", "0", 0, 0.0, "无。", " 无 ", "（无）", "暂无。", "０", "／", "。",
+    ],
+)  # fmt: skip
+def test_negative_list_none_words(none):
+    """ "None" as clerks write it, compared without spaces and punctuation: no veto."""
+    assert parse_negative(none) is None
+
+
+@pytest.mark.parametrize("entry", ["党员违纪受处分", "√", "1", 1, "有", "发生重大安全生产事故。"])
+def test_negative_list_entries_veto(entry):
+    assert parse_negative(entry) == cell_text(entry)
 
 
 def test_enum_synonyms():

@@ -9,7 +9,6 @@ from typing import Any
 
 from branchctl.findings.catalogue import finding
 from branchctl.findings.model import Finding
-from branchctl.forms.datarows import MergeFill, data_rows
 from branchctl.forms.tables import Layout, Table
 from branchctl.forms.values import cell_text
 from branchctl.io.cells import cell_name
@@ -34,9 +33,6 @@ class CheckContext:
     reference: list[Table] = field(default_factory=list)
     # per-branch tables carrying every aspect of the rubric, with their rated rows
     rated: list[tuple[Table, list[BranchRating]]] = field(default_factory=list)
-    _fills: dict[int, MergeFill] = field(default_factory=dict)
-    _rows: dict[int, list[int]] = field(default_factory=dict)
-
     _row_table: Table | None = None
     _row_index: int = -1
     _row: dict[str, Any] = field(default_factory=dict)
@@ -70,18 +66,8 @@ class CheckContext:
         return self.per_branch()[:1]
 
     def rows(self, table: Table) -> list[int]:
-        """The data rows of ``table`` (see :func:`branchctl.forms.lists.data_rows`), found once."""
-        found = self._rows.get(id(table))
-        if found is None:
-            ignore = ("序号", "星级", "定级类别", "等次") if table.form.per_branch else ("序号",)
-            found = self._rows[id(table)] = data_rows(table, ignore)
-        return found
-
-    def fill(self, table: Table) -> MergeFill:
-        fill = self._fills.get(id(table))
-        if fill is None:
-            fill = self._fills[id(table)] = MergeFill(table)
-        return fill
+        """The data rows of ``table``: as every command reads them (:class:`Table`)."""
+        return table.rows
 
     def raw(self, table: Table, r: int, column: str) -> Any:
         """The cell of ``column`` in data row ``r`` (0-based), vertical merges filled.
@@ -96,12 +82,12 @@ class CheckContext:
         None; the last row read is kept."""
         if self._row_table is not table or self._row_index != r:
             self._row_table, self._row_index = table, r
-            self._row = self.fill(table).row(r)
+            self._row = table.row(r)
         return self._row
 
     def cell(self, table: Table, r: int, column: str) -> Any:
         """As :meth:`raw`, for one cell alone."""
-        return self.fill(table).value(r, column)
+        return table.value(r, column)
 
     def text(self, table: Table, r: int, column: str) -> str:
         value = self.raw(table, r, column)

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from branchctl.checks.context import CheckContext
+from branchctl.findings.catalogue import phrase
 from branchctl.forms.spec import column_kind
-from branchctl.forms.tables import Table
+from branchctl.forms.tables import Table, example_rows
 from branchctl.forms.values import (
     BadValue,
     Deadline,
@@ -95,12 +96,16 @@ def _structure(ctx: CheckContext) -> None:
     if not per_branch and not header_lost:
         ctx.add("form-missing")
 
+    for sheet in ctx.layout.examples:
+        ctx.add("example-sheet", sheet=sheet.name)
     has_deadline_elsewhere = any("完成时限" in t.columns for t in ctx.tables("responsibilities"))
     for table in ctx.layout.tables:
+        _read_as_written(ctx, table)
         for column in table.form.required:
-            if column in table.columns or _not_needed(table, column, has_deadline_elsewhere):
+            if table.has(column) or column in table.ambiguous:
                 continue
-            _column_missing(ctx, table, column)
+            if not _not_needed(table, column, has_deadline_elsewhere):
+                _column_missing(ctx, table, column)
 
     def required(table: Table) -> list[str]:
         return ctx.rubric.for_table(table).required_columns()
@@ -110,11 +115,43 @@ def _structure(ctx: CheckContext) -> None:
         carrying = per_branch[:1]  # nothing to rate at all: say so on the main table
     for table in carrying:
         for aspect in required(table):
-            if not table.has(aspect):
+            if not table.has(aspect) and aspect not in table.ambiguous:
                 _column_missing(ctx, table, aspect)
     if per_branch and ctx.rubric.points is not None:
         if not any(t.has(m) for t in per_branch for m in MONTHS):
             _column_missing(ctx, per_branch[0], MONTHS[0])  # a points rubric needs month columns
+
+
+def _read_as_written(ctx: CheckContext, table: Table) -> None:
+    """What reading the table had to note: columns named twice with no copy to choose (no
+    guess: they are not read), hidden data rows (still read), example rows (not read)."""
+    sheet = table.sheet
+    for column, cells in table.ambiguous.items():
+        (row, col), names = cells[0], [cell_name(r, c) for r, c in cells]
+        hidden = all(c in sheet.hidden_cols for _, c in cells)
+        ctx.add(
+            "duplicate-column",
+            sheet=table.sheet_name,
+            row=row + 1,
+            column=column,
+            cell=cell_name(row, col),
+            count=len(cells),
+            cells="、".join(names),
+            state="都已隐藏" if hidden else "都是可见的",
+        )
+    what = "党支部" if table.form.per_branch else "数据行"
+    if sheet.hidden_rows:
+        for r in table.rows:
+            if table.hidden(r):
+                ctx.at("hidden-row", table, r, None, what=what)
+    examples = example_rows(table)
+    if examples:
+        ctx.add(
+            "example-skipped",
+            sheet=table.sheet_name,
+            rows="、".join(str(r + 1) for r in examples),
+            what=what,
+        )
 
 
 def _rateable(ctx: CheckContext, table: Table) -> bool:
@@ -237,7 +274,7 @@ def _aspects(
             elif rating is not None:
                 ctx.at(code, table, r, name, hint="不是有效的填写内容")
         elif is_blank(raw):
-            ctx.at("required-blank", table, r, name, extra="（按未达标计）")
+            ctx.at("required-blank", table, r, name, extra=f"（{phrase('counted_unmet')}）")
 
 
 def _aspect_hint(aspect: Aspect, raw: Any) -> str | None:

@@ -26,10 +26,25 @@ class Entry:
 
 
 @cache
-def catalogue() -> dict[str, Entry]:
-    raw = tomllib.loads(
+def _raw() -> dict[str, Any]:
+    return tomllib.loads(
         resources.files("branchctl").joinpath("data/findings.toml").read_text("utf-8")
     )
+
+
+@cache
+def phrases() -> dict[str, str]:
+    """Phrases several messages share (按未达标计), by name: templates use them as fields."""
+    return dict(_raw().get("phrases", {}))
+
+
+def phrase(name: str) -> str:
+    return phrases()[name]
+
+
+@cache
+def catalogue() -> dict[str, Entry]:
+    raw = _raw()
     out: dict[str, Entry] = {}
     for code, spec in raw["codes"].items():
         if spec["severity"] not in SEVERITIES:
@@ -57,7 +72,15 @@ def finding(
 ) -> Finding:
     """A :class:`Finding` of ``code`` with its message rendered from the catalogue template."""
     e = entry(code)
-    context = {"sheet": sheet, "row": row, "column": column, "cell": cell, "value": value, **fields}
+    context = {
+        **phrases(),
+        "sheet": sheet,
+        "row": row,
+        "column": column,
+        "cell": cell,
+        "value": value,
+        **fields,
+    }
     message = e.message.format_map(context).rstrip("。")
     return Finding(
         code=code,

@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from branchctl.forms.datarows import CellRef, MergeFill, RowSources, data_rows
-from branchctl.forms.datarows import is_placeholder_row as is_placeholder_row  # re-exported
+from branchctl.forms.datarows import CellRef, RowSources
 from branchctl.forms.spec import normalize_text
 from branchctl.forms.tables import Layout, Table
 from branchctl.forms.values import (
@@ -160,8 +159,7 @@ def read_lists_detail(layout: Layout, as_of: dt.date | None = None) -> Lists:
             by_kind[table.form.key].append(table)
             out.tables.append(table)
     for table in by_kind["lists"]:
-        fill = MergeFill(table)
-        out.items += [_combined_item(table, r, fill, as_of) for r in _rows(table)]
+        out.items += [_combined_item(table, r, as_of) for r in table.rows]
     if by_kind["problems"]:
         _read_linked(by_kind, as_of, out)
     return out
@@ -173,13 +171,12 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
     for table in layout.tables:
         if table.form.key != "work_ledger":
             continue
-        fill = MergeFill(table)
-        value, sheet, columns = fill.value, table.sheet_name, table.columns
-        for r in _rows(table):
+        value, sheet, columns = table.value, table.sheet_name, table.columns
+        for r in table.rows:
             deadline, deadline_error = _date(value(r, "完成时限"), as_of, True)
             closed, closed_error = _date(value(r, "销号时间"), as_of, False)
             status, status_error = _enum(value(r, "完成情况"), "完成情况")
-            text = fill.texts(r).get
+            text = table.texts(r).get
             branch = text("党支部名称", "")
             items.append(
                 WorkItem(
@@ -207,10 +204,6 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
 # ------------------------------------------------------------------------------- internals
 
 
-def _rows(table: Table) -> list[int]:
-    return data_rows(table)
-
-
 # The same few texts (已完成, 2025年12月底, 长期坚持…) fill whole columns: parse each once.
 _PARSED: dict[Any, Any] = {}
 _PARSED_MAX = 4096
@@ -227,33 +220,32 @@ def _remember(key: Any, value: Any) -> None:
 class _Row:
     """Text and typed values of one data row, read once, never raising."""
 
-    __slots__ = ("table", "r", "fill")
+    __slots__ = ("table", "r")
 
-    def __init__(self, table: Table, r: int, fill: MergeFill | None = None) -> None:
+    def __init__(self, table: Table, r: int) -> None:
         self.table = table
         self.r = r
-        self.fill = fill or MergeFill(table)
 
     def raw(self, column: str) -> Any:
-        return self.fill.value(self.r, column)
+        return self.table.value(self.r, column)
 
     def text(self, column: str) -> str:
-        value = self.fill.value(self.r, column)
+        value = self.table.value(self.r, column)
         if value is None:
             return ""
         return value.strip() if type(value) is str else cell_text(value)
 
     def texts(self) -> dict[str, str]:
         """Every filled column as text (a blank column is missing: read it with ``.get(c, "")``)."""
-        return self.fill.texts(self.r)
+        return self.table.texts(self.r)
 
     def date(
         self, column: str, as_of: dt.date | None, deadline: bool = False
     ) -> tuple[Deadline | None, str | None]:
-        return _date(self.fill.value(self.r, column), as_of, deadline)
+        return _date(self.table.value(self.r, column), as_of, deadline)
 
     def enum(self, column: str) -> tuple[str, str | None]:
-        return _enum(self.fill.value(self.r, column), column)
+        return _enum(self.table.value(self.r, column), column)
 
     def all_sources(self) -> RowSources:
         return RowSources(self.table.sheet.name, self.r + 1, self.table.columns)
@@ -293,12 +285,12 @@ def _enum(raw: Any, column: str) -> tuple[str, str | None]:
     return found  # type: ignore[no-any-return]
 
 
-def _combined_item(table: Table, r: int, fill: MergeFill, as_of: dt.date | None) -> ProblemItem:
-    value = fill.value
+def _combined_item(table: Table, r: int, as_of: dt.date | None) -> ProblemItem:
+    value = table.value
     deadline, deadline_error = _date(value(r, "完成时限"), as_of, True)
     closed, closed_error = _date(value(r, "销号时间"), as_of, False)
     status, status_error = _enum(value(r, "完成情况"), "完成情况")
-    text = fill.texts(r).get
+    text = table.texts(r).get
     task = text("整改任务", "")
     branch = text("党支部名称", "")
     measures = text("整改措施", "")
@@ -343,8 +335,7 @@ def _read_linked(by_kind: dict[str, list[Table]], as_of: dt.date | None, out: Li
     for kind in ("problems", "tasks", "responsibilities"):
         rows[kind] = []
         for table in by_kind[kind]:
-            fill = MergeFill(table)
-            rows[kind] += [_Row(table, r, fill) for r in _rows(table)]
+            rows[kind] += [_Row(table, r) for r in table.rows]
     problem_numbers = {n for row in rows["problems"] for n in _numbers(row.raw("序号"))}
     task_numbers = {n for row in rows["tasks"] for n in _numbers(row.raw("序号"))}
     tasks_by_problem: dict[str, list[_Row]] = {}

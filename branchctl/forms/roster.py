@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from branchctl.errors import BranchctlError, os_reason
-from branchctl.forms.name_map import csv_rows
+from branchctl.errors import BranchctlError
+from branchctl.forms.name_map import MAX_MAP_BYTES, csv_rows
 from branchctl.forms.townships import township_key
 from branchctl.forms.values import cell_text, name_key
+from branchctl.io.smallfiles import read_small
 from branchctl.io.workbook import read_workbook
 
 ROSTER_HEADERS = ("名称", "乡镇名称", "单位名称", "乡镇（街道）", "乡镇(街道)", "乡镇", "报送单位")
@@ -44,10 +45,7 @@ def read_roster(path: Path) -> list[str]:
 
 
 def _text_lines(path: Path) -> list[str]:
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise BranchctlError(f"无法读取名册（{os_reason(e)}）", path=path) from e
+    raw = read_small(path, "名册", MAX_MAP_BYTES)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)

@@ -46,6 +46,18 @@ class FormsData:
     header_index: dict[str, str]  # normalised header text -> canonical column
     ongoing: tuple[str, ...] = ()  # 完成时限 words: never overdue (长期坚持)
     immediate: tuple[str, ...] = ()  # 完成时限 words: due at once (立行立改)
+    negative_punctuation: str = ""  # taken out of a 负面清单 cell before the "none" words
+    header_prefixes: tuple[re.Pattern[str], ...] = ()
+    header_suffixes: tuple[str, ...] = ()
+    header_verbs: tuple[str, ...] = ()
+    previous_period: tuple[str, ...] = ()
+    section_labels: tuple[re.Pattern[str], ...] = ()
+    section_numbers: re.Pattern[str] | None = None
+    section_counts: re.Pattern[str] | None = None
+    section_words: tuple[str, ...] = ()
+    example_serials: frozenset[str] = frozenset()
+    placeholders: tuple[str, ...] = ()
+    example_sheets: tuple[str, ...] = ()
 
 
 _SPACE = re.compile(r"\s+")
@@ -111,6 +123,7 @@ def forms_data() -> FormsData:
                 raise ValueError(f"forms.toml: header {text!r} names both {other} and {col.name}")
             header_index[key] = col.name
     enums = {k: tuple(v["values"]) for k, v in raw["enums"].items()}
+    rows, headers = raw["rows"], raw["headers"]
     enum_aliases = {
         k: {normalize_text(a): t for a, t in v.get("aliases", {}).items()}
         for k, v in raw["enums"].items()
@@ -122,7 +135,8 @@ def forms_data() -> FormsData:
         ongoing=tuple(raw["deadlines"]["ongoing"]),
         immediate=tuple(raw["deadlines"]["immediate"]),
         marks_unmet=frozenset(raw["marks"]["unmet"]),
-        negative_empty=frozenset(raw["negative_list"]["empty"]),
+        negative_empty=frozenset(normalize_text(t) for t in raw["negative_list"]["empty"]),
+        negative_punctuation=raw["negative_list"]["punctuation"],
         no_stars=frozenset(normalize_text(t) for t in raw["stars"]["none"]),
         totals=tuple(raw["rows"]["totals"]),
         column_numbers=frozenset(normalize_text(t) for t in raw["rows"]["column_numbers"]),
@@ -130,6 +144,17 @@ def forms_data() -> FormsData:
         enums=enums,
         enum_aliases=enum_aliases,
         header_index=header_index,
+        header_prefixes=tuple(re.compile(p) for p in headers["prefixes"]),
+        header_suffixes=tuple(headers["suffixes"]),
+        header_verbs=tuple(headers["verbs"]),
+        previous_period=tuple(normalize_text(t) for t in headers["previous_period"]),
+        section_labels=tuple(re.compile(p) for p in rows["section_labels"]),
+        section_numbers=re.compile(rows["section_numbers"]),
+        section_counts=re.compile(rows["section_counts"]),
+        section_words=tuple(rows["section_words"]),
+        example_serials=frozenset(normalize_text(t) for t in rows["example_serials"]),
+        placeholders=tuple(normalize_text(t) for t in rows["placeholders"]),
+        example_sheets=tuple(normalize_text(t) for t in rows["example_sheets"]),
     )
 
 
@@ -151,12 +176,33 @@ def match_header(text: Any, extra: dict[str, str] | None = None) -> str | None:
 
 @lru_cache(maxsize=1 << 14)
 def _header_keys(text: str) -> tuple[str, ...]:
-    """The normalised forms a header text is looked up by: as written, then without its unit."""
+    """The normalised forms a header text is looked up by, in order: as written, without its
+    trailing bracket (a unit, points), then without an enumeration prefix (1. （一） 一、), a
+    suffix (情况) and a leading verb (健全 建强 开展…), each step on what the last one left."""
     key = normalize_header(text)
     if not key:
         return ()
+    keys = [key]
     bare = strip_unit(key)
-    return (key,) if bare == key else (key, bare)
+    if bare != key:
+        keys.append(bare)
+    data = forms_data()
+    for pattern in data.header_prefixes:
+        stripped = pattern.sub("", bare, count=1)
+        if stripped != bare and stripped:
+            bare = strip_unit(stripped)
+            keys.append(bare)
+            break
+    for suffix in data.header_suffixes:
+        if bare.endswith(suffix) and len(bare) > len(suffix) + 1:
+            bare = bare[: -len(suffix)]
+            keys.append(bare)
+            break
+    for verb in data.header_verbs:
+        if bare.startswith(verb) and len(bare) > len(verb) + 1:
+            keys.append(bare[len(verb) :])
+            break
+    return tuple(keys)
 
 
 def column_kind(name: str) -> str:

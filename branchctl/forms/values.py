@@ -88,13 +88,27 @@ def _mark(text: str) -> bool | None:
 
 
 def parse_negative(value: Any) -> str | None:
-    """The 负面清单 entry, or None when the cell is blank or says 无."""
+    """The 负面清单 entry, or None when the cell is blank or says there is none (无, 暂无, 无此情况,
+    未发现, 0, /…: forms.toml, compared without spaces and punctuation)."""
     if is_blank(value):
         return None
     text = cell_text(value).strip()
-    if normalize_text(text) in forms_data().negative_empty or text in forms_data().negative_empty:
-        return None
-    return text
+    return None if _says_none(text) else text
+
+
+@lru_cache(maxsize=1024)
+def _says_none(text: str) -> bool:
+    data = forms_data()
+    key = normalize_text(text)
+    if key in data.negative_empty:
+        return True
+    bare = key.translate(_negative_table())
+    return not bare or bare in data.negative_empty  # only punctuation says nothing either
+
+
+@lru_cache(maxsize=1)
+def _negative_table() -> dict[int, None]:
+    return dict.fromkeys(map(ord, forms_data().negative_punctuation))
 
 
 # --- counts ------------------------------------------------------------------------------
@@ -167,7 +181,8 @@ def parse_stars(value: Any, max_stars: int = 6) -> int | None:
     if text in forms_data().no_stars:
         return 0
     if text and set(text) <= {"★", "☆"}:
-        stars = text.count("★")
+        # ★★★☆☆☆ shows three of six; ☆☆☆☆ alone (hollow stars typed) counts four
+        stars = text.count("★") if "★" in text else text.count("☆")
     else:
         match = _STARS.match(text)
         if not match:
@@ -199,10 +214,19 @@ class Deadline:
         return f"{self.date.year}年{self.date.month}月{self.date.day}日"
 
 
-_YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:前)?$")
+# Dates as compared: no spaces (normalize_text), Chinese numerals already made digits.
+_TIME = r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"  # 2025-09-30 00:00:00 typed as text
+_YMD = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})(?:日|号)?(?:前)?" + _TIME + "$")
 _YM_END = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?(?:底|末)?(?:前)?$")
+_Y_END = re.compile(r"^(\d{4})年(?:年)?(?:底|末)(?:前)?$")  # 2025年底
 _M_END = re.compile(r"^(\d{1,2})月(?:底|末)(?:前)?$")
+_MD = re.compile(r"^(\d{1,2})月(\d{1,2})(?:日|号)(?:前)?$")  # 9月30号: the as-of date's year
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_CN_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})(?=年)")
+_CN_NUMBER = re.compile(
+    r"([一二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])(?=月|日|号)"
+)
+_CN_DIGIT = {ch: str(i) for i, ch in enumerate("〇一二三四五六七八九")} | {"零": "0"}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -236,8 +260,12 @@ def parse_date(
         # a bare Excel serial number (a date cell that lost its format)
         if 20000 <= value <= 80000:
             return Deadline(_EXCEL_EPOCH + dt.timedelta(days=int(value)))
+        # 20250930 typed as a number
+        m = _COMPACT.match(str(int(value))) if float(value).is_integer() else None
+        if m:
+            return Deadline(_date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
         raise BadValue(_date_hint(deadline))
-    text = normalize_text(cell_text(value))
+    text = _arabic_date(normalize_text(cell_text(value)))
     if deadline and text in forms_data().ongoing:
         return Deadline(None, "ongoing")
     if deadline and text in forms_data().immediate:
@@ -249,11 +277,33 @@ def parse_date(
     m = _YM_END.match(text)
     if m:
         return Deadline(_end_of_month(int(m.group(1)), int(m.group(2))))
+    m = _Y_END.match(text)
+    if m:
+        return Deadline(_date(int(m.group(1)), 12, 31))
+    year = (as_of or dt.date.today()).year
     m = _M_END.match(text)
     if m:
-        year = (as_of or dt.date.today()).year
         return Deadline(_end_of_month(year, int(m.group(1))))
+    m = _MD.match(text)
+    if m:
+        return Deadline(_date(year, int(m.group(1)), int(m.group(2))))
     raise BadValue(_date_hint(deadline))
+
+
+def _arabic_date(text: str) -> str:
+    """二〇二五年九月三十日 -> 2025年9月30日 (other text unchanged)."""
+    if text.isascii():
+        return text
+    text = _CN_YEAR.sub(lambda m: "".join(_CN_DIGIT[ch] for ch in m.group(1)), text)
+    return _CN_NUMBER.sub(lambda m: str(_small_number(m.group(1))), text)
+
+
+def _small_number(text: str) -> int:
+    """九 -> 9, 十 -> 10, 十二 -> 12, 二十 -> 20, 三十一 -> 31."""
+    tens, ten, ones = text.partition("十")
+    if not ten:
+        return int(_CN_DIGIT[text])
+    return (int(_CN_DIGIT[tens]) if tens else 1) * 10 + (int(_CN_DIGIT[ones]) if ones else 0)
 
 
 def _date_hint(deadline: bool) -> str:

@@ -24,7 +24,6 @@ from typing import Any
 from branchctl.archive import store
 from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.model import Finding
-from branchctl.forms.datarows import MergeFill
 from branchctl.forms.tables import find_forms
 from branchctl.forms.townships import TownshipMatch, match_township, township_key
 from branchctl.forms.values import cell_text, name_key
@@ -145,19 +144,23 @@ def examine(book: Workbook, findings: list[Finding], *, rubric: Rubric, as_of: d
 
 
 def _finding_branches(layout: Any, findings: list[Finding]) -> list[str | None]:
-    """The 党支部名称 on each finding's row (merged cells read as their top value)."""
+    """The 党支部名称 on each finding's row (a merged cell reads as its top value); a sheet may
+    hold several tables, one under another: the row belongs to the nearest header above it."""
     if layout is None:
         return [None] * len(findings)
-    tables = {t.sheet_name: t for t in layout.tables if t.has("党支部名称")}
-    fills: dict[str, MergeFill] = {}
+    tables: dict[str, list[Any]] = {}
+    for t in layout.tables:
+        if t.has("党支部名称"):
+            tables.setdefault(t.sheet_name, []).append(t)
     out: list[str | None] = []
     for f in findings:
-        table = tables.get(f.sheet or "")
-        if table is None or not f.row or f.row - 1 <= table.header_row:
+        r = (f.row or 0) - 1
+        above = [t for t in tables.get(f.sheet or "", []) if t.header_row < r]
+        if not above:
             out.append(None)
             continue
-        fill = fills.setdefault(table.sheet_name, MergeFill(table))
-        out.append(cell_text(fill.value(f.row - 1, "党支部名称")) or None)
+        table = max(above, key=lambda t: t.header_row)
+        out.append(cell_text(table.value(r, "党支部名称")) or None)
     return out
 
 

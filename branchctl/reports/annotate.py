@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from branchctl.findings.catalogue import finding
 from branchctl.forms.tables import Table
 from branchctl.forms.values import name_key
 from branchctl.io.xlsx.plan import (
@@ -89,11 +90,8 @@ def rating_plan(
             for aspect in b.blank:
                 if aspect not in table.columns:
                     continue
-                sheet.marks.append(
-                    CellMark(
-                        r, table.columns[aspect], FILL_WARNING, f"“{aspect}”未填写，按未达标计"
-                    )
-                )
+                note = finding("mark-blank", column=aspect, what="").message
+                sheet.marks.append(CellMark(r, table.columns[aspect], FILL_WARNING, note))
         style_col = table.columns.get("党支部名称", table.first_col)
         sheet.appended.append(
             AppendedColumns(
@@ -126,12 +124,11 @@ def _rubric_marks(b: BranchRating, table: Table, rubric: Rubric) -> list[CellMar
             columns += [t.column for t in rubric.satisfaction.tallies]  # the rate from votes
         col = next((table.columns[c] for c in columns if c in table.columns), None)
         if col is not None:
-            text = f"{lowest.reason()}：{b.capped_from}星调为{lowest.max_stars}星"
+            text = next(f.message for f in b.findings if f.code == "stars-capped")
             marks.append(CellMark(r, col, FILL_WARNING, text))
-    for gap in b.evidence_missing:
-        col = next((table.columns[c] for c in gap.columns if c in table.columns), None)
-        if col is not None:
-            marks.append(CellMark(r, col, FILL_WARNING, gap.warning()))
+    for note in b.findings:
+        if note.code == "evidence-missing" and note.column in table.columns:
+            marks.append(CellMark(r, table.columns[note.column], FILL_WARNING, note.message))
     return marks
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from branchctl.rules.rubric import Rubric
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 MASTER_SHEET = "汇总台账"
 NOTES_SHEET = "汇总说明"
 BRANCH_COLUMNS = ("所属党组织", "党支部名称", "支部类型", "党员人数", "正式党员", "预备党员",
@@ -18,7 +17,6 @@ CLAIM_COLUMNS = ("负面清单", "星级", "定级类别", "等次")
 PLAN_COLUMNS = ("创建目标", "主要短板", "创建措施", "责任人", "完成时限", "进展情况", "是否达标",
                 "销号时间")  # fmt: skip
 TRAILER_COLUMNS = ("校验", "重复", "来源文件", "工作表", "行号")
-PLACEHOLDER_IGNORED = ("序号", "星级", "定级类别", "等次")  # as validate skips such rows
 MAX_FILE_PROBLEMS = 5  # problems listed per file; the rest are counted
 
 

@@ -21,7 +21,8 @@ class Capped:
     stars: int
     hits: list[CapHit] = field(default_factory=list)  # every cap that holds
     capped_from: int | None = None  # the stars before, where a cap lowered them
-    warnings: list[str] = field(default_factory=list)
+    # what a clerk should know, as findings to be (code, column, fields: data/findings.toml)
+    notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
 
 
 def apply_caps(
@@ -46,7 +47,8 @@ def apply_caps(
         if lowest.max_stars < stars:
             out.capped_from = stars
             out.stars = lowest.max_stars
-            out.warnings.append(f"{lowest.reason()}：{stars}星调为{lowest.max_stars}星")
+            fields = {"reason": lowest.reason(), "before": stars, "after": lowest.max_stars}
+            out.notes.append(("stars-capped", lowest.column, fields))
     return out
 
 

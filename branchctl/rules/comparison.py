@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.errors import BranchctlError
+from branchctl.findings.catalogue import phrase
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import BadValue, cell_text, name_key, parse_label, parse_stars
 from branchctl.io.workbook import Workbook, read_workbook
-from branchctl.rules.rating import rate_table, rated_tables
+from branchctl.rules.rateable import rated_tables
+from branchctl.rules.rating import rate_table
 from branchctl.rules.rubric import Rubric
 
 CHANGES = ("升星", "降星", "持平", "新增", "撤销")
@@ -166,7 +168,8 @@ def read_ledger(path: Path, rubric: Rubric, label: str) -> Ledger:
             for b in rate_table(table, rubric, book.path, strict=False):
                 if b.bad:
                     warnings.append(
-                        f"{label}“{b.sheet}”第{b.row}行“{'、'.join(b.bad)}”的标记无法识别，按未达标计"
+                        f"{label}“{b.sheet}”第{b.row}行“{'、'.join(b.bad)}”的标记无法识别，"
+                        + phrase("counted_unmet")
                     )
                 if b.name:
                     branches.append(

@@ -25,7 +25,8 @@ class Weighed:
     total: float  # the weighted total (or the scores summed)
     parts: dict[str, float] = field(default_factory=dict)  # part -> its score
     satisfaction: float | None = None  # percent, unrounded (shown with 2 decimals)
-    warnings: list[str] = field(default_factory=list)
+    # what a clerk should know, as findings to be (code, column, fields: data/findings.toml)
+    notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     bad: list[tuple[str, str]] = field(default_factory=list)  # (column, why) unreadable
 
 
@@ -44,7 +45,7 @@ def weigh(rubric: Rubric, scores: dict[str, float], values: dict[str, Any]) -> W
         if part.satisfaction:
             value = out.satisfaction
             if value is None:
-                out.warnings.append(f"没有{_column(rubric)}数据，{part.name}按0分计")
+                out.notes.append(("satisfaction-missing", _column(rubric), {"part": part.name}))
                 value = 0.0
         else:
             value = sum(scores.get(a, 0.0) for a in part.aspects)
@@ -87,13 +88,12 @@ def _satisfaction(sat: Satisfaction, values: dict[str, Any], out: Weighed) -> fl
     if any(column != sat.column for column, _ in out.bad):
         return None
     if votes == 0:
-        out.warnings.append(f"{sat.column}测评票数合计为0，无法计算满意度")
+        out.notes.append(("votes-zero", sat.column, {}))
         return None
     # Unrounded: 22 of 30 votes is 73.33…%, and 0.7 × 90 + 0.3 × 73.33… is 85 (四星), where
     # 73.33 would give 84.999 (三星). Shown and written to JSON with 2 decimals.
     rate = weighted / votes * 100
     if written is not None and abs(written - rate) > RATE_TOLERANCE:
-        out.warnings.append(
-            f"“{sat.column}”填报为{cell_text(raw)}，按测评票数核算为{number_text(rate)}%，以核算为准"
-        )
+        written_text = {"written": cell_text(raw), "rate": number_text(rate)}
+        out.notes.append(("satisfaction-recomputed", sat.column, written_text))
     return rate

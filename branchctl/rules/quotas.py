@@ -51,7 +51,9 @@ def _move(b: BranchRating, quota: Quota, rubric: Rubric, basis: str) -> None:
     b.category = quota.fall_to
     b.level = rubric.level_for(b.stars, b.score, quota.fall_to)
     b.quota = f"{quota.category}→{quota.fall_to}"
-    b.warnings.append(f"{_score(b)}，{quota.category}级超出名额（{basis}），调为{quota.fall_to}级")
+    b.warn(
+        "quota-moved", score=_score(b), category=quota.category, basis=basis, fall_to=quota.fall_to
+    )
 
 
 @dataclass

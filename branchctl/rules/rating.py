@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.errors import BranchctlError
+from branchctl.findings.catalogue import finding
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import (
     BadValue,
@@ -25,7 +26,6 @@ from branchctl.forms.values import (
     parse_negative,
     parse_stars,
 )
-from branchctl.io.cells import cell_name
 from branchctl.io.workbook import Workbook
 from branchctl.rules.caps import apply_caps
 from branchctl.rules.evidence import missing_proof
@@ -33,8 +33,8 @@ from branchctl.rules.indicators import carried_rules, judge_indicators
 from branchctl.rules.parts import weigh
 from branchctl.rules.quotas import apply_quotas
 from branchctl.rules.ranking import rank
+from branchctl.rules.rateable import is_rated_copy, rated_tables, reading_notes, refuse_bad_values
 from branchctl.rules.results import (
-    COMPUTED_COLUMNS,
     BranchRating,
     Disagreement,
     RatedTable,
@@ -50,45 +50,6 @@ from branchctl.rules.scoring import (
 )
 from branchctl.rules.shares import measure_shares
 
-# ------------------------------------------------------------------------------- tables
-
-
-def rated_tables(book: Workbook, rubric: Rubric) -> list[Table]:
-    """The tables of ``book`` that carry what ``rubric`` rates: its key column and aspects
-    (a points rubric: a month column), for branches or, with a member variant, members."""
-    layout = find_forms(book, rubric.aspect_headers())
-    out = []
-    for table in layout.tables:
-        if not (table.form.per_branch or table.form.key == "member_points"):
-            continue
-        variant = rubric.for_table(table)
-        if not table.has(variant.key_column):
-            continue
-        if rubric.points is not None and not any(table.has(m) for m in MONTHS):
-            continue
-        required = variant.required_columns()
-        present = [a for a in required if table.has(a)]
-        if len(present) == len(required):
-            out.append(table)
-        elif present:
-            missing = "、".join(a for a in required if not table.has(a))
-            raise BranchctlError(
-                f"找到了{table.form.annex}的表头，但缺少“{missing}”列，无法评定",
-                path=book.path,
-                sheet=table.sheet_name,
-                cell=cell_name(table.header_row, table.first_col),
-            )
-    return out
-
-
-def _is_rated_copy(table: Table) -> bool:
-    """A table that already carries the columns ``rate`` appends (a .rated.xlsx given again)."""
-    for r in range(table.header_top, table.header_row + 1):
-        line = table.sheet.rows[r]
-        if COMPUTED_COLUMNS[0] in line and COMPUTED_COLUMNS[-1] in line:
-            return True
-    return False
-
 
 def rate_workbook(
     book: Workbook, rubric: Rubric, as_of: dt.date | None = None, *, strict: bool = True
@@ -96,7 +57,8 @@ def rate_workbook(
     """Rate every table of ``book`` that carries the rubric's aspects. ``strict``: an
     unreadable mark raises (rate); otherwise it counts as unmet (see :func:`rate_row`)."""
     as_of = as_of or dt.date.today()
-    tables = rated_tables(book, rubric)
+    layout = find_forms(book, rubric.aspect_headers())
+    tables = rated_tables(book, rubric, layout)
     if not tables:
         if rubric.points is not None:
             what = "一张带“党支部名称”（或“党员姓名”）和“1月”至“12月”得分列的积分表"
@@ -104,14 +66,16 @@ def rate_workbook(
             what = f"一张带“{rubric.key_column}”和“{'、'.join(rubric.required_columns())}”各列的分类定级表或创建台账"
         raise BranchctlError(f"没有找到可评定的表格：需要{what}", path=book.path)
     for t in tables:
-        if _is_rated_copy(t):
+        if is_rated_copy(t):
             raise BranchctlError(
                 "这是本工具写出的批注工作簿（已有“计算星级”“核对结果”列），请对乡镇报来的原始台账评定",
                 path=book.path,
                 sheet=t.sheet_name,
             )
-    rated = [RatedTable(t, rate_table(t, rubric, book.path, strict, as_of=as_of)) for t in tables]
-    result = RatingResult(book.path, rubric, rated)
+    rated = [RatedTable(t, rate_table(t, rubric, book.path, False, as_of=as_of)) for t in tables]
+    if strict:
+        refuse_bad_values(rated, book.path)
+    result = RatingResult(book.path, rubric, rated, notes=reading_notes(layout, tables))
     if not result.branches:
         raise BranchctlError(
             "表中只有表头，没有填写任何党支部，请填报后再评定",
@@ -174,6 +138,9 @@ def rate_table(
     *,
     as_of: dt.date | None = None,
 ) -> list[BranchRating]:
+    """Rate every data row of ``table``. ``strict``: an unreadable mark or score stops it,
+    naming every such cell of the table; otherwise it counts as unmet and is listed in the
+    branch's ``bad`` (validate reports it as a finding)."""
     out: list[BranchRating] = []
     seen: dict[str, int] = {}
     variant = rubric.for_table(table)
@@ -181,13 +148,15 @@ def rate_table(
     levels = variant.level_labels()
     who = "党员" if variant.entity == "member" else "党支部"
     for r in table.rows:
-        branch = rate_row(table, r, rubric, categories, levels, path, strict, as_of=as_of)
+        branch = rate_row(table, r, rubric, categories, levels, path, as_of=as_of)
         key = name_key(branch.name)
         if key and key in seen and variant.entity == "branch":
-            branch.warnings.append(f"与第{seen[key]}行{who}重名")
+            branch.warn("duplicate-name", variant.key_column, first_row=seen[key], who=who)
         elif key:
             seen[key] = branch.row
         out.append(branch)
+    if strict:
+        refuse_bad_values([RatedTable(table, out)], path)
     return out
 
 
@@ -202,9 +171,16 @@ class _Row:
     unmet: list[str] = field(default_factory=list)
     blank: list[str] = field(default_factory=list)
     bad: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    bad_hints: dict[str, str] = field(default_factory=dict)
+    notes: list[_Note] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)
     disagreements: list[Disagreement] = field(default_factory=list)
+
+    def note(self, code: str, column: str | None = None, **fields: Any) -> None:
+        self.notes.append((code, column, fields))
+
+
+_Note = tuple[str, str | None, dict[str, Any]]  # a finding to be: code, column, fields
 
 
 def rate_row(
@@ -214,12 +190,11 @@ def rate_row(
     categories: dict[str, str],
     levels: dict[str, str],
     path: Path | None = None,
-    strict: bool = True,
     *,
     as_of: dt.date | None = None,
 ) -> BranchRating:
-    """Rate one data row. ``strict``: an unreadable mark or score raises (rate); otherwise it
-    counts as unmet and is listed in ``bad`` (validate reports it as a finding)."""
+    """Rate one data row. An unreadable mark or score counts as unmet and is listed in ``bad``
+    (rate then refuses, naming the cells; validate reports each as a finding)."""
     as_of = as_of or dt.date.today()
     variant = rubric.for_table(table)
     if variant is not rubric:
@@ -238,23 +213,27 @@ def rate_row(
             if mark is not None:
                 (row.met if mark else row.unmet).append(aspect.name)
                 continue
-        _judge(aspect, table, r, values, row, path, strict, as_of, kinds)
+        _judge(aspect, table, values, row, as_of, kinds)
 
     weighed = weigh(variant, row.scores, values)  # parts (基础项 70%…), 群众满意度
     for column, why in weighed.bad:
-        _bad_value(table, r, column, why, path, strict, row)
-    row.warnings += weighed.warnings
+        _bad_value(column, why, row)
+    row.notes += weighed.notes
     score = star_score = None
     if variant.points is not None:
         period = points_period(table.title, as_of)
         points = read_points(cell, variant.points)
         for column in points.bad:
-            _bad_value(table, r, column, "不是有效的分数，应填写数字", path, strict, row)
+            _bad_value(column, "不是有效的分数，应填写数字", row)
         limit = variant.points.month_max
         for m, value in sorted(points.months.items()):
             if limit is not None and value > limit + 1e-9:
-                row.warnings.append(
-                    f"{m}月得分{number_text(value)}超过每月满分{number_text(limit)}分，请核实"
+                row.note(
+                    "month-over-max",
+                    f"{m}月",
+                    month=m,
+                    score=number_text(value),
+                    limit=number_text(limit),
                 )
         score = points.total(period.months)
         # no quarter ended yet: the new year's stars start from zero
@@ -274,11 +253,13 @@ def rate_row(
         before = stars
         stars = max(0, stars - len(deductions))
         change = f"{before}星减为{stars}星" if stars != before else f"已是{stars}星"
-        row.warnings.append(f"减星项{len(deductions)}项（{'、'.join(deductions)}），{change}")
+        row.note(
+            "stars-deducted", count=len(deductions), entries="、".join(deductions), change=change
+        )
 
     capped = apply_caps(variant, table, values, stars, weighed.satisfaction, as_of)
     stars = capped.stars
-    row.warnings += capped.warnings
+    row.notes += capped.notes
 
     veto = None
     for column in variant.veto_columns:
@@ -297,42 +278,47 @@ def rate_row(
         category = variant.veto_category or variant.lowest_category()
         level = variant.veto_level or variant.lowest_level()
         standard = False
-        row.warnings.append(f"负面清单有“{veto}”，一票否决")
+        row.note("veto", entry=veto)
 
-    warnings = row.warnings
+    notes = row.notes
     # claims repeat down a table (四星, 先进, A): each is read once per table
     raw_stars = cell("星级")
     memo = _table_memo(table, variant, "stars")
     stars_claim = memo.get((type(raw_stars), raw_stars))
     if stars_claim is None:
-        stars_warnings: list[str] = []
+        stars_notes: list[_Note] = []
         stars_read = _claimed(
-            raw_stars, "星级", stars_warnings, lambda v: parse_stars(v, variant.max_stars)
+            raw_stars, "星级", stars_notes, lambda v: parse_stars(v, variant.max_stars)
         )
-        stars_claim = memo[(type(raw_stars), raw_stars)] = (stars_read, stars_warnings)
+        stars_claim = memo[(type(raw_stars), raw_stars)] = (stars_read, stars_notes)
     claimed_stars = stars_claim[0]
-    warnings += stars_claim[1]
+    notes += stars_claim[1]
     raw_category, raw_level = cell("定级类别"), cell("等次")
     memo = _table_memo(table, variant, "labels")
     key = (type(raw_category), raw_category, type(raw_level), raw_level)
     labels_claim = memo.get(key)
     if labels_claim is None:
-        label_warnings: list[str] = []
+        label_notes: list[_Note] = []
         claimed_in_read: dict[str, str] = {}
         category_read, level_read = _claimed_labels(
-            values, categories, levels, label_warnings, claimed_in_read
+            values, categories, levels, label_notes, claimed_in_read
         )
-        labels_claim = memo[key] = (category_read, level_read, claimed_in_read, label_warnings)
+        labels_claim = memo[key] = (category_read, level_read, claimed_in_read, label_notes)
     claimed_category, claimed_level = labels_claim[0], labels_claim[1]
     claimed_in = dict(labels_claim[2])
-    warnings += labels_claim[3]
+    notes += labels_claim[3]
     claimed_score = (
-        _claimed(cell("总分"), "总分", warnings, parse_number) if variant.has_total else None
+        _claimed(cell("总分"), "总分", notes, parse_number) if variant.has_total else None
     )
     if claimed_score is not None and score is not None and variant.points is None:
         if abs(claimed_score - score) > 0.005:
-            how = "按权重核算为" if variant.parts else "各项合计"
-            warnings.append(f"总分填报{number_text(claimed_score)}分，{how}{number_text(score)}分")
+            row.note(
+                "total-differs",
+                "总分",
+                claimed=number_text(claimed_score),
+                how="按权重核算为" if variant.parts else "各项合计",
+                computed=number_text(score),
+            )
 
     proof = missing_proof(
         variant,
@@ -340,12 +326,11 @@ def rate_row(
         (stars, category, level),
         (claimed_stars, claimed_category, claimed_level),
     )
-    warnings += [gap.warning() for gap in proof]
 
     name = cell_text(cell(variant.key_column))
     if variant.entity == "member":
         if not name:
-            warnings.append(f"{variant.key_column}为空")
+            row.note("name-blank", variant.key_column)
         org = next(
             (
                 cell_text(cell(c))
@@ -357,15 +342,30 @@ def rate_row(
         party_org = org or table.unit
     else:
         if not name:
-            warnings.append("党支部名称为空")
+            row.note("name-blank", "党支部名称")
         party_org = cell_text(cell("所属党组织")) or table.unit
-    branch_type = cell_text(cell("支部类型")) or None
-    return BranchRating(
-        sheet=table.sheet_name,
-        row=r + 1,
+    for gap in proof:  # the proof a grade needs, left blank
+        row.note(
+            "evidence-missing",
+            next((c for c in gap.columns if c in table.columns), None),
+            item=name,
+            state=gap.state(),
+            missing=gap.columns_text(),
+            then=f"（{gap.rule}）" if gap.rule else "",
+        )
+    if table.hidden(r):
+        row.note(
+            "hidden-row",
+            variant.key_column,
+            what="党员" if variant.entity == "member" else "党支部",
+        )
+    sheet, excel_row = table.sheet_name, r + 1
+    branch = BranchRating(
+        sheet=sheet,
+        row=excel_row,
         party_org=party_org or None,
         name=name,
-        type=branch_type,
+        type=cell_text(cell("支部类型")) or table.section_type(r),
         stars=stars,
         category=category,
         level=level,
@@ -376,9 +376,21 @@ def rate_row(
         claimed_stars=claimed_stars,
         claimed_category=claimed_category,
         claimed_level=claimed_level,
-        warnings=warnings,
+        findings=[
+            finding(
+                code,
+                sheet=sheet,
+                row=excel_row,
+                column=column,
+                cell=table.cell(r, column) if column else None,
+                value=cell_text(cell(column)) if column else None,
+                **fields,
+            )
+            for code, column, fields in notes
+        ],
         blank=row.blank,
         bad=row.bad,
+        bad_hints=row.bad_hints,
         score=score,
         scores=row.scores,
         claimed_score=claimed_score,
@@ -394,6 +406,7 @@ def rate_row(
         capped_from=capped.capped_from,
         evidence_missing=proof,
     )
+    return branch
 
 
 def _table_memo(table: Table, variant: Rubric, name: str) -> dict[Any, Any]:
@@ -424,11 +437,8 @@ def _plain_marks(variant: Rubric, table: Table) -> frozenset[str]:
 def _judge(
     aspect: Aspect,
     table: Table,
-    r: int,
     values: dict[str, Any],
     row: _Row,
-    path: Path | None,
-    strict: bool,
     as_of: dt.date,
     kinds: dict[str, str],
 ) -> None:
@@ -449,7 +459,7 @@ def _judge(
             else:
                 claimed = parse_mark(raw)
         except BadValue as e:
-            _bad_value(table, r, name, str(e), path, strict, row)
+            _bad_value(name, str(e), row)
             if aspect.judge != "indicators" or computed is None:
                 row.unmet.append(name)
                 return
@@ -457,8 +467,7 @@ def _judge(
             if claimed is None and (aspect.judge != "indicators" or computed is None):
                 row.blank.append(name)
                 row.unmet.append(name)
-                what = "得分" if aspect.judge == "score" else ""
-                row.warnings.append(f"“{name}”{what}未填写，按未达标计")
+                row.note("mark-blank", name, what="得分" if aspect.judge == "score" else "")
                 return
 
     if aspect.judge == "indicators" and computed is not None:
@@ -472,7 +481,7 @@ def _judge(
     else:  # judged by indicators, none of which could be judged, and no mark
         met = False
         row.blank.append(name)
-        row.warnings.append(f"“{name}”没有可核算的数据，按未达标计")
+        row.note("no-indicator-data", name)
     (row.met if met else row.unmet).append(name)
 
 
@@ -490,30 +499,19 @@ def _score(aspect: Aspect, raw: Any, row: _Row) -> bool | None:
 def _disagree(row: _Row, aspect: Aspect, claimed: bool, computed: bool, verdict: Any) -> None:
     d = Disagreement(aspect.name, claimed, computed, list(verdict.failures), list(verdict.columns))
     row.disagreements.append(d)
-    row.warnings.append(d.message())
+    row.note("indicator-disagrees", aspect.name, detail=d.message())
 
 
-def _bad_value(
-    table: Table, r: int, column: str, hint: str, path: Path | None, strict: bool, row: _Row
-) -> None:
-    raw = table.value(r, column)
-    if not strict:
-        row.bad.append(column)
-        return
-    raise BranchctlError(
-        f"“{column}”填写为“{cell_text(raw)}”，{hint}；可先用 branchctl validate 查看全部问题",
-        path=path,
-        sheet=table.sheet_name,
-        cell=cell_name(r, table.columns[column]),
-        code="bad-mark",
-    )
+def _bad_value(column: str, hint: str, row: _Row) -> None:
+    row.bad.append(column)
+    row.bad_hints[column] = hint
 
 
-def _claimed(raw: Any, column: str, warnings: list[str], parse: Any) -> Any:
+def _claimed(raw: Any, column: str, notes: list[_Note], parse: Any) -> Any:
     try:
         return parse(raw)
     except BadValue as e:
-        warnings.append(f"“{column}”填写为“{cell_text(raw)}”，{e}，未能核对")
+        notes.append(("claim-unreadable", column, {"hint": str(e)}))
         return None
 
 
@@ -521,7 +519,7 @@ def _claimed_labels(
     values: dict[str, Any],
     categories: dict[str, str],
     levels: dict[str, str],
-    warnings: list[str],
+    notes: list[_Note],
     claimed_in: dict[str, str],
 ) -> tuple[str | None, str | None]:
     """The claimed category and level. A claim is read by what it says: a grade (A) written
@@ -542,7 +540,7 @@ def _claimed_labels(
                 value = parse_label(raw, other)
                 target = other_column
             except BadValue:
-                warnings.append(f"“{column}”填写为“{cell_text(raw)}”，{e}，未能核对")
+                notes.append(("claim-unreadable", column, {"hint": str(e)}))
                 continue
         if claimed[target] is None:
             claimed[target] = value

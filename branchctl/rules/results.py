@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from branchctl.findings.catalogue import finding
+from branchctl.findings.model import Finding
 from branchctl.forms.tables import Table
 from branchctl.rules.rubric import Quota, Rubric
 from branchctl.rules.schemes import ROUNDING_TEXT, Share, percent_text
@@ -106,10 +108,6 @@ class ProofGap:
 
     def columns_text(self) -> str:
         return "、".join(f"“{c}”" for c in self.columns)
-
-    def warning(self) -> str:
-        why = f"（{self.rule}）" if self.rule else ""
-        return f"{self.state()}，须填写{self.columns_text()}{why}，现为空"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -224,6 +222,17 @@ class Disagreement:
         return f"“{self.aspect}”自评与核算不符：标记为{said}，但{found}"
 
 
+class Messages(list[str]):
+    """A branch's warnings as text: a view of its findings, so changing it is refused (a
+    warning is added as a coded finding, :meth:`BranchRating.warn`)."""
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("a branch's warnings are its findings: add one with BranchRating.warn")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _read_only  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = _read_only  # type: ignore[assignment]
+
+
 @dataclass(slots=True)
 class BranchRating:
     sheet: str
@@ -241,9 +250,12 @@ class BranchRating:
     claimed_stars: int | None
     claimed_category: str | None
     claimed_level: str | None
-    warnings: list[str] = field(default_factory=list)
+    # what a clerk should know about the row, coded from the finding catalogue (the JSON's
+    # "warnings" are their messages, "warning_codes" their codes)
+    findings: list[Finding] = field(default_factory=list)
     blank: list[str] = field(default_factory=list)  # aspects left blank (counted as unmet)
-    bad: list[str] = field(default_factory=list)  # unreadable marks/scores (non-strict only)
+    bad: list[str] = field(default_factory=list)  # unreadable marks/scores (counted unmet)
+    bad_hints: dict[str, str] = field(default_factory=dict)  # column in ``bad`` -> why
     score: float | None = None  # the total: scores summed, or points through the as-of month
     scores: dict[str, float] = field(default_factory=dict)  # scored aspect -> score
     claimed_score: float | None = None  # 总分 as written
@@ -262,6 +274,15 @@ class BranchRating:
     caps: list[CapHit] = field(default_factory=list)  # every cap that holds
     capped_from: int | None = None  # the stars before a cap lowered them
     evidence_missing: list[ProofGap] = field(default_factory=list)  # proof left blank
+
+    @property
+    def warnings(self) -> list[str]:
+        """The rendered messages of :attr:`findings`, read-only (add one with :meth:`warn`)."""
+        return Messages(f.message for f in self.findings)
+
+    def warn(self, code: str, column: str | None = None, **fields: Any) -> None:
+        """Add a finding of ``code`` (data/findings.toml) about this row."""
+        self.findings.append(finding(code, sheet=self.sheet, row=self.row, column=column, **fields))
 
     @property
     def stars_differ(self) -> bool:
@@ -313,7 +334,8 @@ class BranchRating:
             "claimed_stars": self.claimed_stars,
             "claimed_category": self.claimed_category,
             "claimed_level": self.claimed_level,
-            "warnings": self.warnings,
+            "warnings": list(self.warnings),
+            "warning_codes": [f.code for f in self.findings],
         }
         for key in self.extra_keys:
             value = getattr(self, key)

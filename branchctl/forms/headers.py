@@ -1,0 +1,192 @@
+"""Finding a form's header and resolving its columns.
+
+A header is one or more rows of column names (synonyms, spacing, numbering and units allowed:
+:func:`branchctl.forms.spec.match_header`), a group header merged over its sub-columns, other
+cells merged down. The form is the one whose signature columns the header carries and whose
+hint columns it carries most of, helped by the 附件N marker and the title.
+
+A column named twice is resolved only where the sheet says which copy counts: exactly one copy
+visible (last quarter's columns kept and hidden), or one copy under a group header of an earlier
+period (上季度…). Otherwise both copies are kept as ``ambiguous``: no reader chooses between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from branchctl.forms.merges import MergeFill
+from branchctl.forms.preamble import PREAMBLE_ROWS, named_by_preamble, read_preamble, starts_table
+from branchctl.forms.spec import FormSpec, forms_data, match_header, normalize_text
+from branchctl.io.workbook import Sheet
+
+HEADER_SCAN_ROWS = 40  # a header lower than this below where the search starts is not looked for
+DATA_ROWS_AFTER_HEADER = 3  # this many data-like rows after a header end the search for one
+
+
+@dataclass
+class Header:
+    """Where a form's header is and what its columns are."""
+
+    form: FormSpec
+    top: int  # 0-based first header row
+    row: int  # 0-based last header row
+    columns: dict[str, int]  # canonical name -> 0-based column
+    first_col: int
+    last_col: int
+    # a column named twice where nothing says which copy counts: canonical name -> the
+    # (row, col) of each copy's header cell, 0-based
+    ambiguous: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    texts: frozenset[str] = frozenset()  # every header cell's normalised text (repeats)
+
+
+def find_header(sheet: Sheet, start: int, extra: dict[str, str]) -> Header | None:
+    """The first form header at or below row ``start`` (0-based), within HEADER_SCAN_ROWS."""
+    limit = min(sheet.height, start + HEADER_SCAN_ROWS)
+    if start >= limit:
+        return None
+    width = sheet.width
+    view = MergeFill(sheet, start, range(width), stop=limit)
+    pre = read_preamble(sheet, start, min(limit, start + PREAMBLE_ROWS))
+    aspect_names = set(extra.values())
+    best: tuple[float, int, FormSpec, dict[int, str], bool] | None = None
+    matches: dict[int, dict[int, str]] = {}
+    data_like = 0  # rows in a row that look like data, since the best header so far
+    for r in range(start, limit):
+        matches[r] = found = _row_matches(view, r, width, extra)
+        line = sheet.rows[r]
+        if best is not None:
+            # data: three or more cells filled, most of them no header (a 问题类别 of 基本组织
+            # reads as the aspect's header, but the rest of its row does not)
+            filled = _filled(line)
+            if filled >= 3 and 2 * len(found) < filled:
+                data_like += 1
+                if data_like >= DATA_ROWS_AFTER_HEADER:
+                    break  # well into the data: no header further down
+            elif found:
+                data_like = 0
+            elif starts_table(line, filled) or _footer(line):
+                break  # the table ended: a header below it belongs to the next one
+        if not found:
+            continue
+        combined = dict(found)
+        two_level = False
+        if matches.get(r - 1):
+            for c, canon in matches[r - 1].items():
+                if c not in combined and canon not in combined.values():
+                    combined[c] = canon
+            two_level = True
+        for form in forms_data().forms.values():
+            score = _score(form, combined, pre.annex, pre.title, aspect_names)
+            if score is not None and (best is None or score > best[0]):
+                best = (score, r, form, combined, two_level)
+    if best is None:
+        return None
+    _, header_row, form, combined, two_level = best
+    merged_down = any(view.source(header_row, c)[0] < header_row for c in combined)
+    top = header_row - 1 if two_level or merged_down else header_row
+    columns, ambiguous = _resolve(sheet, view, combined, matches, top, header_row)
+    last = _last_header_col(view, top, header_row, max(combined), width)
+    texts = frozenset(
+        normalize_text(v)
+        for r in range(top, header_row + 1)
+        for c in range(min(combined), last + 1)
+        if type(v := view.value(r, c)) is str and v.strip()
+    )
+    return Header(form, top, header_row, columns, min(combined), last, ambiguous, texts)
+
+
+def _filled(line: list[Any]) -> int:
+    return sum(1 for v in line if v != "" and v is not None)
+
+
+def _footer(line: list[Any]) -> bool:
+    first = next((v for v in line if v != "" and v is not None), None)
+    return type(first) is str and normalize_text(first.strip()).startswith(forms_data().footer)
+
+
+def _row_matches(view: MergeFill, row: int, width: int, extra: dict[str, str]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for c in range(width):
+        value = view.value(row, c)
+        if type(value) is str and len(value) < 60 and value.strip():
+            canon = match_header(value, extra)
+            if canon is not None:
+                out[c] = canon
+    return out
+
+
+def _score(
+    form: FormSpec,
+    combined: dict[int, str],
+    annex: str | None,
+    title: str | None,
+    aspects: set[str],
+) -> float | None:
+    present = set(combined.values())
+    if not form.signature or not all(col in present for col in form.signature):
+        return None
+    hints = sum(1 for col in form.hints if col in present)
+    if form.per_branch:
+        hints += len(present & aspects)
+    named = named_by_preamble(form, annex, title)
+    if hints < 2 and not named:
+        return None
+    score = 10.0 * len(form.signature) + hints
+    if named:
+        score += 5
+    return score
+
+
+def _resolve(
+    sheet: Sheet,
+    view: MergeFill,
+    combined: dict[int, str],
+    matches: dict[int, dict[int, str]],
+    top: int,
+    header_row: int,
+) -> tuple[dict[str, int], dict[str, list[tuple[int, int]]]]:
+    """Canonical name -> column; the copies of a column named twice go where the sheet says."""
+    copies: dict[str, list[int]] = {}
+    for c in sorted(combined):
+        copies.setdefault(combined[c], []).append(c)
+    columns: dict[str, int] = {}
+    ambiguous: dict[str, list[tuple[int, int]]] = {}
+    previous = forms_data().previous_period
+    for canon, cols in copies.items():
+        if len(cols) > 1:
+            visible = [c for c in cols if c not in sheet.hidden_cols]
+            pool = visible if visible else cols
+            if len(pool) > 1:  # the group headers may say which copy is an earlier period's
+                current = [c for c in pool if not _under(view, top, header_row, c, previous)]
+                pool = current if len(current) == 1 else pool
+            if len(pool) > 1:
+                row = lambda c: header_row if c in matches.get(header_row, {}) else top  # noqa: E731
+                ambiguous[canon] = [(row(c), c) for c in pool]
+                continue
+            cols = pool
+        columns[canon] = cols[0]
+    return columns, ambiguous
+
+
+def _under(view: MergeFill, top: int, header_row: int, col: int, words: tuple[str, ...]) -> bool:
+    """Whether a group header over ``col`` names an earlier period (上季度…)."""
+    for r in range(top, header_row):
+        v = view.value(r, col)
+        if type(v) is str and any(w in normalize_text(v) for w in words):
+            return True
+    return False
+
+
+def _last_header_col(view: MergeFill, top: int, bottom: int, last_known: int, width: int) -> int:
+    last = last_known
+    for c in range(last_known + 1, width):
+        if any(_text(view.value(r, c)) for r in range(top, bottom + 1)):
+            last = c
+        else:
+            break
+    return last
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
