@@ -1,12 +1,15 @@
-"""Builders of hostile workbook files: what a clerk's inbox holds on a bad day, and worse.
+"""Hostile workbook files: what a clerk's inbox holds on a bad day, and what an attacker sends.
 
-Each builder takes a folder, writes one file there and returns its path. ``HOSTILE_CASES``
-lists ``(name, builder, expected code)`` so any test that reads files (``read_workbook``,
-``rate``, ``validate``) can run them all; every one must end in a ``BranchctlError`` with that
-code, quickly and within a small memory budget, never in a crash.
+- ``HOSTILE_CASES``: ``(name, builder, code)``: files that must be refused with that finding
+  code (one Chinese sentence: exit 2 for ``rate``, a finding for ``validate``), quickly and in
+  little memory, never a crash;
+- ``BOUNDED_CASES``: ``(name, builder)``: odd but harmless files (tens of thousands of merges,
+  sheets or tables) that must be read within the same bounds.
 
-Files are small on disk even when they claim to be huge: the zip bomb is a 3 GB sheet of
-blanks that takes 3 MB, built from one compressed block repeated (see ``zip_bomb_xlsx``).
+Inputs that are not workbooks (FIFOs, devices, link loops, small files) are in
+:mod:`tests.hostile_inputs`; the writers of raw parts in :mod:`tests.hostile_parts`. Files are
+small on disk even when they claim to be huge: the zip bomb is a 3 GB sheet of blanks that
+takes 3 MB, built from one compressed block repeated (see ``zip_bomb_xlsx``).
 """
 
 from __future__ import annotations
@@ -14,227 +17,42 @@ from __future__ import annotations
 import io
 import random
 import struct
+import warnings
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
+
+from branchctl.io.cells import column_letter
+from tests.hostile_parts import (
+    A1,
+    ASPECTS,
+    CONTENT_TYPES,
+    MAIN_NS,
+    ODS_CELL,
+    SHEET_HEAD,
+    SHEET_TAIL,
+    biff_records,
+    deflate,
+    insert_after_first_bof,
+    ledger_rows,
+    merge_cells,
+    ods_ledger_rows,
+    package_parts,
+    repeated_deflate,
+    save_xls,
+    sheet_xml,
+    small_ledger,
+    text_cell,
+    write_ods,
+    write_package,
+    write_raw_zip,
+    xls_ledger_stream,
+    xls_stream,
+)
 
 UNREADABLE = "file-unreadable"
 ENCRYPTED = "file-encrypted"
-
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-    "</Types>"
-)
-_ROOT_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Target="xl/workbook.xml" Type="http://schemas.openxmlformats.org/'
-    'officeDocument/2006/relationships/officeDocument"/></Relationships>'
-)
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    f'<workbook xmlns="{MAIN_NS}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
-    '2006/relationships"><sheets><sheet name="附件1" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.openxmlformats.org/'
-    'officeDocument/2006/relationships/worksheet"/></Relationships>'
-)
-_SHEET_HEAD = (
-    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}">'
-    "<sheetData>"
-)
-_SHEET_TAIL = "</sheetData></worksheet>"
-_A1 = '<row r="1"><c r="A1" t="inlineStr"><is><t>附件1</t></is></c></row>'
-
-
-def _package_parts(sheet: bytes) -> list[tuple[str, bytes]]:
-    return [
-        ("[Content_Types].xml", _CONTENT_TYPES.encode()),
-        ("_rels/.rels", _ROOT_RELS.encode()),
-        ("xl/workbook.xml", _WORKBOOK.encode()),
-        ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.encode()),
-        ("xl/worksheets/sheet1.xml", sheet),
-    ]
-
-
-def _write_package(path: Path, sheet: bytes) -> Path:
-    """A minimal .xlsx around one worksheet part, written with zipfile."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in _package_parts(sheet):
-            z.writestr(name, data)
-    return path
-
-
-def _sheet(rows: str) -> bytes:
-    return (_SHEET_HEAD + _A1 + rows + _SHEET_TAIL).encode()
-
-
-def small_ledger(path: Path, extra: dict[str, object] | None = None) -> Path:
-    """A small valid ledger written by openpyxl, with optional extra cells (address -> value)."""
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "附件1"
-    ws.append(["附件1"])
-    ws.append(["XX镇党支部分类定级表"])
-    ws.append(["序号", "所属党组织", "党支部名称", "基本组织", "组织队伍", "星级"])
-    ws.append([1, "XX镇党委", "东村党支部", "√", "√", "2星"])
-    ws.append([2, "XX镇党委", "西村党支部", "√", "×", "1星"])
-    for ref, value in (extra or {}).items():
-        ws[ref] = value
-    wb.save(path)
-    return path
-
-
-# --- zip writing by hand: sizes and CRCs as we choose ----------------------------------------
-
-
-def _write_raw_zip(path: Path, entries: Sequence[tuple[str, bytes, int, int]]) -> Path:
-    """Zip64 archive of (name, raw deflate data, declared CRC, declared uncompressed size)."""
-    with open(path, "wb") as out:
-        central = []
-        for name, raw, crc, size in entries:
-            encoded = name.encode()
-            offset = out.tell()
-            extra = struct.pack("<HHQQ", 1, 16, size, len(raw))
-            out.write(
-                struct.pack(
-                    "<4sHHHHHIIIHH",
-                    b"PK\x03\x04",
-                    45,
-                    0x800,
-                    zipfile.ZIP_DEFLATED,
-                    0,
-                    0x21,
-                    crc,
-                    0xFFFFFFFF,
-                    0xFFFFFFFF,
-                    len(encoded),
-                    len(extra),
-                )
-                + encoded
-                + extra
-            )
-            out.write(raw)
-            cextra = struct.pack("<HHQQQ", 1, 24, size, len(raw), offset)
-            central.append(
-                struct.pack(
-                    "<4sHHHHHHIIIHHHHHII",
-                    b"PK\x01\x02",
-                    45,
-                    45,
-                    0x800,
-                    zipfile.ZIP_DEFLATED,
-                    0,
-                    0x21,
-                    crc,
-                    0xFFFFFFFF,
-                    0xFFFFFFFF,
-                    len(encoded),
-                    len(cextra),
-                    0,
-                    0,
-                    0,
-                    0,
-                    0xFFFFFFFF,
-                )
-                + encoded
-                + cextra
-            )
-        directory = b"".join(central)
-        start = out.tell()
-        out.write(directory)
-        end64 = out.tell()
-        count = len(entries)
-        out.write(
-            struct.pack(
-                "<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), start
-            )
-        )
-        out.write(struct.pack("<4sIQI", b"PK\x06\x07", 0, end64, 1))
-        out.write(
-            struct.pack(
-                "<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0
-            )
-        )
-    return path
-
-
-def _deflate(data: bytes) -> bytes:
-    c = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return c.compress(data) + c.flush()
-
-
-def _gf2_times(matrix: list[int], vector: int) -> int:
-    total, i = 0, 0
-    while vector:
-        if vector & 1:
-            total ^= matrix[i]
-        vector >>= 1
-        i += 1
-    return total
-
-
-def _crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    """CRC-32 of A + B from crc(A), crc(B) and len(B) (zlib's crc32_combine, in Python)."""
-    if len2 <= 0:
-        return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # operator for one zero bit
-    even = [_gf2_times(odd, odd[n]) for n in range(32)]  # two zero bits
-    odd = [_gf2_times(even, even[n]) for n in range(32)]  # four zero bits
-    while True:
-        even = [_gf2_times(odd, odd[n]) for n in range(32)]
-        if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-        odd = [_gf2_times(even, even[n]) for n in range(32)]
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-    return crc1 ^ crc2
-
-
-def _repeated_deflate(head: bytes, block: bytes, times: int, tail: bytes) -> tuple[bytes, int, int]:
-    """Raw deflate data, CRC and size of head + block * times + tail, without inflating it.
-
-    A full flush after each block resets the compressor's history, so every repetition of the
-    block compresses to the same bytes: compress it once and repeat the output.
-    """
-    c = zlib.compressobj(9, zlib.DEFLATED, -15)
-    first = c.compress(head) + c.flush(zlib.Z_FULL_FLUSH)
-    packed = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
-    assert c.compress(block) + c.flush(zlib.Z_FULL_FLUSH) == packed
-    last = c.compress(tail) + c.flush(zlib.Z_FINISH)
-    crc_block, crc_blocks = zlib.crc32(block), 0
-    length = 0
-    for bit in reversed(range(times.bit_length())):  # crc of block * times by doubling
-        crc_blocks, length = _crc32_combine(crc_blocks, crc_blocks, length), length * 2
-        if times >> bit & 1:
-            crc_blocks, length = (
-                _crc32_combine(crc_blocks, crc_block, len(block)),
-                length + len(block),
-            )
-    crc = _crc32_combine(zlib.crc32(head), crc_blocks, length)
-    crc = _crc32_combine(crc, zlib.crc32(tail), len(tail))
-    return first + packed * times + last, crc, len(head) + length + len(tail)
 
 
 # --- not a spreadsheet at all ---------------------------------------------------------------
@@ -356,15 +174,15 @@ def corrupt_zip_xlsx(folder: Path) -> Path:
 def missing_parts_xlsx(folder: Path) -> Path:
     path = folder / "缺少部件.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        z.writestr("xl/worksheets/sheet1.xml", _sheet(""))
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("xl/worksheets/sheet1.xml", sheet_xml(""))
     return path
 
 
 def xlsb_named_xlsx(folder: Path) -> Path:
     path = folder / "二进制.xlsx"
     with zipfile.ZipFile(path, "w") as z:
-        z.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
         z.writestr("xl/workbook.bin", b"\x83\x01\x00")
     return path
 
@@ -372,8 +190,8 @@ def xlsb_named_xlsx(folder: Path) -> Path:
 def utf16_sheet_xlsx(folder: Path) -> Path:
     """calamine reads a UTF-16 part as an empty sheet; refuse it with a clear message."""
     path = folder / "UTF16.xlsx"
-    sheet = _sheet("").decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
-    return _write_package(path, sheet)
+    sheet = sheet_xml("").decode().replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    return write_package(path, sheet)
 
 
 # --- password-protected -----------------------------------------------------------------------
@@ -391,52 +209,11 @@ def encrypted_xlsx(folder: Path) -> Path:
     return path
 
 
-def _biff_records(data: bytes) -> list[tuple[int, bytes]]:
-    out, pos = [], 0
-    while pos + 4 <= len(data):
-        typ, length = struct.unpack_from("<HH", data, pos)
-        out.append((typ, data[pos : pos + 4 + length]))
-        pos += 4 + length
-    return out
-
-
-def _xls_stream() -> bytes:
-    import xlwt
-
-    wb = xlwt.Workbook(encoding="utf-8")
-    ws = wb.add_sheet("附件1")
-    ws.write(0, 0, "附件1")
-    ws.write(1, 0, "东村党支部")
-    ws.write(1, 1, 3)
-    return bytes(wb.get_biff_data())
-
-
-def _save_xls(path: Path, stream: bytes) -> Path:
-    from xlwt import CompoundDoc
-
-    CompoundDoc.XlsDoc().save(str(path), stream)
-    return path
-
-
-def _insert_after_first_bof(stream: bytes, record: bytes) -> bytes:
-    """Insert a record into the workbook globals, moving the sheet offsets to match."""
-    out, inserted = [], False
-    for typ, raw in _biff_records(stream):
-        if typ == 0x0085:  # BOUNDSHEET: absolute offset of the sheet's BOF
-            (offset,) = struct.unpack_from("<I", raw, 4)
-            raw = raw[:4] + struct.pack("<I", offset + len(record)) + raw[8:]
-        out.append(raw)
-        if typ == 0x0809 and not inserted:
-            out.append(record)
-            inserted = True
-    return b"".join(out)
-
-
 def encrypted_xls(folder: Path) -> Path:
     """An .xls whose globals start with FILEPASS (RC4 encryption), as Excel writes it."""
     body = struct.pack("<HHH", 1, 1, 1) + bytes(range(48))
     filepass = struct.pack("<HH", 0x002F, len(body)) + body
-    return _save_xls(folder / "加密.xls", _insert_after_first_bof(_xls_stream(), filepass))
+    return save_xls(folder / "加密.xls", insert_after_first_bof(xls_stream(), filepass))
 
 
 # --- bombs ------------------------------------------------------------------------------------
@@ -453,7 +230,7 @@ def xml_bomb_xlsx(folder: Path) -> Path:
         f'<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
         "&lol9;</t></is></c></row></sheetData></worksheet>"
     )
-    return _write_package(folder / "XML炸弹.xlsx", sheet.encode())
+    return write_package(folder / "XML炸弹.xlsx", sheet.encode())
 
 
 def zip_bomb_xlsx(folder: Path, gigabytes: int = 3) -> Path:
@@ -464,28 +241,32 @@ def zip_bomb_xlsx(folder: Path, gigabytes: int = 3) -> Path:
     """
     path = folder / "压缩炸弹.xlsx"
     block = b" " * (4 << 20)
-    raw, crc, size = _repeated_deflate(
-        _SHEET_HEAD.encode(), block, gigabytes * 256, (_A1 + _SHEET_TAIL).encode()
+    raw, crc, size = repeated_deflate(
+        SHEET_HEAD.encode(), block, gigabytes * 256, (A1 + SHEET_TAIL).encode()
     )
-    entries = [(n, _deflate(d), zlib.crc32(d), len(d)) for n, d in _package_parts(b"")[:-1]]
+    entries = [
+        (n, deflate(d), zlib.crc32(d), len(d)) for n, d in package_parts([("附件1", b"")])[:4]
+    ]
     entries.append(("xl/worksheets/sheet1.xml", raw, crc, size))
-    return _write_raw_zip(path, entries)
+    return write_raw_zip(path, entries)
 
 
 def lying_header_xlsx(folder: Path) -> Path:
     """A worksheet that declares 100 KB but inflates to 64 MB (and to a cell at XFD1048576)."""
     path = folder / "大小造假.xlsx"
     far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
-    raw, crc, _size = _repeated_deflate(
-        (_SHEET_HEAD + _A1).encode(), b" " * (1 << 20), 64, (far + _SHEET_TAIL).encode()
+    raw, crc, _size = repeated_deflate(
+        (SHEET_HEAD + A1).encode(), b" " * (1 << 20), 64, (far + SHEET_TAIL).encode()
     )
-    entries = [(n, _deflate(d), zlib.crc32(d), len(d)) for n, d in _package_parts(b"")[:-1]]
+    entries = [
+        (n, deflate(d), zlib.crc32(d), len(d)) for n, d in package_parts([("附件1", b"")])[:4]
+    ]
     entries.append(("xl/worksheets/sheet1.xml", raw, crc, 100 << 10))
-    return _write_raw_zip(path, entries)
+    return write_raw_zip(path, entries)
 
 
 def too_many_entries_xlsx(folder: Path) -> Path:
-    path = _write_package(folder / "部件过多.xlsx", _sheet(""))
+    path = write_package(folder / "部件过多.xlsx", sheet_xml(""))
     with zipfile.ZipFile(path, "a", zipfile.ZIP_STORED) as z:
         for i in range(10_001):
             z.writestr(f"customXml/item{i}.xml", b"")
@@ -503,47 +284,29 @@ def far_cell_xlsx(folder: Path) -> Path:
 def far_cell_implicit_xlsx(folder: Path) -> Path:
     """Cells without an ``r`` attribute in row 1,048,576: positions come from counting."""
     cells = "<c><v>1</v></c>" * 40
-    sheet = _sheet(f'<row r="1048576">{cells}</row>')
-    return _write_package(folder / "隐式地址.xlsx", sheet)
+    sheet = sheet_xml(f'<row r="1048576">{cells}</row>')
+    return write_package(folder / "隐式地址.xlsx", sheet)
 
 
 def far_cell_lowercase_xlsx(folder: Path) -> Path:
     """calamine accepts lower-case references: ``xfd1048576`` is as far as ``XFD1048576``."""
-    sheet = _sheet('<row r="1048576"><c s="0" r="xfd1048576"><v>1</v></c></row>')
-    return _write_package(folder / "小写地址.xlsx", sheet)
+    sheet = sheet_xml('<row r="1048576"><c s="0" r="xfd1048576"><v>1</v></c></row>')
+    return write_package(folder / "小写地址.xlsx", sheet)
+
+
+def far_cell_leading_zero_xlsx(folder: Path) -> Path:
+    """``A0000002`` has more digits than ``XFD999999``: a comparison of digit strings by
+    length then text would miss the far cell (in a part large enough for the vector scan)."""
+    rows = '<row r="2"><c r="A0000002"><v>1</v></c></row>'
+    rows += '<row r="3"><c r="B3" s="1"/></row>' * 3000  # past the small-region scan
+    rows += '<row r="999999"><c r="XFD999999"><v>1</v></c></row>'
+    return write_package(folder / "前导零.xlsx", sheet_xml(rows))
 
 
 def far_cell_quoted_xlsx(folder: Path) -> Path:
     """A ``>`` inside an attribute value before ``r``: a naive tag scan would stop at it."""
-    sheet = _sheet('<row r="1048576"><c s="0" x=">" r="XFD1048576"><v>1</v></c></row>')
-    return _write_package(folder / "引号地址.xlsx", sheet)
-
-
-_ODS_MANIFEST = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
-    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-    '<manifest:file-entry manifest:full-path="/" '
-    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-    "</manifest:manifest>"
-)
-
-
-def write_ods(path: Path, table_rows: str, name: str = "附件1") -> Path:
-    """A minimal .ods whose one table holds ``table_rows`` (table:table-row elements)."""
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
-        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-        f'<office:body><office:spreadsheet><table:table table:name="{name}">{table_rows}'
-        "</table:table></office:spreadsheet></office:body></office:document-content>"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
-        z.writestr("content.xml", content)
-    return path
+    sheet = sheet_xml('<row r="1048576"><c s="0" x=">" r="XFD1048576"><v>1</v></c></row>')
+    return write_package(folder / "引号地址.xlsx", sheet)
 
 
 def ods_repeated_cell(folder: Path) -> Path:
@@ -571,7 +334,7 @@ def ods_quoted_repeat(folder: Path) -> Path:
 def xls_far_cell(folder: Path) -> Path:
     """An .xls with a NUMBER record at row 65,536, column 65,536 (BIFF allows 16-bit columns)."""
     out, sheets_seen, added = [], 0, False
-    for typ, raw in _biff_records(_xls_stream()):
+    for typ, raw in biff_records(xls_stream()):
         if typ == 0x0809:
             sheets_seen += 1
         if typ == 0x000A and sheets_seen == 2 and not added:  # EOF of the first sheet
@@ -579,18 +342,176 @@ def xls_far_cell(folder: Path) -> Path:
             out.append(struct.pack("<HH", 0x0203, len(body)) + body)
             added = True
         out.append(raw)
-    return _save_xls(folder / "远处单元格.xls", b"".join(out))
+    return save_xls(folder / "远处单元格.xls", b"".join(out))
 
 
 def xls_huge_dimensions(folder: Path) -> Path:
     """DIMENSIONS claiming 4 billion rows: calamine reserves that many cells up front."""
     out = []
-    for typ, raw in _biff_records(_xls_stream()):
+    for typ, raw in biff_records(xls_stream()):
         if typ == 0x0200:
             raw = raw[:4] + struct.pack("<IIHHH", 0, 0xFFFFFFFF, 0, 256, 0)
         out.append(raw)
-    return _save_xls(folder / "声明范围过大.xls", b"".join(out))
+    return save_xls(folder / "声明范围过大.xls", b"".join(out))
 
+
+# --- merges and spans: a few KB that cover the whole sheet ------------------------------------
+
+
+def merges_down_60_columns_xlsx(folder: Path) -> Path:
+    """A 3 KB ledger whose data columns are merged down to row 1,048,576, 60 of them."""
+    refs = [f"{column_letter(c)}4:{column_letter(c)}1048576" for c in range(60)]
+    sheet = sheet_xml(ledger_rows(), merge_cells(refs))
+    return write_package(folder / "合并到底.xlsx", sheet)
+
+
+def overlapping_merges_xlsx(folder: Path) -> Path:
+    """2,000 merges down, each overlapping the next (no program writes that)."""
+    refs = [f"C{r}:D1048576" for r in range(4, 2004)]
+    return write_package(folder / "重叠合并.xlsx", sheet_xml(ledger_rows(), merge_cells(refs)))
+
+
+def full_width_header_merges_xlsx(folder: Path) -> Path:
+    """40,000 rows each merged across all 16,384 columns."""
+    refs = [f"A{r}:XFD{r}" for r in range(10, 40010)]
+    return write_package(folder / "整行合并.xlsx", sheet_xml(ledger_rows(), merge_cells(refs)))
+
+
+def xls_full_sheet_merges(folder: Path) -> Path:
+    """An .xls ledger with 20 overlapping merges, each over the whole 65,536 x 256 sheet."""
+    body = struct.pack("<H", 20) + struct.pack("<HHHH", 0, 0xFFFF, 0, 0xFF) * 20
+    merged = struct.pack("<HH", 0x00E5, len(body)) + body
+    out, sheets_seen = [], 0
+    for typ, raw in biff_records(xls_ledger_stream()):
+        if typ == 0x0809:
+            sheets_seen += 1
+        if typ == 0x000A and sheets_seen == 2:  # before the EOF of the first sheet
+            out.append(merged)
+            sheets_seen += 1
+        out.append(raw)
+    return save_xls(folder / "整表合并.xls", b"".join(out))
+
+
+def ods_span_whole_grid(folder: Path) -> Path:
+    """A 2 KB ledger with one cell below it spanning every column and a million rows."""
+    rows = (
+        '<table:table-row><table:table-cell table:number-columns-spanned="16384" '
+        'table:number-rows-spanned="1000000" office:value-type="string"><text:p>备注</text:p>'
+        "</table:table-cell></table:table-row>"
+    )
+    return write_ods(folder / "跨越全表.ods", ods_ledger_rows() + rows)
+
+
+def ods_repeated_spans(folder: Path) -> Path:
+    """A ledger, then a row with a 20-column span repeated a million times."""
+    rows = (
+        '<table:table-row table:number-rows-repeated="1000000">'
+        '<table:table-cell table:number-columns-spanned="20"/></table:table-row>'
+    )
+    return write_ods(folder / "重复跨越.ods", ods_ledger_rows() + rows)
+
+
+# --- memory: what a part inflates to ----------------------------------------------------------
+
+
+def inflating_part_xlsx(folder: Path) -> Path:
+    """3.8 MB on disk, one cell of 960 MB of text: ratio 254, under the old 400 and 1 GB caps."""
+    letters = random.Random(7)
+    chunk = bytes(letters.choice(b"abcdefghijklmnopqrstuvwxyz") for _ in range(256))
+    raw, crc, size = repeated_deflate(
+        (SHEET_HEAD + A1 + ledger_rows() + '<row r="9"><c r="A9" t="inlineStr"><is><t>').encode(),
+        chunk * ((4 << 20) // 256),
+        240,
+        ("</t></is></c></row>" + SHEET_TAIL).encode(),
+    )
+    entries = [
+        (n, deflate(d), zlib.crc32(d), len(d)) for n, d in package_parts([("附件1", b"")])[:4]
+    ]
+    entries.append(("xl/worksheets/sheet1.xml", raw, crc, size))
+    return write_raw_zip(folder / "高倍膨胀.xlsx", entries)
+
+
+# --- zip structure ----------------------------------------------------------------------------
+
+
+def duplicate_entry_xlsx(folder: Path) -> Path:
+    """Two ``xl/worksheets/sheet1.xml`` entries: readers disagree on which one counts."""
+    path = write_package(folder / "重复部件.xlsx", sheet_xml(""))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate it is told to write
+        with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+            z.writestr(
+                "xl/worksheets/sheet1.xml", sheet_xml('<row r="2"><c r="A2"><v>9</v></c></row>')
+            )
+    return path
+
+
+# --- cells and readers' messages --------------------------------------------------------------
+
+
+def absurd_column_xlsx(folder: Path) -> Path:
+    """A cell reference of nine letters: no column has that number."""
+    sheet = sheet_xml(f'<row r="2">{text_cell("AAAAAAAAA1", "x")}</row>')
+    return write_package(folder / "超长列号.xlsx", sheet)
+
+
+def reader_error_xlsx(folder: Path) -> Path:
+    """A boolean cell holding "x": the pre-scan has nothing against it, the reader refuses it
+    (in English, which must not reach the clerk)."""
+    sheet = sheet_xml(ledger_rows() + '<row r="9"><c r="A9" t="b"><v>x</v></c></row>')
+    return write_package(folder / "读取出错.xlsx", sheet)
+
+
+# --- harmless, only many: must be read, quickly ----------------------------------------------
+
+
+def many_small_merges_xlsx(folder: Path) -> Path:
+    """A ledger with 40,000 two-cell merges below it (a form printed 40,000 times, say)."""
+    refs = [f"A{r}:B{r}" for r in range(10, 40010)]
+    return write_package(folder / "小合并四万.xlsx", sheet_xml(ledger_rows(), merge_cells(refs)))
+
+
+def many_sheets_xlsx(folder: Path) -> Path:
+    """A ledger and 9,989 more sheets of one cell each."""
+    sheets = [("附件1", sheet_xml(ledger_rows()))]
+    sheets += [(f"表{i}", sheet_xml("")) for i in range(2, 9991)]
+    path = folder / "九千九百九十表.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, data in package_parts(sheets):
+            z.writestr(name, data)
+    return path
+
+
+def many_tables_ods(folder: Path) -> Path:
+    """50,000 tables of one cell each, the first a small ledger."""
+    tables = [("附件1", ods_ledger_rows())]
+    tables += [
+        (f"表{i}", f"<table:table-row>{ODS_CELL.format(i)}</table:table-row>")
+        for i in range(2, 50001)
+    ]
+    return write_ods(folder / "五万表.ods", tables=tables)
+
+
+def merged_org_ods(folder: Path) -> Path:
+    """所属党组织 merged down over three branches: spans must come back as merge ranges."""
+    header = ["序号", "所属党组织", "党支部名称", *ASPECTS]
+    rows = [
+        f"<table:table-row>{ODS_CELL.format('附件1')}</table:table-row>",
+        "<table:table-row>" + "".join(ODS_CELL.format(h) for h in header) + "</table:table-row>",
+    ]
+    for i in range(3):
+        org = (
+            '<table:table-cell table:number-rows-spanned="3" office:value-type="string">'
+            "<text:p>城关镇党委</text:p></table:table-cell>"
+            if i == 0
+            else "<table:covered-table-cell/>"
+        )
+        cells = ODS_CELL.format(i + 1) + org + ODS_CELL.format(f"第{i + 1}村党支部")
+        rows.append(f"<table:table-row>{cells}{ODS_CELL.format('√') * 6}</table:table-row>")
+    return write_ods(folder / "合并党委.ods", "".join(rows))
+
+
+# --- the lists --------------------------------------------------------------------------------
 
 Builder = Callable[[Path], Path]
 
@@ -620,8 +541,32 @@ HOSTILE_CASES: list[tuple[str, Builder, str]] = [
     ("far-cell-implicit-xlsx", far_cell_implicit_xlsx, UNREADABLE),
     ("far-cell-lowercase-xlsx", far_cell_lowercase_xlsx, UNREADABLE),
     ("far-cell-quoted-xlsx", far_cell_quoted_xlsx, UNREADABLE),
+    ("far-cell-leading-zero-xlsx", far_cell_leading_zero_xlsx, UNREADABLE),
     ("ods-repeated-cell", ods_repeated_cell, UNREADABLE),
     ("ods-quoted-repeat", ods_quoted_repeat, UNREADABLE),
     ("xls-far-cell", xls_far_cell, UNREADABLE),
     ("xls-huge-dimensions", xls_huge_dimensions, UNREADABLE),
+    ("merges-down-60-columns-xlsx", merges_down_60_columns_xlsx, UNREADABLE),
+    ("overlapping-merges-xlsx", overlapping_merges_xlsx, UNREADABLE),
+    ("full-width-header-merges-xlsx", full_width_header_merges_xlsx, UNREADABLE),
+    ("xls-full-sheet-merges", xls_full_sheet_merges, UNREADABLE),
+    ("ods-span-whole-grid", ods_span_whole_grid, UNREADABLE),
+    ("ods-repeated-spans", ods_repeated_spans, UNREADABLE),
+    ("inflating-part-xlsx", inflating_part_xlsx, UNREADABLE),
+    ("duplicate-entry-xlsx", duplicate_entry_xlsx, UNREADABLE),
+    ("absurd-column-xlsx", absurd_column_xlsx, UNREADABLE),
+    ("reader-error-xlsx", reader_error_xlsx, UNREADABLE),
 ]
+
+BOUNDED_CASES: list[tuple[str, Builder]] = [
+    ("many-small-merges-xlsx", many_small_merges_xlsx),
+    ("many-sheets-xlsx", many_sheets_xlsx),
+    ("many-tables-ods", many_tables_ods),
+    ("merged-org-ods", merged_org_ods),
+]
+
+
+def build_all(folder: Path) -> dict[str, tuple[Path, str]]:
+    """Every file of HOSTILE_CASES (name -> (path, code)) built in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return {name: (Path(builder(folder)), code) for name, builder, code in HOSTILE_CASES}

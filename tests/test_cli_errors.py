@@ -256,6 +256,7 @@ def test_system_and_toml_failures_are_said_in_chinese(tmp_path, capsys):
         (["–o", "结果.xlsx"], "-o"),  # en dash
         (["－－json"], "--json"),
         (["--out＝结果.xlsx"], "--out=结果.xlsx"),  # full-width equals sign
+        (["－o＝结果.xlsx"], "-o 结果.xlsx"),  # a short option takes its value after a space
     ],
 )
 def test_full_width_options_say_what_to_type(capsys, typed, meant):
@@ -266,6 +267,22 @@ def test_full_width_options_say_what_to_type(capsys, typed, meant):
         f"请写成 {meant}。"
     )
     assert "空格" not in err  # not the hint about file names with spaces
+
+
+@pytest.mark.parametrize(
+    ("command", "typed", "meant"),
+    [
+        ("rate", ["-o=结果.xlsx"], "-o 结果.xlsx 或 --out=结果.xlsx"),
+        ("validate", ["-j=2"], "-j 2 或 --jobs=2"),
+    ],
+)
+def test_a_short_option_with_an_equals_sign_says_what_to_type(capsys, command, typed, meant):
+    """click would take "=结果.xlsx" for the file name and write a file of that name."""
+    code, out, err = _main(capsys, command, "城关镇.xlsx", *typed)
+    assert code == 2 and out == ""
+    assert _one_chinese_sentence(err) == (
+        f"错误：“{typed[0]}”：短选项 {typed[0][:2]} 后面不加等号，请写成 {meant}。"
+    )
 
 
 def test_full_width_text_that_is_not_an_option_is_left_alone(tmp_path, capsys):

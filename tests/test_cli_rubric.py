@@ -66,6 +66,33 @@ def test_check_a_good_copy(tmp_path: Path) -> None:
     )
 
 
+def test_check_a_changed_copy_that_kept_the_builtin_name(tmp_path: Path) -> None:
+    text = builtin_text("hundred-points")
+    same = tmp_path / "原样.toml"  # a comment added changes nothing
+    same.write_text(text + "\n# 2025年3月县委组织部印发\n", "utf-8")
+    result = runner.invoke(app, ["rubric", "check", str(same)])
+    assert result.exit_code == 0 and result.stderr == ""
+    changed = tmp_path / "本县规则.toml"  # the weights changed, the name left as it was
+    changed.write_text(
+        text.replace("weight = 0.7", "weight = 0.6").replace("weight = 0.3\n", "weight = 0.4\n"),
+        "utf-8",
+    )
+    result = runner.invoke(app, ["rubric", "check", str(changed)])
+    assert result.exit_code == 0
+    assert "基础项60%、评议项40%" in result.stdout
+    assert result.stderr == (
+        "提示：规则名“hundred-points”与内置规则相同，但内容已改动；评定结果、汇总表和公文中会显示为"
+        "“党支部星级评定（百分制）（hundred-points）”，与内置规则分不清。请把 name 和 title 改成本县的，"
+        '如 name = "本县百分制"。\n'
+    )
+    renamed = tmp_path / "改名.toml"
+    renamed.write_text(
+        changed.read_text("utf-8").replace('name = "hundred-points"', 'name = "本县百分制"'),
+        "utf-8",
+    )
+    assert runner.invoke(app, ["rubric", "check", str(renamed)]).stderr == ""
+
+
 def test_check_a_bad_file_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     path = Path("坏规则.toml")

@@ -303,7 +303,7 @@ def test_a_utf8_bom_is_fine(tmp_path: Path) -> None:
 def test_missing_file_and_folder(tmp_path: Path) -> None:
     with pytest.raises(BranchctlError, match="规则文件不存在"):
         load_rubric(str(tmp_path / "nope.toml"))
-    with pytest.raises(BranchctlError, match="规则文件不存在"):
+    with pytest.raises(BranchctlError, match="这是一个文件夹而不是规则文件"):
         load_rubric(str(tmp_path))
 
 

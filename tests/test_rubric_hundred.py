@@ -199,8 +199,9 @@ def test_rate_json_weighs_the_parts_bands_the_total_and_caps(tmp_path: Path, suf
         [],
         ["宏达公司党支部"],  # the weakest above 后进 among the non-community branches
         ["青山村党支部", "红星村党支部"],  # too many 5★: the weakest of them
-        ["新华社区党支部", "幸福社区党支部"],  # too few 4★: the strongest below
-        ["幸福社区党支部", "县医院党支部", "城建局机关党支部"],
+        # too few 4★: the strongest below that can rise; 幸福 (86.2 分) is held at 2★ by its cap
+        ["新华社区党支部", "城建局机关党支部"],
+        ["城建局机关党支部", "宏达公司党支部"],  # 幸福 and 县医院 capped at 2★, 南街 vetoed
     ]
     assert s["shares"][1]["note"] == (
         "后进不少于城市社区以外党支部的5%：参评6个，至少1个（向上取整），核算为后进的0个，还差1个；"
@@ -258,8 +259,13 @@ def test_rate_annotated_copy_shows_parts_caps_and_proof(tmp_path: Path) -> None:
     notes = [r[0] for r in wb["汇总"].iter_rows(values_only=True) if r and r[0]]
     assert (
         "4星目标为参评党支部的40%：参评12个，为5个（四舍五入），核算为4星的3个，比目标少2个；"
-        "处在边界上的：新华社区党支部（3星，82分）、幸福社区党支部（2星，86.2分）。"
+        "处在边界上的：新华社区党支部（3星，82分）、城建局机关党支部（2星，69.7分）。"
     ) in notes
+    # the ranking's names (column C) print whole: 城建局机关党支部 is 8 characters, 16 wide
+    summary = wb["汇总"]
+    ranking = next(r for r in summary.iter_rows() if r[0].value == "排名")
+    assert ranking[2].value == "名称"
+    assert summary.column_dimensions["C"].width >= 18
 
 
 # ---------------------------------------------------------------------------- validate
@@ -336,6 +342,15 @@ def test_validate_reports_caps_shares_and_evidence(tmp_path: Path) -> None:
     assert wb["附件4"][ledger.ref(1, "佐证材料")].fill.fgColor.rgb == "FF" + FILL_WARNING
     listed = [r[7] for r in wb["校验结果"].iter_rows(min_row=3, values_only=True)]
     assert listed[0] == "quota-below" and listed.count("evidence-missing") == 4
+    # the long 说明 wraps in its column: its row is tall enough for the lines (LibreOffice and
+    # WPS print a row without a height at one line, the wrapped text over the rows below)
+    findings = wb["校验结果"]
+    width = findings.column_dimensions["F"].width
+    for r in range(3, findings.max_row + 1):
+        text = findings.cell(r, 6).value
+        lines = -(-2 * len(text) // int(width))  # CJK text: two characters' width each
+        height = findings.row_dimensions[r].height
+        assert (height or 15) >= 14.5 * lines, (r, text, height)
 
 
 def test_claims_meeting_the_shares_and_caps_are_fine(tmp_path: Path) -> None:

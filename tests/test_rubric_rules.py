@@ -161,6 +161,32 @@ def test_a_maximum_share_is_reported_in_rate_and_an_error_in_validate(tmp_path: 
     assert "填报（未填报的按核算结果）为示范点的3个，超出2个" in f["message"]
 
 
+def test_a_branch_that_cannot_rise_is_not_named_at_the_border(tmp_path: Path) -> None:
+    # 后进 at most 12.5% of 8 (1, 向下取整); four stand there, three too many. The vetoed one and
+    # the one held at 2★ by the cap cannot leave 后进 upwards: only the other two are named.
+    cap = FEW_MEMBERS_CAP.replace("四星", "二星").replace("max_stars = 4", "max_stars = 2")
+    share = '\n[[shares]]\nlevel = "后进"\nmax_share = 0.125\n'
+    rubric = _rubric(tmp_path, "six-star", cap + share)
+    path, sheet = _six_star_ledger(
+        tmp_path,
+        {
+            0: {"负面清单": "发生重大安全事故"},  # vetoed: 0★
+            1: {"正式党员": 2, "党员人数": 2},  # 6★ capped to 2★
+            2: {a: False for a in ASPECTS[2:]},  # 2★
+            3: {a: False for a in ASPECTS[1:]},  # 1★
+        },
+    )
+    result = runner.invoke(app, ["rate", str(path), "--rubric", str(rubric), "--json", *AS_OF])
+    doc = json.loads(result.stdout)
+    assert [(b["stars"], b["level"]) for b in doc["branches"][:4]] == [
+        (0, "后进"), (2, "后进"), (2, "后进"), (1, "后进"),
+    ]  # fmt: skip
+    (s,) = doc["summary"]["shares"]
+    assert (s["kind"], s["bound"], s["count"], s["ok"]) == ("max", 1, 4, False)
+    names = [sheet.records[i]["党支部名称"] for i in (2, 3)]
+    assert [b["name"] for b in s["border"]] == names
+
+
 def test_a_minimum_share_met_by_the_claims_is_not_reported(tmp_path: Path) -> None:
     share = '\n[[shares]]\nlevel = "后进"\nmin_share = 0.1\n'
     rubric = _rubric(tmp_path, "six-star", share)
@@ -251,6 +277,23 @@ def test_votes_decide_and_a_different_written_rate_is_pointed_out(tmp_path: Path
         ["satisfaction-recomputed"],
         ["evidence-missing"],
     )
+
+
+def test_a_rate_of_thirds_weighs_unrounded_and_reaches_the_band(tmp_path: Path) -> None:
+    # 基础90 and 22 满意 of 30 votes: 73.33…%, 63 + 22 = 85 -> 4★ ("以上" includes 85). Weighing
+    # the rate as shown (73.33) would give 84.999 and 3★; every score is shown with 2 decimals.
+    records = street_records()[:1]
+    records[0].update(dict(zip(ASPECTS, (18, 14, 18, 14, 13, 13), strict=True)))
+    records[0].update(dict(zip(TALLY_COLUMNS, (22, 0, 0, 8), strict=True)))
+    records[0].update({"总分": None, "星级": 4, "等次": "先进", "佐证材料": None})
+    path = write_workbook(tmp_path / "三分之一.xlsx", [hundred_points_sheet(records)])
+    result = runner.invoke(app, ["rate", str(path), "--rubric", "hundred-points", "--json", *AS_OF])
+    assert result.exit_code == 0, result.output
+    (b,) = json.loads(result.stdout)["branches"]
+    assert (b["stars"], b["score"], b["parts"], b["satisfaction"]) == (
+        4, 85, {"基础项": 90, "评议项": 73.33}, 73.33,
+    )  # fmt: skip
+    assert b["caps"][0]["seen"] == "群众满意度为73.33%"
 
 
 def test_a_vote_count_that_is_not_a_number(tmp_path: Path) -> None:

@@ -30,19 +30,27 @@ def _before_double_dash(args: list[str]) -> list[str]:
 
 
 def check_full_width(command: Any, ctx: Any, args: list[str]) -> None:
-    """An option typed with a full-width or Chinese dash: say what to type instead."""
-    known = {o for p in command.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
+    """An option typed with a full-width or Chinese dash: say what to type instead. A short
+    option with ``=`` (``-o=结果.xlsx``): click would take ``=结果.xlsx`` for the file name."""
+    known = {o: p for p in command.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
     for arg in _before_double_dash(args):
         typed, equals, value = (*re.split("([=＝])", arg, maxsplit=1), "", "")[:3]
         name = half_width(typed)
-        if name == typed and equals != "＝":
-            continue  # typed as it should be (or not an option at all)
-        if name.startswith("-") and name not in known and f"-{name}" in known:
+        wide = name != typed or equals == "＝"
+        if wide and name.startswith("-") and name not in known and f"-{name}" in known:
             name = f"-{name}"  # `—out`: a word processor made one dash of two
-        if name in known:
-            meant = f"{name}={value}" if equals else name
+        if name not in known:
+            continue  # not an option at all
+        short = not name.startswith("--")
+        if wide:
+            meant = (f"{name} {value}" if short else f"{name}={value}") if equals else name
             raise BranchctlError(
                 f"“{arg}”里有全角字符或中文破折号，选项要用半角（英文输入法）输入，请写成 {meant}"
+            )
+        if equals and short:
+            long = max(known[name].opts, key=len)
+            raise BranchctlError(
+                f"“{arg}”：短选项 {name} 后面不加等号，请写成 {name} {value} 或 {long}={value}"
             )
 
 

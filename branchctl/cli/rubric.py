@@ -8,7 +8,7 @@ import typer
 
 from branchctl.cli.command import ChineseCommand, ChineseGroup
 from branchctl.cli.common import JsonOption, handled
-from branchctl.cli.console import print_json, say, write_raw
+from branchctl.cli.console import print_json, say, warn, write_raw
 
 SUMMARY = "评定规则：查看内置规则、复制一份修改、检查改好的规则文件。"
 HELP = (
@@ -50,9 +50,16 @@ def rubric_check(
     ],
 ) -> int:
     from branchctl.rules.rubric import describe_rubric
-    from branchctl.rules.rubric_file import load_rubric
+    from branchctl.rules.rubric_file import changed_builtin, load_rubric
 
-    say(f"检查通过：{describe_rubric(load_rubric(file))}。")
+    rubric = load_rubric(file)
+    say(f"检查通过：{describe_rubric(rubric)}。")
+    if changed_builtin(rubric):
+        warn(
+            f"规则名“{rubric.name}”与内置规则相同，但内容已改动；评定结果、汇总表和公文中会显示为"
+            f"“{rubric.title}（{rubric.name}）”，与内置规则分不清。请把 name 和 title 改成本县的，"
+            '如 name = "本县百分制"。'
+        )
     return 0
 
 

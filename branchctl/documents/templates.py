@@ -38,6 +38,7 @@ from branchctl.documents.data import (
 from branchctl.documents.sandbox import BudgetedSandbox, TemplateLimit
 from branchctl.errors import BranchctlError, toml_reason
 from branchctl.forms.values import chinese_number
+from branchctl.io.smallfiles import parse_bounded, read_small_text, regular_file
 from branchctl.text import markdown_text, xml_text
 
 BUILTIN = ("通报", "公示", "整改通知书", "退回修改意见")
@@ -49,6 +50,9 @@ TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".j2", ".jinja", ".jinja2")
 MAX_TEMPLATE_BYTES = 2**20  # a Markdown template; the built-in ones are 2–5 KB
 _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
 _HEADER_LINE = re.compile(r"^\s*([^:：\s]+)\s*[:：]\s*(.*?)\s*$")
+
+MAX_VARS_BYTES = 1 << 20  # a variables file is a few lines of 发文机关 = "…"
+MAX_TEMPLATE_BYTES = 4 << 20  # a notice template is a few pages of text
 
 
 @dataclass
@@ -104,29 +108,17 @@ def load_template(spec: str, like: str | None = None) -> NoticeTemplate:
         source = builtin_source(spec)
         return NoticeTemplate(spec, spec, _header(source).get(DESCRIPTION_KEY, ""), source)
     path = Path(spec)
-    if not path.exists():
-        if not path.suffix:
-            raise BranchctlError(
-                f"没有名为“{spec}”的内置模板，可选：{'、'.join(BUILTIN)}；自备模板请给出文件路径"
-            )
-        raise BranchctlError("模板文件不存在", path=path)
-    if not path.is_file():
-        raise BranchctlError("模板不是文件", path=path)
+    if not path.exists() and not path.is_symlink() and not path.suffix:
+        raise BranchctlError(
+            f"没有名为“{spec}”的内置模板，可选：{'、'.join(BUILTIN)}；自备模板请给出文件路径"
+        )
+    regular_file(path, "模板文件")
     suffix = path.suffix.lower()
     if suffix == ".docx":
         return NoticeTemplate(path.name, like or "通报", "自备 Word 模板", None, path)
     if suffix not in TEXT_SUFFIXES:
         raise BranchctlError("模板应为 Markdown 文本（.md）或 Word 文档（.docx）", path=path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_TEMPLATE_BYTES + 1)
-        source = raw.decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise BranchctlError("模板文件无法读取（应为 UTF-8 编码的文本）", path=path) from e
-    if len(raw) > MAX_TEMPLATE_BYTES:
-        raise BranchctlError(
-            f"模板文件太大（超过 {MAX_TEMPLATE_BYTES >> 20} MB），不像是一个模板", path=path
-        )
+    source = read_small_text(path, "模板文件", MAX_TEMPLATE_BYTES)
     header = _header(source)
     kind = like or header.get(KIND_KEY) or "通报"
     if kind not in BUILTIN:
@@ -326,14 +318,9 @@ def parse_fields(sets: Sequence[str] = (), vars_file: Path | None = None) -> dic
     """Free fields from ``--vars FILE.toml`` then ``--set 键=值`` (which wins)."""
     fields: dict[str, str] = {}
     if vars_file is not None:
+        text = read_small_text(vars_file, "变量文件", MAX_VARS_BYTES)
         try:
-            data = _load_toml(Path(vars_file).read_text("utf-8-sig"))
-        except FileNotFoundError as e:
-            raise BranchctlError("变量文件不存在", path=vars_file) from e
-        except (OSError, UnicodeDecodeError) as e:
-            raise BranchctlError(
-                "变量文件无法读取（应为 UTF-8 编码的 TOML 文本）", path=vars_file
-            ) from e
+            data = parse_bounded(_load_toml, text, "变量文件", vars_file, "file-unreadable")
         except tomllib.TOMLDecodeError as e:
             raise BranchctlError(
                 f"变量文件不是有效的 TOML：{toml_reason(e)}", path=vars_file

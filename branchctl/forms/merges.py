@@ -4,7 +4,7 @@ Clerks merge 所属党组织 down over the branches of one party committee, 党�
 problems of one branch, a label across a row. Only the top-left cell holds the value; the
 reader gives ``''`` for the rest. :class:`MergeFill` answers, for any cell of a table's data
 area, where its value is, vertically and horizontally alike, in every format (.ods spans are
-read by :mod:`branchctl.io.sheetstate`).
+read by the pre-scan, :mod:`branchctl.io.safety`).
 
 Merges are kept as ranges, per column, and looked up by bisection: a merge over the whole grid
 costs one entry per column of the table, never one per cell.

@@ -15,8 +15,11 @@ from typing import Any
 
 from branchctl.errors import BranchctlError, toml_reason
 from branchctl.forms.values import cell_text, name_key
+from branchctl.io.smallfiles import parse_bounded, read_small, read_small_text, regular_file
 from branchctl.io.workbook import read_workbook
 
+# A map of a county's renamed branches is a few thousand lines.
+MAX_MAP_BYTES = 16 << 20
 _MAP_OLD = ("原名称", "旧名称", "原党支部名称", "原支部名称", "上期名称", "更名前", "原名")
 _MAP_NEW = ("新名称", "现名称", "新党支部名称", "新支部名称", "本期名称", "更名后", "现名")
 _MAP_TABLES = ("更名", "rename", "名称对照")
@@ -24,8 +27,7 @@ _MAP_TABLES = ("更名", "rename", "名称对照")
 
 def load_name_map(path: Path) -> dict[str, str]:
     """Old → new branch names (as written) from a two-column sheet or CSV (原名称, 新名称) or TOML."""
-    if not path.is_file():
-        raise BranchctlError("更名对照表不存在", path=path)
+    regular_file(path, "更名对照表")
     suffix = path.suffix.lower()
     if suffix == ".toml":
         pairs = _toml_pairs(path)
@@ -51,9 +53,10 @@ def load_name_map(path: Path) -> dict[str, str]:
 
 
 def _toml_pairs(path: Path) -> list[tuple[str, str]]:
+    text = read_small_text(path, "更名对照表", MAX_MAP_BYTES)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        data = parse_bounded(tomllib.loads, text, "更名对照表", path, "file-unreadable")
+    except tomllib.TOMLDecodeError as e:
         raise BranchctlError(f"更名对照表不是有效的 TOML：{toml_reason(e)}", path=path) from e
     for key in _MAP_TABLES:
         if isinstance(data.get(key), dict):
@@ -68,7 +71,7 @@ def _toml_pairs(path: Path) -> list[tuple[str, str]]:
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
+    raw = read_small(path, "更名对照表", MAX_MAP_BYTES)
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves CSV as GBK
         try:
             text = raw.decode(encoding)

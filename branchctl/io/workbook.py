@@ -3,6 +3,12 @@
 Everything is read as raw values (python-calamine): no column typing, so phone numbers and IDs
 are never turned into floats (see PITFALLS). Grids start at A1 whatever the sheet's used range,
 so ``rows[r][c]`` is Excel cell (r + 1, c + 1).
+
+Merged ranges stay ranges (``Sheet.merges``, 0-based and inclusive), in every format: calamine
+gives them for .xlsx and .xls, the pre-scan reads the spans of an .ods. Their count and the cells
+they cover are bounded by the pre-scan; look a cell's range up with ``Sheet.merge_at`` rather
+than expanding them cell by cell. Hidden rows and columns (``Sheet.hidden_rows``,
+``Sheet.hidden_cols``) come from the pre-scan too, limited to the grid.
 """
 
 from __future__ import annotations
@@ -13,10 +19,61 @@ from typing import Any
 
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import cell_name
-from branchctl.io.safety.scan import MAX_CELLS, check_file
-from branchctl.io.sheetstate import clip, read_sheet_states
+from branchctl.io.safety import MAX_CELLS, SheetFacts, inflation_limit, scan_file
+from branchctl.io.smallfiles import regular_file
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
+
+# Reading a workbook costs at most about READ_COST times what its parts inflate to (calamine's
+# cells and strings, then the Python grid), plus the process: measured on parts at the limits
+# of the pre-scan (tests/test_safety_limits.py). Deflate inflates at most 1,032 times.
+READ_COST = 3
+PROCESS_MEMORY = 80 << 20
+MAX_DEFLATE_RATIO = 1032
+
+Range = tuple[int, int, int, int]  # r1, c1, r2, c2: 0-based, inclusive
+
+
+def reading_memory(size: int) -> int:
+    """A bound of the memory that reading and checking a workbook of ``size`` bytes may take."""
+    return PROCESS_MEMORY + READ_COST * min(inflation_limit(size), MAX_DEFLATE_RATIO * size)
+
+
+class MergeIndex:
+    """Merged ranges found by cell, without expanding them: each range is filed under the
+    blocks of 64 x 64 cells it touches (a few per range; the pre-scan bounds what they cover)."""
+
+    BLOCK = 64
+
+    def __init__(self, merges: list[Range] | None = None) -> None:
+        self.blocks: dict[tuple[int, int], list[Range]] = {}
+        for merge in merges or ():
+            self.add(merge)
+
+    def add(self, merge: Range) -> None:
+        r1, c1, r2, c2 = merge
+        b = self.BLOCK
+        for br in range(r1 // b, r2 // b + 1):
+            for bc in range(c1 // b, c2 // b + 1):
+                self.blocks.setdefault((br, bc), []).append(merge)
+
+    def at(self, row: int, col: int) -> Range | None:
+        """The first range holding cell (row, col), or None."""
+        for r1, c1, r2, c2 in self.blocks.get((row // self.BLOCK, col // self.BLOCK), ()):
+            if r1 <= row <= r2 and c1 <= col <= c2:
+                return r1, c1, r2, c2
+        return None
+
+    def overlaps(self, merge: Range) -> bool:
+        """True if ``merge`` shares a cell with a range already filed."""
+        r1, c1, r2, c2 = merge
+        b = self.BLOCK
+        for br in range(r1 // b, r2 // b + 1):
+            for bc in range(c1 // b, c2 // b + 1):
+                for m in self.blocks.get((br, bc), ()):
+                    if m[0] <= r2 and r1 <= m[2] and m[1] <= c2 and c1 <= m[3]:
+                        return True
+        return False
 
 
 @dataclass
@@ -25,9 +82,10 @@ class Sheet:
     index: int
     visible: bool
     rows: list[list[Any]]
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
-    hidden_rows: frozenset[int] = frozenset()  # 0-based rows of the grid that are hidden
-    hidden_cols: frozenset[int] = frozenset()  # 0-based columns of the grid that are hidden
+    merges: list[Range] = field(default_factory=list)  # r1, c1, r2, c2
+    hidden_rows: frozenset[int] = frozenset()  # 0-based, within the grid
+    hidden_cols: frozenset[int] = frozenset()
+    _index: MergeIndex | None = field(default=None, repr=False, compare=False)
 
     @property
     def height(self) -> int:
@@ -43,6 +101,14 @@ class Sheet:
             if 0 <= col < len(r):
                 return r[col]
         return ""
+
+    def merge_at(self, row: int, col: int) -> Range | None:
+        """The merged range holding cell (row, col), or None (indexed on first use)."""
+        if not self.merges:
+            return None
+        if self._index is None:
+            self._index = MergeIndex(self.merges)
+        return self._index.at(row, col)
 
 
 @dataclass
@@ -72,22 +138,17 @@ def workbook_format(path: Path) -> str:
 def read_workbook(path: str | Path) -> Workbook:
     """Read every sheet of a workbook, after the safety checks; raise BranchctlError if unsafe.
 
-    The format comes from the content (``safety.check_file``): a file whose content differs
+    The format comes from the content (``safety.scan_file``): a file whose content differs
     from its extension (an .xlsx saved under a .xls name) is read as what it is.
     """
     import python_calamine as pc
 
     path = Path(path)
-    if not path.exists():
-        raise BranchctlError("文件不存在", path=path)
-    if path.is_dir():
-        raise BranchctlError("这是一个文件夹而不是工作簿文件", path=path)
-    if not path.is_file():
-        raise BranchctlError("不是普通文件，无法作为工作簿读取", path=path)
+    regular_file(path, "工作簿文件", missing="文件不存在")
     named = workbook_format(path)
-    fmt = check_file(path)
+    scan = scan_file(path)
     try:
-        if fmt == named:
+        if scan.format == named:
             book = pc.CalamineWorkbook.from_path(str(path))
         else:  # calamine picks its reader by extension; from a file object it sniffs content
             with open(path, "rb") as f:
@@ -98,7 +159,7 @@ def read_workbook(path: str | Path) -> Workbook:
         ) from e
     except Exception as e:  # calamine raises several types for corrupt files
         raise BranchctlError(
-            f"无法读取工作簿（文件已损坏或不是电子表格：{_short(e)}）", path=path
+            f"无法读取工作簿：文件已损坏或不是电子表格（{reader_reason(e)}）", path=path
         ) from e
     except BaseException as e:  # a Rust panic surfaces as pyo3's PanicException
         if type(e).__name__ != "PanicException":
@@ -108,37 +169,23 @@ def read_workbook(path: str | Path) -> Workbook:
     for index, meta in enumerate(book.sheets_metadata):
         if "WorkSheet" not in str(meta.typ):
             continue
-        sheets.append(
-            _read_sheet(
-                book, meta.name, index, meta.visible == pc.SheetVisibleEnum.Visible, path, pc
-            )
+        sheet = _read_sheet(
+            book, meta.name, index, meta.visible == pc.SheetVisibleEnum.Visible, path, pc
         )
-    _add_sheet_states(path, fmt, sheets)
-    return Workbook(path=path, format=fmt, sheets=sheets)
-
-
-def _add_sheet_states(path: Path, fmt: str, sheets: list[Sheet]) -> None:
-    """Hidden rows and columns, and an .ods's merges, clipped to each sheet's grid."""
-    states = read_sheet_states(path, fmt)
-    for sheet in sheets:
-        state = states.get(sheet.name)
-        if state is None:
-            continue
-        sheet.hidden_rows = clip(state.hidden_rows, sheet.height)
-        sheet.hidden_cols = clip(state.hidden_cols, sheet.width)
-        if state.merges is not None and not sheet.merges:
-            sheet.merges = [m for m in state.merges if m[0] < sheet.height and m[1] < sheet.width]
+        _apply_facts(sheet, scan.sheets.get(meta.name), scan.format)
+        sheets.append(sheet)
+    return Workbook(path=path, format=scan.format, sheets=sheets)
 
 
 def _read_sheet(book: Any, name: str, index: int, visible: bool, path: Path, pc: Any) -> Sheet:
     try:
-        raw = book.get_sheet_by_name(name)
+        raw = book.get_sheet_by_index(index)
     except pc.PasswordError as e:
         raise BranchctlError(
             "工作簿设有密码保护，无法读取", path=path, sheet=name, code="file-encrypted"
         ) from e
     except Exception as e:
-        raise BranchctlError(f"工作表无法读取（{_short(e)}）", path=path, sheet=name) from e
+        raise BranchctlError(f"工作表无法读取（{reader_reason(e)}）", path=path, sheet=name) from e
     except BaseException as e:  # a Rust panic surfaces as pyo3's PanicException
         if type(e).__name__ != "PanicException":
             raise
@@ -158,11 +205,52 @@ def _read_sheet(book: Any, name: str, index: int, visible: bool, path: Path, pc:
     try:
         rows = raw.to_python(skip_empty_area=False)
     except Exception as e:
-        raise BranchctlError(f"工作表无法读取（{_short(e)}）", path=path, sheet=name) from e
+        raise BranchctlError(f"工作表无法读取（{reader_reason(e)}）", path=path, sheet=name) from e
     merges = [(a[0], a[1], b[0], b[1]) for a, b in (raw.merged_cell_ranges or [])]
     return Sheet(name, index, visible, rows, merges)
 
 
-def _short(e: Exception) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return text[:120]
+def _apply_facts(sheet: Sheet, facts: SheetFacts | None, fmt: str) -> None:
+    """What the pre-scan saw of the sheet: the spans of an .ods, hidden rows and columns."""
+    if facts is None:
+        return
+    if fmt == "ods" and not sheet.merges:  # the ranges that start within the grid
+        height, width = sheet.height, sheet.width
+        sheet.merges = [m for m in facts.merges if m[0] < height and m[1] < width]
+    if facts.hidden_rows:
+        sheet.hidden_rows = _within(facts.hidden_rows, sheet.height)
+    if facts.hidden_cols:
+        sheet.hidden_cols = _within(facts.hidden_cols, sheet.width)
+
+
+def _within(ranges: list[tuple[int, int]], limit: int) -> frozenset[int]:
+    """The indexes of ``[start, stop)`` ranges that fall below ``limit`` (the grid's size)."""
+    out: set[int] = set()
+    for start, stop in ranges:
+        out.update(range(max(start, 0), min(stop, limit)))
+    return frozenset(out)
+
+
+# What python-calamine says about a damaged file is English; a clerk reads these instead.
+_READER_REASONS = (
+    ("shared string", "单元格引用的共享文字不存在"),
+    ("boolean", "有单元格的逻辑值写法错误"),
+    ("'t' attribute", "有单元格的类型标记无法识别"),
+    ("missing the expected", "有单元格地址写法错误"),
+    ("xml", "工作表的 XML 结构不完整或有错误"),
+    ("zip", "压缩结构损坏"),
+    ("cfb", "复合文档结构损坏"),
+    ("utf", "文字编码错误"),
+    ("date", "有日期单元格的值无法识别"),
+    ("number", "有数字单元格的值无法识别"),
+    ("formula", "有公式无法识别"),
+)
+
+
+def reader_reason(e: BaseException) -> str:
+    """Why python-calamine could not read a file, in Chinese (its English never reaches a clerk)."""
+    text = f"{type(e).__name__} {e}".lower()
+    for needle, reason in _READER_REASONS:
+        if needle in text:
+            return reason
+    return "数据不符合表格文件的格式"

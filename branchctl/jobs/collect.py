@@ -2,8 +2,9 @@
 
 Every per-branch row of every file is kept with where it came from (来源文件, 工作表, 行号).
 Cell values are copied as read, never retyped: text stays text (phone numbers, IDs, ``=…``),
-numbers stay numbers, dates stay dates. Files are read in parallel, one file per task; a file
-that cannot be read is listed, never the end of the run. Rows with errors are still collected,
+numbers stay numbers, dates stay dates. Files are found by :mod:`branchctl.io.discovery` and read
+in parallel by :mod:`branchctl.io.pool`, one file per task; a file or folder entry that cannot be
+read is listed, never the end of the run. Rows with errors are still collected,
 and marked; the same branch (name and 所属党组织) in two places is marked on every row.
 """
 
@@ -14,14 +15,17 @@ import os
 import time
 import zipfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from branchctl.checks.run import check_workbook
 from branchctl.errors import BranchctlError
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import cell_text, name_key
+from branchctl.io.discovery import Unreadable, find_workbooks
 from branchctl.io.outputs import ensure_distinct, is_tool_output, require_folder
-from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.io.pool import run_tasks
+from branchctl.io.workbook import Workbook, read_workbook, reading_memory
 from branchctl.reports.collect import write_collection
 from branchctl.reports.collection import (
     BRANCH_COLUMNS,
@@ -31,7 +35,6 @@ from branchctl.reports.collection import (
     NOTES_SHEET,
     PLAN_COLUMNS,
     TRAILER_COLUMNS,
-    WORKBOOK_SUFFIXES,
     CollectedRow,
     Collection,
     CollectReport,
@@ -72,41 +75,39 @@ def guard_master_output(out: Path) -> None:
 
 def find_sources(
     paths: list[Path], exclude: Path | None = None
-) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
-    """(path, 来源文件 label) of every workbook under ``paths``; and the files passed over, why."""
+) -> tuple[list[tuple[Path, str]], list[tuple[str, str]], list[FileResult]]:
+    """(path, 来源文件 label) of every workbook under ``paths``; the files passed over, why; and
+    the folder entries that cannot be read, as unreadable results."""
     found: list[tuple[Path, str]] = []
     skipped: list[tuple[str, str]] = []
+    unreadable: list[FileResult] = []
     seen: set[Path] = set()
     target = exclude.resolve() if exclude is not None else None
     for given in paths:
-        if not given.exists():
-            raise BranchctlError("文件或文件夹不存在", path=given)
-        if given.is_dir():
-            candidates = sorted(p for p in given.rglob("*") if p.is_file())
-            if not any(p.suffix.lower() in WORKBOOK_SUFFIXES for p in candidates):
-                raise BranchctlError("文件夹中没有找到工作簿（.xlsx .xlsm .xls .ods）", path=given)
-            base = given
-        else:
-            candidates, base = [given], given.parent
-        for path in candidates:
-            if path.suffix.lower() not in WORKBOOK_SUFFIXES and given.is_dir():
+        items = find_workbooks([given], missing="文件或文件夹不存在")
+        if given.is_dir() and not items:
+            raise BranchctlError("文件夹中没有找到工作簿（.xlsx .xlsm .xls .ods）", path=given)
+        for item in items:
+            if isinstance(item, Unreadable):
+                unreadable.append(
+                    FileResult(str(item.path), item.label, "unreadable", problems=[item.reason])
+                )
                 continue
-            label = path.relative_to(base).as_posix()
-            resolved = path.resolve()
-            if resolved in seen:
+            if item.real in seen:
                 continue
-            seen.add(resolved)
+            seen.add(item.real)
+            path, label = item.path, item.label
             if path.name.startswith("~$"):
                 skipped.append((label, "Excel 打开文件时生成的临时锁定文件"))
-            elif path.name.startswith(".~branchctl-") or path.name.startswith("."):
+            elif path.name.startswith("."):
                 skipped.append((label, "隐藏文件或未写完的临时文件"))
-            elif resolved == target:
+            elif item.real == target:
                 skipped.append((label, "本次汇总的输出文件（此前生成的汇总工作簿）"))
             elif is_tool_output(path) or is_master_workbook(path):
                 skipped.append((label, "本工具生成的批注或对比工作簿，其数据已在原报表中"))
             else:
                 found.append((path, label))
-    return found, skipped
+    return found, skipped, unreadable
 
 
 # ------------------------------------------------------------------------------ one file
@@ -232,12 +233,15 @@ def _mark_findings(book: Workbook, rubric: Rubric, as_of: dt.date, result: FileR
         )
 
 
-_Task = tuple[str, str, Rubric, dt.date | None]  # path, 来源文件, rubric, as-of date
-
-
-def _read_task(task: _Task) -> FileResult:
-    path, source, rubric, as_of = task
+def _read_task(task: tuple[str, str], rubric: Rubric, as_of: dt.date | None) -> FileResult:
+    path, source = task
     return read_file(Path(path), source, rubric, as_of)
+
+
+def _crashed(task: tuple[str, str]) -> FileResult:
+    return FileResult(
+        task[0], task[1], "unreadable", problems=["读取时程序异常退出，文件可能已损坏"]
+    )
 
 
 # ------------------------------------------------------------------------------ many files
@@ -256,59 +260,31 @@ def collect(
     start = time.perf_counter()
     if exclude is not None:
         guard_master_output(exclude)
-    sources, skipped = find_sources(paths, exclude)
-    if not sources:
+    sources, skipped, unreadable = find_sources(paths, exclude)
+    if not sources and not unreadable:
         raise BranchctlError("没有可汇总的工作簿（只找到临时文件或本工具生成的文件）")
-    tasks = [(str(p), label, rubric, as_of) for p, label in sources]
+    tasks = [(str(p), label) for p, label in sources]
     jobs = max(1, jobs or os.cpu_count() or 1)
-    results: list[FileResult | None] = [None] * len(tasks)
-    if jobs == 1 or len(tasks) < 4:
-        for i, task in enumerate(tasks):
-            results[i] = _read_task(task)
-            if progress:
-                progress(i + 1, len(tasks))
-    else:
-        _read_in_pool(tasks, min(jobs, len(tasks)), results, progress)
-    files = [r for r in results if r is not None]
+    files = run_tasks(
+        partial(_read_task, rubric=rubric, as_of=as_of),
+        tasks,
+        jobs=1 if len(tasks) < 4 else min(jobs, len(tasks)),
+        crashed=_crashed,
+        progress=progress,
+        chunk=1,
+        needs=[reading_memory(_size(p)) for p, _ in sources],
+    )
+    files = sorted([*files, *unreadable], key=lambda f: f.source) if unreadable else files
     duplicates, same_names = _mark_duplicates(files)
     return Collection(files, skipped, rubric, _columns(files, rubric), duplicates, same_names,
                       time.perf_counter() - start)  # fmt: skip
 
 
-def _read_in_pool(
-    tasks: list[_Task],
-    jobs: int,
-    results: list[FileResult | None],
-    progress: Callable[[int, int], None] | None,
-) -> None:
-    """Read in worker processes; a file that kills its worker costs only that file."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    done = 0
+def _size(path: Path) -> int:
     try:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_read_task, task): i for i, task in enumerate(tasks)}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                done += 1
-                if progress:
-                    progress(done, len(tasks))
-    except BrokenProcessPool:
-        pass
-    for i, task in enumerate(tasks):  # after a crash: the rest one by one, each in its own process
-        if results[i] is not None:
-            continue
-        try:
-            with ProcessPoolExecutor(max_workers=1) as alone:
-                results[i] = alone.submit(_read_task, task).result()
-        except BrokenProcessPool:
-            results[i] = FileResult(
-                task[0], task[1], "unreadable", problems=["读取时程序异常退出，文件可能已损坏"]
-            )
-        done += 1
-        if progress:
-            progress(done, len(tasks))
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _columns(files: list[FileResult], rubric: Rubric) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import multiprocessing
 import os
 import re
 import unicodedata
@@ -35,12 +36,16 @@ from branchctl.forms.lists import read_lists
 from branchctl.forms.tables import find_forms
 from branchctl.forms.values import cell_text
 from branchctl.io.outputs import atomic_output, ensure_distinct, require_folder, write_error
+from branchctl.io.pool import run_tasks
+from branchctl.io.smallfiles import parse_bounded, read_small_text, regular_file
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.validate import validate_paths
 from branchctl.rules.rating import rate_workbook
 from branchctl.rules.rubric_file import load_rubric
 
 FORMATS = ("docx", "md")
+# A validate --json report: about 300 bytes a finding; a province's quarter fits.
+MAX_REPORT_BYTES = 256 << 20
 MAX_NAME_BYTES = 180  # file names: well under the 255-byte limit of common file systems
 
 
@@ -152,8 +157,9 @@ def report_from_json(path: Path) -> Any:
     """A ValidationReport from ``validate --json`` output."""
     import json
 
+    text = read_small_text(path, "校验结果文件", MAX_REPORT_BYTES)
     try:
-        data = json.loads(path.read_text("utf-8-sig"))
+        data = parse_bounded(json.loads, text, "校验结果文件", path, "file-unreadable")
         files = [
             FileReport(
                 f["path"],
@@ -246,8 +252,8 @@ def make_notices(
         raise BranchctlError(
             f"自备 Word 模板按{template.unit}逐份生成，请加 --per-branch 并用 -o 指定文件夹"
         )
-    if not data.exists():
-        raise BranchctlError("数据文件不存在", path=data)
+    if not data.is_dir():
+        regular_file(data, "数据文件")
     if template.path is not None and template.is_docx:
         check_word_template(template.path, template.name)
     env = environment(markdown=not template.is_docx)
@@ -440,31 +446,15 @@ def write_documents(
                 progress(i + 1, total)
         return
     workers = min(jobs or os.cpu_count() or 1, max(1, total // (POOL_THRESHOLD // 2)))
-    if workers <= 1 or total < POOL_THRESHOLD:
-        for i, (text, title, target) in enumerate(zip(texts, titles, targets, strict=True)):
-            _write_docx((text, title, target, sealed))
-            if progress:
-                progress(i + 1, total)
-        return
-    import concurrent.futures as cf
-    import multiprocessing
-
-    items = [(*item, sealed) for item in zip(texts, titles, targets, strict=True)]
-    chunk = max(1, min(50, total // (workers * 4)))
-    batches = [items[i : i + chunk] for i in range(0, total, chunk)]
-    done = 0
+    if total < POOL_THRESHOLD:
+        workers = 1
+    # forkserver: a fresh interpreter per worker, not a fork of this one and its threads
     context = multiprocessing.get_context("spawn" if os.name == "nt" else "forkserver")
-    with cf.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = [pool.submit(_write_batch, batch) for batch in batches]
-        try:
-            for future in cf.as_completed(futures):
-                done += future.result()
-                if progress:
-                    progress(done, total)
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    items = [(*item, sealed) for item in zip(texts, titles, targets, strict=True)]
+    run_tasks(
+        _write_docx, items, jobs=workers, crashed=_docx_crashed, progress=progress, chunk=50,
+        context=context,
+    )  # fmt: skip
 
 
 # Built once per process (and layout): styles, fonts and footers are shared by every document.
@@ -480,7 +470,5 @@ def _write_docx(item: tuple[str, str, Path, bool]) -> None:
         renderer.write(text, tmp, title)
 
 
-def _write_batch(batch: list[tuple[str, str, Path, bool]]) -> int:
-    for item in batch:
-        _write_docx(item)
-    return len(batch)
+def _docx_crashed(item: tuple[str, str, Path, bool]) -> None:
+    raise BranchctlError("生成 Word 文档的进程异常退出，文档未写出", path=item[2])

@@ -1,20 +1,18 @@
 """Batch validation: find the workbooks, check each one alone (in parallel), collect the findings.
 
-A file that cannot be read is a finding of that file, never the end of the run. Workers are
-processes (reading and checking are CPU-bound); files go to them in chunks and the results come
-back in sorted-path order whatever order they finish in. A worker that dies (a file that crashes
-the reader) costs only that file: the rest are retried each in a fresh process.
+A file that cannot be read, and a folder entry that cannot be opened, is a finding of that file,
+never the end of the run. Files are found by :mod:`branchctl.io.discovery` and checked in worker
+processes by :mod:`branchctl.io.pool` (reading and checking are CPU-bound): results come back in
+sorted-path order, and a worker that dies costs only its file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +21,16 @@ from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.catalogue import entry, finding
 from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.io.cells import parse_cell, quote_sheet
+from branchctl.io.discovery import Unreadable, find_workbooks, is_under
+from branchctl.io.discovery import Workbook as FoundWorkbook
 from branchctl.io.outputs import is_tool_output, refuse_inputs, sweep_leftovers
-from branchctl.io.workbook import FORMATS, Workbook, read_workbook
+from branchctl.io.pool import run_tasks
+from branchctl.io.workbook import Workbook, read_workbook, reading_memory
 from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING, AnnotationPlan, CellMark, NewSheet
 from branchctl.io.xlsx.write import write_annotated
 from branchctl.reports.validation import check_report_path
 from branchctl.rules.rubric import Rubric
 
-WORKBOOK_SUFFIXES = frozenset(FORMATS)
 ANNOTATED_SUFFIX = ".checked.xlsx"
 RESULT_SHEET = "校验结果"
 
@@ -72,52 +72,11 @@ def collect_workbooks(paths: Sequence[str | Path], exclude: Iterable[Path] = ())
     Files named on the command line are taken whatever they are (a non-workbook becomes that
     file's finding); in folders only workbooks are taken, skipping lock, hidden and temporary
     files, annotated copies (``*.checked.xlsx``) and anything under ``exclude`` (the folders
-    and files this run writes).
+    and files this run writes). Folder entries that cannot be read are left out here;
+    :func:`validate_paths` reports them.
     """
-    return [path for path, _ in _find_workbooks(paths, exclude)]
-
-
-def _find_workbooks(
-    paths: Sequence[str | Path], exclude: Iterable[Path] = ()
-) -> list[tuple[Path, Path]]:
-    """(path as found, resolved path) of each workbook, as :func:`collect_workbooks` finds them.
-
-    A folder is resolved once; a file in it only when it is a symbolic link (a province's
-    thousands of files would otherwise each cost a walk of their whole path).
-    """
-    excluded = [p.resolve() for p in exclude]
-    found: dict[Path, Path] = {}
-    for arg in paths:
-        path = Path(arg)
-        if not path.exists():
-            raise BranchctlError("路径不存在，请检查文件或文件夹名", path=path)
-        if path.is_file():
-            found.setdefault(path.resolve(), path)
-            continue
-        for dirpath, dirnames, filenames in os.walk(path):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            folder = Path(dirpath)
-            real_folder = folder.resolve()
-            if any(_under(real_folder, e) for e in excluded):
-                dirnames[:] = []
-                continue
-            for name in filenames:
-                if os.path.splitext(name)[1].lower() not in WORKBOOK_SUFFIXES:
-                    continue
-                if is_skipped_name(name):
-                    continue
-                file = folder / name
-                real = file.resolve() if os.path.islink(file) else real_folder / name
-                if real in excluded or not file.is_file():
-                    continue
-                found.setdefault(real, file)
-    return sorted(
-        ((p, r) for r, p in found.items()), key=lambda pr: (str(pr[0].parent), pr[0].name)
-    )
-
-
-def _under(path: Path, folder: Path) -> bool:
-    return path == folder or folder in path.parents
+    found = find_workbooks(paths, skip_name=is_skipped_name, exclude=exclude)
+    return [f.path for f in found if isinstance(f, FoundWorkbook)]
 
 
 def annotated_names(files: Sequence[Path], folder: Path) -> list[Path]:
@@ -194,17 +153,16 @@ def annotation_plan(book: Workbook, findings: Sequence[Finding]) -> AnnotationPl
     """Cells with findings filled red (error) or yellow (warning) with the messages as a comment,
     and a 校验结果 sheet listing every finding with a link to its cell."""
     plan = AnnotationPlan()
-    merges = {s.name: s.merges for s in book.sheets}
+    sheets = {s.name: s for s in book.sheets}
     marks: dict[tuple[str, int, int], list[Finding]] = {}
     for f in findings:
         pos = parse_cell(f.cell) if f.sheet and f.cell else None
-        if pos is not None and f.sheet in merges:
+        if pos is not None and f.sheet in sheets:
             # a cell covered by a merge cannot hold a comment: mark the merge's top-left cell
             r, c = pos
-            for r1, c1, r2, c2 in merges[f.sheet]:
-                if r1 <= r <= r2 and c1 <= c <= c2:
-                    r, c = r1, c1
-                    break
+            merge = sheets[f.sheet].merge_at(r, c)
+            if merge is not None:
+                r, c = merge[0], merge[1]
             marks.setdefault((f.sheet, r, c), []).append(f)
     for (sheet, r, c), group in marks.items():
         fill = FILL_ERROR if any(f.severity == "error" for f in group) else FILL_WARNING
@@ -288,16 +246,16 @@ def validate_paths(
             raise BranchctlError("--annotate 应指定一个文件夹，而这是一个文件", path=annotate_dir)
         # the copies are skipped by name; a folder being checked is not left out for holding them
         roots = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-        if not any(_under(root, annotate_dir.resolve()) for root in roots):
+        if not any(is_under(root, annotate_dir.resolve()) for root in roots):
             outputs.append(annotate_dir)
-    found = _find_workbooks(paths, outputs)
+    found = find_workbooks(paths, skip_name=is_skipped_name, exclude=outputs)
     if not found:
         raise BranchctlError("没有找到工作簿（.xlsx、.xlsm、.xls、.ods），请检查路径")
-    files = [path for path, _ in found]
-    inputs = {real for _, real in found}
-    targets: list[Path | None] = [None] * len(files)
+    books = [f for f in found if isinstance(f, FoundWorkbook)]
+    inputs = {f.real for f in books}
+    targets: list[Path | None] = [None] * len(books)
     if annotate_dir is not None:
-        targets = list(annotated_names(files, annotate_dir))
+        targets = list(annotated_names([f.path for f in books], annotate_dir))
     refuse_inputs([report_path, *targets], inputs)  # hard links of an input too
     if annotate_dir is not None:
         try:
@@ -307,90 +265,35 @@ def validate_paths(
                 f"无法创建批注副本文件夹（{os_reason(e)}）", path=annotate_dir
             ) from e
         sweep_leftovers(annotate_dir)  # before the workers write there
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(files)))
-    tasks = [(i, f, targets[i]) for i, f in enumerate(files)]
-    results: list[FileResult | None] = [None] * len(files)
-    tick = progress or (lambda done, total: None)
-    if jobs == 1:
-        for n, (i, f, t) in enumerate(tasks, 1):
-            results[i] = check_file(f, rubric, as_of, t)
-            tick(n, len(tasks))
-    else:
-        _run_pool(tasks, rubric, as_of, jobs, results, tick)
-    done = [r for r in results if r is not None]
-    notes = [r.note for r in done if r.note]
-    return ValidationRun(ValidationReport([r.report for r in done]), done, notes)
+    tasks = [(f.path, t) for f, t in zip(books, targets, strict=True)]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    checked = iter(
+        run_tasks(
+            partial(_check_task, rubric=rubric, as_of=as_of),
+            tasks,
+            jobs=jobs,
+            crashed=_crashed,
+            progress=progress,
+            needs=[reading_memory(f.size) for f in books],
+        )
+    )
+    results = [next(checked) if isinstance(f, FoundWorkbook) else _unreadable(f) for f in found]
+    notes = [r.note for r in results if r.note]
+    return ValidationRun(ValidationReport([r.report for r in results]), results, notes)
 
 
-_Task = tuple[int, Path, Path | None]
+def _check_task(task: tuple[Path, Path | None], rubric: Rubric, as_of: dt.date) -> FileResult:
+    path, target = task
+    return check_file(path, rubric, as_of, target)
 
 
-def _check_chunk(
-    chunk: list[_Task], rubric: Rubric, as_of: dt.date
-) -> list[tuple[int, FileResult]]:
-    return [(i, check_file(f, rubric, as_of, t)) for i, f, t in chunk]
+def _crashed(task: tuple[Path, Path | None]) -> FileResult:
+    reason = "读取此文件时读取程序异常退出（文件可能已损坏或经过篡改）"
+    return FileResult(FileReport(str(task[0]), [finding("file-unreadable", reason=reason)]))
 
 
-def _chunks(tasks: list[_Task], jobs: int) -> list[list[_Task]]:
-    """Chunks of up to 16 files, shrinking towards the end (what is left over four per
-    worker), so that the workers finish together without paying per-file messaging."""
-    out: list[list[_Task]] = []
-    i = 0
-    while i < len(tasks):
-        size = max(1, min(16, (len(tasks) - i) // (jobs * 4)))
-        out.append(tasks[i : i + size])
-        i += size
-    return out
-
-
-def _run_pool(
-    tasks: list[_Task],
-    rubric: Rubric,
-    as_of: dt.date,
-    jobs: int,
-    results: list[FileResult | None],
-    tick: Callable[[int, int], None],
-) -> None:
-    done = 0
-    # What the workers inherit is never garbage: frozen, the collector skips it (measured 3-4%
-    # fewer instructions per file, and no copy-on-write of the inherited pages).
-    gc.freeze()
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_gc) as pool:
-        futures: dict[Future[list[tuple[int, FileResult]]], list[_Task]] = {
-            pool.submit(_check_chunk, chunk, rubric, as_of): chunk for chunk in _chunks(tasks, jobs)
-        }
-        try:
-            for future in as_completed(futures):
-                for i, result in future.result():
-                    results[i] = result
-                    done += 1
-                tick(done, len(tasks))
-        except BrokenProcessPool:
-            pass  # a worker died: the files not done are retried one by one below
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        finally:
-            gc.unfreeze()
-    for task in tasks:
-        if results[task[0]] is None:
-            results[task[0]] = _isolated(task, rubric, as_of)
-            done += 1
-            tick(done, len(tasks))
-
-
-def _worker_gc() -> None:
-    """Collect a worker's young objects less often: a file makes tens of thousands of them,
-    nearly all freed by reference counting."""
-    gc.set_threshold(50_000, 20, 100)
-
-
-def _isolated(task: _Task, rubric: Rubric, as_of: dt.date) -> FileResult:
-    """Check one file in a process of its own, so a crash of the reader costs only this file."""
-    i, path, target = task
-    try:
-        with ProcessPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_check_chunk, [task], rubric, as_of).result()[0][1]
-    except BrokenProcessPool:
-        reason = "读取此文件时读取程序异常退出（文件可能已损坏或经过篡改）"
-        return FileResult(FileReport(str(path), [finding("file-unreadable", reason=reason)]))
+def _unreadable(entry: Unreadable) -> FileResult:
+    """A folder entry that cannot be read: a finding of that entry."""
+    return FileResult(
+        FileReport(str(entry.path), [finding("file-unreadable", reason=entry.reason)])
+    )

@@ -9,7 +9,6 @@ from typing import Any
 
 from branchctl.rules.rubric import Rubric
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 MASTER_SHEET = "汇总台账"
 NOTES_SHEET = "汇总说明"
 BRANCH_COLUMNS = ("所属党组织", "党支部名称", "支部类型", "党员人数", "正式党员", "预备党员",

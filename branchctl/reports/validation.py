@@ -90,7 +90,7 @@ def validation_markdown(report: ValidationReport) -> str:
             "",
             f"## {markdown_cell(f.path)}",
             "",
-            "| 位置 | 级别 | 问题 | 说明 | 代码 |",
+            "| 位置 | 级别 | 问题 | 说明 | 问题代码 |",
             "|---|---|---|---|---|",
         ]
         for x in f.findings:
@@ -142,7 +142,18 @@ def _write_xlsx(report: ValidationReport, path: Path) -> None:
     yellow = book.add_format({"bg_color": "#FFEB9C"})
 
     sheet = book.add_worksheet("校验结果")
-    headers = ["文件", "工作表", "行", "列", "单元格", "级别", "问题", "说明", "填写内容", "代码"]
+    headers = [
+        "文件",
+        "工作表",
+        "行",
+        "列",
+        "单元格",
+        "级别",
+        "问题",
+        "说明",
+        "填写内容",
+        "问题代码",
+    ]
     widths = [36, 14, 6, 12, 8, 6, 18, 70, 20, 22]
     for c, (text, width) in enumerate(zip(headers, widths, strict=True)):
         sheet.write_string(0, c, text, head)

@@ -24,7 +24,7 @@ class Weighed:
 
     total: float  # the weighted total (or the scores summed)
     parts: dict[str, float] = field(default_factory=dict)  # part -> its score
-    satisfaction: float | None = None  # percent, 2 decimals
+    satisfaction: float | None = None  # percent, unrounded (shown with 2 decimals)
     # what a clerk should know, as findings to be (code, column, fields: data/findings.toml)
     notes: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     bad: list[tuple[str, str]] = field(default_factory=list)  # (column, why) unreadable
@@ -90,7 +90,9 @@ def _satisfaction(sat: Satisfaction, values: dict[str, Any], out: Weighed) -> fl
     if votes == 0:
         out.notes.append(("votes-zero", sat.column, {}))
         return None
-    rate = round(weighted / votes * 100, 2)
+    # Unrounded: 22 of 30 votes is 73.33…%, and 0.7 × 90 + 0.3 × 73.33… is 85 (四星), where
+    # 73.33 would give 84.999 (三星). Shown and written to JSON with 2 decimals.
+    rate = weighted / votes * 100
     if written is not None and abs(written - rate) > RATE_TOLERANCE:
         written_text = {"written": cell_text(raw), "rate": number_text(rate)}
         out.notes.append(("satisfaction-recomputed", sat.column, written_text))

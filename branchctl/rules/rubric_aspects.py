@@ -175,11 +175,25 @@ def parse_comparison(check: Checker, raw: dict[str, Any], at: str) -> Comparison
         parsed = check.number(value, f"{at}value")
         if parsed <= 0:
             raise check.fail(f"{at}value", "应为正数（年数）")
+    if kinds == {"percent"}:  # only number comparisons take a percent column
+        _percent_values(check, column, parsed, f"{at}value")
     prorate = check.boolean(raw, "prorate", at)
     if prorate and op not in (">=", ">"):
         raise check.fail(f"{at}prorate", "只能用于 >= 或 > 的年度次数要求")
     unit = "%" if kinds == {"percent"} else ""
     return Comparison(column, op, parsed, instead, prorate, unit)
+
+
+def _percent_values(check: Checker, column: str, value: Any, at: str) -> None:
+    """A percent column is compared in percent: 60 is 60%. 0.6 (a fraction, as Excel shows a
+    percent cell) would be 0.6% and a cap on it would never hold."""
+    for v in value if isinstance(value, tuple) else (value,):
+        if 0 < v < 1:
+            raise check.fail(
+                at, f"“{column}”是百分比列，按百分数写，如 60 表示60%；现为 {v:g}，即{v:g}%"
+            )
+        if not 0 <= v <= 100:
+            raise check.fail(at, f"“{column}”是百分比列，应为0至100之间的数，现为 {v:g}")
 
 
 def parse_points(check: Checker, data: dict[str, Any]) -> Points | None:

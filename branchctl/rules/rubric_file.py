@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.errors import TOML_HINT, BranchctlError, toml_where
+from branchctl.io.smallfiles import MAX_NESTING, nesting, read_small_text
 from branchctl.rules.rubric import DEFAULT_RUBRIC, MAX_RUBRIC_BYTES, ExtraColumn, Rubric
 from branchctl.rules.rubric_aspects import (
     declared_aliases,
@@ -47,10 +48,16 @@ TOP_KEYS = {
 
 
 def _load(text: str, check: Checker) -> dict[str, Any]:
+    deep = f"嵌套层数过多（超过 {MAX_NESTING} 层），不像是评定规则"
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise check.fail(toml_where(e) or "（文件）", f"不是有效的 TOML：{TOML_HINT}") from e
+    except RecursionError:
+        raise check.fail("（文件）", deep) from None
+    if nesting(data) > MAX_NESTING:
+        raise check.fail("（文件）", deep)
+    return data
 
 
 def parse(text: str, source: str = "<rubric>") -> Rubric:
@@ -200,26 +207,16 @@ def load_rubric(spec: str | None = None) -> Rubric:
     return parse_rubric(read_rubric_text(path), source=str(path))
 
 
+def changed_builtin(rubric: Rubric) -> bool:
+    """Whether ``rubric`` bears a built-in's name but rules otherwise (a county's copy whose
+    name was left as it was): its results would read as the built-in's."""
+    if rubric.name not in builtin_names():
+        return False
+    builtin = load_rubric(rubric.name)
+    return replace(rubric, source=builtin.source) != builtin  # comments and layout do not count
+
+
 def read_rubric_text(path: Path) -> str:
-    """A rubric file's text, refusing what cannot be a rubric (missing, huge, not UTF-8)."""
-    if not path.is_file():
-        raise BranchctlError("规则文件不存在", path=path, code="bad-rubric")
-    try:
-        size = path.stat().st_size
-        if size > MAX_RUBRIC_BYTES:
-            raise BranchctlError(
-                f"规则文件过大（{size // 1024} KB，上限 {MAX_RUBRIC_BYTES // 1024} KB），不像是评定规则",
-                path=path,
-                code="bad-rubric",
-            )
-        raw = path.read_bytes()
-    except OSError as e:
-        raise BranchctlError("规则文件无法读取", path=path, code="bad-rubric") from e
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise BranchctlError(
-            f"规则文件不是 UTF-8 编码（第 {e.start + 1} 个字节无法解码），请用 UTF-8 保存后重试",
-            path=path,
-            code="bad-rubric",
-        ) from e
+    """A rubric file's text, refusing what cannot be a rubric (missing, not a regular file, huge,
+    not UTF-8)."""
+    return read_small_text(path, "规则文件", MAX_RUBRIC_BYTES, code="bad-rubric")

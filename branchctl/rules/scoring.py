@@ -64,16 +64,17 @@ def parse_percent(value: Any) -> float | None:
 
 
 def number_text(value: float | None) -> str:
-    """18.0 -> '18', 8.5 -> '8.5'."""
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    """18.0 -> '18', 8.5 -> '8.5', 73.3333 -> '73.33': two decimals at most, as in the JSON."""
+    shown = json_number(value)
+    return "" if shown is None else str(shown)
 
 
 def json_number(value: float | None) -> int | float | None:
+    """18.0 -> 18, 94.799999 -> 94.8, 86.9999 -> 87: two decimals at most."""
     if value is None:
         return None
-    return int(value) if float(value).is_integer() else round(value, 2)
+    shown = round(float(value), 2)
+    return int(shown) if shown.is_integer() else shown
 
 
 def deduction_entries(value: Any, column: str) -> list[str]:

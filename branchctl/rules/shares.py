@@ -4,7 +4,8 @@ distribution (10% / 40% / 30% for five, four and three stars).
 
 Each bound says how many branches it asks for, how many stand at the grade, and — where the
 bound is missed — which branches are at the border: those nearest to crossing it, ranked by
-stars and then total (ties with the last one named are named too). For a grade in the upper
+stars and then total (ties with the last one named are named too); a branch that would have to
+rise and cannot (vetoed, or at a cap that holds for it) is not named. For a grade in the upper
 half of the scale (五星, 先进) the border is its weakest branches, or the strongest just below
 it; for the lower half (后进) its strongest, or the weakest just above it.
 """
@@ -94,6 +95,15 @@ def _upper(share: Share, rubric: Rubric) -> bool:
     return names.index(grade.name) * 2 < len(names) - 1
 
 
+def _held_down(b: BranchRating, claimed: bool) -> bool:
+    """Whether ``b`` cannot rise above its grade: vetoed, or a cap that holds for it is already
+    reached (软弱涣散 at most 2★ cannot make a 3★ whatever its score)."""
+    if b.veto:
+        return True
+    stars = _grade_of(b, claimed)[0]
+    return any(hit.max_stars <= stars for hit in b.caps)
+
+
 def _strength(b: BranchRating) -> tuple[float, float]:
     return (float(b.stars), b.score if b.score is not None else float("-inf"))
 
@@ -110,11 +120,14 @@ def _border(
     if outcome.count < outcome.bound:  # too few: the nearest from the side it is taken from
         side = -1 if upper else 1
         pool = [b for b in members if _position(share, rubric, b, claimed) == side]
-        pool = [b for b in pool if not (side == -1 and b.veto)]  # a vetoed branch cannot rise
+        if side == -1:  # they would have to rise
+            pool = [b for b in pool if not _held_down(b, claimed)]
         need = outcome.bound - outcome.count
         pool.sort(key=_strength, reverse=upper)
     else:  # too many: those at the grade nearest to leaving it
         pool = sorted(inside, key=_strength, reverse=not upper)
+        if not upper:  # leaving a low grade is rising
+            pool = [b for b in pool if not _held_down(b, claimed)]
         need = outcome.count - outcome.bound
     if need >= len(pool):
         return pool

@@ -1,1 +1,16 @@
-"""io/safety."""
+"""The pre-scan: every workbook is checked, cheaply and from its bytes, before it is read.
+
+``check_file`` is the entry (:mod:`.check`); the kind of file is told from its first bytes
+(:mod:`.sniff`); zip containers (:mod:`.zipcheck`) have their XML prologs (:mod:`.xmlparts`) and
+the cell extent of their sheets checked (:mod:`.xlsx_extent`, :mod:`.ods_extent`); OLE files
+(:mod:`.ole`) have the records of their workbook stream walked (:mod:`.biff`). On its way the
+scan notes the merged ranges (bounded) and the hidden rows and columns of each sheet
+(:mod:`.facts`), which the reader uses. The limits are in :mod:`.limits`.
+"""
+
+from branchctl.io.safety.check import check_file, scan_file
+from branchctl.io.safety.facts import Scan, SheetFacts
+from branchctl.io.safety.limits import MAX_CELLS
+from branchctl.io.safety.zipcheck import inflation_limit
+
+__all__ = ["MAX_CELLS", "Scan", "SheetFacts", "check_file", "inflation_limit", "scan_file"]

@@ -50,6 +50,14 @@ def display_width(value: Any) -> int:
     )
 
 
+def _wrapped_lines(value: Any, room: float) -> int:
+    """Lines ``value`` takes wrapped in ``room`` Excel characters (its own line breaks too)."""
+    if not isinstance(value, str):
+        return 1
+    room = max(room - 1, 1)
+    return sum(max(1, math.ceil(display_width(line) / room)) for line in value.split("\n"))
+
+
 def _shown_width(value: Any) -> int:
     if isinstance(value, Percent):
         return 6  # 100.0%
@@ -236,14 +244,22 @@ class NewSheet:
         return kind
 
     def row_height(self, r: int, widths: Sequence[float]) -> float | None:
-        """Points for a row whose spanned text wraps (Excel does not fit merged cells itself)."""
+        """Points for a row whose text wraps: a spanned note (Excel does not fit merged cells
+        itself) or a table cell longer than its column (LibreOffice and WPS keep the default
+        height of a row that has none, and the wrapped lines print over the next rows)."""
         lines = 1
         for (rr, c), last in self.spans.items():
             value = self.rows[rr][c] if rr == r and c < len(self.rows[rr]) else None
             if value is None:
                 continue
             room = sum(widths[i] if i < len(widths) else DEFAULT_WIDTH for i in range(c, last + 1))
-            lines = max(lines, math.ceil(display_width(value) / max(room - 1, 1)))
+            lines = max(lines, _wrapped_lines(value, room))
+        if self.row_kind(r) in ("header", "body"):
+            for c, value in enumerate(self.rows[r]):
+                if value is None or value == "" or (r, c) in self.spans:
+                    continue
+                room = widths[c] if c < len(widths) else DEFAULT_WIDTH
+                lines = max(lines, _wrapped_lines(value, room))
         return LINE_POINTS * lines + 3 if lines > 1 else None
 
     def print_area(self) -> tuple[int, int, int, int]:

@@ -16,18 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from lxml import etree
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from branchctl.io.workbook import Sheet, Workbook
-from branchctl.io.xlsx.parts import overlaps, unique_sheet_name
+from branchctl.io.workbook import MergeIndex, Sheet, Workbook
+from branchctl.io.xlsx.parts import unique_sheet_name
 from branchctl.io.xlsx.plan import (
     LINK_COLOR,
     LOOKS,
@@ -48,6 +46,9 @@ DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm:ss"
 TIME = "hh:mm:ss"
 WIDTH_SAMPLE = 2000  # rows looked at to estimate a column's width
+MANY_SHEETS = 200  # more sheets than this are written in memory, not through temporary files
+MAX_FORMATTED_MERGE = 1000  # cells of a merged range written blank to carry its format
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 _SHEET_REF = re.compile(r"^'((?:[^']|'')*)'!|^([^'!]+)!")
 
 
@@ -58,18 +59,24 @@ def rebuild_xlsx(source: Workbook, plan: AnnotationPlan, out: Path) -> None:
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "nan_inf_to_errors": True,
+        # xlsxwriter writes each sheet to a temporary file: for thousands of small sheets the
+        # file system's work dominates (50,000 sheets: minutes); they fit in memory instead.
+        "in_memory": len(source.sheets) > MANY_SHEETS,
     }
-    book = xlsxwriter.Workbook(str(out), options)
+    book = _Book(str(out), options)
     formats = _Formats(book)
     names: dict[str, str] = {}  # source name -> name in the new workbook
+    used: set[str] = set()  # lower case; looked up, not scanned: 50,000 sheets stay linear
     for sheet in source.sheets:
-        names[sheet.name] = unique_sheet_name(sheet.name, names.values())
-    ods_merges = _ods_merges(source.path) if source.format == "ods" else {}
+        name = unique_sheet_name(sheet.name, ())
+        if name.lower() in used:
+            name = unique_sheet_name(sheet.name, used)
+        used.add(name.lower())
+        names[sheet.name] = name
     first_visible = None
     for sheet in source.sheets:
         ws = book.add_worksheet(names[sheet.name])
-        merges = sheet.merges or ods_merges.get(sheet.name, [])
-        _write_sheet(ws, sheet, merges, plan.sheets.get(sheet.name), formats)
+        _write_sheet(ws, sheet, sheet.merges, plan.sheets.get(sheet.name), formats)
         if not sheet.visible:
             ws.hide()
         elif first_visible is None:
@@ -86,6 +93,37 @@ def rebuild_xlsx(source: Workbook, plan: AnnotationPlan, out: Path) -> None:
         first_visible.activate()
         first_visible.set_first_sheet()
     book.close()
+
+
+class _Book(xlsxwriter.Workbook):
+    """xlsxwriter compares each new sheet's name with every sheet before it (quadratic: 83 s
+    for 10,000 sheets); a valid name not used before is recorded in a set instead. Anything
+    else goes through xlsxwriter's own check, and its errors."""
+
+    def __init__(self, filename: str, options: dict[str, Any]) -> None:
+        super().__init__(filename, options)
+        self._taken: set[str] = set()
+
+    def _check_sheetname(self, sheetname: str | None, is_chartsheet: bool = False) -> str:
+        key = (sheetname or "").lower()
+        if (
+            is_chartsheet
+            or not sheetname
+            or key in self._taken
+            or len(sheetname.encode("utf-16-le")) > 62
+            or _BAD_SHEET_CHARS.search(sheetname)
+            or sheetname.startswith("'")
+            or sheetname.endswith("'")
+        ):
+            checked: str = super()._check_sheetname(sheetname, is_chartsheet)
+        else:
+            self.sheetname_count += 1
+            checked = sheetname
+        self._taken.add(checked.lower())
+        return checked
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 class _Formats:
@@ -174,44 +212,6 @@ def _widths(
     return [min(50.0, max(8.0, w + 2.0)) for w in best]
 
 
-def _ods_merges(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
-    """Merged ranges of every table of an .ods (0-based, inclusive), read from content.xml."""
-    t = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
-    found: dict[str, list[tuple[int, int, int, int]]] = {}
-    try:
-        with zipfile.ZipFile(path) as z, z.open("content.xml") as f:
-            merges: list[tuple[int, int, int, int]] = []
-            row = 0
-            events = etree.iterparse(
-                f,
-                events=("start", "end"),
-                tag=(t + "table", t + "table-row"),
-                resolve_entities=False,
-                huge_tree=True,
-            )
-            for event, el in events:
-                if el.tag == t + "table":
-                    if event == "start":
-                        merges, row = found.setdefault(el.get(t + "name", ""), []), 0
-                    continue
-                if event != "end":
-                    continue
-                col = 0
-                for cell in el:
-                    repeat = int(cell.get(t + "number-columns-repeated", "1"))
-                    if cell.tag == t + "table-cell":
-                        across = int(cell.get(t + "number-columns-spanned", "1"))
-                        down = int(cell.get(t + "number-rows-spanned", "1"))
-                        if across > 1 or down > 1:
-                            merges.append((row, col, row + down - 1, col + across - 1))
-                    col += repeat
-                row += int(el.get(t + "number-rows-repeated", "1"))
-                el.clear()
-    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
-        return {}
-    return found
-
-
 def _write_sheet(
     ws: Worksheet,
     sheet: Sheet,
@@ -223,6 +223,7 @@ def _write_sheet(
     cells: dict[tuple[int, int], tuple[Any, str]] = {}  # new cells: (value, kind)
     widths = _widths(sheet.rows, sheet.width, merges)
     merges = list(merges)
+    index = MergeIndex(merges)
     for group in plan.appended:
         top, bottom = min(group.header_top, group.header_row), group.header_row
         for i, text in enumerate(group.headers):
@@ -231,10 +232,11 @@ def _write_sheet(
             text_row = bottom
             if (
                 top < bottom
-                and not any(overlaps(merge, m) for m in merges)
+                and not index.overlaps(merge)
                 and all(sheet.value(r, col) in (None, "") for r in range(top, bottom + 1))
             ):  # never merge over a value: the merge would hide it
                 merges.append(merge)
+                index.add(merge)
                 text_row = top  # a merged cell shows the value of its top-left cell
             for r in range(top, bottom + 1):
                 cells[(r, col)] = (text if r == text_row else None, "header")
@@ -275,16 +277,7 @@ def _write_sheet(
     for (r, c), fill in fills.items():
         if sheet.value(r, c) in (None, "") and (r, c) not in cells:
             ws.write_blank(r, c, None, formats.get("plain", fill))
-    for r1, c1, r2, c2 in merges:
-        if (r1, c1) == (r2, c2):
-            continue
-        value, kind = cells.get((r1, c1), (sheet.value(r1, c1), "plain"))
-        fmt = formats.get(kind, fills.get((r1, c1)), _number_format(value))
-        try:
-            ws.merge_range(r1, c1, r2, c2, "", fmt)
-        except Exception:  # overlapping ranges in a damaged source: keep the values unmerged
-            continue
-        _write_value(ws, r1, c1, value, fmt)
+    _write_merges(ws, sheet, merges, cells, fills, formats)
     for (r, c), text in comments.items():
         lines = sum(max(1, math.ceil(display_width(x) / 28)) for x in text.split("\n"))
         ws.write_comment(
@@ -299,6 +292,35 @@ def _write_sheet(
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
+
+
+def _write_merges(
+    ws: Worksheet,
+    sheet: Sheet,
+    merges: list[tuple[int, int, int, int]],
+    cells: dict[tuple[int, int], tuple[Any, str]],
+    fills: dict[tuple[int, int], str],
+    formats: _Formats,
+) -> None:
+    """Merged ranges as ranges: xlsxwriter's ``merge_range`` visits (and writes) every covered
+    cell, which a hostile sheet turns into billions. A range is recorded and its top-left cell
+    written; the covered cells are written blank only to carry a format over a small range.
+    Ranges overlapping an earlier one (a damaged source) are left unmerged, as Excel would."""
+    written = MergeIndex()
+    for r1, c1, r2, c2 in merges:
+        if (r1, c1) == (r2, c2) or r2 < r1 or c2 < c1 or r2 >= MAX_ROWS or c2 >= MAX_COLS:
+            continue
+        if written.overlaps((r1, c1, r2, c2)):
+            continue
+        written.add((r1, c1, r2, c2))
+        value, kind = cells.get((r1, c1), (sheet.value(r1, c1), "plain"))
+        fmt = formats.get(kind, fills.get((r1, c1)), _number_format(value))
+        ws.merge.append([r1, c1, r2, c2])
+        if fmt is not None and (r2 - r1 + 1) * (c2 - c1 + 1) <= MAX_FORMATTED_MERGE:
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    ws.write_blank(r, c, None, fmt)
+        _write_value(ws, r1, c1, value, fmt)
 
 
 def _rename_target(target: str, names: dict[str, str]) -> str:
