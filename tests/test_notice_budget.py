@@ -200,4 +200,6 @@ def test_a_huge_template_file_is_refused_unread(tmp_path):
     path.write_bytes(b"x" * (2**20 + 1))
     with pytest.raises(BranchctlError) as e:
         load_template(str(path))
-    assert str(e.value) == f"文件“{path}”：模板文件太大（超过 1 MB），不像是一个模板。"
+    assert str(e.value) == (
+        f"文件“{path}”：模板文件过大（1.0 MB，上限 1.0 MB），不像是模板文件，已拒绝读取。"
+    )

@@ -52,7 +52,6 @@ _HEADER = re.compile(r"\A\{#-?(.*?)-?#\}", re.S)
 _HEADER_LINE = re.compile(r"^\s*([^:：\s]+)\s*[:：]\s*(.*?)\s*$")
 
 MAX_VARS_BYTES = 1 << 20  # a variables file is a few lines of 发文机关 = "…"
-MAX_TEMPLATE_BYTES = 4 << 20  # a notice template is a few pages of text
 
 
 @dataclass
