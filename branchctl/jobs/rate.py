@@ -79,10 +79,10 @@ def rate_file(
 def is_county_workbook(path: Path) -> bool:
     """A workbook of ledgers this tool wrote: the county workbook of ``rate`` or the master of
     ``collect`` (known by their sheets)."""
+    if path.suffix.lower() != ".xlsx" or not path.is_file():  # a pipe or a device: not opened
+        return False
     if is_master_workbook(path):
         return True
-    if path.suffix.lower() != ".xlsx":
-        return False
     try:
         with zipfile.ZipFile(path) as z:
             info = z.getinfo("xl/workbook.xml")
