@@ -61,10 +61,13 @@ def _one_chinese_sentence(err: str) -> str:
             ["rate", "x.xlsx", "--ouput", "y.xlsx"],
             "错误：没有选项 --ouput，是不是要用 --out？用 branchctl rate --help 查看全部选项。",
         ),
-        (["rate"], "错误：缺少参数 FILE（台账文件），用 branchctl rate --help 查看用法。"),
+        (
+            ["rate"],
+            "错误：缺少参数 PATHS（台账文件、文件夹或汇总台账，可写多个），用 branchctl rate --help 查看用法。",
+        ),
         (
             ["compare", "a.xlsx"],
-            "错误：缺少参数 NEW（本期台账），用 branchctl compare --help 查看用法。",
+            "错误：缺少参数 NEW（本期台账、汇总台账或报表文件夹），用 branchctl compare --help 查看用法。",
         ),
         (
             ["rate", "x.xlsx", "--bottom", "-1"],
@@ -102,8 +105,8 @@ def _one_chinese_sentence(err: str) -> str:
         (["rate", "x.xlsx", "-o"], "错误：选项 -o 后面缺少值，用 branchctl rate --help 查看用法。"),
         (["rate", "x.xlsx", "--json=1"], "错误：选项 --json 不带值，请去掉“=”及其后面的内容。"),
         (
-            ["rate", "城关", "镇.xlsx"],
-            "错误：多余的参数“镇.xlsx”（文件名含空格时请加引号），用 branchctl rate --help 查看用法。",
+            ["compare", "一季度.xlsx", "城关", "镇.xlsx"],
+            "错误：多余的参数“镇.xlsx”（文件名含空格时请加引号），用 branchctl compare --help 查看用法。",
         ),
         (
             ["rate", "x.xlsx", "--version"],
@@ -303,11 +306,6 @@ def test_full_width_text_that_is_not_an_option_is_left_alone(tmp_path, capsys):
             "“six-star”、“five-basics”",
         ),
         (["collect", "报表/", "-o", "a.xlsx", "-j", "2", "--jobs", "4"], "--jobs", "“2”、“4”"),
-        (
-            ["notice", "通报", "--data", "a.xlsx", "--data", "b.xlsx"],
-            "--data",
-            "“a.xlsx”、“b.xlsx”",
-        ),
         (["template", "附件1", "--rows", "10", "--rows", "20"], "--rows", "“10”、“20”"),
     ],
 )

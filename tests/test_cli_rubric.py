@@ -17,7 +17,7 @@ from tests.test_rating_rubrics import BRANCH_POINTS, HEFEI, five_basics_sheet, p
 runner = CliRunner()
 
 SPEC_KEYS = {
-    "sheet", "row", "party_org", "name", "type", "stars", "category", "level", "met", "unmet",
+    "file", "sheet", "row", "party_org", "name", "type", "stars", "category", "level", "met", "unmet",
     "standard", "veto", "claimed_stars", "claimed_category", "claimed_level", "warnings",
 }  # fmt: skip
 

@@ -58,6 +58,8 @@ def _english(message: str) -> list[str]:
 
 
 def _one_sentence(message: str) -> None:
+    # a notice before the error (提示：…, such as compare's two identical files) is not the error
+    message = "\n".join(line for line in message.splitlines() if not line.startswith("提示："))
     assert message.endswith("。") and message.count("。") == 1, message
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
     assert "Traceback" not in message and "Warning" not in message, message

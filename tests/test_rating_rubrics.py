@@ -209,8 +209,9 @@ def test_six_star_without_indicator_columns_is_unchanged(tmp_path: Path) -> None
     result = rate(path, "six-star")
     assert all(not b.disagreements for b in result.branches)
     assert set(result.branches[0].to_json()) == {
-        "sheet", "row", "party_org", "name", "type", "stars", "category", "level", "met", "unmet",
-        "standard", "veto", "claimed_stars", "claimed_category", "claimed_level", "warnings",
+        "file", "sheet", "row", "party_org", "name", "type", "stars", "category", "level", "met",
+        "unmet", "standard", "veto", "claimed_stars", "claimed_category", "claimed_level",
+        "warnings",
         "warning_codes",  # issue 10: the codes of the warnings, alongside
     }  # fmt: skip
 

@@ -10,13 +10,22 @@ from typing import Annotated
 import typer
 
 from branchctl.cli.command import ChineseCommand
-from branchctl.cli.common import JsonOption, Progress, RubricOption, default_out, handled
+from branchctl.cli.common import (
+    JobsOption,
+    JsonOption,
+    Progress,
+    RubricOption,
+    default_out,
+    handled,
+)
 from branchctl.cli.console import print_json, say, warn
 
 SUMMARY = "对比两期台账：升星、降星、持平、新增、撤销（授星摘星），写出标色的对比工作簿。"
 HELP = (
     "对比两期台账（如上季度与本季度）：每个党支部的上期和本期星级、定级类别、等次，"
-    "升星、降星、持平、新增、撤销，按所属党组织汇总，并写出标色的对比工作簿。\n\n"
+    "升星、降星、持平、新增、撤销，按所属党组织汇总，并写出标色的对比工作簿。"
+    "每一期可以是一个台账、collect 生成的汇总台账，或乡镇报表的文件夹（全县对全县）。\n\n"
+    "示例：branchctl compare 一季度报表/ 二季度报表/\n\n"
     "示例：branchctl compare 一季度台账.xlsx 二季度台账.xlsx --map 更名对照.xlsx\n\n"
     "退出码：0 对比完成（有升降星也是 0）；2 无法运行（文件无法读取、参数错误等）。"
 )
@@ -24,8 +33,12 @@ HELP = (
 
 @handled
 def compare(
-    old: Annotated[Path, typer.Argument(help="上期台账。", show_default=False)],
-    new: Annotated[Path, typer.Argument(help="本期台账。", show_default=False)],
+    old: Annotated[
+        Path, typer.Argument(help="上期台账、汇总台账或报表文件夹。", show_default=False)
+    ],
+    new: Annotated[
+        Path, typer.Argument(help="本期台账、汇总台账或报表文件夹。", show_default=False)
+    ],
     out: Annotated[
         Path | None,
         typer.Option(
@@ -45,6 +58,7 @@ def compare(
         ),
     ] = None,
     rubric: RubricOption = None,
+    jobs: JobsOption = None,
 ) -> int:
     from branchctl.jobs.compare import compare_files
     from branchctl.reports.compare import comparison_text
@@ -59,6 +73,7 @@ def compare(
         out=out or default_out(new, ".compare.xlsx"),
         rubric=rubric,
         name_map=name_map,
+        jobs=jobs,
         stage=progress.stage,
     )
     progress.done()

@@ -28,7 +28,9 @@ HELP = (
     "或自备模板文件（Markdown 加 Jinja 标记的 .md，或带 Jinja 标记的 Word 文档 .docx）。\n\n"
     "发文机关、成文日期、联系电话等自由变量用 --set 变量名=值 或 --vars 变量.toml 提供；"
     "模板需要而未提供的变量会报错指出。--list 列出内置模板及其变量。\n\n"
-    "示例：branchctl notice 通报 --data 全县台账.xlsx --set 发文机关=中共××县委组织部 "
+    "--data 可给文件夹、多个文件（可重复写 --data）、collect 生成的汇总台账或 rate 生成的"
+    "评定汇总工作簿，全部作为一个县评定后生成。\n\n"
+    "示例：branchctl notice 通报 --data 二季度报表/ --set 发文机关=中共××县委组织部 "
     "-o 评星定级通报.docx\n\n"
     "示例：branchctl notice 整改通知书 --data 城关镇台账.xlsx --per-branch -o 整改通知书/\n\n"
     "示例：branchctl notice 退回修改意见 --data 二季度报表/ --per-branch "
@@ -50,12 +52,13 @@ def notice(
         ),
     ] = None,
     data: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--data",
             "-d",
             metavar="路径",
-            help="数据：台账文件；退回修改意见可为文件、文件夹或 validate --json 的结果文件。",
+            help="数据：台账文件、文件夹、汇总台账或评定汇总工作簿；可重复，多个一并作为一个县评定。"
+            "退回修改意见另可为 validate --json 的结果文件。",
         ),
     ] = None,
     per_branch: Annotated[
@@ -158,6 +161,8 @@ def notice(
         archive = ArchiveSource(db, period)
     elif period is not None:
         raise BranchctlError("--period 只与 --archive 同用（数据取自档案）")
+    elif not data:
+        raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
 
     progress = Progress()
     report = make_notices(
@@ -180,6 +185,8 @@ def notice(
     progress.done()
     for name in report.unused_fields:
         warn(f"模板没有用到变量“{name}”，请检查变量名是否写对。")
+    for note in report.notes:
+        warn(note)
     say(notice_text(report))
     return 0
 

@@ -15,17 +15,17 @@ Chinese text where a notice needs text (dates as 2025年6月30日, rates as 85.3
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from branchctl.documents.masking import Masker
 from branchctl.findings.model import FileReport, ValidationReport
-from branchctl.forms.values import cell_text, chinese_number, name_key
+from branchctl.forms.values import chinese_number, name_key
 from branchctl.rules.history import FLAGS, PeriodPicture
 from branchctl.rules.ranking import bottom_ranking
-from branchctl.rules.results import BranchRating, RatingResult
+from branchctl.rules.results import BranchRating, Rated
 from branchctl.rules.rubric import Rubric
 
 NO_TOWNSHIP = "（未填所属党组织）"
@@ -136,9 +136,10 @@ class Scheme:
 
 
 def rating_context(
-    result: RatingResult,
+    result: Rated,
     problems: Iterable[Any] = (),
     *,
+    file_problems: Mapping[str, Iterable[Any]] | None = None,
     as_of: dt.date | None = None,
     today: dt.date | None = None,
     bottom: int = 10,
@@ -150,14 +151,15 @@ def rating_context(
     ``short`` holds the branches short of the standard; with ``below``, only those of them
     with fewer than ``below`` stars.
 
-    ``problems`` are :class:`branchctl.forms.lists.ProblemItem` (or anything with the same fields).
+    ``problems`` are :class:`branchctl.forms.lists.ProblemItem` (or anything with the same fields);
+    a county's come in ``file_problems`` by file, so that each branch gets its own file's.
     """
     return branches_context(
         result.branches,
         Scheme.of(result.rubric),
         file=result.path.name,
         problems=problems,
-        secretaries=_secretaries(result),
+        file_problems=file_problems,
         as_of=as_of,
         today=today,
         bottom=bottom,
@@ -172,7 +174,7 @@ def branches_context(
     *,
     file: str,
     problems: Iterable[Any] = (),
-    secretaries: dict[tuple[str, int], str] | None = None,
+    file_problems: Mapping[str, Iterable[Any]] | None = None,
     as_of: dt.date | None = None,
     today: dt.date | None = None,
     bottom: int = 10,
@@ -181,16 +183,20 @@ def branches_context(
     trend: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The rating data of :data:`RATING_VARIABLES` for rated branches, wherever they come from
-    (a ledger, or the archive with ``trend``: the comparison with the period before)."""
-    by_branch: dict[str, list[dict[str, Any]]] = {}
-    for item in problems:
-        by_branch.setdefault(item.branch_key, []).append(_problem(item, masker))
+    (a ledger, a county's files, or the archive with ``trend``: the comparison with the period
+    before)."""
+    by_file: dict[str | None, dict[str, list[dict[str, Any]]]] = {}
+    sources: list[tuple[str | None, Iterable[Any]]] = [(None, problems)]
+    for source, items in [*sources, *(file_problems or {}).items()]:
+        by_branch = by_file.setdefault(source, {})
+        for item in items:
+            by_branch.setdefault(item.branch_key, []).append(_problem(item, masker))
 
-    secretaries = secretaries or {}
     records: list[dict[str, Any]] = []
     record_of: dict[int, dict[str, Any]] = {}
     for i, b in enumerate(branches):
-        rec = _branch(b, i + 1, secretaries.get((b.sheet, b.row)), by_branch, masker)
+        own = by_file.get(b.file) if file_problems else by_file[None]
+        rec = _branch(b, i + 1, b.secretary, own or {}, masker)
         records.append(rec)
         record_of[id(b)] = rec
 
@@ -258,17 +264,6 @@ def _totals(
         "standard_percent": percent(standard, total),
         "mismatches": sum(1 for r in records if r["mismatch"]),
     }
-
-
-def _secretaries(result: RatingResult) -> dict[tuple[str, int], str]:
-    out: dict[tuple[str, int], str] = {}
-    for rated in result.tables:
-        table = rated.table
-        if not table.has("支部书记"):
-            continue
-        for b in rated.branches:
-            out[(b.sheet, b.row)] = cell_text(table.value(b.row - 1, "支部书记"))
-    return out
 
 
 def _branch(

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from branchctl.errors import BranchctlError, os_reason
+from branchctl.io.smallfiles import not_openable
 
 TEMP_PREFIX = ".~branchctl-"
 TEMP_SUFFIX = ".tmp"
@@ -209,8 +210,10 @@ def check_output_path(out: Path, *inputs: Path) -> None:
     A missing input is named first: its default output's folder is missing too.
     """
     for path in inputs:
-        if not path.exists():
-            raise BranchctlError("文件不存在", path=path)
+        try:
+            os.stat(path)
+        except OSError as e:  # missing, a link loop, a dangling link: said as the reader says it
+            raise not_openable(path, e, "文件", missing="文件不存在") from None
     if any(same_file(out, path) for path in inputs):
         raise BranchctlError("输出文件不能与输入文件相同，请用 -o 指定另一个文件名", path=out)
     require_folder(out)

@@ -41,8 +41,9 @@ from branchctl.reports.collection import (
     FileResult,
     location,
 )
+from branchctl.rules.county import SET_ASIDE, inner_files, set_aside
 from branchctl.rules.rating import rate_row
-from branchctl.rules.results import COMPUTED_COLUMNS
+from branchctl.rules.results import COMPUTED_COLUMNS, SOURCE_COLUMN
 from branchctl.rules.rubric import Rubric
 from branchctl.rules.rubric_file import load_rubric
 
@@ -103,9 +104,9 @@ def find_sources(
                 skipped.append((label, "隐藏文件或未写完的临时文件"))
             elif item.real == target:
                 skipped.append((label, "本次汇总的输出文件（此前生成的汇总工作簿）"))
-            elif is_tool_output(path) or is_master_workbook(path):
+            elif is_tool_output(path):
                 skipped.append((label, "本工具生成的批注或对比工作簿，其数据已在原报表中"))
-            else:
+            else:  # a master is a county ledger: a city collects them (see set_aside)
                 found.append((path, label))
     return found, skipped, unreadable
 
@@ -274,6 +275,11 @@ def collect(
         chunk=1,
         needs=[reading_memory(_size(p)) for p, _ in sources],
     )
+    named = {p.resolve() for p in paths if p.is_file()}
+    for f in set_aside(files, lambda f: f.source, _inner_files,
+                       lambda f: Path(f.path).resolve() in named):  # fmt: skip
+        files.remove(f)
+        skipped.append((f.source, SET_ASIDE))
     files = sorted([*files, *unreadable], key=lambda f: f.source) if unreadable else files
     duplicates, same_names = _mark_duplicates(files)
     return Collection(files, skipped, rubric, _columns(files, rubric), duplicates, same_names,
@@ -285,6 +291,10 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+def _inner_files(f: FileResult) -> set[str]:
+    return inner_files(cell_text(row.values.get(SOURCE_COLUMN)) for row in f.rows)
 
 
 def _columns(files: list[FileResult], rubric: Rubric) -> list[str]:

@@ -40,6 +40,8 @@ from branchctl.io.pool import run_tasks
 from branchctl.io.smallfiles import parse_bounded, read_small_text, regular_file
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.archive_ledger import notice_context
+from branchctl.jobs.county import rate_county
+from branchctl.jobs.rate import is_county_run
 from branchctl.jobs.validate import validate_paths
 from branchctl.rules.periods import parse_period
 from branchctl.rules.rating import rate_workbook
@@ -63,6 +65,7 @@ class NoticeReport:
     fmt: str
     unused_fields: list[str] = field(default_factory=list)
     per_unit: bool = False
+    notes: list[str] = field(default_factory=list)  # what the clerk must know (files left out)
 
 
 # ------------------------------------------------------------------------------ file names
@@ -107,26 +110,36 @@ def _truncate(text: str, max_bytes: int) -> str:
 
 
 def _rating(
-    path: Path,
+    paths: Sequence[Path],
     rubric: str | None,
     as_of: dt.date | None,
     today: dt.date | None,
     bottom: int,
     below: int | None,
     masker: Masker | None,
+    jobs: int | None,
+    notes: list[str],
 ) -> dict[str, Any]:
 
-    if path.is_dir():
-        raise BranchctlError(
-            "这个模板需要一个台账文件，不能是文件夹；多个乡镇的报表可先用 branchctl collect 汇总",
-            path=path,
-        )
     the_rubric = load_rubric(rubric)
-    book = read_workbook(path)
+    if is_county_run(paths):  # folders, several files, county ledgers: rated as one county
+        county = rate_county(paths, the_rubric, as_of=as_of, jobs=jobs, problems=True)
+        if not county.rated:
+            raise BranchctlError(county.unrated_reason())
+        notes += [f"“{s.label}”的支部未能全部计入：{s.message}" for s in county.failed]
+        notes += [
+            f"党支部“{group[0][1].name}”在{len(group)}个文件中都有，均已计入："
+            + "；".join(s.chain(b) for s, b in group)
+            for group in county.duplicates
+        ]
+        by_file = {s.path: s.problems for s in county.rated}
+        return rating_context(county, file_problems=by_file, as_of=as_of or county.report_date(),
+                              today=today, bottom=bottom, below=below, masker=masker)  # fmt: skip
+    book = read_workbook(paths[0])
     layout = find_forms(book, the_rubric.aspect_headers())
     if as_of is None:  # the ledger's own 填报时间 sets the quarter the notice speaks of
         as_of = next((t.report_date for t in layout.tables if t.report_date), None)
-    result = rate_workbook(book, the_rubric, as_of)
+    result = rate_workbook(book, the_rubric, as_of, layout=layout)
     problems = read_lists(layout, as_of)
     return rating_context(
         result, problems, as_of=as_of, today=today, bottom=bottom, below=below, masker=masker
@@ -134,17 +147,20 @@ def _rating(
 
 
 def _validation(
-    path: Path,
+    paths: Sequence[Path],
     rubric: str | None,
     as_of: dt.date | None,
     today: dt.date | None,
     masker: Masker | None,
 ) -> dict[str, Any]:
 
-    if path.suffix.lower() == ".json" and path.is_file():
-        report = report_from_json(path)
+    reports = [p for p in paths if p.suffix.lower() == ".json" and p.is_file()]
+    if reports and len(reports) < len(paths):
+        raise BranchctlError("validate --json 的结果文件不能与报表文件混在一起，请分开生成")
+    if reports:
+        report = ValidationReport([f for p in reports for f in report_from_json(p).files])
     else:
-        report = _validate([path], rubric, as_of)
+        report = _validate(list(paths), rubric, as_of)
     units = {fr.path: _township_of(Path(fr.path)) for fr in report.files if not fr.ok}
     return validation_context(report, townships=units, as_of=as_of, today=today, masker=masker)
 
@@ -226,7 +242,7 @@ class ArchiveSource:
 
 def make_notices(
     template: NoticeTemplate,
-    data: Path | None,
+    data: Path | Sequence[Path] | None,
     *,
     out: Path | None = None,
     per_unit: bool = False,
@@ -249,7 +265,19 @@ def make_notices(
     (into the folder ``out``), else one document holding every unit, each from a new (odd)
     page. ``below``: 整改通知书 only for branches with fewer stars. The field 印章 (有/无) is
     the Word layout's, not the template's: whether the documents will carry a seal.
+    ``data``: one ledger, or several files, folders and county ledgers rated as one county.
     """
+    if archive is not None:
+        if data:
+            raise BranchctlError("--data 和 --archive 只能用一个")
+        if template.kind == "退回修改意见":
+            raise BranchctlError("退回修改意见按报送文件生成，请用 --data 指定报表文件或文件夹")
+        # outputs beside the archive, named by the period: 2025Q2.通报.docx
+        paths = [archive.db.with_name(parse_period(archive.period).key)]
+    else:
+        paths = [data] if isinstance(data, Path) else list(data or [])
+    if not paths:
+        raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
     fields = dict(fields or {})
     sealed = _sealed(fields.pop(SEAL_FIELD, None))
     fmt = _format(template, fmt, out, per_unit)
@@ -263,17 +291,9 @@ def make_notices(
         raise BranchctlError(
             f"自备 Word 模板按{template.unit}逐份生成，请加 --per-branch 并用 -o 指定文件夹"
         )
-    if archive is not None:
-        if data is not None:
-            raise BranchctlError("--data 和 --archive 只能用一个")
-        if template.kind == "退回修改意见":
-            raise BranchctlError("退回修改意见按报送文件生成，请用 --data 指定报表文件或文件夹")
-        # outputs beside the archive, named by the period: 2025Q2.通报.docx
-        data = archive.db.with_name(parse_period(archive.period).key)
-    elif data is None:
-        raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
-    elif not data.is_dir():
-        regular_file(data, "数据文件")
+    for path in paths if archive is None else []:
+        if not path.is_dir():
+            regular_file(path, "数据文件")
     if template.path is not None and template.is_docx:
         check_word_template(template.path, template.name)
     env = environment(markdown=not template.is_docx)
@@ -282,28 +302,29 @@ def make_notices(
 
     # masked characters as ＊ in Markdown: an escaped \* shows its backslash when pasted
     masker = (Masker(PLAIN_TEXT_MASK) if fmt == "md" else Masker()) if mask else None
-    stage(f"正在读取 {data.name} …")
+    notes: list[str] = []
+    stage(f"正在读取 {'、'.join(p.name for p in paths[:3])} …")
     if archive is not None:
         context = notice_context(
             archive.db, archive.period, today=today, bottom=bottom, below=below, masker=masker
         )
     elif template.kind == "退回修改意见":
-        context = _validation(data, rubric, as_of, today, masker)
+        context = _validation(paths, rubric, as_of, today, masker)
     else:
-        context = _rating(data, rubric, as_of, today, bottom, below, masker)
+        context = _rating(paths, rubric, as_of, today, bottom, below, masker, jobs, notes)
     context = {**context, **fields}
-    inputs = [archive.db if archive else data] + ([template.path] if template.path else [])
+    inputs = ([archive.db] if archive else [*paths]) + ([template.path] if template.path else [])
 
     if template.unit is None:
         units = [(template.name, context)]
     else:
         units = _units(template, context)
     if not units:
-        return NoticeReport(template, [], 0, fmt, unused, per_unit)
+        return NoticeReport(template, [], 0, fmt, unused, per_unit, notes)
 
     stage("正在生成 …")
     if per_unit:
-        folder = out or _default_out(data, template, "")
+        folder = out or _default_out(paths, template, "")
         targets = _unit_paths(folder, [label for label, _ in units], fmt, inputs)
         with _unit_folder(folder) as made:
             _write_units(
@@ -311,11 +332,11 @@ def make_notices(
             )
             made.written = True
     else:
-        target = out or _default_out(data, template, f".{fmt}")
+        target = out or _default_out(paths, template, f".{fmt}")
         _check_target(target, inputs)
         targets = [target]
         _write_units(template, units, targets, fmt, env, compiled, per_unit, sealed, jobs, progress)
-    return NoticeReport(template, targets, len(units), fmt, unused, per_unit)
+    return NoticeReport(template, targets, len(units), fmt, unused, per_unit, notes)
 
 
 def _write_units(
@@ -382,9 +403,13 @@ def _format(template: NoticeTemplate, fmt: str | None, out: Path | None, per_uni
     return fmt
 
 
-def _default_out(data: Path, template: NoticeTemplate, suffix: str) -> Path:
-    stem = data.name if data.is_dir() else data.stem
+def _default_out(paths: Sequence[Path], template: NoticeTemplate, suffix: str) -> Path:
+    """Beside the data, named after it and the template; for several, the template's name."""
     name = safe_filename(Path(template.name).stem)
+    if len(paths) > 1:
+        return Path(f"{name}{suffix}")
+    data = paths[0]
+    stem = data.name if data.is_dir() else data.stem
     return data.parent / f"{stem}.{name}{suffix}"
 
 

@@ -1,23 +1,36 @@
-"""Whole jobs behind the commands: read, work, write. Plain functions returning plain data."""
+"""The ``rate`` job: one ledger rated into its annotated copy, or many workbooks (files,
+folders, county ledgers) rated as one county into the county workbook."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from branchctl.forms.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
+from branchctl.errors import BranchctlError, os_reason
 from branchctl.forms.tables import find_forms
-from branchctl.io.outputs import check_output_path
+from branchctl.io.outputs import TEMP_PREFIX, TEMP_SUFFIX, check_output_path, ensure_distinct
 from branchctl.io.workbook import Workbook, read_workbook
+from branchctl.io.xlsx.plain import PlainSheet, write_plain
 from branchctl.io.xlsx.write import write_annotated
+from branchctl.jobs.collect import is_master_workbook
+from branchctl.jobs.county import overdue_by_branch, rate_county
+from branchctl.jobs.validate import annotated_names
 from branchctl.reports.annotate import rating_plan
+from branchctl.reports.county import COUNTY_SHEETS, CountyReport, county_plan
+from branchctl.rules.county import GROUPINGS, LEDGER_SHEET, CountyRating
 from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.rating import rate_workbook
 from branchctl.rules.results import BranchRating, RatingResult
-from branchctl.rules.rubric import Rubric
 from branchctl.rules.rubric_file import load_rubric
+
+COUNTY_OUT = "评定汇总.xlsx"  # the county workbook, in the current folder unless -o says
+RATED_SUFFIX = ".rated.xlsx"
 
 
 def _quiet(_: str) -> None:
@@ -31,21 +44,6 @@ class RateReport:
     bottom: list[BranchRating]
     overdue: dict[str, int] = field(default_factory=dict)  # name_key -> overdue tasks
     notes: list[str] = field(default_factory=list)  # what the clerk should know about the output
-
-
-def overdue_by_branch(book: Workbook, rubric: Rubric, as_of: dt.date) -> dict[str, int]:
-    """Overdue tasks per branch (name_key) in the workbook's 附件3 lists and 附件4 work ledger."""
-
-    layout = find_forms(book, rubric.aspect_headers())
-    counts: dict[str, int] = {}
-    items: list[ProblemItem | WorkItem] = [
-        *read_lists(layout, as_of),
-        *read_work_ledger(layout, as_of),
-    ]
-    for item in items:
-        if item.branch_key and overdue(item, as_of):
-            counts[item.branch_key] = counts.get(item.branch_key, 0) + 1
-    return counts
 
 
 def rate_file(
@@ -64,11 +62,143 @@ def rate_file(
     stage(f"正在读取 {path.name} …")
     book = read_workbook(path)
     stage("正在评定 …")
-    result = rate_workbook(book, the_rubric, as_of)
-    late = overdue_by_branch(book, the_rubric, as_of or dt.date.today()) if bottom else {}
+    layout = find_forms(book, the_rubric.aspect_headers())
+    result = rate_workbook(book, the_rubric, as_of, layout=layout)
+    late = overdue_by_branch(layout, as_of or dt.date.today()) if bottom else {}
     weakest = bottom_ranking(result.branches, bottom, late)
     notes: list[str] = []
     if out is not None:
         stage(f"正在写出 {out.name} …")
         notes = write_annotated(book, rating_plan(result, weakest, late), out)
     return RateReport(result, out, weakest, late, notes)
+
+
+# ------------------------------------------------------------------------------ a county
+
+
+def is_county_workbook(path: Path) -> bool:
+    """A workbook of ledgers this tool wrote: the county workbook of ``rate`` or the master of
+    ``collect`` (known by their sheets)."""
+    if is_master_workbook(path):
+        return True
+    if path.suffix.lower() != ".xlsx":
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("xl/workbook.xml")
+            if info.file_size > 1 << 20:
+                return False
+            text = z.read(info).decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return all(f'name="{name}"' in text for name in COUNTY_SHEETS)
+
+
+def is_county_run(paths: Sequence[Path]) -> bool:
+    """Several workbooks, a folder, or a county ledger: rated as one county."""
+    return len(paths) != 1 or paths[0].is_dir() or is_county_workbook(paths[0])
+
+
+def rate_paths(
+    paths: Sequence[Path],
+    *,
+    out: Path | None = None,
+    annotate_dir: Path | None = None,
+    rubric: str | None = None,
+    as_of: dt.date | None = None,
+    bottom: int = 0,
+    by: str = "所属党组织",
+    jobs: int | None = None,
+    stage: Callable[[str], None] = _quiet,
+    progress: Callable[[int, int], None] | None = None,
+) -> RateReport | CountyReport:
+    """``branchctl rate``: one ledger into its rated copy (beside it, or ``out``); several
+    workbooks, a folder or a county ledger into the county workbook ``out`` (default
+    评定汇总.xlsx here), with each file's rated copy in ``annotate_dir`` when given."""
+    if by not in GROUPINGS:
+        raise BranchctlError(f"--by 应为{'或'.join(GROUPINGS)}")
+    if not is_county_run(paths):
+        path = paths[0]
+        if annotate_dir is not None and out is not None:
+            raise BranchctlError("只评定一个台账时批注工作簿由 -o 指定，请去掉 --annotate")
+        if by != "所属党组织":
+            raise BranchctlError("--by 只用于评定多个文件（汇总按来源文件分组），一个台账请去掉它")
+        if annotate_dir is not None:
+            _folder(annotate_dir)
+            out = annotate_dir / f"{path.stem}{RATED_SUFFIX}"
+        return rate_file(path, out=out or path.with_name(f"{path.stem}{RATED_SUFFIX}"),
+                         rubric=rubric, as_of=as_of, bottom=bottom, stage=stage)  # fmt: skip
+    the_rubric = load_rubric(rubric)
+    target = out or Path(COUNTY_OUT)
+    _guard_county_out(target, paths)
+    exclude = [target]
+    if annotate_dir is not None:
+        _folder(annotate_dir)
+        roots = [p.resolve() for p in paths if p.is_dir()]
+        if not any(r == annotate_dir.resolve() or annotate_dir.resolve() in r.parents
+                   for r in roots):  # fmt: skip
+            exclude.append(annotate_dir)
+    stage("正在评定 …")
+    county = rate_county(
+        paths,
+        the_rubric,
+        as_of=as_of,
+        jobs=jobs,
+        exclude=exclude,
+        overdue=bool(bottom),
+        annotate=(lambda files: annotated_names(files, annotate_dir, RATED_SUFFIX))
+        if annotate_dir is not None
+        else None,
+        progress=progress,
+    )
+    if not county.rated:
+        raise BranchctlError(county.unrated_reason())
+    stage(f"正在写出 {target.name} …")
+    weakest = write_county(county, target, bottom, by)
+    return CountyReport(county, target, weakest, by, annotate_dir)
+
+
+def write_county(
+    county: CountyRating, out: Path, bottom: int = 0, by: str = "所属党组织"
+) -> list[BranchRating]:
+    """Write the county workbook to ``out``; returns its 倒排 (as placed in the ledger)."""
+    ledger, plan, weakest = county_plan(county, bottom, by)
+    # what touches every row is written with the rows; the patch adds the comments and sheets
+    plain = PlainSheet(ledger.table.sheet, 1, plan.sheets[LEDGER_SHEET])
+    try:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=out.parent)
+    except OSError as e:
+        raise BranchctlError(f"无法在输出文件夹中创建文件（{os_reason(e)}）", path=out) from e
+    os.close(fd)
+    scratch = Path(name)
+    try:
+        write_plain([plain], scratch)
+        county.notes += write_annotated(Workbook(scratch, "xlsx", [ledger.table.sheet]), plan, out)
+    finally:
+        with contextlib.suppress(OSError):
+            scratch.unlink()
+    return weakest
+
+
+def _guard_county_out(out: Path, paths: Sequence[Path]) -> None:
+    if out.suffix.lower() != ".xlsx":
+        raise BranchctlError(
+            "评定汇总工作簿只能写成 .xlsx 格式，请把输出文件名改为 .xlsx 结尾", path=out
+        )
+    if not out.parent.is_dir():
+        raise BranchctlError("输出文件所在的文件夹不存在", path=out)
+    ensure_distinct(out, *[p for p in paths if not p.is_dir()])
+    if out.exists() and not is_county_workbook(out):
+        raise BranchctlError(
+            "这个文件已存在，而且不是本工具生成的评定汇总工作簿，为免覆盖乡镇报表，请用 -o 另选一个文件名",
+            path=out,
+        )
+
+
+def _folder(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise BranchctlError("--annotate 应指定一个文件夹，而这是一个文件", path=path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BranchctlError(f"无法创建评定副本文件夹（{os_reason(e)}）", path=path) from e

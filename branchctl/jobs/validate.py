@@ -85,9 +85,11 @@ def collect_workbooks(paths: Sequence[str | Path], exclude: Iterable[Path] = ())
     return [f.path for f in found if isinstance(f, FoundWorkbook)]
 
 
-def annotated_names(files: Sequence[Path], folder: Path) -> list[Path]:
-    """``<stem>.checked.xlsx`` in ``folder`` for each file, made unique: a shared stem keeps its
-    suffix (``报表.xls.checked.xlsx``), then its folder's name, then a number."""
+def annotated_names(
+    files: Sequence[Path], folder: Path, suffix: str = ANNOTATED_SUFFIX
+) -> list[Path]:
+    """``<stem>.checked.xlsx`` (or ``suffix``) in ``folder`` for each file, made unique: a shared
+    stem keeps its suffix (``报表.xls.checked.xlsx``), then its folder's name, then a number."""
     out: list[Path] = []
     used: set[str] = set()
     stems = _counts(f.stem.lower() for f in files)
@@ -100,7 +102,7 @@ def annotated_names(files: Sequence[Path], folder: Path) -> list[Path]:
         while name.lower() in used:
             name, n = f"{base}_{n}", n + 1
         used.add(name.lower())
-        out.append(folder / f"{name}{ANNOTATED_SUFFIX}")
+        out.append(folder / f"{name}{suffix}")
     return out
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from branchctl.findings.catalogue import finding
 from branchctl.forms.tables import Table
-from branchctl.forms.values import name_key
 from branchctl.io.xlsx.plan import (
     FILL_ERROR,
     FILL_WARNING,
@@ -19,6 +18,7 @@ from branchctl.io.xlsx.plan import (
     Percent,
     band_fills,
 )
+from branchctl.rules.ranking import Overdue, overdue_counter
 from branchctl.rules.results import (
     COMPUTED_COLUMNS,
     BranchRating,
@@ -39,7 +39,9 @@ CHART_ROWS = 12  # at least this many rows high
 def rating_plan(
     result: RatingResult,
     bottom: list[BranchRating] | None = None,
-    overdue: dict[str, int] | None = None,
+    overdue: Overdue | None = None,
+    group_by: str = "所属党组织",
+    groups: list[str] | None = None,
 ) -> AnnotationPlan:
     """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet."""
     plan = AnnotationPlan()
@@ -104,7 +106,7 @@ def rating_plan(
                 widths=[*RATE_WIDTHS, *[10.0] * (len(headers) - len(COMPUTED_COLUMNS))],
             )
         )
-    plan.new_sheets.append(summary_sheet(result, bottom, overdue))
+    plan.new_sheets.append(summary_sheet(result, bottom, overdue, group_by, groups))
     return plan
 
 
@@ -141,9 +143,12 @@ def _unmet_text(b: BranchRating) -> str:
 def summary_sheet(
     result: RatingResult,
     bottom: list[BranchRating] | None = None,
-    overdue: dict[str, int] | None = None,
+    overdue: Overdue | None = None,
+    group_by: str = "所属党组织",
+    groups: list[str] | None = None,
 ) -> NewSheet:
-    """The 汇总 sheet: counts by stars, by category and by 所属党组织, and a bar chart."""
+    """The 汇总 sheet: counts by stars, by category and by 所属党组织 (or ``group_by``, each
+    branch's group in ``groups``), and a bar chart."""
     s = result.summary()
     rubric = result.rubric
     total = s["total"]
@@ -191,12 +196,13 @@ def summary_sheet(
     headers.add(len(rows))
     star_cols = [f"{k}星" for k in s["by_stars"]]
     categories = list(s["by_category"])
-    rows.append(["所属党组织", "支部数", *star_cols, *categories, "达标数", "达标率", "自评不符"])
-    groups: dict[str, list[BranchRating]] = {}
-    for b in result.branches:
-        groups.setdefault(b.party_org or "（未填写）", []).append(b)
-    for org, members in groups.items():
-        rows.append(_group_row(org, members, s["by_stars"], categories))
+    rows.append([group_by, "支部数", *star_cols, *categories, "达标数", "达标率", "自评不符"])
+    members_of: dict[str, list[BranchRating]] = {}
+    keys = groups or [b.party_org or "（未填写）" for b in result.branches]
+    for key, b in zip(keys, result.branches, strict=True):
+        members_of.setdefault(key, []).append(b)
+    for key, members in members_of.items():
+        rows.append(_group_row(key, members, s["by_stars"], categories))
     rows.append(_group_row("合计", result.branches, s["by_stars"], categories))
 
     if bottom:
@@ -213,14 +219,13 @@ def summary_sheet(
                 "未达标方面",
             ]
         )
-        late = overdue or {}
+        late = overdue_counter(overdue)
         unmet_cells.append((len(rows) - 1, 6))
         for i, b in enumerate(bottom, 1):
             unmet_cells.append((len(rows), 6))
             rows.append(
-                [i, b.party_org or "", b.name, b.stars, len(b.unmet),
-                 late.get(name_key(b.name), 0), _unmet_text(b)]
-            )  # fmt: skip
+                [i, b.party_org or "", b.name, b.stars, len(b.unmet), late(b), _unmet_text(b)]
+            )
 
     notes = _rubric_rows(result, rows, headers)  # quota notes, points period, ranking
 

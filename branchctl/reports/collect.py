@@ -19,6 +19,7 @@ from branchctl.reports.collection import (
     Collection,
     CollectReport,
     location,
+    origin,
 )
 from branchctl.rules.results import COMPUTED_COLUMNS
 
@@ -116,9 +117,10 @@ def _write_master(ws: Any, collection: Collection, fm: _Formats) -> None:
             ws.write_string(
                 r, index["重复"], row.duplicate, fm.duplicate if row.duplicate else fmt["text"]
             )
-            ws.write_string(r, index["来源文件"], f.source, fmt["text"])
-            ws.write_string(r, index["工作表"], row.sheet, fmt["text"])
-            ws.write_number(r, index["行号"], row.row, fmt["text"])
+            source, sheet, number = origin(f, row)
+            ws.write_string(r, index["来源文件"], source, fmt["text"])
+            ws.write_string(r, index["工作表"], sheet, fmt["text"])
+            write_value(ws, r, index["行号"], number, fmt)
     ws.freeze_panes(1, index["党支部名称"] + 1)
     ws.autofilter(0, 0, max(r, 1), len(columns) - 1)
 

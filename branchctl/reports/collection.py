@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from branchctl.forms.values import cell_text
+from branchctl.rules.results import SOURCE_COLUMN, SOURCE_SEPARATOR
 from branchctl.rules.rubric import Rubric
 
 MASTER_SHEET = "汇总台账"
@@ -95,9 +97,21 @@ class Collection:
                     or any(f.problems for f in self.files))  # fmt: skip
 
 
+def origin(f: FileResult, row: CollectedRow) -> tuple[str, str, Any]:
+    """(来源文件, 工作表, 行号) of a row: the file, sheet and row it was read from; a county
+    ledger's row keeps the chain it names (县汇总.xlsx › 城关镇.xlsx) and the township's place."""
+    inner = cell_text(row.values.get(SOURCE_COLUMN))
+    if not inner:
+        return f.source, row.sheet, row.row
+    sheet = cell_text(row.values.get("工作表")) or row.sheet
+    number = row.values.get("行号")
+    return f"{f.source}{SOURCE_SEPARATOR}{inner}", sheet, number if number is not None else row.row
+
+
 def location(f: FileResult, row: CollectedRow) -> str:
     """Where a row came from: 城关镇.xlsx“附件1”第6行."""
-    return f"{f.source}“{row.sheet}”第{row.row}行"
+    source, sheet, number = origin(f, row)
+    return f"{source}“{sheet}”第{cell_text(number)}行"
 
 
 @dataclass

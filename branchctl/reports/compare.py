@@ -52,7 +52,7 @@ def comparison_plan(comparison: Comparison) -> AnnotationPlan:
                 widths=list(COMPARE_WIDTHS),
             )
         )
-    names = {s.name for s in new.book.sheets}
+    names = {s.name for s in new.book.sheets} if new.book is not None else set()
     plan.new_sheets.append(summary_sheet(comparison, _free_name(SUMMARY_SHEET, names)))
     return plan
 
@@ -74,8 +74,8 @@ def summary_sheet(comparison: Comparison, name: str = SUMMARY_SHEET) -> NewSheet
     rows.append(["党支部星级季度对比（授星摘星）"])
     rows.append(
         [
-            f"上期：{comparison.old.book.path.name}（{s['old_total']}个）    "
-            f"本期：{comparison.new.book.path.name}（{s['new_total']}个）    规则：{comparison.rubric.title}"
+            f"上期：{comparison.old.name}（{s['old_total']}个）    "
+            f"本期：{comparison.new.name}（{s['new_total']}个）    规则：{comparison.rubric.title}"
         ]
     )
     rows.append([])
@@ -125,7 +125,7 @@ def summary_sheet(comparison: Comparison, name: str = SUMMARY_SHEET) -> NewSheet
                 o.level if o else None, n.level if n else None,
                 c.note(), c.where(),
             ])  # fmt: skip
-            if n is not None:
+            if n is not None and n.file is None:  # a county's branch is in another workbook
                 links[(r, 2)] = f"'{n.sheet.replace(chr(39), chr(39) * 2)}'!A{n.row}"
     notes = [*comparison.old.warnings, *comparison.new.warnings, *comparison.warnings]
     if notes:
@@ -151,8 +151,8 @@ def comparison_text(comparison: Comparison, out: Path | None, limit: int = 30) -
 
     s = comparison.summary()
     lines = [
-        f"上期：{comparison.old.book.path.name}（{s['old_total']}个）  "
-        f"本期：{comparison.new.book.path.name}（{s['new_total']}个）  规则：{comparison.rubric.title}",
+        f"上期：{comparison.old.name}（{s['old_total']}个）  "
+        f"本期：{comparison.new.name}（{s['new_total']}个）  规则：{comparison.rubric.title}",
         "，".join(f"{k} {s[k]} 个" for k in CHANGES)
         + (f"（其中更名 {s['renamed']} 个）" if s["renamed"] else "")
         + "。",

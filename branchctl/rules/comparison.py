@@ -18,7 +18,8 @@ from branchctl.findings.catalogue import phrase
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import BadValue, cell_text, name_key, parse_label, parse_stars
 from branchctl.io.workbook import Workbook, read_workbook
-from branchctl.rules.rateable import rated_tables
+from branchctl.rules.county import CountyRating
+from branchctl.rules.rateable import prefer_classification, rated_tables
 from branchctl.rules.rating import rate_table
 from branchctl.rules.rubric import Rubric
 
@@ -36,7 +37,8 @@ class LedgerBranch:
     level: str
     sheet: str
     row: int  # 1-based Excel row
-    table: int  # index of its table in Ledger.tables
+    table: int  # index of its table in Ledger.tables (a county: of its file)
+    file: str | None = None  # a county's branch: the file it is in (来源文件)
 
     @property
     def org_key(self) -> str:
@@ -45,11 +47,16 @@ class LedgerBranch:
 
 @dataclass
 class Ledger:
-    book: Workbook
+    book: Workbook | None  # None: a county of many workbooks (no one workbook to annotate)
     tables: list[Table]
     branches: list[LedgerBranch]
     basis: str  # "computed": rated from the aspect marks; "claimed": the stated 星级
     warnings: list[str] = field(default_factory=list)
+    path: str = ""  # the workbook or folder, as given
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name or self.path
 
 
 @dataclass
@@ -71,7 +78,7 @@ class BranchChange:
     def where(self) -> str:
         """本期“附件1”第6行, or for a branch gone, where it stood last time."""
         b = self.current
-        return f"{'本期' if self.new else '上期'}“{b.sheet}”第{b.row}行"
+        return f"{'本期' if self.new else '上期'}{b.file or ''}“{b.sheet}”第{b.row}行"
 
     def note(self) -> str:
         """The 变动说明 cell: what changed besides the stars."""
@@ -144,8 +151,8 @@ class Comparison:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "old": str(self.old.book.path),
-            "new": str(self.new.book.path),
+            "old": self.old.path,
+            "new": self.new.path,
             "rubric": self.rubric.name,
             "basis": {"old": self.old.basis, "new": self.new.basis},
             "branches": [c.to_json() for c in self.changes],
@@ -160,7 +167,7 @@ class Comparison:
 def read_ledger(path: Path, rubric: Rubric, label: str) -> Ledger:
     """The branches of one ledger: rated from the marks, or (a published list) its 星级 column."""
     book = read_workbook(path)
-    tables = _prefer_classification(rated_tables(book, rubric))
+    tables = prefer_classification(rated_tables(book, rubric))
     warnings: list[str] = []
     branches: list[LedgerBranch] = []
     if tables:
@@ -177,10 +184,10 @@ def read_ledger(path: Path, rubric: Rubric, label: str) -> Ledger:
                             b.name, b.party_org, b.stars, b.category, b.level, b.sheet, b.row, i
                         )
                     )
-        return Ledger(book, tables, branches, "computed", warnings)
+        return Ledger(book, tables, branches, "computed", warnings, str(path))
 
     layout = find_forms(book, rubric.aspect_headers())
-    tables = _prefer_classification(
+    tables = prefer_classification(
         [t for t in layout.tables if t.form.per_branch and t.has("星级")]
     )
     if not tables:
@@ -213,7 +220,22 @@ def read_ledger(path: Path, rubric: Rubric, label: str) -> Ledger:
             )
     aspects = "、".join(rubric.aspect_names)
     warnings.insert(0, f"{label}没有“{aspects}”的达标标记，按表中填报的“星级”对比")
-    return Ledger(book, tables, branches, "claimed", warnings)
+    return Ledger(book, tables, branches, "claimed", warnings, str(path))
+
+
+def county_ledger(county: CountyRating, label: str) -> Ledger:
+    """The branches of a county (a folder of township files) as one ledger."""
+    warnings = [f"{label}的文件“{s.label}”未能评定，未参与对比：{s.message}" for s in county.failed]
+    warnings += [f"{label}中的{s.label}{note}" for s in county.rated for note in s.notes]
+    branches = [
+        LedgerBranch(
+            b.name, b.party_org, b.stars, b.category, b.level, b.sheet, b.row, i, s.chain(b)
+        )  # fmt: skip
+        for i, s in enumerate(county.rated)
+        for b in s.branches
+        if b.name
+    ]
+    return Ledger(None, [], branches, "computed", warnings, county.name)
 
 
 def _label(value: Any, allowed: dict[str, str]) -> str | None:
@@ -223,21 +245,13 @@ def _label(value: Any, allowed: dict[str, str]) -> str | None:
         return None
 
 
-def _prefer_classification(tables: list[Table]) -> list[Table]:
-    """附件1 where the workbook has one; 附件2 repeats its branches, so it is used only alone."""
-    first = [t for t in tables if t.form.key == "classification"]
-    return first or tables
-
-
 # ------------------------------------------------------------------------------ matching
 
 
 def compare_ledgers(
-    old_path: Path, new_path: Path, rubric: Rubric, name_map: dict[str, str] | None = None
+    old: Ledger, new: Ledger, rubric: Rubric, name_map: dict[str, str] | None = None
 ) -> Comparison:
-    """Rate both ledgers and match their branches: 升星, 降星, 持平, 新增, 撤销."""
-    old = read_ledger(old_path, rubric, "上期台账")
-    new = read_ledger(new_path, rubric, "本期台账")
+    """Match the branches of two rated ledgers: 升星, 降星, 持平, 新增, 撤销."""
     renames = {name_key(o): name_key(n) for o, n in (name_map or {}).items()}
     warnings: list[str] = []
     old_keys = {name_key(b.name) for b in old.branches}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from branchctl.forms.values import name_key
 from branchctl.rules.results import BranchRating
 from branchctl.rules.scoring import competition_ranks
@@ -24,13 +26,25 @@ def _or_lowest(value: float | None) -> float:
     return value if value is not None else float("-inf")
 
 
+Overdue = Mapping[str, int] | Callable[[BranchRating], int]
+
+
+def overdue_counter(overdue: Overdue | None) -> Callable[[BranchRating], int]:
+    """A branch's overdue tasks: from a map of one workbook's branch names (name_key), or as a
+    county counts them (per file: two townships may each have a 机关党支部)."""
+    if callable(overdue):
+        return overdue
+    counts = overdue or {}
+    return lambda b: counts.get(name_key(b.name), 0)
+
+
 def bottom_ranking(
-    branches: list[BranchRating], n: int, overdue: dict[str, int] | None = None
+    branches: list[BranchRating], n: int, overdue: Overdue | None = None
 ) -> list[BranchRating]:
     """The n weakest branches: fewest stars, then most unmet aspects, then most overdue tasks."""
-    overdue = overdue or {}
+    late = overdue_counter(overdue)
     ranked = sorted(
         branches,
-        key=lambda b: (b.stars, -len(b.unmet), -overdue.get(name_key(b.name), 0), b.sheet, b.row),
+        key=lambda b: (b.stars, -len(b.unmet), -late(b), b.sheet, b.row),
     )
     return ranked[:n] if n else []

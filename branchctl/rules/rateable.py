@@ -16,7 +16,7 @@ from branchctl.forms.tables import Layout, Table, example_rows, find_forms
 from branchctl.forms.values import cell_text
 from branchctl.io.cells import cell_name
 from branchctl.io.workbook import Workbook
-from branchctl.rules.results import COMPUTED_COLUMNS, RatedTable
+from branchctl.rules.results import COMPUTED_COLUMNS, SOURCE_COLUMN, RatedTable
 from branchctl.rules.rubric import MONTHS, Rubric
 
 
@@ -86,8 +86,20 @@ def refuse_ambiguous(table: Table, variant: Rubric, book: Workbook) -> None:
     )
 
 
+def prefer_classification(tables: list[Table]) -> list[Table]:
+    """附件1 where the workbook has one; 附件2 repeats its branches, so it is used only alone."""
+    first = [t for t in tables if t.form.key == "classification"]
+    return first or tables
+
+
 def is_rated_copy(table: Table) -> bool:
-    """A table that already carries the columns ``rate`` appends (a .rated.xlsx given again)."""
+    """A table that already carries the columns ``rate`` appends (a .rated.xlsx given again).
+
+    A county ledger (the master of ``collect``, the county workbook of ``rate``) carries them
+    too, beside the marks and a 来源文件 column: it is rated from its marks, like any ledger.
+    """
+    if table.has(SOURCE_COLUMN):
+        return False
     for r in range(table.header_top, table.header_row + 1):
         line = table.sheet.rows[r]
         if COMPUTED_COLUMNS[0] in line and COMPUTED_COLUMNS[-1] in line:

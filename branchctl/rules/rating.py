@@ -15,7 +15,7 @@ from typing import Any
 
 from branchctl.errors import BranchctlError
 from branchctl.findings.catalogue import finding
-from branchctl.forms.tables import Table, find_forms
+from branchctl.forms.tables import Layout, Table, find_forms
 from branchctl.forms.values import (
     BadValue,
     cell_text,
@@ -33,12 +33,21 @@ from branchctl.rules.indicators import carried_rules, judge_indicators
 from branchctl.rules.parts import weigh
 from branchctl.rules.quotas import apply_quotas
 from branchctl.rules.ranking import rank
-from branchctl.rules.rateable import is_rated_copy, rated_tables, reading_notes, refuse_bad_values
+from branchctl.rules.rateable import (
+    is_rated_copy,
+    prefer_classification,
+    rated_tables,
+    reading_notes,
+    refuse_bad_values,
+)
 from branchctl.rules.results import (
+    SOURCE_COLUMN,
     BranchRating,
     Disagreement,
+    QuotaOutcome,
     RatedTable,
     RatingResult,
+    ShareOutcome,
 )
 from branchctl.rules.rubric import MONTHS, Aspect, Rubric
 from branchctl.rules.scoring import (
@@ -52,13 +61,24 @@ from branchctl.rules.shares import measure_shares
 
 
 def rate_workbook(
-    book: Workbook, rubric: Rubric, as_of: dt.date | None = None, *, strict: bool = True
+    book: Workbook,
+    rubric: Rubric,
+    as_of: dt.date | None = None,
+    *,
+    layout: Layout | None = None,
+    strict: bool = True,
+    settle: bool = True,
+    one_per_branch: bool = False,
 ) -> RatingResult:
-    """Rate every table of ``book`` that carries the rubric's aspects. ``strict``: an
-    unreadable mark raises (rate); otherwise it counts as unmet (see :func:`rate_row`)."""
+    """Rate every rated table of ``book``. ``strict``: an unreadable mark stops it (else it is
+    listed in the branch's ``bad``); ``settle``: apply what needs every branch at once (quotas,
+    shares, ranking) — a county settles once over all its files instead; ``one_per_branch``:
+    附件2 only where there is no 附件1 (it repeats its branches), so each branch counts once."""
     as_of = as_of or dt.date.today()
-    layout = find_forms(book, rubric.aspect_headers())
+    layout = layout or find_forms(book, rubric.aspect_headers())
     tables = rated_tables(book, rubric, layout)
+    if one_per_branch:
+        tables = prefer_classification(tables)
     if not tables:
         if rubric.points is not None:
             what = "一张带“党支部名称”（或“党员姓名”）和“1月”至“12月”得分列的积分表"
@@ -82,21 +102,27 @@ def rate_workbook(
             path=book.path,
             sheet=tables[0].sheet_name,
         )
-    branches = [b for b in result.branches if b.entity == "branch"]
-    result.quotas = apply_quotas(branches, rubric)
-    result.notes += [q.note() for q in result.quotas]
-    result.shares = measure_shares(branches, rubric)
-    result.notes += [s.note() for s in result.shares]
-    if rubric.ranking:
-        for entity in ("branch", "member"):
-            rank(
-                [b for b in result.branches if b.entity == entity],
-                rubric.ranking,
-            )
+    if settle:
+        result.quotas, result.shares = settle_ratings(result.branches, rubric)
+        result.notes += [q.note() for q in result.quotas] + [o.note() for o in result.shares]
     if rubric.points is not None:
         result.period = points_period(tables[0].title, as_of)
         result.notes += _points_notes(result, as_of)
     return result
+
+
+def settle_ratings(
+    branches: list[BranchRating], rubric: Rubric
+) -> tuple[list[QuotaOutcome], list[ShareOutcome]]:
+    """What needs every branch rated together: the quotas (changing categories in place), the
+    shares measured on the outcome, and the ranking. Returns what each quota and share did."""
+    units = [b for b in branches if b.entity == "branch"]
+    quotas = apply_quotas(units, rubric)
+    shares = measure_shares(units, rubric)
+    if rubric.ranking:
+        for entity in ("branch", "member"):
+            rank([b for b in branches if b.entity == entity], rubric.ranking)
+    return quotas, shares
 
 
 def _points_notes(result: RatingResult, as_of: dt.date) -> list[str]:
@@ -405,6 +431,9 @@ def rate_row(
         caps=capped.hits,
         capped_from=capped.capped_from,
         evidence_missing=proof,
+        file=str(path) if path is not None else None,
+        source=cell_text(cell(SOURCE_COLUMN)) or None,
+        secretary=cell_text(cell("支部书记")) or None,
     )
     return branch
 

@@ -5,9 +5,10 @@ Plain data, shared by rating, quotas, checks, reports and notices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from branchctl.findings.catalogue import finding
 from branchctl.findings.model import Finding
@@ -70,6 +71,10 @@ class QuotaOutcome:
 # The columns rate appends to a rated table (SPEC §4), in order; collect and the annotated
 # copies carry the same, and a table that already has them is a rated copy.
 COMPUTED_COLUMNS = ("计算星级", "计算类别", "计算等次", "未达标方面", "核对结果")
+# Where a county ledger's row came from: the workbook a township sent (青山乡/二季度.xls), or
+# a chain of them when a city collects county ledgers (县汇总.xlsx › 青山乡/二季度.xls).
+SOURCE_COLUMN = "来源文件"
+SOURCE_SEPARATOR = " › "
 
 
 @dataclass(frozen=True)
@@ -274,6 +279,16 @@ class BranchRating:
     caps: list[CapHit] = field(default_factory=list)  # every cap that holds
     capped_from: int | None = None  # the stars before a cap lowered them
     evidence_missing: list[ProofGap] = field(default_factory=list)  # proof left blank
+    file: str | None = None  # the workbook the branch was read from, as given or found
+    # a county ledger's row: the 来源文件 it names (the township file, or a chain of them)
+    source: str | None = None
+    secretary: str | None = None  # 支部书记 as written
+
+    def placed(self, sheet: str, row: int) -> BranchRating:
+        """A copy of this rating standing at another sheet and row (a county ledger's)."""
+        moved = BranchRating(*_ALL_FIELDS(self))
+        moved.sheet, moved.row = sheet, row
+        return moved
 
     @property
     def warnings(self) -> list[str]:
@@ -319,6 +334,7 @@ class BranchRating:
 
     def to_json(self) -> dict[str, Any]:
         out = {
+            "file": self.file,
             "sheet": self.sheet,
             "row": self.row,
             "party_org": self.party_org,
@@ -351,6 +367,9 @@ class BranchRating:
         return out
 
 
+_ALL_FIELDS = attrgetter(*(f.name for f in fields(BranchRating)))
+
+
 @dataclass
 class RatedTable:
     table: Table
@@ -372,34 +391,7 @@ class RatingResult:
         return [b for t in self.tables for b in t.branches]
 
     def summary(self) -> dict[str, Any]:
-        branches = self.branches
-        total = len(branches)
-        by_stars = {str(s): 0 for s in range(self.rubric.max_stars + 1)}
-        by_category = {band.name: 0 for band in self.rubric.categories}
-        member = self.rubric.member
-        if member is not None and any(b.entity == "member" for b in branches):
-            if not any(b.entity == "branch" for b in branches):
-                by_category = {}
-            by_category.update({band.name: 0 for band in member.categories})
-        for b in branches:
-            by_stars[str(b.stars)] = by_stars.get(str(b.stars), 0) + 1
-            by_category[b.category] = by_category.get(b.category, 0) + 1
-        standard = sum(1 for b in branches if b.standard)
-        out: dict[str, Any] = {
-            "total": total,
-            "by_stars": by_stars,
-            "by_category": by_category,
-            "standard_count": standard,
-            "standard_rate": round(standard / total, 4) if total else 0.0,
-            "mismatches": sum(1 for b in branches if b.mismatch),
-        }
-        if self.rubric.quotas:
-            out["quotas"] = [q.to_json() for q in self.quotas]
-        if self.rubric.shares:
-            out["shares"] = [o.to_json() for o in self.shares]
-        if self.period is not None:
-            out["period"] = self.period.to_json()
-        return out
+        return summarize(self.branches, self.rubric, self.quotas, self.period, self.shares)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -408,6 +400,56 @@ class RatingResult:
             "branches": [b.to_json() for b in self.branches],
             "summary": self.summary(),
         }
+
+
+class Rated(Protocol):
+    """Branches rated together: one ledger's (:class:`RatingResult`) or a county's."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def rubric(self) -> Rubric: ...
+
+    @property
+    def branches(self) -> list[BranchRating]: ...
+
+
+def summarize(
+    branches: list[BranchRating],
+    rubric: Rubric,
+    quotas: list[QuotaOutcome] | None = None,
+    period: PointsPeriod | None = None,
+    shares: list[ShareOutcome] | None = None,
+) -> dict[str, Any]:
+    """The ``summary`` of ``rate --json``: counts by stars and category, 达标, mismatches."""
+    total = len(branches)
+    by_stars = {str(s): 0 for s in range(rubric.max_stars + 1)}
+    by_category = {band.name: 0 for band in rubric.categories}
+    member = rubric.member
+    if member is not None and any(b.entity == "member" for b in branches):
+        if not any(b.entity == "branch" for b in branches):
+            by_category = {}
+        by_category.update({band.name: 0 for band in member.categories})
+    for b in branches:
+        by_stars[str(b.stars)] = by_stars.get(str(b.stars), 0) + 1
+        by_category[b.category] = by_category.get(b.category, 0) + 1
+    standard = sum(1 for b in branches if b.standard)
+    out: dict[str, Any] = {
+        "total": total,
+        "by_stars": by_stars,
+        "by_category": by_category,
+        "standard_count": standard,
+        "standard_rate": round(standard / total, 4) if total else 0.0,
+        "mismatches": sum(1 for b in branches if b.mismatch),
+    }
+    if rubric.quotas:
+        out["quotas"] = [q.to_json() for q in quotas or []]
+    if rubric.shares:
+        out["shares"] = [o.to_json() for o in shares or []]
+    if period is not None:
+        out["period"] = period.to_json()
+    return out
 
 
 def extra_columns(rubric: Rubric) -> list[str]:

@@ -1,0 +1,179 @@
+"""What a county rating shows: the county workbook (every branch, 汇总, 评定说明) and the
+terminal summary.
+
+The county workbook is the county ledger (:func:`branchctl.rules.county.county_ledger`)
+annotated exactly as a township's rated copy is — :func:`branchctl.reports.annotate.rating_plan`
+appends the computed columns, fills each row by category, comments the claims that differ, and
+adds the 汇总 sheet (here by 所属党组织 or by 来源文件) — plus a 评定说明 sheet listing every
+file and what became of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from branchctl.forms.values import name_key
+from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING, AnnotationPlan, NewSheet
+from branchctl.reports.annotate import SUMMARY_SHEET, rating_plan
+from branchctl.rules.county import (
+    LEDGER_SHEET,
+    CountyRating,
+    county_ledger,
+    group_keys,
+)
+from branchctl.rules.ranking import bottom_ranking
+from branchctl.rules.results import BranchRating, RatedTable, RatingResult
+
+NOTES_SHEET = "评定说明"
+# The sheets that make a county workbook: how it is known when it is found again.
+COUNTY_SHEETS = (LEDGER_SHEET, SUMMARY_SHEET)
+LISTED = 20  # files and branches listed on the terminal before "……另有"
+
+
+@dataclass
+class CountyReport:
+    county: CountyRating
+    out: Path | None
+    bottom: list[BranchRating]  # the 倒排, as placed in the county ledger
+    by: str
+    annotate_dir: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        s = self.county.summary()
+        return 1 if self.county.failed or s["mismatches"] else 0
+
+
+def county_plan(
+    county: CountyRating, bottom: int = 0, by: str = "所属党组织"
+) -> tuple[RatedTable, AnnotationPlan, list[BranchRating]]:
+    """The county ledger, the plan that annotates it, and its 倒排 (the ``bottom`` weakest)."""
+    ledger = county_ledger(county)
+    late: dict[int, int] = {}
+    placed = iter(ledger.branches)
+    for s in county.rated:
+        for b in s.branches:
+            late[id(next(placed))] = s.overdue.get(name_key(b.name), 0)
+    weakest = bottom_ranking(ledger.branches, bottom, lambda b: late.get(id(b), 0))
+    title = f"{county.name}（{len(county.rated)}个文件）"
+    result = RatingResult(Path(title), county.rubric, [ledger], county.quotas, None, county.notes,
+                          county.shares)  # fmt: skip
+    plan = rating_plan(result, weakest, lambda b: late.get(id(b), 0), by, group_keys(county, by))
+    plan.new_sheets.append(notes_sheet(county))
+    return ledger, plan, weakest
+
+
+def notes_sheet(county: CountyRating) -> NewSheet:
+    """评定说明: every file with what became of it, the files passed over, the duplicates."""
+    rows: list[list[Any]] = [["评定说明"]]
+    headers: set[int] = set()
+    fills: dict[tuple[int, int], str] = {}
+    rows.append(
+        [
+            f"评定文件 {len(county.sources)} 个，其中未能评定或部分未能评定 {len(county.failed)} 个，"
+            f"跳过 {len(county.skipped)} 个；参评党支部 {len(county.branches)} 个，"
+            f"在多个文件中重复出现的 {len(county.duplicates)} 处。"
+        ]
+    )
+    rows.append([])
+    headers.add(len(rows))
+    rows.append(["序号", "来源文件", "状态", "支部数", "说明"])
+    for i, s in enumerate(county.sources, 1):
+        state = "已评定" if s.ok else ("部分未能评定" if s.branches else "未能评定")
+        if not s.ok:
+            fills[(len(rows), 2)] = FILL_ERROR
+        rows.append(
+            [i, s.label, state, len(s.branches), "；".join(filter(None, [s.message, *s.notes]))]
+        )
+    if county.duplicates:
+        rows.append([])
+        headers.add(len(rows))
+        rows.append(["序号", "所属党组织", "党支部名称", "出现次数", "出现位置"])
+        for i, group in enumerate(county.duplicates, 1):
+            _, first = group[0]
+            where = "；".join(f"{s.chain(b)}“{b.sheet}”第{b.row}行" for s, b in group)
+            fills[(len(rows), 2)] = FILL_WARNING
+            rows.append([i, first.party_org or "", first.name, len(group), where])
+    if county.skipped:
+        rows.append([])
+        headers.add(len(rows))
+        rows.append(["序号", "跳过的文件", "原因"])
+        rows += [[i, label, why] for i, (label, why) in enumerate(county.skipped, 1)]
+    return NewSheet(
+        name=NOTES_SHEET,
+        rows=rows,
+        header_rows=headers,
+        title_rows={0},
+        widths=[6.0, 36.0, 14.0, 24.0, 80.0],
+        fills=fills,
+    )
+
+
+def county_text(report: CountyReport) -> str:
+    """The terminal summary of a county rating."""
+    from tabulate import tabulate
+
+    county = report.county
+    s = county.summary()
+    total = s["total"]
+    lines = [
+        f"评定：{county.name}（文件 {len(county.sources)} 个，未能评定 {len(county.failed)} 个，"
+        f"跳过 {len(county.skipped)} 个）    规则：{county.rubric.title}（{county.rubric.name}）",
+        f"参评支部 {total} 个，达标 {s['standard_count']} 个（{s['standard_rate']:.1%}），"
+        f"自评与核算不符 {s['mismatches']} 个。",
+        "",
+    ]
+    stars = list(s["by_stars"])
+    groups: dict[str, list[BranchRating]] = {}
+    for key, b in zip(group_keys(county, report.by), county.branches, strict=True):
+        groups.setdefault(key, []).append(b)
+    table = [
+        [key, len(members), *[sum(1 for b in members if str(b.stars) == k) for k in stars],
+         f"{sum(1 for b in members if b.standard) / len(members):.1%}"]
+        for key, members in groups.items()
+    ]  # fmt: skip
+    lines.append(
+        tabulate(table, headers=[report.by, "支部数", *[f"{k}星" for k in stars], "达标率"])
+    )
+    for note in county.notes:
+        lines += ["", note]
+    if county.failed:
+        lines += ["", "未能评定的文件（其余文件照常评定）："]
+        lines += [f"  {f.label}：{f.message}" for f in county.failed[:LISTED]]
+        if len(county.failed) > LISTED:
+            lines.append(f"  ……共 {len(county.failed)} 个，见“{NOTES_SHEET}”工作表。")
+    if county.duplicates:
+        lines += [
+            "",
+            f"在多个文件中重复出现的党支部 {len(county.duplicates)} 处（均已计入，请核实）：",
+        ]
+        for group in county.duplicates[:LISTED]:
+            where = "；".join(f.chain(b) for f, b in group)
+            lines.append(f"  {group[0][1].name}：{where}")
+    mismatched = [(src, b) for src in county.sources for b in src.branches if b.mismatch]
+    if mismatched:
+        lines += ["", "自评与核算不符的支部："]
+        rows = [
+            [src.chain(b), b.sheet, b.row, b.name, b.check_text()] for src, b in mismatched[:LISTED]
+        ]
+        lines.append(tabulate(rows, headers=["来源文件", "工作表", "行", "党支部名称", "核对结果"]))
+        if len(mismatched) > LISTED:
+            lines.append(f"……另有 {len(mismatched) - LISTED} 个，见评定汇总工作簿。")
+    if report.bottom:
+        lines += ["", f"倒排最弱的 {len(report.bottom)} 个支部："]
+        rows = [[i, b.party_org or "", b.name, b.stars, len(b.unmet)]
+                for i, b in enumerate(report.bottom, 1)]  # fmt: skip
+        lines.append(
+            tabulate(rows, headers=["名次", "所属党组织", "党支部名称", "星级", "未达标方面数"])
+        )
+    if county.skipped:
+        lines += ["", f"跳过的文件 {len(county.skipped)} 个：" + "；".join(
+            f"{label}（{why}）" for label, why in county.skipped[:LISTED])]  # fmt: skip
+    if report.out is not None:
+        lines += ["", f"已写出评定汇总工作簿：{report.out}"]
+    if report.annotate_dir is not None:
+        copies = sum(1 for f in county.sources if f.annotated)
+        lines.append(f"各文件的评定副本（{copies} 个）在：{report.annotate_dir}")
+    return "\n".join(lines)
