@@ -161,6 +161,8 @@ def notice(
         archive = ArchiveSource(db, period)
     elif period is not None:
         raise BranchctlError("--period 只与 --archive 同用（数据取自档案）")
+    elif not data:
+        raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
 
     progress = Progress()
     report = make_notices(

@@ -183,7 +183,8 @@ def branches_context(
     trend: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The rating data of :data:`RATING_VARIABLES` for rated branches, wherever they come from
-    (a ledger, or the archive with ``trend``: the comparison with the period before)."""
+    (a ledger, a county's files, or the archive with ``trend``: the comparison with the period
+    before)."""
     by_file: dict[str | None, dict[str, list[dict[str, Any]]]] = {}
     sources: list[tuple[str | None, Iterable[Any]]] = [(None, problems)]
     for source, items in [*sources, *(file_problems or {}).items()]:

@@ -267,7 +267,17 @@ def make_notices(
     the Word layout's, not the template's: whether the documents will carry a seal.
     ``data``: one ledger, or several files, folders and county ledgers rated as one county.
     """
-    paths = [] if data is None else [data] if isinstance(data, Path) else list(data)
+    if archive is not None:
+        if data:
+            raise BranchctlError("--data 和 --archive 只能用一个")
+        if template.kind == "退回修改意见":
+            raise BranchctlError("退回修改意见按报送文件生成，请用 --data 指定报表文件或文件夹")
+        # outputs beside the archive, named by the period: 2025Q2.通报.docx
+        paths = [archive.db.with_name(parse_period(archive.period).key)]
+    else:
+        paths = [data] if isinstance(data, Path) else list(data or [])
+    if not paths:
+        raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
     fields = dict(fields or {})
     sealed = _sealed(fields.pop(SEAL_FIELD, None))
     fmt = _format(template, fmt, out, per_unit)
@@ -281,19 +291,9 @@ def make_notices(
         raise BranchctlError(
             f"自备 Word 模板按{template.unit}逐份生成，请加 --per-branch 并用 -o 指定文件夹"
         )
-    if archive is not None:
-        if paths:
-            raise BranchctlError("--data 和 --archive 只能用一个")
-        if template.kind == "退回修改意见":
-            raise BranchctlError("退回修改意见按报送文件生成，请用 --data 指定报表文件或文件夹")
-        # outputs beside the archive, named by the period: 2025Q2.通报.docx
-        paths = [archive.db.with_name(parse_period(archive.period).key)]
-    elif not paths:
-        raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
-    else:
-        for path in paths:
-            if not path.is_dir():
-                regular_file(path, "数据文件")
+    for path in paths if archive is None else []:
+        if not path.is_dir():
+            regular_file(path, "数据文件")
     if template.path is not None and template.is_docx:
         check_word_template(template.path, template.name)
     env = environment(markdown=not template.is_docx)
