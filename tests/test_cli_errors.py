@@ -92,7 +92,7 @@ def _one_chinese_sentence(err: str) -> str:
         (
             ["rat"],
             "错误：没有命令“rat”，是不是要用 rate？"
-            "可用的命令：rate、compare、collect、template、notice、validate、rubric。",
+            "可用的命令：rate、compare、collect、template、notice、validate、rubric、archive。",
         ),
         (
             ["rubric", "shw"],

@@ -111,6 +111,8 @@ def test_no_english_left_in_the_help(path) -> None:
     allowed = PROPER_NOUNS | FORMATS | RUBRIC_NAMES | {"branchctl", *(c[-1] for c in COMMANDS if c)}
     allowed |= {(p.metavar or p.name or "").upper() for p in command.params}  # FILE, PATH…
     allowed |= {(p.name or "").upper() for p in command.params}
+    # the environment variables a command reads (BRANCHCTL_DB) are named as they are spelt
+    allowed |= {w for p in command.params for w in re.findall("[A-Za-z]+", str(p.envvar or ""))}
     # English words that are not an option (--json), a file suffix (.xlsx) or allowed above
     words = re.findall(r"(?<![-.\w])[A-Za-z]{2,}", text)
     assert set(words) <= allowed, sorted(set(words) - allowed)

@@ -17,7 +17,7 @@ from branchctl.rules.rating import rate_workbook
 from branchctl.rules.rubric_file import load_rubric
 from tests.builders import ASPECTS, write_workbook
 from tests.corpus.cases import old_marks, quarter_cols
-from tests.corpus.layout import FOOTER, Grid, Table, std_cols
+from tests.corpus.layout import FOOTER, Col, Grid, Table, std_cols
 
 RUBRIC = load_rubric("six-star")
 AS_OF = dt.date(2025, 6, 30)
@@ -122,3 +122,41 @@ def test_hidden_state_and_ods_merges_are_read(tmp_path: Path, fmt: str) -> None:
     assert [table.value(b.row - 1, "所属党组织") for b in t.branches] == [
         "城关镇李家庄村党总支"
     ] * 2
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_each_table_takes_the_unit_written_above_it(tmp_path: Path, fmt: str) -> None:
+    """Two townships on one sheet, the first one's footer naming its own unit again: the second
+    table's rows take the 填报单位 written right above the second table."""
+    g = Grid("Sheet1")
+    a = Table(g, std_cols(org=False, counts=False), org="城关镇党委")
+    a.preamble(annex="附件1")
+    a.header()
+    a.branch("城关镇东街村党支部", "√√√√√√", type="农村")
+    a.footer(["填报单位：城关镇党委        填报人：王某某"], merged=False)
+    b = Table(g, std_cols(org=False, counts=False), org="青山乡党委")
+    b.preamble(annex=None)
+    b.header()
+    b.branch("青山乡杨柳村党支部", "√√√√××", type="农村")
+    path = write_workbook(tmp_path / f"t.{fmt}", [g.spec()])
+    orgs = {b.name: b.party_org for b in _rate(path).branches}
+    assert orgs == {"城关镇东街村党支部": "城关镇党委", "青山乡杨柳村党支部": "青山乡党委"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_name_column_twice_is_refused(tmp_path: Path, fmt: str) -> None:
+    g = Grid("附件1")
+    cols = std_cols(counts=False)
+    at = next(j for j, c in enumerate(cols) if c.key == "党支部名称")
+    cols.insert(at + 1, Col("简称", "支部名称"))
+    t = Table(g, cols)
+    t.preamble()
+    t.header()
+    t.branch("城关镇东街村党支部", "√√√√√√", type="农村", values={"简称": "东街村"})
+    path = write_workbook(tmp_path / f"t.{fmt}", [g.spec()])
+    first, second = t.header_cells["党支部名称"], t.header_cells["简称"]
+    with pytest.raises(BranchctlError) as refused:
+        _rate(path)
+    assert first in str(refused.value) and second in str(refused.value)
+    [found] = [f for f in _check(path) if f.severity == "error"]
+    assert (found.code, found.cell) == ("duplicate-column", first) and second in found.message

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from branchctl import __version__
-from branchctl.cli import collect, compare, notice, rate, rubric, template, validate
+from branchctl.cli import archive, collect, compare, notice, rate, rubric, template, validate
 from branchctl.cli.command import ChineseGroup
 from branchctl.cli.common import state
 from branchctl.cli.console import fail, say
@@ -63,7 +63,7 @@ def _root(
 
 
 # The order here is the order of `branchctl --help`.
-for _command in (rate, compare, collect, template, notice, validate, rubric):
+for _command in (rate, compare, collect, template, notice, validate, rubric, archive):
     _command.register(app)
 
 

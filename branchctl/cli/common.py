@@ -42,6 +42,26 @@ JobsOption = Annotated[
     ),
 ]
 
+DbOption = Annotated[
+    Path,
+    typer.Option(
+        "--db",
+        envvar="BRANCHCTL_DB",
+        metavar="档案文件",
+        help="档案文件，默认当前文件夹的 branchctl.db；也可用环境变量 BRANCHCTL_DB 指定。",
+    ),
+]
+DEFAULT_DB = Path("branchctl.db")
+PeriodOption = Annotated[
+    str,
+    typer.Option(
+        "--period",
+        "-p",
+        metavar="期次",
+        help="期次：2025Q2、2025年二季度、2025-06（月）或 2025（年）。",
+    ),
+]
+
 
 def as_of_option(default: str = "今天") -> Any:
     """``--as-of DATE``; commands differ only in what stands when it is not given."""
@@ -55,16 +75,19 @@ def as_of_option(default: str = "今天") -> Any:
 
 def parse_as_of(text: str | None) -> dt.date:
     """The ``--as-of`` date; today when not given."""
+    return parse_day(text, "--as-of") if text else dt.date.today()
+
+
+def parse_day(text: str, option: str) -> dt.date:
+    """A date given to ``option`` (2025-06-30, 2025年6月30日…), or one sentence saying how."""
     from branchctl.forms.values import BadValue, parse_date
 
-    if not text:
-        return dt.date.today()
     try:
         parsed = parse_date(text)
     except BadValue:
         parsed = None
     if parsed is None or parsed.date is None:
-        raise BranchctlError(f"--as-of 的日期“{text}”无法识别，请写成 2025-06-30 或 2025年6月30日")
+        raise BranchctlError(f"{option} 的日期“{text}”无法识别，请写成 2025-06-30 或 2025年6月30日")
     return parsed.date
 
 

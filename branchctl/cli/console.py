@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 import typer
@@ -59,8 +60,15 @@ def print_json(data: Any, *, large: bool = False) -> None:
 
     Indented JSON goes through the pure-Python encoder: big results stay compact (10× faster).
     """
-    text = json.dumps(data, ensure_ascii=False, indent=None if large else 2)
-    write_raw(_JSON_UNSAFE.sub(_json_escape, text) + "\n")
+    print_json_text(json.dumps(data, ensure_ascii=False, indent=None if large else 2))
+
+
+def print_json_text(text: str | Iterable[str]) -> None:
+    """JSON already encoded, whole or in consecutive pieces (a library that makes a big document
+    faster than json.dumps, and need not hold it all at once)."""
+    for piece in [text] if isinstance(text, str) else text:
+        write_raw(_JSON_UNSAFE.sub(_json_escape, piece))
+    write_raw("\n")
 
 
 def write_raw(text: str) -> None:

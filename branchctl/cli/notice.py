@@ -9,6 +9,8 @@ import typer
 
 from branchctl.cli.command import ChineseCommand
 from branchctl.cli.common import (
+    DEFAULT_DB,
+    DbOption,
     JobsOption,
     Progress,
     RubricOption,
@@ -33,6 +35,9 @@ HELP = (
     "示例：branchctl notice 整改通知书 --data 城关镇台账.xlsx --per-branch -o 整改通知书/\n\n"
     "示例：branchctl notice 退回修改意见 --data 二季度报表/ --per-branch "
     "--set 发文机关=中共××县委组织部 -o 退回/\n\n"
+    "数据也可取自档案：--archive --period 2025Q2 用档案中这一期的评定结果（含调整），"
+    "通报另有与上期比较的一节。\n\n"
+    "示例：branchctl notice 通报 --archive --period 2025Q2 --set 发文机关=中共××县委组织部\n\n"
     "退出码：0 已生成（或无需生成）；2 无法运行（文件无法读取、模板有误、缺少变量等）。"
 )
 
@@ -119,6 +124,18 @@ def notice(
     show_source: Annotated[
         bool, typer.Option("--source", help="显示模板原文（复制后可修改成自己的模板）。")
     ] = False,
+    from_archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive",
+            help="数据取自档案（--db）中 --period 这一期的评定结果（含调整），并与上期比较。",
+        ),
+    ] = False,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", "-p", metavar="期次", help="与 --archive 同用：期次，如 2025Q2。"),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
 ) -> int:
     from branchctl.documents import templates as nt
 
@@ -135,9 +152,17 @@ def notice(
             raise BranchctlError("Word 模板没有文本原文，请用 Word 打开查看")
         write_raw(the_template.source)  # UTF-8 whatever the console: `> 我的模板.md` must load
         return 0
-    if not data:
+    from branchctl.jobs.notice import ArchiveSource, make_notices
+
+    archive = None
+    if from_archive:
+        if period is None:
+            raise BranchctlError("--archive 需要 --period 指明哪一期，如 --period 2025Q2")
+        archive = ArchiveSource(db, period)
+    elif period is not None:
+        raise BranchctlError("--period 只与 --archive 同用（数据取自档案）")
+    elif not data:
         raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
-    from branchctl.jobs.notice import make_notices
 
     progress = Progress()
     report = make_notices(
@@ -155,6 +180,7 @@ def notice(
         jobs=jobs,
         stage=progress.stage,
         progress=lambda done, total: progress.bar(done, total, "生成"),
+        archive=archive,
     )
     progress.done()
     for name in report.unused_fields:

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from branchctl.documents.masking import Masker
 from branchctl.findings.model import FileReport, ValidationReport
 from branchctl.forms.values import chinese_number, name_key
+from branchctl.rules.history import FLAGS, PeriodPicture
 from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.results import BranchRating, Rated
+from branchctl.rules.rubric import Rubric
 
 NO_TOWNSHIP = "（未填所属党组织）"
 WHOLE_FILE = "（整个文件）"
@@ -52,6 +55,10 @@ RATING_VARIABLES: dict[str, str] = {
     "proposed": "拟命名（公示）的支部：达标且无负面清单情形的支部",
     "short": "未达标的支部（每个一份整改通知书；给了 --below N 时只含不到 N 星的）",
     "branch": "当前支部（只在逐支部的模板“整改通知书”中）",
+    "trend": "与上期比较（只在 --archive 时有，否则为空）：period 本期、previous 上期，"
+    "townships 各乡镇（街道）的 name、up 授星、down 摘星、same 持平、new 新增、gone 撤销，total 合计，"
+    "flagged 按规则提示的支部（name、party_org、stars、category、flags 提示列表），"
+    "adjusted 经调整的支部（name、party_org、rated 核算星级、stars 调整后星级、reason 理由、by 调整人）",
 }
 BRANCH_FIELDS: dict[str, str] = {
     "index": "在全部支部中的序号（从 1 起）",
@@ -105,6 +112,29 @@ def _dates(as_of: dt.date | None, today: dt.date | None) -> dict[str, str]:
 # ----------------------------------------------------------------------------- rating data
 
 
+@dataclass(frozen=True)
+class Scheme:
+    """What a notice shows of the rubric the branches were rated with."""
+
+    title: str
+    aspects: list[str]
+    max_stars: int
+    categories: list[str]  # highest first
+    top: str  # the highest category (示范点)
+    weak: str  # the lowest (软弱涣散)
+
+    @classmethod
+    def of(cls, rubric: Rubric) -> Scheme:
+        return cls(
+            title=rubric.title or rubric.name,
+            aspects=list(rubric.aspect_names),
+            max_stars=rubric.max_stars,
+            categories=[band.name for band in rubric.categories],
+            top=rubric.category_for(rubric.max_stars),
+            weak=rubric.veto_category or rubric.category_for(0),
+        )
+
+
 def rating_context(
     result: Rated,
     problems: Iterable[Any] = (),
@@ -124,27 +154,56 @@ def rating_context(
     ``problems`` are :class:`branchctl.forms.lists.ProblemItem` (or anything with the same fields);
     a county's come in ``file_problems`` by file, so that each branch gets its own file's.
     """
+    return branches_context(
+        result.branches,
+        Scheme.of(result.rubric),
+        file=result.path.name,
+        problems=problems,
+        file_problems=file_problems,
+        as_of=as_of,
+        today=today,
+        bottom=bottom,
+        below=below,
+        masker=masker,
+    )
 
-    rubric = result.rubric
+
+def branches_context(
+    branches: Sequence[BranchRating],
+    scheme: Scheme,
+    *,
+    file: str,
+    problems: Iterable[Any] = (),
+    file_problems: Mapping[str, Iterable[Any]] | None = None,
+    as_of: dt.date | None = None,
+    today: dt.date | None = None,
+    bottom: int = 10,
+    below: int | None = None,
+    masker: Masker | None = None,
+    trend: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The rating data of :data:`RATING_VARIABLES` for rated branches, wherever they come from
+    (a ledger, a county's files, or the archive with ``trend``: the comparison with the period
+    before)."""
     by_file: dict[str | None, dict[str, list[dict[str, Any]]]] = {}
     sources: list[tuple[str | None, Iterable[Any]]] = [(None, problems)]
-    for file, items in [*sources, *(file_problems or {}).items()]:
-        by_branch = by_file.setdefault(file, {})
+    for source, items in [*sources, *(file_problems or {}).items()]:
+        by_branch = by_file.setdefault(source, {})
         for item in items:
             by_branch.setdefault(item.branch_key, []).append(_problem(item, masker))
 
     records: list[dict[str, Any]] = []
     record_of: dict[int, dict[str, Any]] = {}
-    for i, b in enumerate(result.branches):
+    for i, b in enumerate(branches):
         own = by_file.get(b.file) if file_problems else by_file[None]
         rec = _branch(b, i + 1, b.secretary, own or {}, masker)
         records.append(rec)
         record_of[id(b)] = rec
 
-    star_columns = list(range(rubric.max_stars, -1, -1))
-    categories = [band.name for band in rubric.categories]
-    top = rubric.category_for(rubric.max_stars)
-    weak = rubric.veto_category or rubric.category_for(0)
+    star_columns = list(range(scheme.max_stars, -1, -1))
+    categories = list(scheme.categories)
+    top = scheme.top
+    weak = scheme.weak
 
     groups: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
@@ -159,13 +218,13 @@ def rating_context(
         }
         for name, members in groups.items()
     ]
-    weakest = bottom_ranking(result.branches, bottom) if bottom else []
+    weakest = bottom_ranking(list(branches), bottom) if bottom else []
     return {
-        "file": result.path.name,
-        "rubric": rubric.title or rubric.name,
+        "file": file,
+        "rubric": scheme.title,
         **_dates(as_of, today),
-        "aspects": list(rubric.aspect_names),
-        "max_stars": rubric.max_stars,
+        "aspects": list(scheme.aspects),
+        "max_stars": scheme.max_stars,
         "star_columns": star_columns,
         "categories": categories,
         "top_category": top,
@@ -180,6 +239,7 @@ def rating_context(
         "short": [
             r for r in records if not r["standard"] and (below is None or r["stars"] < below)
         ],
+        "trend": trend,
     }
 
 
@@ -345,3 +405,45 @@ def where_text(cell: str | None, row: int | None, column: str | None) -> str:
     if column:
         return f"“{column}”列"
     return "整个工作表"
+
+
+# ------------------------------------------------------------------------------ trend data
+
+# The changes of the trend section: variable name -> the change it counts
+TREND_CHANGES = {"up": "授星", "down": "摘星", "same": "持平", "new": "新增", "gone": "撤销"}
+
+
+def trend_context(picture: PeriodPicture, masker: Masker | None = None) -> dict[str, Any]:
+    """The ``trend`` of a notice from the archive: this period against the one before (授星、
+    摘星 by township), the branches the rules flag, and the adjustments with their reasons."""
+    townships = []
+    total = dict.fromkeys(TREND_CHANGES, 0)
+    for name, counts in picture.changes_by_township():
+        numbers = {key: counts[change] for key, change in TREND_CHANGES.items()}
+        townships.append({"name": name, **numbers})
+        for key, n in numbers.items():
+            total[key] += n
+    flagged = []
+    adjusted = []
+    for row in picture.rows:
+        b = row.rating
+        party_org = b.party_org or b.township
+        if row.flags:
+            flagged.append(
+                {"name": b.name, "party_org": party_org, "stars": b.stars,
+                 "category": b.category, "flags": [FLAGS[f] for f in row.flags]}
+            )  # fmt: skip
+        if b.adjusted:
+            by = masker.person(b.by_name) if masker is not None else b.by_name
+            adjusted.append(
+                {"name": b.name, "party_org": party_org, "rated": b.rated_stars,
+                 "stars": b.stars, "reason": _text(b.reason, masker), "by": by or ""}
+            )  # fmt: skip
+    return {
+        "period": picture.period.label,
+        "previous": picture.previous.label if picture.previous else None,
+        "townships": townships,
+        "total": total,
+        "flagged": flagged,
+        "adjusted": adjusted,
+    }

@@ -107,9 +107,11 @@ def _footer(line: list[Any]) -> bool:
 
 def _row_matches(view: MergeFill, row: int, width: int, extra: dict[str, str]) -> dict[int, str]:
     out: dict[int, str] = {}
+    line = view.rows[row]
+    n = len(line)
     for c in range(width):
-        value = view.value(row, c)
-        if type(value) is str and len(value) < 60 and value.strip():
+        value = view.value(row, c) if view.has(c) else (line[c] if c < n else "")
+        if type(value) is str and value and len(value) < 60 and value.strip():
             canon = match_header(value, extra)
             if canon is not None:
                 out[c] = canon
@@ -161,8 +163,9 @@ def _resolve(
                 current = [c for c in pool if not _under(view, top, header_row, c, previous)]
                 pool = current if len(current) == 1 else pool
             if len(pool) > 1:
-                row = lambda c: header_row if c in matches.get(header_row, {}) else top  # noqa: E731
-                ambiguous[canon] = [(row(c), c) for c in pool]
+                # each copy's header cell as written: the top-left of a cell merged down
+                low = matches.get(header_row, {})
+                ambiguous[canon] = [view.source(header_row if c in low else top, c) for c in pool]
                 continue
             cols = pool
         columns[canon] = cols[0]

@@ -87,8 +87,13 @@ class MergeFill:
 
     def value(self, r: int, c: int) -> Any:
         """The raw value cell (r, c) shows: '' when blank."""
-        if c in self._starts:
-            r, c = self.source(r, c)
+        starts = self._starts.get(c)
+        if starts is not None:
+            i = bisect_right(starts, r) - 1
+            if i >= 0:
+                _, r2, top, left = self._spans[c][i]
+                if r <= r2:
+                    r, c = top, left
         try:
             return self.rows[r][c]
         except IndexError:

@@ -32,7 +32,7 @@ def load_name_map(path: Path) -> dict[str, str]:
     if suffix == ".toml":
         pairs = _toml_pairs(path)
     elif suffix in (".csv", ".txt"):
-        pairs = _grid_pairs(_csv_rows(path), path)
+        pairs = _grid_pairs(csv_rows(path, "更名对照表"), path)
     else:
         book = read_workbook(path)
         sheet = next((s for s in book.sheets if s.visible and s.height), None)
@@ -70,8 +70,10 @@ def _toml_pairs(path: Path) -> list[tuple[str, str]]:
     return [(o, n) for o, n in pairs if o and n]
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
-    raw = read_small(path, "更名对照表", MAX_MAP_BYTES)
+def csv_rows(path: Path, what: str, max_bytes: int = MAX_MAP_BYTES) -> list[list[str]]:
+    """The rows of a CSV file saved as UTF-8 or (Excel in Chinese) GBK; ``what`` names the file
+    in the error, e.g. 更名对照表."""
+    raw = read_small(path, what, max_bytes)
     for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves CSV as GBK
         try:
             text = raw.decode(encoding)
@@ -79,7 +81,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise BranchctlError("更名对照表的编码无法识别（应为 UTF-8 或 GBK）", path=path)
+        raise BranchctlError(f"{what}的编码无法识别（应为 UTF-8 或 GBK）", path=path)
     return list(csv.reader(text.splitlines()))
 
 

@@ -31,14 +31,20 @@ class Preamble:
     report_date: dt.date | None = None  # 填报时间, when a whole date
 
 
-def read_preamble(sheet: Sheet, start: int, stop: int) -> Preamble:
-    """The marker, title, 填报单位 and 填报时间 in rows [start, stop) of ``sheet``."""
+def read_preamble(sheet: Sheet, start: int, stop: int, *, nearest_last: bool = True) -> Preamble:
+    """The marker, title, 填报单位 and 填报时间 in rows [start, stop) of ``sheet``: each the one
+    nearest the end (the table's own, below the footer of a table above it), or with
+    ``nearest_last`` false the first."""
     found = Preamble()
     date_seen = False
-    for r in range(max(start, 0), min(stop, sheet.height)):
+    rows = range(max(start, 0), min(stop, sheet.height))
+    footer = forms_data().footer
+    for r in reversed(rows) if nearest_last else rows:
         texts = [v for v in sheet.rows[r] if type(v) is str and v and not v.isspace()]
         if len(texts) >= PREAMBLE_MAX_CELLS:
             continue  # a header or data row, not a title, marker or 填报单位 line
+        if texts and normalize_text(texts[0].strip()).startswith(footer):
+            continue  # 填报人：… below the table above
         for value in texts:
             text = value.strip()
             norm = normalize_text(text)

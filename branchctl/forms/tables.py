@@ -50,6 +50,7 @@ class Table:
     # per-table memo for work that depends only on the table's columns (e.g. which rules apply)
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     _fill: MergeFill | None = field(default=None, repr=False, compare=False)
+    _last: tuple[int, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sheet_name(self) -> str:
@@ -70,6 +71,9 @@ class Table:
     def value(self, row: int, column: str) -> Any:
         """The value of a data cell as the clerk sees it (a merged cell reads as the merge's
         top-left value); None when blank or when the table lacks the column."""
+        last = self._last
+        if last is not None and last[0] == row:
+            return last[1].get(column)
         col = self.columns.get(column)
         if col is None:
             return None
@@ -77,29 +81,39 @@ class Table:
         value = fill.value(row, col) if fill else _raw(self.sheet.rows, row, col)
         return None if type(value) is str and not value else value
 
-    def row(self, r: int) -> dict[str, Any]:
-        """Every column of data row ``r``: canonical name -> value (None when blank)."""
+    def _cells(self, r: int) -> dict[str, Any]:
+        """Every column of row ``r`` (None when blank); the last row read is kept, since
+        readers take a row's cells one after another. Not to be changed: see :meth:`row`."""
+        last = self._last
+        if last is not None and last[0] == r:
+            return last[1]
         fill = self.fill
         if not fill or not fill.touches(r):
             rows = self.sheet.rows
-            cells = rows[r] if r < len(rows) else []
-            n = len(cells)
-            return {
-                name: (cells[c] if c < n and cells[c] != "" else None)
+            line = rows[r] if r < len(rows) else []
+            n = len(line)
+            cells = {
+                name: (line[c] if c < n and line[c] != "" else None)
                 for name, c in self.columns.items()
             }
-        out: dict[str, Any] = {}
-        for name, col in self.columns.items():
-            value = fill.value(r, col)
-            out[name] = None if value == "" else value
-        return out
+        else:
+            cells = {}
+            for name, col in self.columns.items():
+                value = fill.value(r, col)
+                cells[name] = None if value == "" else value
+        self._last = (r, cells)
+        return cells
+
+    def row(self, r: int) -> dict[str, Any]:
+        """Every column of data row ``r``: canonical name -> value (None when blank)."""
+        return dict(self._cells(r))
 
     def row_values(self, r: int) -> dict[str, Any]:
         """Every non-blank cell of data row ``r``: canonical column -> value (as :meth:`value`
         reads it, so a missing key means None)."""
         fill = self.fill
-        if fill and fill.touches(r):
-            return {k: v for k, v in self.row(r).items() if v is not None}
+        if (fill and fill.touches(r)) or (self._last is not None and self._last[0] == r):
+            return {k: v for k, v in self._cells(r).items() if v is not None}
         try:
             line = self.sheet.rows[r]
         except IndexError:
@@ -111,7 +125,9 @@ class Table:
         """The filled columns of data row ``r`` as the clerk reads them (stripped text, 12.0 as
         '12'); a blank column is missing, so read it with ``.get(column, "")``."""
         out: dict[str, str] = {}
-        for name, v in self.row_values(r).items():
+        for name, v in self._cells(r).items():
+            if v is None:
+                continue
             text = v.strip() if type(v) is str else cell_text(v)
             if text:
                 out[name] = text
@@ -181,7 +197,7 @@ def find_forms(book: Workbook, aspect_headers: dict[str, str] | None = None) -> 
         elif tables:
             layout.tables += tables
         elif sheet.height:
-            pre = read_preamble(sheet, 0, min(sheet.height, 40))
+            pre = read_preamble(sheet, 0, min(sheet.height, 40), nearest_last=False)
             hint = form_from_preamble(pre.annex, pre.title)
             layout.unrecognised.append(SheetScan(sheet, pre.annex, pre.title, hint))
     return layout

@@ -39,9 +39,11 @@ from branchctl.io.outputs import atomic_output, ensure_distinct, require_folder,
 from branchctl.io.pool import run_tasks
 from branchctl.io.smallfiles import parse_bounded, read_small_text, regular_file
 from branchctl.io.workbook import read_workbook
+from branchctl.jobs.archive_ledger import notice_context
 from branchctl.jobs.county import rate_county
 from branchctl.jobs.rate import is_county_run
 from branchctl.jobs.validate import validate_paths
+from branchctl.rules.periods import parse_period
 from branchctl.rules.rating import rate_workbook
 from branchctl.rules.rubric_file import load_rubric
 
@@ -230,9 +232,17 @@ def _units(template: NoticeTemplate, context: dict[str, Any]) -> list[tuple[str,
 # ------------------------------------------------------------------------------ the job
 
 
+@dataclass(frozen=True)
+class ArchiveSource:
+    """Notice data from the archive instead of a ledger: a period's branches as they stand."""
+
+    db: Path
+    period: str
+
+
 def make_notices(
     template: NoticeTemplate,
-    data: Path | Sequence[Path],
+    data: Path | Sequence[Path] | None,
     *,
     out: Path | None = None,
     per_unit: bool = False,
@@ -247,8 +257,9 @@ def make_notices(
     jobs: int | None = None,
     stage: Callable[[str], None] = _quiet,
     progress: Callable[[int, int], None] | None = None,
+    archive: ArchiveSource | None = None,
 ) -> NoticeReport:
-    """Render ``template`` with the data of ``data`` and write the document(s).
+    """Render ``template`` with the data of ``data`` (or of ``archive``) and write the document(s).
 
     Per-unit templates (整改通知书, 退回修改意见) give one document per unit with ``per_unit``
     (into the folder ``out``), else one document holding every unit, each from a new (odd)
@@ -256,9 +267,17 @@ def make_notices(
     the Word layout's, not the template's: whether the documents will carry a seal.
     ``data``: one ledger, or several files, folders and county ledgers rated as one county.
     """
-    paths = [data] if isinstance(data, Path) else list(data)
+    if archive is not None:
+        if data:
+            raise BranchctlError("--data 和 --archive 只能用一个")
+        if template.kind == "退回修改意见":
+            raise BranchctlError("退回修改意见按报送文件生成，请用 --data 指定报表文件或文件夹")
+        # outputs beside the archive, named by the period: 2025Q2.通报.docx
+        paths = [archive.db.with_name(parse_period(archive.period).key)]
+    else:
+        paths = [data] if isinstance(data, Path) else list(data or [])
     if not paths:
-        raise BranchctlError("请用 --data 指定数据文件")
+        raise BranchctlError("请用 --data 指定数据文件（台账，或退回修改意见的报表文件夹）")
     fields = dict(fields or {})
     sealed = _sealed(fields.pop(SEAL_FIELD, None))
     fmt = _format(template, fmt, out, per_unit)
@@ -272,7 +291,7 @@ def make_notices(
         raise BranchctlError(
             f"自备 Word 模板按{template.unit}逐份生成，请加 --per-branch 并用 -o 指定文件夹"
         )
-    for path in paths:
+    for path in paths if archive is None else []:
         if not path.is_dir():
             regular_file(path, "数据文件")
     if template.path is not None and template.is_docx:
@@ -285,12 +304,16 @@ def make_notices(
     masker = (Masker(PLAIN_TEXT_MASK) if fmt == "md" else Masker()) if mask else None
     notes: list[str] = []
     stage(f"正在读取 {'、'.join(p.name for p in paths[:3])} …")
-    if template.kind == "退回修改意见":
+    if archive is not None:
+        context = notice_context(
+            archive.db, archive.period, today=today, bottom=bottom, below=below, masker=masker
+        )
+    elif template.kind == "退回修改意见":
         context = _validation(paths, rubric, as_of, today, masker)
     else:
         context = _rating(paths, rubric, as_of, today, bottom, below, masker, jobs, notes)
     context = {**context, **fields}
-    inputs = [*paths] + ([template.path] if template.path else [])
+    inputs = ([archive.db] if archive else [*paths]) + ([template.path] if template.path else [])
 
     if template.unit is None:
         units = [(template.name, context)]

@@ -78,6 +78,8 @@ def rate_file(
 def is_county_workbook(path: Path) -> bool:
     """A workbook of ledgers this tool wrote: the county workbook of ``rate`` or the master of
     ``collect`` (known by their sheets)."""
+    if path.suffix.lower() != ".xlsx" or not path.is_file():  # a pipe or a device: not opened
+        return False
     if is_master_workbook(path):
         return True
     return set(COUNTY_SHEETS) <= xlsx_sheet_names(path)

@@ -40,6 +40,12 @@ class FileResult:
     report: FileReport
     annotated: str | None = None  # the annotated copy written, if any
     note: str | None = None  # why no annotated copy could be written, or how it was written
+    extra: Any = None  # what the caller's ``then`` made of the workbook read (None: unread)
+
+
+# What a caller may do with each workbook read, in the worker, after its check: e.g. rate it.
+# A module-level function (workers receive it by name); its result travels back in FileResult.
+Then = Callable[[Workbook, list[Finding]], Any]
 
 
 @dataclass
@@ -111,9 +117,14 @@ def _counts(items: Iterable[str]) -> dict[str, int]:
 
 
 def check_file(
-    path: Path, rubric: Rubric, as_of: dt.date, annotate_to: Path | None = None
+    path: Path,
+    rubric: Rubric,
+    as_of: dt.date,
+    annotate_to: Path | None = None,
+    then: Then | None = None,
 ) -> FileResult:
-    """Read and check one workbook; write its annotated copy when it has an error."""
+    """Read and check one workbook; write its annotated copy when it has an error; hand the
+    workbook read and its findings to ``then`` (its result in ``FileResult.extra``)."""
 
     try:
         book = read_workbook(path)
@@ -135,6 +146,8 @@ def check_file(
     except Exception as e:  # a bug of ours must not end the batch
         findings = [finding("check-failed", reason=f"{type(e).__name__}: {e}"[:200])]
     result = FileResult(FileReport(str(path), findings))
+    if then is not None:
+        result.extra = then(book, findings)
     if annotate_to is not None and result.report.errors and any(f.sheet for f in findings):
         result.annotated, result.note = _annotate(book, findings, annotate_to)
     return result
@@ -233,11 +246,13 @@ def validate_paths(
     report_path: Path | None = None,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    then: Then | None = None,
 ) -> ValidationRun:
     """Check every workbook under ``paths``; raise BranchctlError only when the run cannot go.
 
     ``annotate_dir`` receives ``<stem>.checked.xlsx`` for each file with an error;
-    ``report_path`` is only guarded here (never an input, never searched), the caller writes it.
+    ``report_path`` is only guarded here (never an input, never searched), the caller writes it;
+    ``then`` runs on each workbook read (see :func:`check_file`).
     """
 
     outputs: list[Path] = []
@@ -271,7 +286,7 @@ def validate_paths(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     checked = iter(
         run_tasks(
-            partial(_check_task, rubric=rubric, as_of=as_of),
+            partial(_check_task, rubric=rubric, as_of=as_of, then=then),
             tasks,
             jobs=jobs,
             crashed=_crashed,
@@ -284,9 +299,11 @@ def validate_paths(
     return ValidationRun(ValidationReport([r.report for r in results]), results, notes)
 
 
-def _check_task(task: tuple[Path, Path | None], rubric: Rubric, as_of: dt.date) -> FileResult:
+def _check_task(
+    task: tuple[Path, Path | None], rubric: Rubric, as_of: dt.date, then: Then | None = None
+) -> FileResult:
     path, target = task
-    return check_file(path, rubric, as_of, target)
+    return check_file(path, rubric, as_of, target, then)
 
 
 def _crashed(task: tuple[Path, Path | None]) -> FileResult:

@@ -29,7 +29,7 @@ def rated_tables(book: Workbook, rubric: Rubric, layout: Layout | None = None) -
         if not (table.form.per_branch or table.form.key == "member_points"):
             continue
         variant = rubric.for_table(table)
-        if not table.has(variant.key_column):
+        if not table.has(variant.key_column) and variant.key_column not in table.ambiguous:
             continue
         if rubric.points is not None and not any(table.has(m) for m in MONTHS):
             continue

@@ -1,0 +1,115 @@
+"""``archive history``: a branch's stars, category and level period by period, with its flags.
+
+Read in one transaction; branches are told apart by township and name (``name_key``), so the
+same name in two townships is two branches. A county's whole history is hundreds of thousands
+of standings: this module imports only what history needs, and shares what repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from branchctl.archive import store
+from branchctl.archive.db import open_archive
+from branchctl.errors import BranchctlError
+from branchctl.forms.townships import township_key
+from branchctl.forms.values import name_key
+from branchctl.rules.history import BranchHistory, Standing, flags_of
+from branchctl.rules.periods import Period, parse_period
+
+BranchKey = int  # a branch's id in the archive: a name within a township
+
+
+# ------------------------------------------------------------------------------ history
+
+
+@dataclass
+class HistoryReport:
+    periods: list[Period]  # every period of the archive, in order
+    branches: list[BranchHistory]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"branches": [b.to_json() for b in self.branches]}
+
+    def json_text(self, per_piece: int = 1000) -> Iterator[str]:
+        """``to_json()`` as compact JSON text (``json.dumps``'s), in consecutive pieces of
+        ``per_piece`` branches: made fast for a county (see :meth:`BranchHistory.json_text`)."""
+        yield '{"branches": ['
+        for i in range(0, len(self.branches), per_piece):
+            piece = ", ".join(b.json_text() for b in self.branches[i : i + per_piece])
+            yield piece if i == 0 else ", " + piece
+        yield "]}"
+
+
+@dataclass
+class Loaded:
+    periods: list[Period]
+    standings: dict[BranchKey, list[Standing]]  # in period order
+    labels: dict[BranchKey, store.BranchLabel]  # as written in the branch's newest period
+
+
+def load_standings(conn: Any, upto: Period | None = None, branch: str | None = None) -> Loaded:
+    """Every branch's standings, period by period (so each branch's come in order); branches
+    that stood alike in a period share one Standing."""
+    rows = store.periods(conn)
+    if upto is not None:
+        rows = [p for p in rows if p.sort <= upto.sort]
+    periods = [parse_period(p.key) for p in rows]
+    key_filter = name_key(branch) if branch else None
+    standings: dict[BranchKey, list[Standing]] = {}
+    for index, (row, period) in enumerate(zip(rows, periods, strict=True)):
+        alike: dict[tuple[Any, ...], Standing] = {}
+        for key, stars, category, level, weak, adjusted, reason in store.standings(
+            conn, [row.id], key_filter
+        ):
+            shared = (stars, category, level, weak, adjusted, reason)
+            standing = alike.get(shared)
+            if standing is None:
+                standing = alike[shared] = Standing(
+                    period, index, stars, category, level, bool(weak), bool(adjusted), reason
+                )
+            own = standings.get(key)
+            if own is None:
+                standings[key] = [standing]
+            else:
+                own.append(standing)
+    labels: dict[BranchKey, store.BranchLabel] = {}
+    for p in reversed(rows):  # newest first: a branch is shown as last written
+        if len(labels) == len(standings):
+            break
+        for label in store.branch_labels(conn, p.id, key_filter):
+            labels.setdefault(label.branch_id, label)
+    return Loaded(periods, standings, labels)
+
+
+def branch_histories(db: Path, branch: str | None = None, org: str | None = None) -> HistoryReport:
+    """Stars, category and level per period of one branch (by name), of every branch of an
+    organisation, or of every branch, with the rule flags."""
+    with open_archive(db, create=False) as archive, archive.transaction() as conn:
+        loaded = load_standings(conn, branch=branch)
+    labels = loaded.labels
+    keys = list(loaded.standings)
+    if org is not None:
+        wanted = township_key(org)
+        keys = [
+            k
+            for k in keys
+            if wanted in (township_key(labels[k].township), township_key(labels[k].party_org))
+        ]
+    if not keys:
+        what = f"党支部“{branch}”" if branch else "党支部"
+        where = f"（{org}）" if org else ""
+        raise BranchctlError(f"档案中没有{what}{where}的评定记录")
+    keys.sort(key=lambda k: (labels[k].township_key, labels[k].sheet, labels[k].row))
+    histories = []
+    for k in keys:
+        label, own = labels[k], loaded.standings[k]
+        histories.append(
+            BranchHistory(
+                label.name, label.party_org or label.township, label.township, own, flags_of(own)
+            )
+        )
+    return HistoryReport(loaded.periods, histories)
