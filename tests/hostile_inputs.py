@@ -234,6 +234,18 @@ CLI_CASES: list[CliCase] = [
         2,
         ("普通文件",),
     ),
+    CliCase(
+        "fifo-to-archive-add",
+        _fifo_to("archive", "add", "{fifo}", "--period", "2025Q2", "--db", "{out}/档案.db"),
+        1,
+        outputs=("档案.db",),
+    ),
+    CliCase(
+        "fifo-as-roster",
+        _fifo_to("archive", "roster", "{fifo}", "--period", "2025Q2", "--db", "{out}/档案.db"),
+        2,
+        ("普通文件",),
+    ),
     CliCase("loop-as-workbook", _workbook_arg(_loop), 2, ("循环",), never=("不存在",)),
     _small_file_case("fifo-as-map", "--map", _fifo_named("更名.toml"), ("普通文件",)),
     _small_file_case("fifo-as-rubric", "--rubric", _fifo_named("规则.toml"), ("普通文件",)),

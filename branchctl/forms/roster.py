@@ -13,7 +13,7 @@ from branchctl.errors import BranchctlError
 from branchctl.forms.name_map import MAX_MAP_BYTES, csv_rows
 from branchctl.forms.townships import township_key
 from branchctl.forms.values import cell_text, name_key
-from branchctl.io.smallfiles import read_small
+from branchctl.io.smallfiles import read_small, regular_file
 from branchctl.io.workbook import read_workbook
 
 ROSTER_HEADERS = ("名称", "乡镇名称", "单位名称", "乡镇（街道）", "乡镇(街道)", "乡镇", "报送单位")
@@ -21,8 +21,7 @@ ROSTER_HEADERS = ("名称", "乡镇名称", "单位名称", "乡镇（街道）"
 
 def read_roster(path: Path) -> list[str]:
     """The township names of a roster file, in order, each once."""
-    if not path.is_file():
-        raise BranchctlError("名册文件不存在", path=path)
+    regular_file(path, "名册文件")
     suffix = path.suffix.lower()
     if suffix == ".txt":
         names = _text_lines(path)

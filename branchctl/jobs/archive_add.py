@@ -27,6 +27,7 @@ from branchctl.findings.model import Finding
 from branchctl.forms.tables import find_forms
 from branchctl.forms.townships import TownshipMatch, match_township, township_key
 from branchctl.forms.values import cell_text, name_key
+from branchctl.io.smallfiles import open_regular
 from branchctl.io.workbook import Workbook
 from branchctl.jobs.archive import archive_rubric, now_text, open_db, period_townships
 from branchctl.jobs.validate import collect_workbooks, validate_paths
@@ -170,7 +171,7 @@ def _finding_branches(layout: Any, findings: list[Finding]) -> list[str | None]:
 def sha256_of(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb") as f:
+    with open_regular(path, "工作簿文件", missing="文件不存在") as f:  # never blocks on a FIFO
         while chunk := f.read(1 << 20):
             digest.update(chunk)
             size += len(chunk)
@@ -212,6 +213,8 @@ def add_files(
             outcomes[path] = FileOutcome(
                 path, "unreadable", f"无法读取文件（{os_reason(e)}），未登记"
             )
+        except BranchctlError as e:  # not a regular file, a link loop
+            outcomes[path] = FileOutcome(path, "unreadable", f"{e.message}，未登记")
 
     with open_db(db, create=True) as archive:
         with archive.transaction() as conn:
