@@ -44,8 +44,13 @@ class MergeBudget:
         """Count ``times`` copies of a range; False for a range that covers one cell or less."""
         if r2 < r1 or c2 < c1 or (r1 == r2 and c1 == c2):
             return False
-        self.cells += (r2 - r1 + 1) * (c2 - c1 + 1) * times
-        self.count += times
+        self.add_cells(times, (r2 - r1 + 1) * (c2 - c1 + 1) * times)
+        return True
+
+    def add_cells(self, count: int, cells: int) -> None:
+        """Count ``count`` ranges covering ``cells`` cells in all."""
+        self.cells += cells
+        self.count += count
         if self.cells > MAX_CELLS or self.count > MAX_MERGES:
             raise BranchctlError(
                 f"合并单元格（共 {self.count:,} 处）覆盖 {self.cells:,} 个单元格，超出安全上限 "
@@ -54,4 +59,3 @@ class MergeBudget:
                 path=self.path,
                 sheet=self.sheet,
             )
-        return True

@@ -93,7 +93,6 @@ class XlsxCells(Scanner):
 
 # Merged ranges: ``<mergeCell ref="A1:C2"/>``. A tag the pattern does not read (a ``>`` inside an
 # attribute value, other quoting) makes the count differ, and the exact scan counts instead.
-_MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell[\s/>]")
 _MERGE_REF = re.compile(
     rb"<(?:[A-Za-z_][\w.\-]*:)?mergeCell\s[^>]*?\bref=\"([A-Za-z]{1,3})([0-9]{1,7})"
     rb"(?::([A-Za-z]{1,3})([0-9]{1,7}))?\""
@@ -110,11 +109,17 @@ def _merges(region: bytes, budget: MergeBudget) -> bool:
     last = region.rfind(b"mergeCell")
     region = region[max(first - 256, 0) : last + 256]
     refs = _MERGE_REF.findall(region)
+    # every tag read, none hidden from the pattern: each counted once (<mergeCells> aside)
+    if len(refs) != region.count(b"mergeCell") - region.count(b"mergeCells"):
+        return False
+    cells = 0
     for c1, r1, c2, r2 in refs:
-        top, left = int(r1) - 1, _column(c1) - 1
-        bottom, right = (int(r2) - 1, _column(c2) - 1) if c2 else (top, left)
-        budget.add(min(top, bottom), min(left, right), max(top, bottom), max(left, right))
-    return len(refs) == len(_MERGE_TAG.findall(region))
+        if c2:
+            cells += (abs(int(r2) - int(r1)) + 1) * (abs(_column(c2) - _column(c1)) + 1)
+        else:
+            cells += 1
+    budget.add_cells(len(refs), cells)
+    return True
 
 
 _COLUMNS: dict[bytes, int] = {}
