@@ -6,6 +6,8 @@ Two kinds of output, all under ``benchmarks/out/`` (git-ignored):
   with ~2% of the branches' claimed stars / category / level deliberately wrong.
 * ``--townships N``: a folder ``townships_<N>/`` of N township submissions (30-60 branches each,
   sheets 附件1 + combined 附件3 lists + 附件4 work ledger), all claims consistent: a clean corpus.
+* ``--shared-strings``: the ledgers also as Excel and WPS save them, text in the shared-strings
+  table (``ledger_<N>_sst.xlsx``, same cells; written without constant_memory, so slower).
 * ``--township-sample B``: one township submission with exactly B branches,
   ``township_sample_<B>.xlsx`` (the small-file start-up benchmark).
 
@@ -627,13 +629,16 @@ def blank_positions(rng: random.Random, n: int, lo: int, hi: int) -> set[int]:
     return out
 
 
-def new_workbook(path: Path) -> tuple[xlsxwriter.Workbook, Formats]:
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+def new_workbook(path: Path, shared_strings: bool = False) -> tuple[xlsxwriter.Workbook, Formats]:
+    # constant_memory writes text inline; without it xlsxwriter keeps the shared-strings table
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": not shared_strings})
     wb.set_properties({"title": path.stem, "author": "branchctl benchmarks"})
     return wb, Formats(wb)
 
 
-def write_ledger(path: Path, size: int, seed: int, wrong_rate: float = 0.02) -> dict:
+def write_ledger(
+    path: Path, size: int, seed: int, wrong_rate: float = 0.02, shared_strings: bool = False
+) -> dict:
     """One county ledger of `size` branches in ~40-branch townships; returns the sidecar."""
     rng = random.Random(f"ledger-{seed}-{size}")
     names = Names(rng)
@@ -645,7 +650,7 @@ def write_ledger(path: Path, size: int, seed: int, wrong_rate: float = 0.02) -> 
                 make_branch(rng, names, township, org, veto_rate=0.003, wrong_rate=wrong_rate)
             )
     tmp = path.with_name(path.name + ".part")
-    wb, fmt = new_workbook(tmp)
+    wb, fmt = new_workbook(tmp, shared_strings)
     layout = write_branch_sheet(
         wb,
         fmt,
@@ -737,14 +742,17 @@ def _write_json(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def ensure_ledger(out: Path, size: int, seed: int, force: bool = False) -> Path:
-    path = out / f"ledger_{size}.xlsx"
-    meta_path = out / f"ledger_{size}.meta.json"
+def ensure_ledger(
+    out: Path, size: int, seed: int, force: bool = False, shared_strings: bool = False
+) -> Path:
+    stem = f"ledger_{size}_sst" if shared_strings else f"ledger_{size}"
+    path = out / f"{stem}.xlsx"
+    meta_path = out / f"{stem}.meta.json"
     if not force and path.exists() and _meta_ok(meta_path, seed):
         print(f"up to date: {path}", file=sys.stderr)
         return path
     t0 = time.perf_counter()
-    meta = write_ledger(path, size, seed)
+    meta = write_ledger(path, size, seed, shared_strings=shared_strings)
     _write_json(meta_path, meta)
     print(f"wrote {path} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     return path
@@ -817,12 +825,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--force", action="store_true", help="regenerate even if up to date")
+    ap.add_argument(
+        "--shared-strings",
+        action="store_true",
+        help="also write each ledger with its text in the shared-strings table (ledger_N_sst.xlsx)",
+    )
     args = ap.parse_args(argv)
     if args.sizes is None and args.townships is None and args.township_sample is None:
         args.sizes = [1000, 10000, 100000]
     args.out.mkdir(parents=True, exist_ok=True)
     for size in args.sizes or []:
         ensure_ledger(args.out, size, args.seed, args.force)
+        if args.shared_strings:
+            ensure_ledger(args.out, size, args.seed, args.force, shared_strings=True)
     if args.township_sample:
         ensure_township_sample(args.out, args.township_sample, args.seed, args.force)
     if args.townships:
