@@ -14,7 +14,7 @@ MAX_LISTED = 30
 
 def rating_text(report: RateReport) -> str:
     result = report.result
-    s = result.summary()
+    s = report.summary or result.summary()
     total = s["total"]
     lines = [
         f"文件：{result.path.name}    规则：{result.rubric.title}（{result.rubric.name}）",

@@ -3,6 +3,7 @@ write the annotated copy (or the county workbook)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,9 @@ from branchctl.cli.common import (
     handled,
     parse_as_of,
 )
-from branchctl.cli.console import print_json, say, warn
+from branchctl.cli.console import print_json, print_json_text, say, warn
 
+LARGE = 2000  # branches: more are printed as compact JSON (indented, they would take 10x longer)
 SUMMARY = "评定各支部的星级、类别和等次，核对自评；一个台账写批注工作簿，多个文件写全县评定汇总。"
 HELP = (
     "评定每个党支部的星级、定级类别和等次，与填报的自评核对。\n\n"
@@ -82,6 +84,23 @@ def rate(
     jobs: JobsOption = None,
 ) -> int:
     # the job is imported when the command runs: `--help` and `--version` stay fast
+    from branchctl.jobs.rate import collector_paused, is_county_run
+
+    with contextlib.nullcontext() if is_county_run(paths) else collector_paused():
+        return _rate(paths, out, annotate, rubric, as_of, as_json, bottom, by, jobs)
+
+
+def _rate(
+    paths: list[Path],
+    out: Path | None,
+    annotate: Path | None,
+    rubric: str | None,
+    as_of: str | None,
+    as_json: bool,
+    bottom: int,
+    by: str,
+    jobs: int | None,
+) -> int:
     from branchctl.cli.display import rating_text
     from branchctl.jobs.rate import rate_paths
     from branchctl.reports.county import CountyReport, county_text
@@ -108,11 +127,14 @@ def rate(
         return report.exit_code
     for note in report.notes:  # e.g. the copy had to be rebuilt without its formatting
         warn(note)
-    if as_json:
-        print_json(report.result.to_json(), large=len(report.result.branches) > 2000)
+    summary = report.summary or report.result.summary()
+    if as_json and len(report.result.branches) > LARGE:
+        print_json_text(report.result.json_pieces(summary))  # compact, made in pieces
+    elif as_json:
+        print_json(report.result.to_json(summary))
     else:
         say(rating_text(report))
-    return 1 if report.result.summary()["mismatches"] else 0
+    return 1 if summary["mismatches"] else 0
 
 
 def register(app: typer.Typer) -> None:

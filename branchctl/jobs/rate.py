@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from branchctl.errors import BranchctlError, os_reason
 from branchctl.forms.tables import find_forms
@@ -43,6 +45,7 @@ class RateReport:
     bottom: list[BranchRating]
     overdue: dict[str, int] = field(default_factory=dict)  # name_key -> overdue tasks
     notes: list[str] = field(default_factory=list)  # what the clerk should know about the output
+    summary: dict[str, Any] = field(default_factory=dict)  # result.summary(), worked out once
 
 
 def rate_file(
@@ -55,6 +58,36 @@ def rate_file(
     stage: Callable[[str], None] = _quiet,
 ) -> RateReport:
     """Rate every per-branch table of a workbook and write the annotated copy to ``out``."""
+    with collector_paused():
+        return _rate_file(path, out, rubric, as_of, bottom, stage)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while one ledger is rated (and its result
+    printed): rating makes millions of objects and frees them by reference counting, while
+    each collection walks every object alive (measured 16% of a 100,000-row rate; the peak
+    memory is the same). Not for a county run: its worker processes would inherit it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.freeze()  # what was imported before stays out of any later collection too
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
+def _rate_file(
+    path: Path,
+    out: Path | None,
+    rubric: str | None,
+    as_of: dt.date | None,
+    bottom: int,
+    stage: Callable[[str], None],
+) -> RateReport:
     the_rubric = load_rubric(rubric)
     if out is not None:
         check_output_path(out, path)
@@ -65,11 +98,12 @@ def rate_file(
     result = rate_workbook(book, the_rubric, as_of, layout=layout)
     late = overdue_by_branch(layout, as_of or dt.date.today()) if bottom else {}
     weakest = bottom_ranking(result.branches, bottom, late)
+    summary = result.summary()
     notes: list[str] = []
     if out is not None:
         stage(f"正在写出 {out.name} …")
-        notes = write_annotated(book, rating_plan(result, weakest, late), out)
-    return RateReport(result, out, weakest, late, notes)
+        notes = write_annotated(book, rating_plan(result, weakest, late, summary=summary), out)
+    return RateReport(result, out, weakest, late, notes, summary)
 
 
 # ------------------------------------------------------------------------------ a county

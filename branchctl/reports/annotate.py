@@ -42,8 +42,10 @@ def rating_plan(
     overdue: Overdue | None = None,
     group_by: str = "所属党组织",
     groups: list[str] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> AnnotationPlan:
-    """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet."""
+    """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet
+    (``summary``: the result's, when already worked out)."""
     plan = AnnotationPlan()
     categories = result.rubric.categories
     fills = band_fills([b.name for b in categories], [b.fill for b in categories])
@@ -106,7 +108,7 @@ def rating_plan(
                 widths=[*RATE_WIDTHS, *[10.0] * (len(headers) - len(COMPUTED_COLUMNS))],
             )
         )
-    plan.new_sheets.append(summary_sheet(result, bottom, overdue, group_by, groups))
+    plan.new_sheets.append(summary_sheet(result, bottom, overdue, group_by, groups, summary))
     return plan
 
 
@@ -146,10 +148,11 @@ def summary_sheet(
     overdue: Overdue | None = None,
     group_by: str = "所属党组织",
     groups: list[str] | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> NewSheet:
     """The 汇总 sheet: counts by stars, by category and by 所属党组织 (or ``group_by``, each
     branch's group in ``groups``), and a bar chart."""
-    s = result.summary()
+    s = result.summary() if summary is None else summary
     rubric = result.rubric
     total = s["total"]
     rows: list[list[Any]] = []

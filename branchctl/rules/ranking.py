@@ -42,9 +42,11 @@ def bottom_ranking(
     branches: list[BranchRating], n: int, overdue: Overdue | None = None
 ) -> list[BranchRating]:
     """The n weakest branches: fewest stars, then most unmet aspects, then most overdue tasks."""
+    if not n:
+        return []
     late = overdue_counter(overdue)
     ranked = sorted(
         branches,
         key=lambda b: (b.stars, -len(b.unmet), -late(b), b.sheet, b.row),
     )
-    return ranked[:n] if n else []
+    return ranked[:n]

@@ -5,7 +5,10 @@ Plain data, shared by rating, quotas, checks, reports and notices.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
+from json.encoder import encode_basestring as _encode_str  # what json.dumps uses for text
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, Protocol
@@ -368,6 +371,50 @@ class BranchRating:
 
 
 _ALL_FIELDS = attrgetter(*(f.name for f in fields(BranchRating)))
+_JSON_CHUNK = 2000  # branches per piece of the JSON text
+_VERDICT_FIELDS = attrgetter(
+    "stars", "category", "level", "standard", "veto",
+    "claimed_stars", "claimed_category", "claimed_level",
+)  # fmt: skip
+
+
+def _enc(value: Any) -> str:
+    if type(value) is str:
+        return _encode_str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _branch_json(b: BranchRating, shared: dict[tuple[Any, ...], str]) -> str:
+    """``json.dumps(b.to_json(), ensure_ascii=False)``."""
+    if b.findings or b.extra_keys:  # the rare branch with more to say: the plain way
+        return json.dumps(b.to_json(), ensure_ascii=False)
+    key = (*_VERDICT_FIELDS(b), tuple(b.met), tuple(b.unmet))
+    middle = shared.get(key)
+    if middle is None:
+        middle = shared[key] = json.dumps(
+            {
+                "stars": b.stars,
+                "category": b.category,
+                "level": b.level,
+                "met": b.met,
+                "unmet": b.unmet,
+                "standard": b.standard,
+                "veto": b.veto,
+                "claimed_stars": b.claimed_stars,
+                "claimed_category": b.claimed_category,
+                "claimed_level": b.claimed_level,
+                "warnings": [],
+                "warning_codes": [],
+            },
+            ensure_ascii=False,
+        )[1:]
+    if type(b.row) is not int:  # never seen; the plain way keeps the JSON right whatever
+        return json.dumps(b.to_json(), ensure_ascii=False)
+    return (
+        f'{{"file": {_enc(b.file)}, "sheet": {_enc(b.sheet)}, "row": {b.row}, '
+        f'"party_org": {_enc(b.party_org)}, "name": {_enc(b.name)}, "type": {_enc(b.type)}, '
+        f"{middle}"
+    )
 
 
 @dataclass
@@ -393,13 +440,30 @@ class RatingResult:
     def summary(self) -> dict[str, Any]:
         return summarize(self.branches, self.rubric, self.quotas, self.period, self.shares)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, summary: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``rate --json``; ``summary``: :meth:`summary`, when already worked out."""
         return {
             "file": str(self.path),
             "rubric": self.rubric.name,
             "branches": [b.to_json() for b in self.branches],
-            "summary": self.summary(),
+            "summary": self.summary() if summary is None else summary,
         }
+
+    def json_pieces(self, summary: dict[str, Any] | None = None) -> Iterator[str]:
+        """``json.dumps(self.to_json(summary), ensure_ascii=False)`` in consecutive pieces, made
+        without building a dict per branch: what branches share (stars, category, marks,
+        claims) is encoded once."""
+        yield (
+            f'{{"file": {_enc(str(self.path))}, "rubric": {_enc(self.rubric.name)}, "branches": ['
+        )
+        shared: dict[tuple[Any, ...], str] = {}
+        branches = self.branches
+        for start in range(0, len(branches), _JSON_CHUNK):
+            part = branches[start : start + _JSON_CHUNK]
+            text = ", ".join([_branch_json(b, shared) for b in part])
+            yield f", {text}" if start else text
+        summary = self.summary() if summary is None else summary
+        yield f'], "summary": {json.dumps(summary, ensure_ascii=False)}}}'
 
 
 class Rated(Protocol):
