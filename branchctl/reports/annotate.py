@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from branchctl.findings.catalogue import finding
@@ -49,6 +50,7 @@ def rating_plan(
     plan = AnnotationPlan()
     categories = result.rubric.categories
     fills = band_fills([b.name for b in categories], [b.fill for b in categories])
+    extra = bool(extra_columns(result.rubric))
     for rated in result.tables:
         table = rated.table
         sheet = plan.sheet(table.sheet_name)
@@ -57,13 +59,23 @@ def rating_plan(
         headers = list(COMPUTED_COLUMNS) + extra_columns(
             result.rubric
         )  # score, rank for some rubrics
+        row_fills = {  # one tuple per fill, shared by the rows
+            name: (table.first_col, first + len(headers) - 1, fill)
+            for name, fill in fills.items()
+            if fill
+        }
         for b in rated.branches:
             r = b.row - 1
             values[r] = [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
-            values[r] += extra_values(b, result.rubric)
-            fill = fills.get(b.category)
+            if extra:
+                values[r] += extra_values(b, result.rubric)
+            fill = row_fills.get(b.category)
             if fill:
-                sheet.row_fills[r] = (table.first_col, first + len(headers) - 1, fill)
+                sheet.row_fills[r] = fill
+            if not (
+                b.mismatch or b.disagreements or b.findings or b.blank or b.capped_from is not None
+            ):
+                continue  # nothing to mark (caps and proof gaps come with a finding)
             basis = f"按{len(result.rubric.aspects)}个方面核算"
             if b.veto:
                 basis = f"负面清单“{b.veto}”一票否决"
@@ -251,11 +263,13 @@ def _group_row(
 ) -> list[Any]:
     n = len(members)
     standard = sum(1 for b in members if b.standard)
+    stars = Counter(str(b.stars) for b in members)
+    in_category = Counter(b.category for b in members)
     return [
         org,
         n,
-        *[sum(1 for b in members if str(b.stars) == k) for k in star_keys],
-        *[sum(1 for b in members if b.category == c) for c in categories],
+        *[stars[k] for k in star_keys],
+        *[in_category[c] for c in categories],
         standard,
         Percent(standard / n if n else 0.0),
         sum(1 for b in members if b.mismatch),

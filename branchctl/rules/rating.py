@@ -9,7 +9,7 @@ quotas (五个基本: A at most 10%) and the ranking.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -351,7 +351,7 @@ class _TableRater:
         self.fill = table.fill
         # aspects judged by indicator rules: each judged once per combination of the cells
         # its rules read (counts vary from row to row, what they make of them hardly)
-        self.judged: list[tuple[Aspect, tuple[str, ...], dict[Any, int]]] = []
+        self.judged: list[tuple[Aspect, tuple[str, ...], dict[Any, int], int, Any]] = []
         self.verdicts: dict[Any, int] = {}  # an indicator verdict -> its number
         self.verdict_list: list[IndicatorVerdict] = []
         inputs: set[str] = set()
@@ -363,7 +363,9 @@ class _TableRater:
                 comps = [c for rule in rules for c in (rule.test, *rule.when)]
                 columns = {c for comp in comps for c in (comp.column, *comp.instead)}
                 used = tuple(sorted(c for c in columns if c in table.columns))
-                self.judged.append((aspect, used, {}))
+                at = [table.columns[c] for c in used]
+                get = itemgetter(*at) if len(at) > 1 else lambda line, c=at[0]: (line[c],)
+                self.judged.append((aspect, used, {}, max(at) + 1, get))
                 inputs.update(used)
         self._keyed(c for c in read_columns(variant) if c in table.columns and c not in inputs)
 
@@ -409,29 +411,28 @@ class _TableRater:
         v = line[c]
         return _BLANK if type(v) is str and v == "" else v
 
-    def _value(self, line: list[Any] | None, values: dict[str, Any] | None, name: str) -> Any:
-        """One cell as rating reads it (None when blank)."""
-        v = self._cell(line, values, name)
-        return None if v is _BLANK else v
-
     def _values(self, r: int, values: dict[str, Any] | None) -> dict[str, Any]:
         return values if values is not None else self.table.row_values(r)
 
     # -- rating
 
-    def _indicators(
-        self, r: int, line: list[Any] | None, values: dict[str, Any] | None
-    ) -> tuple[tuple[int, ...], dict[str, IndicatorVerdict]]:
-        """Each indicator-judged aspect's verdict on row ``r``, and their numbers (a key)."""
+    def _indicators(self, line: list[Any] | None, values: dict[str, Any] | None) -> tuple[int, ...]:
+        """The number of each indicator-judged aspect's verdict on a row (part of its key)."""
         numbers: list[int] = []
-        found: dict[str, IndicatorVerdict] = {}
-        for aspect, columns, memo in self.judged:
-            cells = tuple(self._cell(line, values, c) for c in columns)
+        for aspect, columns, memo, width, get in self.judged:
+            if line is not None and len(line) >= width:
+                cells = get(line)  # raw: "" is blank
+            else:
+                cells = tuple(self._cell(line, values, c) for c in columns)
             key = (cells, tuple(map(type, cells)))
             n = memo.get(key)
             if n is None:
                 # the rules see only their own cells: the verdict depends on nothing else
-                seen = {c: v for c, v in zip(columns, cells, strict=True) if v is not _BLANK}
+                seen = {
+                    c: v
+                    for c, v in zip(columns, cells, strict=True)
+                    if v is not _BLANK and not (type(v) is str and v == "")
+                }
                 verdict = judge_indicators(aspect, self.table, seen, self.as_of, self.kinds)
                 sig = (verdict.ok, *map(tuple, (verdict.failures, verdict.columns)))
                 sig += (tuple(verdict.unreadable),)
@@ -441,14 +442,13 @@ class _TableRater:
                     self.verdict_list.append(verdict)
                 memo[key] = n
             numbers.append(n)
-            found[aspect.name] = self.verdict_list[n]
-        return tuple(numbers), found
+        return tuple(numbers)
 
     def rate(self, r: int, memo: bool = True) -> BranchRating:
         line, values = self._line(r)
         if not memo:
             return self._branch(r, line, values, self._verdict(self._values(r, values), None))
-        judged, indicators = self._indicators(r, line, values) if self.judged else ((), None)
+        judged = self._indicators(line, values) if self.judged else ()
         key = (*self._key(line, values), judged)
         kept = self.memo.get(key)
         if kept is not None:
@@ -459,6 +459,10 @@ class _TableRater:
                 ):
                     return self._branch(r, line, values, verdict)
         reads = _Reads(self._values(r, values), self.keyed)
+        indicators = {
+            aspect.name: self.verdict_list[n]
+            for (aspect, *_), n in zip(self.judged, judged, strict=True)
+        }
         verdict = self._verdict(reads, indicators)
         more = [c for c in reads.read if c in self.table.columns and c not in self.who]
         if more:  # a rule read a column the key lacks: key on it from now on
@@ -641,9 +645,12 @@ class _TableRater:
     ) -> BranchRating:
         """One row's rating: the verdict of its cells, with its own name, place and findings."""
         table, variant = self.table, self.variant
-
-        def cell(name: str) -> Any:
-            return self._value(line, values, name)
+        cell: Callable[[str], Any]
+        if line is None:
+            assert values is not None
+            cell = values.get
+        else:
+            cell = _reader(line, table.columns)
 
         row = verdict.row
         notes = list(row.notes)
@@ -713,7 +720,9 @@ class _TableRater:
                     **fields,
                 )
                 for code, column, fields in notes
-            ],
+            ]
+            if notes
+            else [],
             blank=list(row.blank),
             bad=list(row.bad),
             bad_hints=dict(row.bad_hints),
@@ -735,6 +744,20 @@ class _TableRater:
             source=cell_text(cell(SOURCE_COLUMN)) or None,
             secretary=cell_text(cell("支部书记")) or None,
         )
+
+
+def _reader(line: list[Any], columns: dict[str, int]) -> Callable[[str], Any]:
+    """A row's cells by column, as rating reads them (None when blank)."""
+    n, at = len(line), columns.get
+
+    def cell(name: str) -> Any:
+        c = at(name)
+        if c is None or c >= n:
+            return None
+        v = line[c]
+        return None if type(v) is str and v == "" else v
+
+    return cell
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -380,12 +380,18 @@ def _covered(sheet: NewSheet) -> dict[int, dict[int, int]]:
     return found
 
 
-def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str | None) -> bytes:
-    """The worksheet XML of a new sheet: values, styles, widths, links, freeze pane, filter,
-    page setup."""
+def new_sheet_xml(
+    sheet: NewSheet,
+    name: str,
+    styles: Styles,
+    drawing_rid: str | None,
+    widths: list[float] | None = None,
+) -> bytes:
+    """The worksheet XML of a new sheet: values, styles, widths (``widths``, when already
+    worked out), links, freeze pane, filter, page setup."""
     rows_xml = []
     max_col = 0
-    widths = sheet.column_widths()
+    widths = sheet.column_widths() if widths is None else list(widths)
     covered = _covered(sheet)
     for r, row in enumerate(sheet.rows):
         kind = sheet.row_kind(r)
@@ -399,14 +405,14 @@ def new_sheet_xml(sheet: NewSheet, name: str, styles: Styles, drawing_rid: str |
             empty = value is None or value == ""
             if empty and not fill and kind != "header" and c == origin:
                 continue
-            s = styles.cell_style(sheet.cell_kind(r, origin), fill)
+            s = styles.cell_style(sheet.cell_kind(r, origin, kind), fill)
             fmt = number_format(value)
             if fmt:
                 s = styles.with_numfmt(s, fmt)
             cells.append(cell_xml(cell_name(r, c), s, value))
             max_col = max(max_col, c)
         if cells:
-            height = sheet.row_height(r, widths)
+            height = sheet.row_height(r, widths, kind)
             ht = f' ht="{height:g}" customHeight="1"' if height else ""
             rows_xml.append(f'<row r="{r + 1}"{ht}>{"".join(cells)}</row>')
     last = cell_name(max(len(sheet.rows) - 1, 0), max_col)

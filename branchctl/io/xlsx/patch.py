@@ -322,13 +322,13 @@ class _Patch:
         el.set(f"{{{NS_R}}}id", rid)
         self.ct.set_override(part, CT_SHEET)
         drawing_rid = None
+        widths = sheet.column_widths()  # once: a big 汇总 has thousands of rows
         if sheet.charts:
             drawing = self.new_part("xl/drawings/drawing{}.xml")
             sheet_rels = self.rels_cache[part] = Rels(part, None)
             drawing_rid = sheet_rels.add("drawing", drawing)
             drawing_rels = Rels(drawing, None)
             anchors = []
-            widths = sheet.column_widths()
             for chart in sheet.charts:
                 chart_part = self.new_part("xl/charts/chart{}.xml")
                 anchors.append((chart_anchor(chart, widths), drawing_rels.add("chart", chart_part)))
@@ -338,7 +338,9 @@ class _Patch:
             self.ct.set_override(drawing, CT_DRAWING)
             self.late[sheet_rels.path] = sheet_rels.to_bytes
             self.late[drawing_rels.path] = drawing_rels.to_bytes
-        self.late[part] = functools.partial(new_sheet_xml, sheet, name, self.styles, drawing_rid)
+        self.late[part] = functools.partial(
+            new_sheet_xml, sheet, name, self.styles, drawing_rid, widths
+        )
         if sheet.autofilter:
             defined = etree.SubElement(
                 self._defined_names(),
@@ -355,7 +357,7 @@ class _Patch:
                 name="_xlnm.Print_Area",
                 localSheetId=str(len(taken)),
             )
-            defined.text = _area(name, *sheet.print_area())
+            defined.text = _area(name, *sheet.print_area(widths))
 
     # -- writing
 

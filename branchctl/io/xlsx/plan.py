@@ -230,10 +230,10 @@ class NewSheet:
                     best[c] = max(best[c], _shown_width(value))
         return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2.0)) for w in best]
 
-    def cell_kind(self, r: int, c: int) -> str:
-        """The look of one cell: its row's kind, "link" for a link, "note" for a spanned note,
-        "plain" for an empty cell of a table row."""
-        kind = self.row_kind(r)
+    def cell_kind(self, r: int, c: int, kind: str | None = None) -> str:
+        """The look of one cell: its row's kind (``kind``, when known), "link" for a link,
+        "note" for a spanned note, "plain" for an empty cell of a table row."""
+        kind = self.row_kind(r) if kind is None else kind
         if (r, c) in self.links:
             return "link"
         if kind == "plain" and (r, c) in self.spans:
@@ -243,7 +243,7 @@ class NewSheet:
             return "plain"
         return kind
 
-    def row_height(self, r: int, widths: Sequence[float]) -> float | None:
+    def row_height(self, r: int, widths: Sequence[float], kind: str | None = None) -> float | None:
         """Points for a row whose text wraps: a spanned note (Excel does not fit merged cells
         itself) or a table cell longer than its column (LibreOffice and WPS keep the default
         height of a row that has none, and the wrapped lines print over the next rows)."""
@@ -254,7 +254,7 @@ class NewSheet:
                 continue
             room = sum(widths[i] if i < len(widths) else DEFAULT_WIDTH for i in range(c, last + 1))
             lines = max(lines, _wrapped_lines(value, room))
-        if self.row_kind(r) in ("header", "body"):
+        if (self.row_kind(r) if kind is None else kind) in ("header", "body"):
             for c, value in enumerate(self.rows[r]):
                 if value is None or value == "" or (r, c) in self.spans:
                     continue
@@ -262,9 +262,10 @@ class NewSheet:
                 lines = max(lines, _wrapped_lines(value, room))
         return LINE_POINTS * lines + 3 if lines > 1 else None
 
-    def print_area(self) -> tuple[int, int, int, int]:
-        """(r1, c1, r2, c2): every table and chart of the sheet."""
-        widths = self.column_widths()
+    def print_area(self, widths: Sequence[float] | None = None) -> tuple[int, int, int, int]:
+        """(r1, c1, r2, c2): every table and chart of the sheet (``widths``: the column
+        widths, when already worked out)."""
+        widths = self.column_widths() if widths is None else widths
         last_row = len(self.rows) - 1
         last_col = max(
             (
