@@ -101,9 +101,7 @@ def _rate(
     by: str,
     jobs: int | None,
 ) -> int:
-    from branchctl.cli.display import rating_text
-    from branchctl.jobs.rate import rate_paths
-    from branchctl.reports.county import CountyReport, county_text
+    from branchctl.jobs.rate import RateReport, rate_paths
 
     progress = Progress()
     report = rate_paths(
@@ -119,7 +117,9 @@ def _rate(
         progress=lambda done, total: progress.bar(done, total, "评定"),
     )
     progress.done()
-    if isinstance(report, CountyReport):
+    if not isinstance(report, RateReport):
+        from branchctl.reports.county import county_text
+
         if as_json:
             print_json(report.county.to_json(), large=len(report.county.branches) > 2000)
         else:
@@ -133,6 +133,8 @@ def _rate(
     elif as_json:
         print_json(report.result.to_json(summary))
     else:
+        from branchctl.cli.display import rating_text  # tabulate: for the text only
+
         say(rating_text(report))
     return 1 if summary["mismatches"] else 0
 

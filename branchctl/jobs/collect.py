@@ -24,20 +24,19 @@ from branchctl.forms.values import cell_text, name_key
 from branchctl.io.discovery import Unreadable, find_workbooks
 from branchctl.io.outputs import ensure_distinct, is_tool_output, require_folder
 from branchctl.io.pool import run_tasks
-from branchctl.io.workbook import Workbook, read_workbook, reading_memory, xlsx_sheet_names
+from branchctl.io.workbook import Workbook, read_workbook, reading_memory
 from branchctl.reports.collect import write_collection
 from branchctl.reports.collection import (
     BRANCH_COLUMNS,
     CLAIM_COLUMNS,
-    MASTER_SHEET,
     MAX_FILE_PROBLEMS,
-    NOTES_SHEET,
     PLAN_COLUMNS,
     TRAILER_COLUMNS,
     CollectedRow,
     Collection,
     CollectReport,
     FileResult,
+    is_master_workbook,
     location,
 )
 from branchctl.rules.county import SET_ASIDE, inner_files, set_aside
@@ -47,11 +46,6 @@ from branchctl.rules.rubric import Rubric
 from branchctl.rules.rubric_file import load_rubric
 
 # ------------------------------------------------------------------------------ finding files
-
-
-def is_master_workbook(path: Path) -> bool:
-    """A master workbook written by an earlier ``collect`` (its 汇总台账 and 汇总说明 sheets)."""
-    return {MASTER_SHEET, NOTES_SHEET} <= xlsx_sheet_names(path)
 
 
 def guard_master_output(out: Path) -> None:

@@ -17,12 +17,9 @@ from branchctl.errors import BranchctlError, os_reason
 from branchctl.forms.tables import find_forms
 from branchctl.io.outputs import TEMP_PREFIX, TEMP_SUFFIX, check_output_path, ensure_distinct
 from branchctl.io.workbook import Workbook, read_workbook, xlsx_sheet_names
-from branchctl.io.xlsx.plain import PlainSheet, write_plain
 from branchctl.io.xlsx.write import write_annotated
-from branchctl.jobs.collect import is_master_workbook
-from branchctl.jobs.county import overdue_by_branch, rate_county
-from branchctl.jobs.validate import annotated_names
 from branchctl.reports.annotate import rating_plan
+from branchctl.reports.collection import is_master_workbook
 from branchctl.reports.county import COUNTY_SHEETS, CountyReport, county_plan
 from branchctl.rules.county import GROUPINGS, LEDGER_SHEET, CountyRating
 from branchctl.rules.ranking import bottom_ranking
@@ -96,7 +93,11 @@ def _rate_file(
     stage("正在评定 …")
     layout = find_forms(book, the_rubric.aspect_headers())
     result = rate_workbook(book, the_rubric, as_of, layout=layout)
-    late = overdue_by_branch(layout, as_of or dt.date.today()) if bottom else {}
+    late = {}
+    if bottom:
+        from branchctl.jobs.county import overdue_by_branch  # not loaded unless asked
+
+        late = overdue_by_branch(layout, as_of or dt.date.today())
     weakest = bottom_ranking(result.branches, bottom, late)
     summary = result.summary()
     notes: list[str] = []
@@ -153,6 +154,10 @@ def rate_paths(
             out = annotate_dir / f"{path.stem}{RATED_SUFFIX}"
         return rate_file(path, out=out or path.with_name(f"{path.stem}{RATED_SUFFIX}"),
                          rubric=rubric, as_of=as_of, bottom=bottom, stage=stage)  # fmt: skip
+    # a county's machinery, loaded only for one: rating a single ledger starts faster
+    from branchctl.jobs.county import rate_county
+    from branchctl.jobs.validate import annotated_names
+
     the_rubric = load_rubric(rubric)
     target = out or Path(COUNTY_OUT)
     _guard_county_out(target, paths)
@@ -187,6 +192,8 @@ def write_county(
     county: CountyRating, out: Path, bottom: int = 0, by: str = "所属党组织"
 ) -> list[BranchRating]:
     """Write the county workbook to ``out``; returns its 倒排 (as placed in the ledger)."""
+    from branchctl.io.xlsx.plain import PlainSheet, write_plain  # xlsxwriter: a county's only
+
     ledger, plan, weakest = county_plan(county, bottom, by)
     # what touches every row is written with the rows; the patch adds the comments and sheets
     plain = PlainSheet(ledger.table.sheet, 1, plan.sheets[LEDGER_SHEET])

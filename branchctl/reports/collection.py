@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.forms.values import cell_text
+from branchctl.io.workbook import xlsx_sheet_names
 from branchctl.rules.results import SOURCE_COLUMN, SOURCE_SEPARATOR
 from branchctl.rules.rubric import Rubric
 
@@ -20,6 +21,11 @@ PLAN_COLUMNS = ("创建目标", "主要短板", "创建措施", "责任人", "�
                 "销号时间")  # fmt: skip
 TRAILER_COLUMNS = ("校验", "重复", "来源文件", "工作表", "行号")
 MAX_FILE_PROBLEMS = 5  # problems listed per file; the rest are counted
+
+
+def is_master_workbook(path: Path) -> bool:
+    """A master workbook written by an earlier ``collect`` (its 汇总台账 and 汇总说明 sheets)."""
+    return {MASTER_SHEET, NOTES_SHEET} <= xlsx_sheet_names(path)
 
 
 @dataclass

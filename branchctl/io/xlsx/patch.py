@@ -18,12 +18,16 @@ handle (strict OOXML, a worksheet without ``<sheetData>``); the caller then rebu
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import queue
 import re
+import threading
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
@@ -372,8 +376,12 @@ class _Patch:
                 elif name in self.streams:
                     target = self._info(name, info, level=STREAM_LEVEL)
                     big = info.file_size > (1 << 30)
-                    with self.zin.open(info) as src, zout.open(target, "w", force_zip64=big) as dst:
-                        self.streams[name].run(src, dst)
+                    with (
+                        self.zin.open(info) as src,
+                        zout.open(target, "w", force_zip64=big) as dst,
+                        _compressing_aside(dst) as sink,
+                    ):
+                        self.streams[name].run(src, sink)
                 else:
                     target = self._info(name, info)
                     target.compress_type = info.compress_type
@@ -402,6 +410,50 @@ class _Patch:
         self, zout: zipfile.ZipFile, name: str, data: bytes, like: zipfile.ZipInfo | None
     ) -> None:
         zout.writestr(self._info(name, like), data)
+
+
+class _Aside:
+    """Bytes handed to a thread that writes them to ``dst`` (a zip member: zlib compresses and
+    checksums without holding the GIL), so compressing a big sheet overlaps editing it."""
+
+    def __init__(self, dst: IO[bytes]) -> None:
+        self.dst = dst
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)  # a few 4 MB chunks
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="branchctl-deflate", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.dst.write(data)
+                except BaseException as e:  # handed to the writer on its next write or close
+                    self.error = e
+
+    def write(self, data: bytes) -> int:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
+@contextlib.contextmanager
+def _compressing_aside(dst: IO[bytes]) -> Iterator[_Aside]:
+    aside = _Aside(dst)
+    try:
+        yield aside
+    except BaseException:
+        aside.queue.put(None)  # stop the thread; the first error is the one to report
+        aside.thread.join()
+        raise
+    aside.close()
 
 
 def _area(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from lxml import etree
 
@@ -40,6 +40,12 @@ _CUSTOM_FORMAT = re.compile(rb"""\scustomFormat\s*=\s*["'](?:1|true)["']""")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 _NO_CELL = (None, FILL, None)
+
+
+class Sink(Protocol):
+    """Where the edited sheet goes: a zip member, or a thread writing to one."""
+
+    def write(self, data: bytes, /) -> int: ...
 
 
 class _Columns(dict[bytes, int]):
@@ -79,6 +85,7 @@ class SheetPatcher:
         self.tails: dict[tuple[type, Any], tuple[bytes, str | None]] = {}
         self.refs: dict[int, bytes] = {}  # column -> b'<c r="AB'
         self.group_refs: dict[tuple[int, int], list[bytes]] = {}
+        self.group_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _group_cells
 
     # -- regexes for the sheet's namespace prefix (usually none)
 
@@ -97,7 +104,7 @@ class SheetPatcher:
         )
         self.has_value = re.compile(b"<" + p + rb"(?:v|is|f)[\s/>]")
 
-    def run(self, src: IO[bytes], dst: IO[bytes]) -> None:
+    def run(self, src: IO[bytes], dst: Sink) -> None:
         buf = b""
         while True:
             m = _SHEETDATA.search(buf)
@@ -251,7 +258,7 @@ class SheetPatcher:
                     self.found_styles[(r, col)] = int(sm.group(1)) if sm else 0
         self.style_rows = set()
 
-    def _rows(self, block: bytes, dst: IO[bytes]) -> None:
+    def _rows(self, block: bytes, dst: Sink) -> None:
         pending, total = self.pending, len(self.pending)
         wanted = pending[self.next] if self.next < total else None
         last = self._last_row(block)
@@ -285,7 +292,7 @@ class SheetPatcher:
         out.append(block[pos:])
         dst.write(b"".join(out))
 
-    def _flush_pending(self, dst: IO[bytes]) -> None:
+    def _flush_pending(self, dst: Sink) -> None:
         while self.next < len(self.pending):
             dst.write(self._create_row(self.pending[self.next]))
             self.next += 1
@@ -415,19 +422,38 @@ class SheetPatcher:
                 )
                 continue
             base = lefts[left]
-            key: tuple[Any, ...] = (DATA, base, color, None)
-            plain = memo.get(key) or self._new_style(key)
-            refs = self._refs(first, n)
             if len(values) < n:
                 values = [*values, *([None] * (n - len(values)))]
-            for ref, value in zip(refs, values, strict=False):
+            # rows repeat their results: the cells are made once per values, the row number
+            # joined in between (ref, row, s and value, ref, row, …)
+            try:
+                shape = (first, n, base, color, tuple(values), tuple(map(type, values)))
+                pieces = self.group_memo.get(shape)
+            except TypeError:  # a value that cannot be a key: made the long way
+                shape, pieces = None, None
+            if pieces is not None:
+                out.append(row.join(pieces))
+                continue
+            key: tuple[Any, ...] = (DATA, base, color, None)
+            plain = memo.get(key) or self._new_style(key)
+            made: list[bytes] = []  # joined by the row number: ref, row, s and value, ref, …
+            before = b""
+            for ref, value in zip(self._refs(first, n), values, strict=False):
                 found = tails.get((value.__class__, value))
                 tail, fmt = found if found is not None else self._tail(value)
                 if fmt is None:
-                    out.append(ref + row + plain + tail)
+                    s = plain
                 else:
                     key = (DATA, base, color, fmt)
-                    out.append(ref + row + (memo.get(key) or self._new_style(key)) + tail)
+                    s = memo.get(key) or self._new_style(key)
+                made.append(before + ref)
+                before = s + tail
+            made.append(before)
+            out.append(row.join(made))
+            if shape is not None:
+                if len(self.group_memo) > 100_000:
+                    self.group_memo.clear()
+                self.group_memo[shape] = made
         return b"".join(out)
 
     def _refs(self, first: int, n: int) -> list[bytes]:

@@ -13,12 +13,19 @@ from branchctl.io.workbook import Workbook
 from branchctl.io.xlsx.package import PatchUnsupported
 from branchctl.io.xlsx.patch import patch_xlsx
 from branchctl.io.xlsx.plan import AnnotationPlan
-from branchctl.io.xlsx.rebuild import rebuild_xlsx
 
 REBUILT_NOTE = (
     "文件“{name}”的内部结构较特殊，无法在原格式上批注，批注副本已按数值重建："
     "数值和批注齐全，原有的字体、颜色、列宽和打印设置未保留。"
 )
+
+
+def rebuild_xlsx(source: Workbook, plan: AnnotationPlan, out: Path) -> None:
+    """:func:`branchctl.io.xlsx.rebuild.rebuild_xlsx`, loaded (with xlsxwriter) only when a copy
+    is rebuilt: patching an .xlsx does without it, and starts faster."""
+    from branchctl.io.xlsx.rebuild import rebuild_xlsx as rebuild
+
+    rebuild(source, plan, out)
 
 
 def write_annotated(source: Workbook, plan: AnnotationPlan, out: str | Path) -> list[str]:
