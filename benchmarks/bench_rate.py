@@ -102,10 +102,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--small-repeat", type=int, default=5, help="runs of the 50-branch file")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     ap.add_argument("--no-check", action="store_true", help="skip the untimed answer check")
+    ap.add_argument(
+        "--shared-strings",
+        action="store_true",
+        help="also each ledger as Excel and WPS save it (text in the shared-strings table)",
+    )
     args = ap.parse_args(argv)
     sizes = [int(s) for s in args.sizes.replace("_", "").split(",") if s]
 
-    bl.generate("--sizes", ",".join(map(str, sizes)), "--township-sample", str(SMALL_BRANCHES))
+    sst = ["--shared-strings"] if args.shared_strings else []
+    bl.generate(
+        "--sizes", ",".join(map(str, sizes)), "--township-sample", str(SMALL_BRANCHES), *sst
+    )
     (bl.OUT / "rated").mkdir(parents=True, exist_ok=True)
     results: dict = {"machine": bl.machine_info(), "bars": {}, "sizes": []}
     results["bars"] = {
@@ -124,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         results["unavailable_reason"] = f"{bl.NOT_AVAILABLE} ({why})"
 
     failed = False
-    for size in sizes:
-        ledger = bl.OUT / f"ledger_{size}.xlsx"
+    ledgers = [(size, f"ledger_{size}") for size in sizes]
+    if args.shared_strings:
+        ledgers = [(size, stem) for size, s in ledgers for stem in (s, f"{s}_sst")]
+    for size, stem in ledgers:
+        ledger = bl.OUT / f"{stem}.xlsx"
         floor = bl.median_run(
             [bl.measure([bl.PYTHON, bl.FLOOR, ledger]) for _ in range(args.repeat)]
         )
@@ -207,7 +218,7 @@ def report(results: dict) -> str:
             continue
         rows.append(
             [
-                f"{e['size']:,}",
+                f"{e['size']:,}" + (" (shared strings)" if e["file"].endswith("_sst.xlsx") else ""),
                 bl.secs(f["wall_s"]),
                 bl.mb(f["peak_mb"]),
                 bl.secs(r["wall_s"]),
