@@ -72,10 +72,6 @@ def _make(kind: str, folder: Path, tmp_path: Path) -> str:
     if kind == "rated-xls":  # a rated copy of an .xls is rebuilt: marked all the same
         _run("rate", str(folder / "青山乡.xls"), "-o", str(folder / "青山乡评定.xlsx"))
         return "青山乡评定.xlsx"
-    if kind == "checked":
-        _run("validate", str(folder / "城关镇.xlsx"), "--annotate", str(tmp_path / "退回"))
-        shutil.copy(tmp_path / "退回" / "城关镇.checked.xlsx", folder / "城关镇退回修改.xlsx")
-        return "城关镇退回修改.xlsx"
     if kind == "report":
         _run("validate", str(folder), "--report", str(folder / "校验结果.xlsx"))
         return "校验结果.xlsx"
@@ -94,7 +90,7 @@ def _make(kind: str, folder: Path, tmp_path: Path) -> str:
     return "二季度全县台账.xlsx"
 
 
-KINDS = ["rated", "rated-xls", "checked", "report", "compare", "county", "master", "export"]
+KINDS = ["rated", "rated-xls", "report", "compare", "county", "master", "export"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -184,3 +180,21 @@ def test_the_mark_keeps_the_workbooks_own_custom_properties(tmp_path):
     with zipfile.ZipFile(out) as z:
         assert z.namelist().count("docProps/custom.xml") == 1
     assert output_kind(source) is None
+
+
+def test_a_checked_copy_sent_back_corrected_is_the_townships_submission(tmp_path):
+    """validate --annotate writes the copies the townships correct: one that comes back,
+    under any name, is read like any submission (and its mark says what it was)."""
+    folder = _folder(tmp_path)
+    _run("validate", str(folder / "城关镇.xlsx"), "--annotate", str(tmp_path / "退回"))
+    back = folder / "城关镇（修改后）.xlsx"
+    shutil.move(tmp_path / "退回" / "城关镇.checked.xlsx", back)
+    (folder / "城关镇.xlsx").unlink()  # the corrected copy replaces the first submission
+    assert output_kind(back) == "checked"
+    checked = _json("validate", str(folder))
+    assert "城关镇（修改后）.xlsx" in [Path(f["path"]).name for f in checked["files"]]
+    assert "skipped" not in checked
+    rated = _json("rate", str(folder), "-o", str(tmp_path / "评定.xlsx"))
+    assert rated["summary"]["total"] == BRANCHES and "skipped" not in rated
+    result = _run("collect", str(folder), "-o", str(tmp_path / "汇总.xlsx"))
+    assert f"汇总党支部 {BRANCHES} 个" in result.stdout

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from branchctl.errors import BranchctlError, os_reason
-from branchctl.io.outputs import LEDGER_KINDS, OUTPUT_KINDS, output_kind
+from branchctl.io.outputs import LEDGER_KINDS, OUTPUT_KINDS, RETURNED_KINDS, output_kind
 from branchctl.io.workbook import FORMATS
 
 WORKBOOK_SUFFIXES = frozenset(FORMATS)
@@ -93,17 +93,21 @@ def own_outputs(
     found: Sequence[Found], *, keep_ledgers: bool = False
 ) -> tuple[list[Found], list[tuple[str, str]]]:
     """``found`` without the workbooks this tool wrote that a folder search met, and those
-    left out as (label, why). A rated copy, a checked copy, a comparison, a report or an
-    export holds no submission of its own. A county ledger (a collect master, a county
+    left out as (label, why). A rated copy, a comparison, a report or an export holds no
+    submission of its own; a checked copy is kept (the township corrects it and sends it back). A county ledger (a collect master, a county
     workbook) is kept where the search found nothing else (a city's folder of county ledgers),
     or when ``keep_ledgers`` (the caller sets aside those beside their township files itself);
     otherwise it is left out as counted already."""
-    townships = any(isinstance(f, Workbook) and f.output is None for f in found)
+    townships = any(
+        isinstance(f, Workbook) and (f.output is None or f.output in RETURNED_KINDS) for f in found
+    )
     kept: list[Found] = []
     skipped: list[tuple[str, str]] = []
     for f in found:
         kind = f.output if isinstance(f, Workbook) else None
-        if kind is None or (kind in LEDGER_KINDS and (keep_ledgers or not townships)):
+        if kind is None or kind in RETURNED_KINDS:
+            kept.append(f)
+        elif kind in LEDGER_KINDS and (keep_ledgers or not townships):
             kept.append(f)
         else:
             reason = LEDGER_SKIPPED if kind in LEDGER_KINDS else OUTPUT_SKIPPED

@@ -62,6 +62,8 @@ OUTPUT_KINDS = {
 }
 # Kinds that are county ledgers: a city collects and rates them (see rules.county.set_aside).
 LEDGER_KINDS = frozenset({"county", "master"})
+# Kinds that go back to the township and may come back corrected as its submission: read.
+RETURNED_KINDS = frozenset({"checked"})
 CUSTOM_PART = "docProps/custom.xml"
 CT_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 RT_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
