@@ -47,7 +47,7 @@ def rating_plan(
 ) -> AnnotationPlan:
     """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet
     (``summary``: the result's, when already worked out)."""
-    plan = AnnotationPlan()
+    plan = AnnotationPlan(kind="rated")
     categories = result.rubric.categories
     fills = band_fills([b.name for b in categories], [b.fill for b in categories])
     extra = bool(extra_columns(result.rubric))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.forms.values import cell_text
+from branchctl.io.outputs import output_kind
 from branchctl.io.workbook import xlsx_sheet_names
 from branchctl.rules.results import SOURCE_COLUMN, SOURCE_SEPARATOR
 from branchctl.rules.rubric import Rubric
@@ -24,8 +25,9 @@ MAX_FILE_PROBLEMS = 5  # problems listed per file; the rest are counted
 
 
 def is_master_workbook(path: Path) -> bool:
-    """A master workbook written by an earlier ``collect`` (its 汇总台账 and 汇总说明 sheets)."""
-    return {MASTER_SHEET, NOTES_SHEET} <= xlsx_sheet_names(path)
+    """A master workbook written by an earlier ``collect``: marked so (``output_kind``), or,
+    written before the mark, known by its 汇总台账 and 汇总说明 sheets."""
+    return output_kind(path) == "master" or {MASTER_SHEET, NOTES_SHEET} <= xlsx_sheet_names(path)
 
 
 @dataclass
