@@ -100,11 +100,10 @@ def _alone_and_together(path: Path) -> None:
 
 def test_rated_together_as_rated_alone(tmp_path: Path) -> None:
     _alone_and_together(_same_cells_ledger(tmp_path))
-    for sample in sorted(SAMPLES.glob("*.xls*")) + sorted(SAMPLES.glob("*.ods")):
-        _alone_and_together(sample)
+    _alone_and_together(SAMPLES / "城关镇_规范台账.xlsx")
 
 
-@pytest.mark.parametrize("case", [c for c in all_cases() if "xlsx" in c.formats][:12])
+@pytest.mark.parametrize("case", [c for c in all_cases() if "xlsx" in c.formats][:4])
 def test_corpus_rated_together_as_rated_alone(case: Any, tmp_path: Path) -> None:
     path = write_workbook(tmp_path / f"{case.name}.xlsx", case.sheets)
     try:
@@ -115,7 +114,10 @@ def test_corpus_rated_together_as_rated_alone(case: Any, tmp_path: Path) -> None
 
 
 def test_big_ledger_json_is_the_library_result(tmp_path: Path) -> None:
-    records = [with_claims(r) for r in sample_branches(2100, seed=3)]
+    some = [with_claims(r) for r in sample_branches(60, seed=3)]
+    records = [  # 35 townships' worth of the same 60 branches, each its own name
+        {**r, "党支部名称": f"{r['党支部名称']}（{k + 1}）"} for k in range(35) for r in some
+    ]
     records[5]["星级"] = "七星"  # an unreadable claim: a branch with a warning
     path = write_workbook(tmp_path / "全县台账.xlsx", [classification_sheet(records)])
     out = tmp_path / "评定.xlsx"
