@@ -405,14 +405,15 @@ class BranchLabel(NamedTuple):
 def branch_labels(
     conn: sqlite3.Connection, period_id: int, name_key: str | None = None
 ) -> list[BranchLabel]:
-    """How the branches of a period are written (township, 所属党组织, name, place)."""
+    """How the branches of a period are written (township, 所属党组织, name, place), in the
+    order of the county ledger: by township, then place in the file."""
     where, args = "period_id = ?", [period_id]
     if name_key is not None:
         where += " AND name_key = ?"
         args.append(name_key)  # type: ignore[arg-type]
     rows = conn.execute(
         f"""SELECT branch_id, township_key, township, party_org, name, sheet, row
-            FROM current_ratings WHERE {where}""",
+            FROM current_ratings WHERE {where} ORDER BY township_key, sheet, row""",
         args,
     ).fetchall()
     return [BranchLabel._make(r) for r in rows]
