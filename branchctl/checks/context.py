@@ -9,6 +9,7 @@ from typing import Any
 
 from branchctl.findings.catalogue import finding
 from branchctl.findings.model import Finding
+from branchctl.forms.lists import WorkItem, read_work_ledger
 from branchctl.forms.tables import Layout, Table
 from branchctl.forms.values import cell_text
 from branchctl.io.cells import cell_name
@@ -39,8 +40,17 @@ class CheckContext:
         default_factory=dict
     )  # (column, text) -> (value, hint)
 
+    _work: list[WorkItem] | None = None
+
     def __post_init__(self) -> None:
         self.aspect_headers = self.rubric.aspect_headers()  # looked up for every problem
+
+    def work_items(self) -> list[WorkItem]:
+        """The rows of the 附件4 work ledgers (:func:`read_work_ledger`), read once for every
+        check that looks at them."""
+        if self._work is None:
+            self._work = read_work_ledger(self.layout, self.as_of)
+        return self._work
 
     def labels(self, variant: Rubric) -> tuple[dict[str, str], dict[str, str]]:
         """The category and level spellings of a rubric variant, computed once."""

@@ -98,9 +98,7 @@ class Table:
             rows = self.sheet.rows
             line = rows[r] if r < len(rows) else []
             n = len(line)
-            cells = {
-                name: v for name, c in self.columns.items() if c < n and (v := line[c]) != ""
-            }
+            cells = {name: v for name, c in self.columns.items() if c < n and (v := line[c]) != ""}
         self._last = (r, cells)
         return cells
 
