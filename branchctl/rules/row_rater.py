@@ -1,0 +1,527 @@
+"""Rating the rows of one table: each aspect judged by its mark, its score or its indicator
+rules; stars counted or taken from a total; deductions and veto applied; category and level
+looked up; the claims read.
+
+Rows repeat (a ledger of 100,000 branches holds a few thousand different combinations of
+marks, negative list, claims and indicator inputs), so :class:`TableRater` rates each
+combination once and every row then only takes its name, place and findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from branchctl.findings.catalogue import finding
+from branchctl.forms.tables import Table
+from branchctl.forms.values import (
+    BadValue,
+    cell_text,
+    parse_mark,
+    parse_negative,
+    parse_stars,
+)
+from branchctl.rules.caps import apply_caps
+from branchctl.rules.evidence import missing_proof
+from branchctl.rules.indicators import Verdict as IndicatorVerdict
+from branchctl.rules.indicators import carried_rules, judge_indicators
+from branchctl.rules.judging import (
+    Note,
+    Reads,
+    RowState,
+    RowVerdict,
+    bad_value,
+    claimed_labels,
+    claimed_value,
+    judge_aspect,
+)
+from branchctl.rules.parts import weigh
+from branchctl.rules.rateable import (
+    read_columns,
+)
+from branchctl.rules.results import (
+    SOURCE_COLUMN,
+    BranchRating,
+)
+from branchctl.rules.rubric import Aspect, Rubric
+from branchctl.rules.scoring import (
+    deduction_entries,
+    number_text,
+    parse_number,
+    points_period,
+    read_points,
+)
+
+_BLANK = object()  # a cell the table reads as blank ("" or past the row's end)
+_MAX_VARIANTS = 8  # verdicts kept per memo key that differ in columns outside it
+
+# Columns that say who a row is, not how it is rated: left out of the memo key (a verdict
+# that reads one of them is reused only where it is equal, see Reads).
+_WHO_COLUMNS = ("所属党组织", "所属党支部", "党支部名称", "支部类型", "支部书记", SOURCE_COLUMN)
+
+
+class TableRater:
+    """Rates the rows of one table: each different combination of the cells rating reads once
+    (memo), then each row's own name, place and findings."""
+
+    def __init__(
+        self,
+        table: Table,
+        rubric: Rubric,
+        path: Path | None,
+        as_of: dt.date,
+        labels: tuple[dict[str, str], dict[str, str]] | None = None,
+    ) -> None:
+        self.table, self.rubric, self.path, self.as_of = table, rubric, path, as_of
+        variant = self.variant = rubric.for_table(table)
+        if labels is None or variant is not rubric:
+            labels = (variant.category_labels(), variant.level_labels())
+        self.categories, self.levels = labels
+        self.plain = _plain_marks(variant, table)
+        self.kinds = rubric.column_kinds
+        self.extras = rubric.json_extras()
+        self.file = str(path) if path is not None else None
+        self.who = frozenset({variant.key_column, *_WHO_COLUMNS})
+        self.rows = table.sheet.rows
+        self.fill = table.fill
+        # aspects judged by indicator rules: each judged once per combination of the cells
+        # its rules read (counts vary from row to row, what they make of them hardly)
+        self.judged: list[tuple[Aspect, tuple[str, ...], dict[Any, int], int, Any]] = []
+        self.verdicts: dict[Any, int] = {}  # an indicator verdict -> its number
+        self.verdict_list: list[IndicatorVerdict] = []
+        inputs: set[str] = set()
+        for aspect in variant.aspects:
+            if aspect.name in self.plain or not aspect.indicators:
+                continue
+            rules = carried_rules(aspect, table)
+            if rules:
+                comps = [c for rule in rules for c in (rule.test, *rule.when)]
+                columns = {c for comp in comps for c in (comp.column, *comp.instead)}
+                used = tuple(sorted(c for c in columns if c in table.columns))
+                at = [table.columns[c] for c in used]
+                get = itemgetter(*at) if len(at) > 1 else lambda line, c=at[0]: (line[c],)
+                self.judged.append((aspect, used, {}, max(at) + 1, get))
+                inputs.update(used)
+        self._keyed(c for c in read_columns(variant) if c in table.columns and c not in inputs)
+
+    def _keyed(self, names: Iterable[str]) -> None:
+        """Key the memo on these columns (those that say who a row is are left out)."""
+        columns = self.table.columns
+        keyed = tuple(sorted({c for c in names if c in columns and c not in self.who}))
+        self.key_names = keyed
+        self.key_cols = tuple(columns[c] for c in keyed)
+        self.keyed = frozenset(keyed)
+        self.width = max(self.key_cols, default=-1) + 1
+        self.get_key = itemgetter(*self.key_cols) if len(self.key_cols) > 1 else None
+        self.memo: dict[Any, list[tuple[tuple[str, ...], tuple[Any, ...], RowVerdict]]] = {}
+
+    # -- reading one row
+
+    def _line(self, r: int) -> tuple[list[Any] | None, dict[str, Any] | None]:
+        """The row as read: its raw cells, or (where merges fill it) its values by column."""
+        fill = self.fill
+        if fill and fill.touches(r):
+            return None, self.table.row_values(r)
+        rows = self.rows
+        return (rows[r] if r < len(rows) else []), None
+
+    def _key(self, line: list[Any] | None, values: dict[str, Any] | None) -> Any:
+        if line is not None and len(line) >= self.width:
+            if self.get_key is not None:
+                found = self.get_key(line)
+            else:
+                found = tuple(line[c] for c in self.key_cols)
+        else:
+            found = tuple(self._cell(line, values, c) for c in self.key_names)
+        # 1, 1.0 and True are equal keys: the types tell them apart
+        return found, tuple(map(type, found))
+
+    def _cell(self, line: list[Any] | None, values: dict[str, Any] | None, name: str) -> Any:
+        """One cell as a memo key reads it: the raw value, _BLANK when blank."""
+        if values is not None:
+            return values.get(name, _BLANK)
+        c = self.table.columns.get(name)
+        if line is None or c is None or c >= len(line):
+            return _BLANK
+        v = line[c]
+        return _BLANK if type(v) is str and v == "" else v
+
+    def _values(self, r: int, values: dict[str, Any] | None) -> dict[str, Any]:
+        return values if values is not None else self.table.row_values(r)
+
+    # -- rating
+
+    def _indicators(self, line: list[Any] | None, values: dict[str, Any] | None) -> tuple[int, ...]:
+        """The number of each indicator-judged aspect's verdict on a row (part of its key)."""
+        numbers: list[int] = []
+        for aspect, columns, memo, width, get in self.judged:
+            if line is not None and len(line) >= width:
+                cells = get(line)  # raw: "" is blank
+            else:
+                cells = tuple(self._cell(line, values, c) for c in columns)
+            key = (cells, tuple(map(type, cells)))
+            n = memo.get(key)
+            if n is None:
+                # the rules see only their own cells: the verdict depends on nothing else
+                seen = {
+                    c: v
+                    for c, v in zip(columns, cells, strict=True)
+                    if v is not _BLANK and not (type(v) is str and v == "")
+                }
+                verdict = judge_indicators(aspect, self.table, seen, self.as_of, self.kinds)
+                sig = (verdict.ok, *map(tuple, (verdict.failures, verdict.columns)))
+                sig += (tuple(verdict.unreadable),)
+                n = self.verdicts.get(sig)
+                if n is None:
+                    n = self.verdicts[sig] = len(self.verdict_list)
+                    self.verdict_list.append(verdict)
+                memo[key] = n
+            numbers.append(n)
+        return tuple(numbers)
+
+    def rate(self, r: int, memo: bool = True) -> BranchRating:
+        line, values = self._line(r)
+        if not memo:
+            return self._branch(r, line, values, self._verdict(self._values(r, values), None))
+        judged = self._indicators(line, values) if self.judged else ()
+        key = (*self._key(line, values), judged)
+        kept = self.memo.get(key)
+        if kept is not None:
+            for columns, seen, verdict in kept:
+                if not columns or all(
+                    _same(self._cell(line, values, c), v)
+                    for c, v in zip(columns, seen, strict=True)
+                ):
+                    return self._branch(r, line, values, verdict)
+        reads = Reads(self._values(r, values), self.keyed)
+        indicators = {
+            aspect.name: self.verdict_list[n]
+            for (aspect, *_), n in zip(self.judged, judged, strict=True)
+        }
+        verdict = self._verdict(reads, indicators)
+        more = [c for c in reads.read if c in self.table.columns and c not in self.who]
+        if more:  # a rule read a column the key lacks: key on it from now on
+            self._keyed([*self.key_names, *more])
+            key = (*self._key(line, values), judged)
+            reads.read = {c: None for c in reads.read if c not in self.keyed}
+        if not reads.whole:
+            kept = self.memo.setdefault(key, [])
+            if len(kept) < _MAX_VARIANTS:
+                columns = tuple(reads.read)
+                kept.append((columns, tuple(self._cell(line, values, c) for c in columns), verdict))
+        return self._branch(r, line, values, verdict)
+
+    def _verdict(
+        self, values: dict[str, Any], indicators: dict[str, IndicatorVerdict] | None
+    ) -> RowVerdict:
+        """Rate a row's cells: each aspect judged by its mark, score or indicator rules; stars
+        counted or taken from a total; deductions and veto applied; category and level looked
+        up; the claims read."""
+        table, variant, as_of = self.table, self.variant, self.as_of
+        categories, levels = self.categories, self.levels
+        row = RowState()
+        kinds = self.kinds
+        cell = values.get
+        plain = self.plain
+        for aspect in variant.aspects:
+            if aspect.name in plain:  # the common case: a √ or × and nothing else to weigh
+                try:
+                    mark = parse_mark(values.get(aspect.name))
+                except BadValue:
+                    mark = None
+                if mark is not None:
+                    (row.met if mark else row.unmet).append(aspect.name)
+                    continue
+            known = indicators.get(aspect.name) if indicators is not None else None
+            judge_aspect(aspect, table, values, row, as_of, kinds, known)
+
+        weighed = weigh(variant, row.scores, values)  # parts (基础项 70%…), 群众满意度
+        for column, why in weighed.bad:
+            bad_value(column, why, row)
+        row.notes += weighed.notes
+        score = star_score = None
+        if variant.points is not None:
+            period = points_period(table.title, as_of)
+            points = read_points(cell, variant.points)
+            for column in points.bad:
+                bad_value(column, "不是有效的分数，应填写数字", row)
+            limit = variant.points.month_max
+            for m, value in sorted(points.months.items()):
+                if limit is not None and value > limit + 1e-9:
+                    row.note(
+                        "month-over-max",
+                        f"{m}月",
+                        month=m,
+                        score=number_text(value),
+                        limit=number_text(limit),
+                    )
+            score = points.total(period.months)
+            # no quarter ended yet: the new year's stars start from zero
+            star_score = points.total(period.star_months) if period.star_months else 0.0
+            stars = (
+                variant.stars_for_total(star_score, period.star_months) if period.star_months else 0
+            )
+        elif variant.has_total:
+            score = weighed.total
+            stars = (
+                variant.stars_for_total(score) if variant.star_method == "total" else len(row.met)
+            )
+        else:
+            stars = len(row.met)
+        band_total = star_score if variant.points is not None else score
+
+        deductions: list[str] = []
+        for column in variant.deduct_columns:
+            deductions += deduction_entries(cell(column), column)
+        if deductions:
+            before = stars
+            stars = max(0, stars - len(deductions))
+            change = f"{before}星减为{stars}星" if stars != before else f"已是{stars}星"
+            row.note(
+                "stars-deducted",
+                count=len(deductions),
+                entries="、".join(deductions),
+                change=change,
+            )
+
+        capped = apply_caps(variant, table, values, stars, weighed.satisfaction, as_of)
+        stars = capped.stars
+        row.notes += capped.notes
+
+        veto = None
+        for column in variant.veto_columns:
+            veto = parse_negative(cell(column))
+            if veto:
+                break
+
+        category = variant.category_for(stars, band_total)
+        level = variant.level_for(stars, band_total, category)
+        if variant.standard_rule == "all-aspects":
+            standard = not row.unmet
+        else:
+            standard = stars >= (variant.standard_min_stars or 0)
+        if veto is not None:
+            stars = 0
+            category = variant.veto_category or variant.lowest_category()
+            level = variant.veto_level or variant.lowest_level()
+            standard = False
+            row.note("veto", entry=veto)
+
+        notes = row.notes
+        # claims repeat down a table (四星, 先进, A): each is read once per table
+        raw_stars = cell("星级")
+        memo = _table_memo(table, variant, "stars")
+        stars_claim = memo.get((type(raw_stars), raw_stars))
+        if stars_claim is None:
+            stars_notes: list[Note] = []
+            stars_read = claimed_value(
+                raw_stars, "星级", stars_notes, lambda v: parse_stars(v, variant.max_stars)
+            )
+            stars_claim = memo[(type(raw_stars), raw_stars)] = (stars_read, stars_notes)
+        claimed_stars = stars_claim[0]
+        notes += stars_claim[1]
+        raw_category, raw_level = cell("定级类别"), cell("等次")
+        memo = _table_memo(table, variant, "labels")
+        key = (type(raw_category), raw_category, type(raw_level), raw_level)
+        labels_claim = memo.get(key)
+        if labels_claim is None:
+            label_notes: list[Note] = []
+            claimed_in_read: dict[str, str] = {}
+            category_read, level_read = claimed_labels(
+                values, categories, levels, label_notes, claimed_in_read
+            )
+            labels_claim = memo[key] = (category_read, level_read, claimed_in_read, label_notes)
+        claimed_category, claimed_level = labels_claim[0], labels_claim[1]
+        claimed_in = dict(labels_claim[2])
+        notes += labels_claim[3]
+        claimed_score = (
+            claimed_value(cell("总分"), "总分", notes, parse_number) if variant.has_total else None
+        )
+        if claimed_score is not None and score is not None and variant.points is None:
+            if abs(claimed_score - score) > 0.005:
+                row.note(
+                    "total-differs",
+                    "总分",
+                    claimed=number_text(claimed_score),
+                    how="按权重核算为" if variant.parts else "各项合计",
+                    computed=number_text(score),
+                )
+
+        proof = missing_proof(
+            variant,
+            values,
+            (stars, category, level),
+            (claimed_stars, claimed_category, claimed_level),
+        )
+        return RowVerdict(
+            stars=stars,
+            category=category,
+            level=level,
+            standard=standard,
+            veto=veto,
+            row=row,
+            score=score,
+            star_score=star_score,
+            claimed_score=claimed_score,
+            claimed_stars=claimed_stars,
+            claimed_category=claimed_category,
+            claimed_level=claimed_level,
+            claimed_in=claimed_in,
+            deductions=deductions,
+            parts=weighed.parts,
+            satisfaction=weighed.satisfaction,
+            caps=capped.hits,
+            capped_from=capped.capped_from,
+            proof=proof,
+        )
+
+    def _branch(
+        self, r: int, line: list[Any] | None, values: dict[str, Any] | None, verdict: RowVerdict
+    ) -> BranchRating:
+        """One row's rating: the verdict of its cells, with its own name, place and findings."""
+        table, variant = self.table, self.variant
+        cell: Callable[[str], Any]
+        if line is None:
+            assert values is not None
+            cell = values.get
+        else:
+            cell = _reader(line, table.columns)
+
+        row = verdict.row
+        notes = list(row.notes)
+        name = cell_text(cell(variant.key_column))
+        if variant.entity == "member":
+            if not name:
+                notes.append(("name-blank", variant.key_column, {}))
+            org = next(
+                (
+                    cell_text(cell(c))
+                    for c in ("所属党支部", "党支部名称", "所属党组织")
+                    if cell_text(cell(c))
+                ),
+                "",
+            )
+            party_org = org or table.unit
+        else:
+            if not name:
+                notes.append(("name-blank", "党支部名称", {}))
+            party_org = cell_text(cell("所属党组织")) or table.unit
+        for gap in verdict.proof:  # the proof a grade needs, left blank
+            notes.append(
+                (
+                    "evidence-missing",
+                    next((c for c in gap.columns if c in table.columns), None),
+                    {
+                        "item": name,
+                        "state": gap.state(),
+                        "missing": gap.columns_text(),
+                        "then": f"（{gap.rule}）" if gap.rule else "",
+                    },
+                )
+            )
+        if table.hidden(r):
+            notes.append(
+                (
+                    "hidden-row",
+                    variant.key_column,
+                    {"what": "党员" if variant.entity == "member" else "党支部"},
+                )
+            )
+        sheet, excel_row = table.sheet_name, r + 1
+        return BranchRating(
+            sheet=sheet,
+            row=excel_row,
+            party_org=party_org or None,
+            name=name,
+            type=cell_text(cell("支部类型")) or table.section_type(r),
+            stars=verdict.stars,
+            category=verdict.category,
+            level=verdict.level,
+            met=list(row.met),
+            unmet=list(row.unmet),
+            standard=verdict.standard,
+            veto=verdict.veto,
+            claimed_stars=verdict.claimed_stars,
+            claimed_category=verdict.claimed_category,
+            claimed_level=verdict.claimed_level,
+            findings=[
+                finding(
+                    code,
+                    sheet=sheet,
+                    row=excel_row,
+                    column=column,
+                    cell=table.cell(r, column) if column else None,
+                    value=cell_text(cell(column)) if column else None,
+                    **fields,
+                )
+                for code, column, fields in notes
+            ]
+            if notes
+            else [],
+            blank=list(row.blank),
+            bad=list(row.bad),
+            bad_hints=dict(row.bad_hints),
+            score=verdict.score,
+            scores=dict(row.scores),
+            claimed_score=verdict.claimed_score,
+            star_score=verdict.star_score,
+            deductions=list(verdict.deductions),
+            entity=variant.entity,
+            disagreements=list(row.disagreements),
+            claimed_in=dict(verdict.claimed_in),
+            extra_keys=self.extras,
+            parts=dict(verdict.parts),
+            satisfaction=verdict.satisfaction,
+            caps=list(verdict.caps),
+            capped_from=verdict.capped_from,
+            evidence_missing=list(verdict.proof),
+            file=self.file,
+            source=cell_text(cell(SOURCE_COLUMN)) or None,
+            secretary=cell_text(cell("支部书记")) or None,
+        )
+
+
+def _reader(line: list[Any], columns: dict[str, int]) -> Callable[[str], Any]:
+    """A row's cells by column, as rating reads them (None when blank)."""
+    n, at = len(line), columns.get
+
+    def cell(name: str) -> Any:
+        c = at(name)
+        if c is None or c >= n:
+            return None
+        v = line[c]
+        return None if type(v) is str and v == "" else v
+
+    return cell
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and (a is b or a == b)
+
+
+def _table_memo(table: Table, variant: Rubric, name: str) -> dict[Any, Any]:
+    """A memo kept on ``table`` for work that depends only on the values and ``variant``."""
+    key = ("rating-memo", name)
+    found = table.cache.get(key)
+    if found is None or found[0] is not variant:
+        found = table.cache[key] = (variant, {})
+    return found[1]
+
+
+def _plain_marks(variant: Rubric, table: Table) -> frozenset[str]:
+    """Aspects of ``variant`` judged by their mark alone in ``table`` (their column is there
+    and no indicator rule has data in it): a readable mark settles them."""
+    key = ("plain-marks", id(variant))
+    found: frozenset[str] | None = table.cache.get(key)
+    if found is None:
+        found = table.cache[key] = frozenset(
+            a.name
+            for a in variant.aspects
+            if a.judge == "mark"
+            and a.name in table.columns
+            and not (a.indicators and carried_rules(a, table))
+        )
+    return found
