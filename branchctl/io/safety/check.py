@@ -39,6 +39,9 @@ from branchctl.io.safety.sniff import EMPTY_ZIP_MAGICS, OLE_MAGIC, ZIP_MAGIC, no
 from branchctl.io.safety.zipcheck import check_zip, corrupt_zip
 from branchctl.io.smallfiles import open_regular
 
+# Files up to this size are read into memory once and their parts inflated from there.
+IN_MEMORY_BYTES = 16 << 20
+
 
 def check_file(path: str | Path) -> str:
     """Return the real format of a workbook (``"xlsx"``, ``"xls"`` or ``"ods"``) from its content.
@@ -59,12 +62,12 @@ def scan_file(path: str | Path) -> Scan:
             raise BranchctlError(
                 "文件是空的（0 字节），可能导出或拷贝时出错，请重新获取后再提交", path=p
             )
-        try:
-            head = f.read(8192)
+        try:  # a small file whole (a township's: tens of KB), read once for all its parts
+            head = f.read(size + 1 if size <= IN_MEMORY_BYTES else 8192)
         except OSError as e:
             raise BranchctlError(f"无法读取文件（{os_reason(e)}）", path=p) from e
     if head.startswith(ZIP_MAGIC):
-        return check_zip(p, size)
+        return check_zip(p, size, head if len(head) == size else None)
     if head.startswith(OLE_MAGIC):
         return check_ole(p, size)
     if head.startswith(EMPTY_ZIP_MAGICS):
