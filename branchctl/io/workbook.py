@@ -21,15 +21,14 @@ from typing import Any
 
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import cell_name
-from branchctl.io.safety import MAX_CELLS, SheetFacts, inflation_limit, scan_file
+from branchctl.io.safety import MAX_CELLS, READ_COST, SheetFacts, inflation_limit, scan_file
 from branchctl.io.smallfiles import open_regular, regular_file
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
 # Reading a workbook costs at most about READ_COST times what its parts inflate to (calamine's
-# cells and strings, then the Python grid), plus the process: measured on parts at the limits
-# of the pre-scan (tests/test_safety_limits.py). Deflate inflates at most 1,032 times.
-READ_COST = 3
+# cells and strings, then the Python grid; io/safety/limits.py), plus the process. Deflate
+# inflates at most 1,032 times.
 PROCESS_MEMORY = 80 << 20
 MAX_DEFLATE_RATIO = 1032
 

@@ -14,8 +14,9 @@ What is checked, in order:
   system and named .xls, ...), each with its own message;
 - zip: the end-of-central-directory record (entry count, directory size) before Python's
   zipfile reads the directory; required parts; declared uncompressed total and per-part
-  compression ratio; then every part is streamed through zipfile (bounded by its declared
-  size, CRC checked at the end: a lying header is caught); XML parts must not start with a
+  compression ratio; then every part is inflated (bounded by its declared size, CRC checked at
+  the end: a lying header is caught), from memory for a file up to IN_MEMORY_BYTES, else
+  streamed through zipfile; XML parts must not start with a
   DTD (XML bomb) or be UTF-16; every xlsx part and the ODS ``content.xml`` are scanned for the
   extent of the cells python-calamine would materialise (a fast pass, and an exact XML parse
   when the fast pass cannot vouch for the part);

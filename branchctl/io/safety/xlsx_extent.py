@@ -8,7 +8,11 @@ The fast path (numpy, about 0.3 s per 100 MB of sheet XML) reads every cell tag 
 every spreadsheet program writes, ``<c r="AB12"`` (``r`` first, double quotes, upper case),
 and takes the exact maximum row and column, counting empty cells too. A tag in any other form
 (no ``r``, a prefix, other quoting or case), or a maximum beyond the limit, sends the part to
-the exact scan, which walks every row and cell tag as calamine does and skips empty cells.
+the exact scan, which walks every row and cell tag as calamine does and skips empty cells;
+except that where the extent first passes the limit, cells holding a value in that region alone
+beyond it refuse the sheet at once (a far cell, a sheet too large: no element-by-element parse).
+A part that comes whole (tens of KB) is first searched for cells beyond Z99999 or irregular
+tags: none found, and no vector scan is needed.
 """
 
 from __future__ import annotations
