@@ -32,11 +32,14 @@ WHEEL_PYTHON := 3.11
 DOWNLOAD = $(BIN)/pip download --quiet --only-binary=:all: --python-version $(WHEEL_PYTHON) \
 	--implementation cp --dest $(WHEELHOUSE)
 LINUX = --platform manylinux2014_$(1) --platform manylinux_2_17_$(1)
+# pip download judges environment markers by the machine it runs on, not by --platform: what the
+# packages require on Windows only (typer: colorama; platform_system == "Windows") is named here.
+WINDOWS_ONLY = colorama
 
 wheelhouse: $(STAMP)
 	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir $(WHEELHOUSE) .
-	$(DOWNLOAD) --platform win_amd64 $(WHEELHOUSE)/branchctl-*.whl
+	$(DOWNLOAD) --platform win_amd64 $(WHEELHOUSE)/branchctl-*.whl $(WINDOWS_ONLY)
 	$(DOWNLOAD) $(call LINUX,x86_64) $(WHEELHOUSE)/branchctl-*.whl
 	$(DOWNLOAD) $(call LINUX,aarch64) $(WHEELHOUSE)/branchctl-*.whl
 	@echo "已收集 $$(ls $(WHEELHOUSE) | wc -l) 个安装包到 $(WHEELHOUSE)/"

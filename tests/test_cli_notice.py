@@ -158,3 +158,47 @@ def test_the_quarter_comes_from_the_ledger_when_no_as_of(tmp_path):
     assert result.exit_code == 0, result.output
     text = out.read_text("utf-8")
     assert "2025年第二季度" in text
+
+
+def _with_core_properties(path: Path, **props: str) -> Path:
+    """A letterhead saved by Word with long document properties (python-docx refuses to set
+    them, so they are written into docProps/core.xml as Word writes them)."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    doc = Document()
+    doc.add_paragraph("中共示例县委组织部文件")
+    doc.add_paragraph("{{ 发文机关 }}关于评星定级情况的通报")
+    doc.core_properties.title = "占位"
+    plain = path.with_name("plain.docx")
+    doc.save(str(plain))
+    tags = {"title": "dc:title", "subject": "dc:subject", "comments": "dc:description"}
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "docProps/core.xml":
+                extra = "".join(f"<{tags[k]}>{escape(v)}</{tags[k]}>" for k, v in props.items())
+                data = data.decode().replace("<dc:title>占位</dc:title>", extra).encode()
+            zout.writestr(info, data)
+    return path
+
+
+def test_word_template_with_long_document_properties(ledger, tmp_path):
+    """Over 255 characters python-docx refuses a property in English: cut, and said so."""
+    path, _ = ledger
+    template = _with_core_properties(
+        tmp_path / "红头.docx",
+        title="示例县" * 100,  # long as written
+        subject="{% for i in range(40) %}{{ 发文机关 }}{% endfor %}",  # long once filled
+    )
+    out = tmp_path / "通报.docx"
+    result = _invoke(str(template), "--data", str(path), *SET, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "exceeded" not in result.output and "Traceback" not in result.output
+    assert "Word 模板“红头.docx”的文档属性“标题”超过255个字符，生成的文件中只保留前255个字符" in (
+        result.stderr
+    )
+    doc = Document(str(out))
+    assert doc.core_properties.title == ("示例县" * 100)[:255]
+    assert doc.core_properties.subject == ("中共示例县委组织部" * 40)[:255]
+    assert doc.paragraphs[1].text == "中共示例县委组织部关于评星定级情况的通报"

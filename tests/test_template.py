@@ -280,3 +280,100 @@ def test_round_trip_template_fill_validate_rate(tmp_path):
         (b["name"], b["stars"], 6 + i) for i, b in enumerate(branches)
     ]
     assert result["summary"]["mismatches"] == 0
+
+
+# ------------------------------------------------------------------------------ scored rubrics
+
+
+def _columns(ws) -> dict[str, int]:
+    """Header -> column number, from the two header rows (a grouped column by its lower cell)."""
+    out: dict[str, int] = {}
+    for r in (4, 5):
+        for c in range(1, ws.max_column + 1):
+            text = ws.cell(r, c).value
+            if isinstance(text, str) and not text.endswith("达标情况"):
+                out[text.split("\n")[0]] = c
+    return out
+
+
+def _rules(ws) -> dict[int, object]:
+    """Column number -> its data validation."""
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        for ref in str(dv.sqref).split():
+            letters = "".join(ch for ch in ref.split(":")[0] if ch.isalpha())
+            out[openpyxl.utils.column_index_from_string(letters)] = dv
+    return out
+
+
+def _fits(dv, value) -> bool:
+    """Whether Excel lets a clerk type ``value`` through the validation ``dv``."""
+    if dv.type == "list":
+        return value in dv.formula1.strip('"').split(",")
+    if dv.type in ("decimal", "whole"):
+        if not isinstance(value, int | float) or (dv.type == "whole" and value != int(value)):
+            return False
+        low = float(dv.formula1)
+        if dv.operator == "greaterThanOrEqual":
+            return value >= low
+        return low <= value <= float(dv.formula2)
+    return dv.type is None  # a prompt only: free text
+
+
+# Two branches per rubric: the cells a clerk fills besides the common ones, and what rating gives
+# (stars, 定级类别, 等次), claimed through the drop-downs.
+SCORED = {
+    "hundred-points": [
+        ({"基本组织": 20, "组织队伍": 15, "基本活动": 19.5, "基本制度": 15, "基本保障": 14,
+          "发挥作用": 15, "群众满意度": 96}, (5, "示范点", "先进")),  # 98.5×0.7+96×0.3 = 97.75
+        ({"基本组织": 10, "组织队伍": 8, "基本活动": 10, "基本制度": 8, "基本保障": 8,
+          "发挥作用": 8, "群众满意度": 0.8}, (1, "软弱涣散", "后进")),  # 52×0.7+80×0.3 = 60.4
+    ],
+    "five-basics": [
+        ({"基本队伍": 18, "基本阵地": 17, "基本制度": 16, "基本活动": 16, "基本保障": 15},
+         (5, "B", "中间")),  # total 82, every aspect at 12 or more
+        ({"基本队伍": 12, "基本阵地": 12, "基本制度": 11.5, "基本活动": 14, "基本保障": 15},
+         (4, "C", "中间")),  # total 64.5, 基本制度 below 12
+    ],
+    "star-points": [
+        ({**{f"{m}月": 10 for m in range(1, 13)}, "加分": 2, "减分": 0, "减星项": "无"},
+         (5, "补贴奖励", "先进")),  # 122
+        ({**{f"{m}月": 6.5 if m % 2 else 5.5 for m in range(1, 13)}, "加分": 0, "减分": 0,
+          "减星项": "无"}, (2, "补贴扣发", "后进")),  # 72
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("rubric", sorted(SCORED))
+def test_scored_rubric_template_round_trip(tmp_path, rubric):
+    """A score is typed where the rubric reads a score (a number range, never √/×): filled
+    through the template's own validations, the form checks clean and rates as expected."""
+    out = _template(tmp_path, "附件1", "--rubric", rubric, "--unit", "城关镇党委")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["附件1"]
+    rules, column = _rules(ws), _columns(ws)
+    aspects = [a.name for a in load_rubric(rubric).aspects]
+    for name in aspects:
+        assert rules[column[name]].type == "decimal", name  # no √/× where a score is read
+    first = 6 if aspects else 5  # two header rows when the aspects are grouped
+    names = ["城关镇东街村党支部", "城关镇西关村党支部"]
+    for i, (cells, (stars, category, level)) in enumerate(SCORED[rubric]):
+        row = {"所属党组织": "城关镇党委", "党支部名称": names[i], "支部类型": "农村",
+               "党员人数": 20, "正式党员": 19, "预备党员": 1, "支委人数": 3, "支部书记": "张建国",
+               "负面清单": "无", **cells, "星级": f"{stars}星", "定级类别": category, "等次": level}  # fmt: skip
+        for name, value in row.items():
+            dv = rules.get(column[name])
+            assert dv is None or _fits(dv, value), (name, value)
+            ws.cell(first + i, column[name], value)
+    filled = tmp_path / "城关镇_已填.xlsx"
+    wb.save(filled)
+
+    args = ["--rubric", rubric, "--as-of", "2025-12-31", "--json"]
+    checked = runner.invoke(app, ["validate", str(filled), *args])
+    assert json.loads(checked.stdout)["summary"]["errors"] == 0, checked.output
+    rated = runner.invoke(app, ["rate", str(filled), *args, "-o", str(tmp_path / "r.xlsx")])
+    result = json.loads(rated.stdout)
+    assert [(b["name"], b["stars"], b["category"], b["level"]) for b in result["branches"]] == [
+        (names[i], *want) for i, (_, want) in enumerate(SCORED[rubric])
+    ]
+    assert result["summary"]["mismatches"] == 0 and rated.exit_code == 0, rated.output

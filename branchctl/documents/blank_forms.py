@@ -21,7 +21,8 @@ from branchctl.forms.spec import column_kind, forms_data, normalize_text
 from branchctl.forms.values import chinese_number
 from branchctl.io.cells import cell_name
 from branchctl.io.outputs import atomic_output
-from branchctl.rules.rubric import Rubric
+from branchctl.rules.rubric import MONTHS, Band, Rubric
+from branchctl.rules.scoring import number_text
 
 MARKS = ["√", "×"]
 MAX_ROWS = 5000
@@ -89,12 +90,9 @@ def form_layout(key: str, rubric: Rubric, unit: str | None = None) -> FormLayout
     group_name = data["aspect_group"].format(n=chinese_number(len(aspects)))
     names: list[str] = []
     for name in spec["columns"]:
-        if name == "@aspects":
-            names += aspects
-        elif name == "@veto":
-            names += list(rubric.veto_columns)
-        else:
-            names.append(name)
+        for member in _expand(name, rubric):
+            if member not in names:
+                names.append(member)
     group_of: dict[str, str] = {}
     for group, members in spec.get("groups", {}).items():
         label = group_name if group == "@aspect_group" else group
@@ -115,8 +113,9 @@ def form_layout(key: str, rubric: Rubric, unit: str | None = None) -> FormLayout
         for name in names
     ]
     note = spec["note"].format(
-        aspects="、".join(aspects),
-        bands="，".join(f"{_stars_text(b.stars)}为{b.name}" for b in rubric.categories),
+        fill=_fill_text(rubric),
+        stars=_stars_rule(rubric),
+        bands="，".join(_band_text(b) for b in rubric.categories),
         veto=f"{rubric.veto_category or rubric.category_for(0)}、{rubric.veto_level or rubric.level_for(0)}",
     )
     return FormLayout(
@@ -130,6 +129,60 @@ def form_layout(key: str, rubric: Rubric, unit: str | None = None) -> FormLayout
     )
 
 
+def _expand(name: str, rubric: Rubric) -> list[str]:
+    """The columns a name in blank_forms.toml stands for under ``rubric`` (see its header)."""
+    if name == "@aspects":
+        return rubric.aspect_names
+    if name == "@points":
+        points = rubric.points
+        return [*MONTHS, *points.add, *points.subtract] if points is not None else []
+    if name == "@extra":
+        return [c.name for c in rubric.columns]
+    if name == "@veto":
+        return list(rubric.veto_columns)
+    if name == "@deduct":
+        return list(rubric.deduct_columns)
+    return [name]
+
+
+def _fill_text(rubric: Rubric) -> str:
+    """How the aspects (or the months) are filled in: the note's first item."""
+    texts = _data()["fill"]
+    aspects = "、".join(rubric.aspect_names)
+    if rubric.points is not None and not rubric.aspects:
+        top = rubric.points.month_max
+        return texts["points"].format(month_max=f"（每月满分{number_text(top)}分）" if top else "")
+    if rubric.uses_scores:
+        scores = "，".join(
+            f"{a.name}满分{number_text(a.max_score)}分、{number_text(a.pass_mark)}分达标"
+            for a in rubric.aspects
+            if a.judge == "score" and a.max_score is not None and a.pass_mark is not None
+        )
+        return texts["score"].format(aspects=aspects, scores=scores or "见单元格提示")
+    return texts["mark"].format(aspects=aspects)
+
+
+def _stars_rule(rubric: Rubric) -> str:
+    """How stars follow: one per aspect met, or steps of the total."""
+    texts = _data()["stars"]
+    steps = list(rubric.bands) or [(t, i + 1) for i, t in enumerate(rubric.thresholds)]
+    if rubric.star_method != "total" or not steps:
+        return texts["count"]
+    what = "综合得分" if rubric.parts else "全年累计得分" if rubric.points else "总分"
+    shown = "、".join(
+        f"{number_text(low)}分及以上{stars}星" for low, stars in sorted(steps, key=lambda s: -s[1])
+    )
+    return texts["total"].format(what=what, steps=shown)
+
+
+def _band_text(band: Band) -> str:
+    """5星为示范点; 总分90分及以上且5星为A (a category by total)."""
+    if band.min_total is None:
+        return f"{_stars_text(band.stars)}为{band.name}"
+    also = f"且{band.min_stars}星" if band.min_stars else ""
+    return f"总分{number_text(band.min_total)}分及以上{also}为{band.name}"
+
+
 def _stars_text(stars: frozenset[int]) -> str:
     s = sorted(stars)
     if len(s) > 1 and s == list(range(s[0], s[-1] + 1)):
@@ -140,14 +193,53 @@ def _stars_text(stars: frozenset[int]) -> str:
 # ------------------------------------------------------------------------------ validation
 
 
+def read_as(name: str, rubric: Rubric) -> tuple[str, float | None]:
+    """How ``rubric`` reads a column: its kind (mark, score, percent, count, enum…), and the
+    most a score may be (None: no limit, or not a score)."""
+    aspect = next((a for a in rubric.aspects if a.name == name), None)
+    if aspect is not None:
+        return ("score", aspect.max_score) if aspect.judge == "score" else ("mark", None)
+    if rubric.points is not None and name in MONTHS:
+        return "score", rubric.points.month_max
+    if name in rubric.column_kinds:
+        return rubric.column_kinds[name], None
+    return column_kind(name), None
+
+
+def _prompt(name: str, rubric: Rubric, kind: str, top: float | None) -> str | None:
+    prompts = _data()["prompts"]
+    if kind == "mark" and name in rubric.aspect_names:
+        return str(prompts["@aspect"])
+    if kind == "score" and name in rubric.aspect_names:
+        aspect = rubric.aspect(name)
+        if top is not None and aspect.pass_mark is not None:
+            return str(prompts["@score"]).format(
+                max=number_text(top), pass_mark=number_text(aspect.pass_mark)
+            )
+        return None
+    if name in MONTHS and top is not None:
+        return str(prompts["@month"]).format(max=number_text(top))
+    return prompts.get(name)
+
+
 def validation(column: Column, rubric: Rubric, cell: str) -> dict[str, Any] | None:
-    """The xlsxwriter data validation of a column; ``cell`` is its first data cell (e.g. H6)."""
+    """The xlsxwriter data validation of a column, as the rubric reads it (:func:`read_as`);
+    ``cell`` is its first data cell (e.g. H6)."""
     name = column.name
-    prompt = _data()["prompts"].get("@aspect" if name in rubric.aspect_names else name)
-    kind = "mark" if name in rubric.aspect_names else column_kind(name)
+    kind, top = read_as(name, rubric)
+    prompt = _prompt(name, rubric, kind, top)
     rule: dict[str, Any] | None = None
     if kind == "mark":
         rule = _list(MARKS)
+    elif kind == "score" and top is not None:
+        rule = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": top,
+                "error_message": f"请填写0至{number_text(top)}之间的分数。"}  # fmt: skip
+    elif kind == "score":
+        rule = {"validate": "decimal", "criteria": ">=", "value": 0,
+                "error_message": "请填写不小于0的分数。"}  # fmt: skip
+    elif kind == "percent":
+        rule = {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                "error_message": "请填写0%至100%之间的百分比，如95%。"}  # fmt: skip
     elif name == "问题类别":
         rule = _list(rubric.aspect_names)
     elif kind == "enum":
@@ -266,13 +358,13 @@ class _Styles:
 
 
 def _cell_format(column: Column, rubric: Rubric, styles: _Styles) -> Any:
-    kind = "mark" if column.name in rubric.aspect_names else column_kind(column.name)
+    kind, _ = read_as(column.name, rubric)
     if kind in ("date",):
         return styles.date
     if kind in ("count", "serial"):
         return styles.number
-    if kind in ("mark", "enum", "stars", "category", "level"):
-        return styles.center
+    if kind in ("mark", "enum", "stars", "category", "level", "score", "percent"):
+        return styles.center  # a score keeps its decimals (8.5), a percent its % as typed
     return styles.text  # text cells stay text: names, phone numbers, IDs
 
 

@@ -5,17 +5,25 @@ expressions that take time growing with the square of the text when a ``{{`` or 
 closed (a 300 KB document.xml took 9 s, a megabyte minutes), and that work is out of reach of
 the template budget's clock. So a part over :data:`MAX_PART` bytes, or a tag that is not
 closed before the next one opens, is refused with a sentence naming the template.
+
+docxtpl also fills the document properties (title, subject…) as templates; python-docx refuses,
+in English, a property over 255 characters. Each is kept to one line of at most 255 characters
+(:func:`branchctl.text.core_property`), and the check says which ones the template has too long.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
 from branchctl.documents.templates import LIMIT_ERRORS, jinja_message, limit_reason
 from branchctl.errors import BranchctlError
+from branchctl.text import CORE_PROPERTY_LIMIT, core_property
 
 MAX_PART = 5 * 2**20  # bytes of XML in one part of a Word template (a few hundred pages)
 _PARTS = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -23,12 +31,23 @@ _PARTS = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.x
 _SPLIT = re.compile(r"(?<={)(<[^>]*>)+(?=[{%#])|(?<=[%}#])(<[^>]*>)+(?=})")
 _MARKS = re.compile(r"\{[{%#]|[}%#]\}")
 _CLOSE = {"{{": "}}", "{%": "%}", "{#": "#}"}
+# The document properties docxtpl fills (its render_properties), and their names in Word.
+PROPERTIES = {"author": "作者", "comments": "备注", "identifier": "标识符", "language": "语言",
+              "subject": "主题", "title": "标题"}  # fmt: skip
+_CORE_NS = {
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+}
+_CORE_TAGS = {"author": "dc:creator", "comments": "dc:description", "identifier": "dc:identifier",
+              "language": "dc:language", "subject": "dc:subject", "title": "dc:title"}  # fmt: skip
 
 
-def check_word_template(path: Path, name: str) -> None:
-    """Refuse a Word template docxtpl could not fill in bounded time (see the module's docstring)."""
+def check_word_template(path: Path, name: str) -> list[str]:
+    """Refuse a Word template docxtpl could not fill in bounded time (see the module's docstring);
+    return the notes the clerk should read (document properties cut to 255 characters)."""
     try:
         with zipfile.ZipFile(path) as z:
+            notes = _long_properties(z, name)
             for info in z.infolist():
                 if not _PARTS.match(info.filename):
                     continue
@@ -41,6 +60,39 @@ def check_word_template(path: Path, name: str) -> None:
                 _check_tags(data.decode("utf-8", "replace"), name)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as e:
         raise BranchctlError("Word 模板无法读取，不是有效的 .docx 文件", path=path) from e
+    return notes
+
+
+def _long_properties(z: zipfile.ZipFile, name: str) -> list[str]:
+    """A note naming the template's document properties over 255 characters, if any."""
+    try:
+        info = z.getinfo("docProps/core.xml")
+        if info.file_size > MAX_PART:
+            return []
+        root = etree.fromstring(z.read(info), etree.XMLParser(resolve_entities=False))
+    except (KeyError, etree.XMLSyntaxError):
+        return []  # python-docx makes a fresh one
+    long = [
+        PROPERTIES[prop]
+        for prop, tag in _CORE_TAGS.items()
+        if len("".join(e.text or "" for e in root.findall(tag, _CORE_NS))) > CORE_PROPERTY_LIMIT
+    ]
+    if not long:
+        return []
+    which = "、".join(f"“{p}”" for p in long)
+    return [
+        f"Word 模板“{name}”的文档属性{which}超过{CORE_PROPERTY_LIMIT}个字符，"
+        f"生成的文件中只保留前{CORE_PROPERTY_LIMIT}个字符"
+    ]
+
+
+def _render_properties(tpl: Any, context: dict[str, Any], jinja_env: Any = None) -> None:
+    """docxtpl's render_properties, each property kept to one line of at most 255 characters
+    (python-docx refuses a longer one with an English error)."""
+    props = tpl.docx.core_properties
+    for prop in PROPERTIES:
+        rendered = jinja_env.from_string(getattr(props, prop) or "").render(context)
+        setattr(props, prop, core_property(rendered))
 
 
 def _check_tags(xml: str, name: str) -> None:
@@ -70,6 +122,7 @@ def render_docx_template(
 
     try:
         tpl = DocxTemplate(str(path))
+        tpl.render_properties = functools.partial(_render_properties, tpl)
         with env.budget.document():
             tpl.render(context, jinja_env=env, autoescape=True)
     except LIMIT_ERRORS as e:

@@ -57,6 +57,7 @@ class FileReport:
 @dataclass
 class ValidationReport:
     files: list[FileReport]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why) not checked
 
     def summary(self) -> dict[str, int]:
         return {
@@ -67,4 +68,8 @@ class ValidationReport:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {"files": [f.to_json() for f in self.files], "summary": self.summary()}
+        out: dict[str, Any] = {"files": [f.to_json() for f in self.files]}
+        if self.skipped:  # files a folder search passed over (the tool's own outputs), if any
+            out["skipped"] = [{"file": label, "reason": why} for label, why in self.skipped]
+        out["summary"] = self.summary()
+        return out

@@ -3,7 +3,9 @@
 Files named on the command line are taken whatever they are (what they are not is that file's
 finding). In folders, only files with a workbook suffix are taken; hidden folders are not
 searched, symbolic links to folders are not followed (a link loop cannot make the walk
-endless), and each command passes over the names it never reads (lock files, its own outputs).
+endless), and each command passes over the names it never reads (lock files, x.rated.xlsx…).
+A workbook this tool wrote, under any name, is known by its content (:func:`output_kind`):
+:func:`own_outputs` sets those aside with a reason for the command to report.
 
 A folder entry that cannot be read — a symbolic-link loop, a link to nothing, a FIFO or device,
 a name that is not valid UTF-8, a folder without permission — is returned as an
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from branchctl.errors import BranchctlError, os_reason
+from branchctl.io.outputs import LEDGER_KINDS, OUTPUT_KINDS, RETURNED_KINDS, output_kind
 from branchctl.io.workbook import FORMATS
 
 WORKBOOK_SUFFIXES = frozenset(FORMATS)
@@ -35,6 +38,7 @@ class Workbook:
     label: str
     size: int
     named: bool = False
+    output: str | None = None  # found in a folder and written by this tool: what (OUTPUT_KINDS)
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,49 @@ def find_workbooks(
             key = item.real if isinstance(item, Workbook) else item.path.absolute()
             found.setdefault(key, item)
     return sorted(found.values(), key=lambda f: (str(f.path.parent), f.path.name))
+
+
+OUTPUT_SKIPPED = "{what}，不是乡镇报送的报表，未读取（确需读取时请在命令中直接写出这个文件名）"
+LEDGER_SKIPPED = (
+    "{what}，与乡镇报表放在同一处，其中的支部已在这些报表中，未重复读取"
+    "（确需读取时请在命令中直接写出这个文件名）"
+)
+
+
+def own_outputs(
+    found: Sequence[Found], *, keep_ledgers: bool = False
+) -> tuple[list[Found], list[tuple[str, str]]]:
+    """``found`` without the workbooks this tool wrote that a folder search met, and those
+    left out as (label, why). A rated copy, a comparison, a report or an export holds no
+    submission of its own; a checked copy is kept (the township corrects it and sends it back). A county ledger (a collect master, a county
+    workbook) is kept where the search found nothing else (a city's folder of county ledgers),
+    or when ``keep_ledgers`` (the caller sets aside those beside their township files itself);
+    otherwise it is left out as counted already."""
+    townships = any(
+        isinstance(f, Workbook) and (f.output is None or f.output in RETURNED_KINDS) for f in found
+    )
+    kept: list[Found] = []
+    skipped: list[tuple[str, str]] = []
+    for f in found:
+        kind = f.output if isinstance(f, Workbook) else None
+        if kind is None or kind in RETURNED_KINDS:
+            kept.append(f)
+        elif kind in LEDGER_KINDS and (keep_ledgers or not townships):
+            kept.append(f)
+        else:
+            reason = LEDGER_SKIPPED if kind in LEDGER_KINDS else OUTPUT_SKIPPED
+            skipped.append((f.label, reason.format(what=OUTPUT_KINDS[kind])))
+    return kept, skipped
+
+
+def only_outputs(skipped: Sequence[tuple[str, str]]) -> BranchctlError:
+    """What to say when a search found nothing but the tool's own outputs."""
+    names = "、".join(f"“{label}”" for label, _ in skipped[:3])
+    more = "等" if len(skipped) > 3 else ""
+    return BranchctlError(
+        f"没有找到乡镇报表：找到的{names}{more}都是本工具写出的文件，"
+        "请检查路径，或在命令中直接写出要读取的文件名"
+    )
 
 
 def _named(path: Path, real: Path | None) -> Workbook:
@@ -140,7 +187,7 @@ def _entry(path: Path, real: Path, root: Path) -> Found | None:
         if resolved is None:
             return Unreadable(path, label, "这是一个循环的符号链接（链接最终指向自身），无法打开")
         real = resolved
-    return Workbook(path, real, label, st.st_size)
+    return Workbook(path, real, label, st.st_size, output=output_kind(path))
 
 
 def _why(path: Path, e: OSError) -> str:

@@ -18,11 +18,14 @@ import stat
 import sys
 import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from lxml import etree
+
 from branchctl.errors import BranchctlError, os_reason
-from branchctl.io.smallfiles import not_openable
+from branchctl.io.smallfiles import not_openable, open_regular
 
 TEMP_PREFIX = ".~branchctl-"
 TEMP_SUFFIX = ".tmp"
@@ -42,6 +45,88 @@ OUTPUT_STEMS = (".rated", ".compare", ".checked")
 def is_tool_output(path: Path) -> bool:
     """A copy this tool wrote (x.rated.xlsx, x.checked.xlsx, x.compare.xlsx)."""
     return path.suffix.lower() == ".xlsx" and path.stem.endswith(OUTPUT_STEMS)
+
+
+# Every workbook this tool writes says what it is in a custom document property (File ›
+# Properties › Custom in Excel, kept when the clerk saves it again), so a copy saved under any
+# name is still known when a folder is searched. The kinds, and how a note names each:
+OUTPUT_PROPERTY = "branchctl"
+OUTPUT_KINDS = {
+    "rated": "本工具写出的评定批注副本",
+    "checked": "本工具写出的校验批注副本",
+    "compare": "本工具写出的两期对比工作簿",
+    "report": "本工具写出的校验报告",
+    "export": "本工具从档案导出的台账",
+    "county": "本工具写出的评定汇总（全县台账）",
+    "master": "本工具写出的汇总工作簿（总台账）",
+}
+# Kinds that are county ledgers: a city collects and rates them (see rules.county.set_aside).
+LEDGER_KINDS = frozenset({"county", "master"})
+# Kinds that go back to the township and may come back corrected as its submission: read.
+RETURNED_KINDS = frozenset({"checked"})
+CUSTOM_PART = "docProps/custom.xml"
+CT_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+RT_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+_NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_NS_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the user-defined property set
+_MAX_CUSTOM = 1 << 16
+
+
+def output_kind(path: Path) -> str | None:
+    """What this tool wrote ``path`` as (a key of :data:`OUTPUT_KINDS`), from the property in
+    its ``docProps/custom.xml``; None for any other workbook, and for anything that is not a
+    readable .xlsx package (never an error: reading it says what is wrong)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:  # opened as a regular file only: a FIFO named .xlsx must not block here
+        with open_regular(path, "工作簿文件") as f, zipfile.ZipFile(f) as z:
+            info = z.getinfo(CUSTOM_PART)
+            if info.file_size > _MAX_CUSTOM:
+                return None
+            text = z.read(info)
+    except (BranchctlError, OSError, KeyError, EOFError, RuntimeError, zipfile.BadZipFile):
+        return None
+    kind = _property(text)
+    return kind if kind in OUTPUT_KINDS else None
+
+
+def _property(text: bytes) -> str | None:
+    try:
+        root = etree.fromstring(text, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return None
+    for prop in root.iterchildren(f"{{{_NS_CUSTOM}}}property"):
+        if prop.get("name") == OUTPUT_PROPERTY:
+            return "".join(prop.itertext()).strip()
+    return None
+
+
+def custom_properties(existing: bytes | None, kind: str) -> bytes:
+    """``docProps/custom.xml`` saying ``kind``: the workbook's own custom properties (if any,
+    and readable) kept, ours added or replaced."""
+    root = None
+    if existing is not None:
+        try:
+            root = etree.fromstring(existing, etree.XMLParser(resolve_entities=False))
+        except etree.XMLSyntaxError:
+            root = None
+        if root is not None and root.tag != f"{{{_NS_CUSTOM}}}Properties":
+            root = None
+    if root is None:
+        root = etree.Element(f"{{{_NS_CUSTOM}}}Properties", nsmap={None: _NS_CUSTOM, "vt": _NS_VT})
+    props = list(root.iterchildren(f"{{{_NS_CUSTOM}}}property"))
+    for prop in props:
+        if prop.get("name") == OUTPUT_PROPERTY:
+            root.remove(prop)
+    pids = [int(p.get("pid", "0")) for p in props if (p.get("pid") or "").isdigit()]
+    prop = etree.SubElement(
+        root,
+        f"{{{_NS_CUSTOM}}}property",
+        {"fmtid": _FMTID, "pid": str(max([1, *pids]) + 1), "name": OUTPUT_PROPERTY},
+    )
+    etree.SubElement(prop, f"{{{_NS_VT}}}lpwstr").text = kind
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def require_folder(path: Path) -> None:

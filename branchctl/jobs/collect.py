@@ -21,8 +21,8 @@ from branchctl.checks.run import check_workbook
 from branchctl.errors import BranchctlError
 from branchctl.forms.tables import Table, find_forms
 from branchctl.forms.values import cell_text, name_key
-from branchctl.io.discovery import Unreadable, find_workbooks
-from branchctl.io.outputs import ensure_distinct, is_tool_output, require_folder
+from branchctl.io.discovery import Unreadable, find_workbooks, own_outputs
+from branchctl.io.outputs import ensure_distinct, is_tool_output, output_kind, require_folder
 from branchctl.io.pool import run_tasks
 from branchctl.io.workbook import Workbook, read_workbook, reading_memory, xlsx_sheet_names
 from branchctl.reports.collect import write_collection
@@ -50,8 +50,9 @@ from branchctl.rules.rubric_file import load_rubric
 
 
 def is_master_workbook(path: Path) -> bool:
-    """A master workbook written by an earlier ``collect`` (its 汇总台账 and 汇总说明 sheets)."""
-    return {MASTER_SHEET, NOTES_SHEET} <= xlsx_sheet_names(path)
+    """A master workbook written by an earlier ``collect``: marked so (``output_kind``), or,
+    written before the mark, known by its 汇总台账 and 汇总说明 sheets."""
+    return output_kind(path) == "master" or {MASTER_SHEET, NOTES_SHEET} <= xlsx_sheet_names(path)
 
 
 def guard_master_output(out: Path) -> None:
@@ -77,6 +78,8 @@ def find_sources(
         items = find_workbooks([given], missing="文件或文件夹不存在")
         if given.is_dir() and not items:
             raise BranchctlError("文件夹中没有找到工作簿（.xlsx .xlsm .xls .ods）", path=given)
+        items, passed_over = own_outputs(items, keep_ledgers=True)  # ledgers: see set_aside
+        skipped += passed_over
         for item in items:
             if isinstance(item, Unreadable):
                 unreadable.append(

@@ -18,7 +18,7 @@ from typing import Any
 from branchctl.errors import BranchctlError
 from branchctl.forms.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
 from branchctl.forms.tables import Layout, find_forms
-from branchctl.io.discovery import Unreadable, find_workbooks
+from branchctl.io.discovery import Unreadable, find_workbooks, only_outputs, own_outputs
 from branchctl.io.discovery import Workbook as FoundWorkbook
 from branchctl.io.pool import run_tasks
 from branchctl.io.workbook import read_workbook, reading_memory
@@ -189,6 +189,9 @@ def rate_county(
     if not found:
         where = paths[0] if len(paths) == 1 else None
         raise BranchctlError("没有找到工作簿（.xlsx、.xlsm、.xls、.ods），请检查路径", path=where)
+    found, passed_over = own_outputs(found, keep_ledgers=True)  # ledgers: see set_aside below
+    if not found:
+        raise only_outputs(passed_over)
     books = [f for f in found if isinstance(f, FoundWorkbook)]
     copies = annotate([f.path for f in books]) if annotate is not None else None
     set_wide = bool(rubric.quotas or rubric.ranking)  # the copies wait for the county's outcome
@@ -202,7 +205,7 @@ def rate_county(
                            needs=[reading_memory(f.size) for f in books]))  # fmt: skip
     sources = [next(rated) if isinstance(f, FoundWorkbook) else _unreadable(f) for f in found]
     name = found[0].label if len(found) == 1 else _name(paths)
-    county = CountyRating(name, rubric, sources)
+    county = CountyRating(name, rubric, sources, skipped=passed_over)
     for s in set_aside(sources, lambda s: s.label, SourceRating.inner_files, lambda s: s.named):
         county.sources.remove(s)
         county.skipped.append((s.label, SET_ASIDE))

@@ -294,15 +294,15 @@ def make_notices(
     for path in paths if archive is None else []:
         if not path.is_dir():
             regular_file(path, "数据文件")
+    notes: list[str] = []
     if template.path is not None and template.is_docx:
-        check_word_template(template.path, template.name)
+        notes += check_word_template(template.path, template.name)
     env = environment(markdown=not template.is_docx)
     unused = check_fields(template, fields, env)
     compiled = None if template.is_docx else compile_template(template, env)
 
     # masked characters as ＊ in Markdown: an escaped \* shows its backslash when pasted
     masker = (Masker(PLAIN_TEXT_MASK) if fmt == "md" else Masker()) if mask else None
-    notes: list[str] = []
     stage(f"正在读取 {'、'.join(p.name for p in paths[:3])} …")
     if archive is not None:
         context = notice_context(

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from branchctl.errors import BranchctlError, os_reason
 from branchctl.forms.tables import find_forms
-from branchctl.io.outputs import TEMP_PREFIX, TEMP_SUFFIX, check_output_path, ensure_distinct
+from branchctl.io.outputs import (
+    LEDGER_KINDS,
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    check_output_path,
+    ensure_distinct,
+    output_kind,
+)
 from branchctl.io.workbook import Workbook, read_workbook, xlsx_sheet_names
 from branchctl.io.xlsx.plain import PlainSheet, write_plain
 from branchctl.io.xlsx.write import write_annotated
@@ -77,10 +84,10 @@ def rate_file(
 
 def is_county_workbook(path: Path) -> bool:
     """A workbook of ledgers this tool wrote: the county workbook of ``rate`` or the master of
-    ``collect`` (known by their sheets)."""
+    ``collect`` (marked so, or known by their sheets)."""
     if path.suffix.lower() != ".xlsx" or not path.is_file():  # a pipe or a device: not opened
         return False
-    if is_master_workbook(path):
+    if output_kind(path) in LEDGER_KINDS or is_master_workbook(path):
         return True
     return set(COUNTY_SHEETS) <= xlsx_sheet_names(path)
 

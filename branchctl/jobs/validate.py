@@ -21,7 +21,7 @@ from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.catalogue import entry, finding
 from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.io.cells import parse_cell, quote_sheet
-from branchctl.io.discovery import Unreadable, find_workbooks, is_under
+from branchctl.io.discovery import Unreadable, find_workbooks, is_under, only_outputs, own_outputs
 from branchctl.io.discovery import Workbook as FoundWorkbook
 from branchctl.io.outputs import is_tool_output, refuse_inputs, sweep_leftovers
 from branchctl.io.pool import run_tasks
@@ -77,11 +77,12 @@ def collect_workbooks(paths: Sequence[str | Path], exclude: Iterable[Path] = ())
 
     Files named on the command line are taken whatever they are (a non-workbook becomes that
     file's finding); in folders only workbooks are taken, skipping lock, hidden and temporary
-    files, annotated copies (``*.checked.xlsx``) and anything under ``exclude`` (the folders
-    and files this run writes). Folder entries that cannot be read are left out here;
-    :func:`validate_paths` reports them.
+    files, annotated copies (``*.checked.xlsx``), the tool's own outputs under other names
+    (:func:`own_outputs`) and anything under ``exclude`` (the folders and files this run
+    writes). Folder entries that cannot be read are left out here; :func:`validate_paths`
+    reports them.
     """
-    found = find_workbooks(paths, skip_name=is_skipped_name, exclude=exclude)
+    found, _ = own_outputs(find_workbooks(paths, skip_name=is_skipped_name, exclude=exclude))
     return [f.path for f in found if isinstance(f, FoundWorkbook)]
 
 
@@ -167,7 +168,7 @@ def _annotate(book: Workbook, findings: list[Finding], out: Path) -> tuple[str |
 def annotation_plan(book: Workbook, findings: Sequence[Finding]) -> AnnotationPlan:
     """Cells with findings filled red (error) or yellow (warning) with the messages as a comment,
     and a 校验结果 sheet listing every finding with a link to its cell."""
-    plan = AnnotationPlan()
+    plan = AnnotationPlan(kind="checked")
     sheets = {s.name: s for s in book.sheets}
     marks: dict[tuple[str, int, int], list[Finding]] = {}
     for f in findings:
@@ -265,7 +266,9 @@ def validate_paths(
         roots = [Path(p).resolve() for p in paths if Path(p).is_dir()]
         if not any(is_under(root, annotate_dir.resolve()) for root in roots):
             outputs.append(annotate_dir)
-    found = find_workbooks(paths, skip_name=is_skipped_name, exclude=outputs)
+    found, skipped = own_outputs(find_workbooks(paths, skip_name=is_skipped_name, exclude=outputs))
+    if not found and skipped:
+        raise only_outputs(skipped)
     if not found:
         raise BranchctlError("没有找到工作簿（.xlsx、.xlsm、.xls、.ods），请检查路径")
     books = [f for f in found if isinstance(f, FoundWorkbook)]
@@ -295,8 +298,9 @@ def validate_paths(
         )
     )
     results = [next(checked) if isinstance(f, FoundWorkbook) else _unreadable(f) for f in found]
-    notes = [r.note for r in results if r.note]
-    return ValidationRun(ValidationReport([r.report for r in results]), results, notes)
+    notes = [f"跳过“{label}”：{why}" for label, why in skipped]
+    notes += [r.note for r in results if r.note]
+    return ValidationRun(ValidationReport([r.report for r in results], skipped), results, notes)
 
 
 def _check_task(

@@ -44,7 +44,7 @@ def rating_plan(
     groups: list[str] | None = None,
 ) -> AnnotationPlan:
     """The annotated copy of a rated workbook: computed columns, fills, comments, 汇总 sheet."""
-    plan = AnnotationPlan()
+    plan = AnnotationPlan(kind="rated")
     categories = result.rubric.categories
     fills = band_fills([b.name for b in categories], [b.fill for b in categories])
     for rated in result.tables:

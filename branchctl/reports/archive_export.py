@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from branchctl.io.outputs import atomic_output
+from branchctl.io.outputs import OUTPUT_PROPERTY, atomic_output
 from branchctl.io.xlsx.plan import CHANGE_FILLS, band_fills
 from branchctl.rules.history import FLAGS, PeriodPicture
 from branchctl.rules.periods import Period
@@ -45,6 +45,7 @@ def write_ledger(picture: PeriodPicture, out: Path) -> None:
              "strings_to_urls": False},
         )  # fmt: skip
         try:
+            wb.set_custom_property(OUTPUT_PROPERTY, "export")
             formats = _Formats(wb, category_fills(picture.rubric))
             _ledger(wb.add_worksheet(LEDGER_SHEET), picture, formats)
             _trend(wb, wb.add_worksheet(TREND_SHEET), picture, formats)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.forms.values import cell_text
-from branchctl.io.outputs import atomic_output
+from branchctl.io.outputs import OUTPUT_PROPERTY, atomic_output
 from branchctl.io.xlsx.plan import ROW_ERROR, ROW_WARNING
 from branchctl.reports.collection import (
     MASTER_SHEET,
@@ -35,6 +35,7 @@ def write_collection(collection: Collection, out: Path) -> None:
              "strings_to_urls": False, "default_date_format": "yyyy-mm-dd"},
         )  # fmt: skip
         try:
+            wb.set_custom_property(OUTPUT_PROPERTY, "master")
             formats = _Formats(wb)
             _write_master(wb.add_worksheet(MASTER_SHEET), collection, formats)
             _write_notes(wb.add_worksheet(NOTES_SHEET), collection, formats)

@@ -23,7 +23,7 @@ CHART_COL = 5  # the chart stands right of the change and star tables (columns A
 
 def comparison_plan(comparison: Comparison) -> AnnotationPlan:
     """NEW's workbook with the changes coloured, 上期/本期星级 and 变动 appended, a 变动汇总 sheet."""
-    plan = AnnotationPlan()
+    plan = AnnotationPlan(kind="compare")
     new = comparison.new
     by_row = {(c.new.sheet, c.new.row): c for c in comparison.changes if c.new is not None}
     for table in new.tables:

@@ -62,6 +62,7 @@ def county_plan(
                           county.shares)  # fmt: skip
     plan = rating_plan(result, weakest, lambda b: late.get(id(b), 0), by, group_keys(county, by))
     plan.new_sheets.append(notes_sheet(county))
+    plan.kind = "county"
     return ledger, plan, weakest
 
 

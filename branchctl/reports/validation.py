@@ -12,7 +12,7 @@ from pathlib import Path
 from branchctl.errors import BranchctlError
 from branchctl.findings.catalogue import entry
 from branchctl.findings.model import FileReport, Finding, ValidationReport
-from branchctl.io.outputs import atomic_output, require_folder
+from branchctl.io.outputs import OUTPUT_PROPERTY, atomic_output, require_folder
 from branchctl.text import markdown_cell
 
 REPORT_SUFFIXES = (".md", ".xlsx", ".json")
@@ -134,6 +134,7 @@ def _write_xlsx(report: ValidationReport, path: Path) -> None:
     import xlsxwriter
 
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    book.set_custom_property(OUTPUT_PROPERTY, "report")
     head = book.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "vcenter"}
     )

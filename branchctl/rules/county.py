@@ -106,12 +106,13 @@ class CountyRating:
         return summarize(self.branches, self.rubric, self.quotas, shares=self.shares)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "files": [s.to_json() for s in self.sources],
-            "rubric": self.rubric.name,
-            "branches": [b.to_json() for b in self.branches],
-            "summary": self.summary(),
-        }
+        out: dict[str, Any] = {"files": [s.to_json() for s in self.sources]}
+        if self.skipped:  # files passed over (own outputs, ledgers set aside), if any
+            out["skipped"] = [{"file": label, "reason": why} for label, why in self.skipped]
+        out["rubric"] = self.rubric.name
+        out["branches"] = [b.to_json() for b in self.branches]
+        out["summary"] = self.summary()
+        return out
 
     def unrated_reason(self) -> str:
         """Why nothing could be rated: how many files, and the first one's reason."""

@@ -94,6 +94,25 @@ class Checker:
             raise self.fail(f"{where}{key}", f"应为{lo}至{hi}的整数，现为{shown(value)}")
         return value
 
+    def stars(
+        self, data: dict[str, Any], where: str, max_stars: int, example: str
+    ) -> frozenset[int]:
+        """``stars``: a non-empty list of whole star counts from 0 to ``max_stars`` (a band's, a
+        grade's); ``example`` is shown in the message, e.g. "[3, 4]"."""
+        stars = data["stars"]
+        if (
+            not isinstance(stars, list)
+            or not stars
+            or not all(
+                isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= max_stars
+                for s in stars
+            )
+        ):
+            raise self.fail(
+                f"{where}stars", f"应为0至{max_stars}的整数列表，如 {example}，现为{shown(stars)}"
+            )
+        return frozenset(stars)
+
     def number(self, value: Any, key: str) -> float:
         """A finite number; text (an expression, a formula) is refused, never evaluated."""
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -8,7 +8,7 @@ from typing import Any
 from branchctl.forms.spec import forms_data, normalize_header, normalize_text
 from branchctl.rules.rubric import Aspect, Band
 from branchctl.rules.rubric_aspects import optional_text, parse_conditions
-from branchctl.rules.rubric_checker import Checker, shown
+from branchctl.rules.rubric_checker import Checker
 from branchctl.rules.schemes import (
     Cap,
     Evidence,
@@ -228,19 +228,7 @@ def _grade(
         )
     key = present[0]
     if key == "stars":
-        stars = raw["stars"]
-        if (
-            not isinstance(stars, list)
-            or not stars
-            or not all(
-                isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= max_stars
-                for s in stars
-            )
-        ):
-            raise check.fail(
-                f"{where}stars", f"应为0至{max_stars}的整数列表，如 [5]，现为{shown(stars)}"
-            )
-        return Grade("stars", stars=frozenset(stars))
+        return Grade("stars", stars=check.stars(raw, where, max_stars, "[5]"))
     bands = categories if key == "category" else levels
     names = tuple(b.name for b in bands)
     name = check.choice(raw, key, where, names, None)

@@ -65,23 +65,12 @@ def parse_bands(
             name, frozenset(), check.texts(raw, "aliases", where), fill=_fill(check, raw, where)
         )
         if selector == "stars":
-            stars = raw["stars"]
-            if (
-                not isinstance(stars, list)
-                or not stars
-                or not all(
-                    isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= max_stars
-                    for s in stars
-                )
-            ):
-                raise check.fail(
-                    f"{where}stars", f"应为0至{max_stars}的整数列表，如 [3, 4]，现为{shown(stars)}"
-                )
-            for s in stars:
+            stars = check.stars(raw, where, max_stars, "[3, 4]")
+            for s in raw["stars"]:  # as written: a star listed twice is named
                 if s in covered:
                     raise check.fail(f"{where}stars", f"{s}星已归入“{covered[s]}”，不能重复")
                 covered[s] = name
-            band = replace(band, stars=frozenset(stars))
+            band = replace(band, stars=stars)
         elif selector == "min_total":
             if not has_total:
                 raise check.fail(

@@ -28,6 +28,7 @@ from pathlib import Path
 from lxml import etree
 
 from branchctl.io.cells import column_letter, column_number, quote_sheet
+from branchctl.io.outputs import CT_CUSTOM, CUSTOM_PART, RT_CUSTOM, custom_properties
 from branchctl.io.workbook import Sheet, Workbook
 from branchctl.io.xlsx.edits import compile_edits
 from branchctl.io.xlsx.package import (
@@ -158,6 +159,8 @@ class _Patch:
             self._widen_print_area(name, sheet_plan)
         for sheet in plan.new_sheets:
             self._add_sheet(sheet)
+        if plan.kind is not None:
+            self._mark(plan.kind)
 
     # -- zip helpers
 
@@ -189,6 +192,27 @@ class _Patch:
         self.late[self.name(rels.path)] = rels.to_bytes
 
     # -- workbook-level edits
+
+    def _mark(self, kind: str) -> None:
+        """Say what this copy is in ``docProps/custom.xml`` (see io.outputs.output_kind), the
+        workbook's own custom properties kept."""
+        rels = Rels("", self.read("_rels/.rels"))
+        part = None
+        for rid, target in rels.of_type(RT_CUSTOM):
+            if part is None and self.exists(target):
+                part = self.name(target)
+            else:
+                rels.remove(rid)  # a second one, or one to a missing part
+        existing = self.read(part) if part is not None else None
+        if part is None:
+            part = (
+                self.new_part("docProps/custom{}.xml") if self.exists(CUSTOM_PART) else CUSTOM_PART
+            )
+            rels.add(RT_CUSTOM, part)
+        self.upfront[self.name(rels.path)] = rels.to_bytes
+        self.ct.set_override(part, CT_CUSTOM)
+        data = custom_properties(existing, kind)
+        self.late[part] = lambda: data
 
     def _drop_macros(self) -> None:
         """.xlsm -> .xlsx: the plain workbook content type, without the VBA project."""

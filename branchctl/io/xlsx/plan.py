@@ -297,6 +297,7 @@ class NewSheet:
 class AnnotationPlan:
     sheets: dict[str, SheetPlan] = field(default_factory=dict)
     new_sheets: list[NewSheet] = field(default_factory=list)
+    kind: str | None = None  # what the copy is (io.outputs.OUTPUT_KINDS): marked in the file
 
     def sheet(self, name: str) -> SheetPlan:
         return self.sheets.setdefault(name, SheetPlan())

@@ -24,6 +24,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from branchctl.io.outputs import OUTPUT_PROPERTY
 from branchctl.io.workbook import MergeIndex, Sheet, Workbook
 from branchctl.io.xlsx.parts import unique_sheet_name
 from branchctl.io.xlsx.plan import (
@@ -64,6 +65,8 @@ def rebuild_xlsx(source: Workbook, plan: AnnotationPlan, out: Path) -> None:
         "in_memory": len(source.sheets) > MANY_SHEETS,
     }
     book = _Book(str(out), options)
+    if plan.kind is not None:
+        book.set_custom_property(OUTPUT_PROPERTY, plan.kind)
     formats = _Formats(book)
     names: dict[str, str] = {}  # source name -> name in the new workbook
     used: set[str] = set()  # lower case; looked up, not scanned: 50,000 sheets stay linear
