@@ -102,3 +102,21 @@ def terminal_safe(text: str) -> str:
     Line breaks stay: they are the caller's layout.
     """
     return _TERMINAL_UNSAFE.sub(_escaped, text)
+
+
+# ------------------------------------------------------------------------------ JSON
+
+# json.dumps escapes C0 controls itself; these it leaves raw, and a terminal would act on them.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_safe(text: str) -> str:
+    """JSON text (``json.dumps(…, ensure_ascii=False)``'s) with what a terminal would act on
+    written as ``\\uXXXX`` escapes: the same document, safe to print."""
+    return _JSON_UNSAFE.sub(_json_escape, text)

@@ -279,8 +279,10 @@ def test_a_county_history_is_written_as_json_dumps_would(tmp_path):
                     ratings,
                 ),  # fmt: skip
             )
+    from branchctl.text import json_safe
+
     report = branch_histories(db)
-    expected = json.dumps(report.to_json(), ensure_ascii=False)
+    expected = json_safe(json.dumps(report.to_json(), ensure_ascii=False))
     assert "".join(report.json_text(per_piece=7)) == expected
     result = cli(db, "archive", "history", "--json")
     assert result.exit_code == 0

@@ -10,7 +10,7 @@ import pytest
 
 from branchctl.checks.run import check_workbook
 from branchctl.errors import BranchctlError
-from branchctl.forms.merges import MergeFill
+from branchctl.forms.merges import MergeFill, by_first_row, starting_in
 from branchctl.forms.tables import find_forms
 from branchctl.io.workbook import Sheet, read_workbook
 from branchctl.rules.rating import rate_workbook
@@ -97,7 +97,7 @@ def test_a_merge_over_the_whole_grid_is_kept_as_ranges() -> None:
     """A merge reaching XFD1048576 is read as a range, never cell by cell."""
     rows = [["序号", "党支部名称"], [1, "甲党支部"], [2, ""], [3, ""]]
     sheet = Sheet("s", 0, True, rows, [(1, 1, 1_048_575, 16_383)])
-    fill = MergeFill(sheet, 1, range(16_384))
+    fill = MergeFill(sheet, range(16_384), starting_in(by_first_row(sheet), 1))
     assert fill.value(3, 1) == "甲党支部" and fill.value(3, 0) == 3
     assert fill.touches(1_000_000) and not fill.touches(0)
 

@@ -3,7 +3,8 @@
 The file says what it is in its SQLite header: ``application_id`` marks it as a branchctl
 archive (a foreign SQLite file is refused, never written to), ``user_version`` is its schema
 version. A migration is a list of statements run in one transaction with the version bump, so
-an archive is either migrated or left as it was. Nothing is ever deleted from an archive:
+an archive is either migrated or left as it was. Version 2 added the problem lists of 附件3
+(submissions recorded by version 1 have none). Nothing is ever deleted from an archive:
 a resubmission, a new roster, a later adjustment are new rows, and the views below pick the one
 that counts (the newest).
 """
@@ -141,6 +142,30 @@ MIGRATIONS: list[tuple[int, tuple[str, ...]]] = [
                        GROUP BY period_id, branch_id) AS decided
               ON decided.period_id = c.period_id AND decided.branch_id = r.branch_id
             LEFT JOIN adjustments AS a ON a.id = decided.id""",
+        ),
+    ),
+    (
+        2,
+        (
+            # The problem list of a submission (附件3: 问题清单, 任务清单, 责任清单), one row per
+            # problem and task, as a notice lists it under its branch.
+            """CREATE TABLE problems (
+                submission_id INTEGER NOT NULL REFERENCES submissions(id),
+                seq INTEGER NOT NULL,
+                branch TEXT NOT NULL,            -- 党支部名称 as written
+                branch_key TEXT NOT NULL,        -- matched to a rating's name_key
+                category TEXT NOT NULL,          -- 问题类别
+                description TEXT NOT NULL,
+                task TEXT NOT NULL,
+                measures TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                owner_title TEXT NOT NULL,
+                leader TEXT NOT NULL,
+                deadline TEXT NOT NULL,          -- 完成时限 as a notice shows it
+                sheet TEXT NOT NULL,
+                row INTEGER NOT NULL,
+                PRIMARY KEY (submission_id, seq)
+            ) WITHOUT ROWID""",
         ),
     ),
 ]

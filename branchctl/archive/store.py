@@ -68,6 +68,29 @@ class FindingRow(NamedTuple):
         }
 
 
+class ProblemRow(NamedTuple):
+    """One problem × task of a submission's 附件3, with what a notice shows of it (the fields of
+    :class:`branchctl.forms.lists.ProblemItem` that notices read)."""
+
+    branch: str
+    branch_key: str
+    category: str
+    description: str
+    task: str
+    measures: str
+    owner: str
+    owner_title: str
+    leader: str
+    deadline_text: str  # 完成时限 as shown
+    sheet: str
+    row: int
+
+    @property
+    def deadline(self) -> None:
+        """A ProblemItem's parsed date; here already shown as ``deadline_text``."""
+        return None
+
+
 @dataclass
 class NewSubmission:
     period_id: int
@@ -83,6 +106,7 @@ class NewSubmission:
     rubric_id: int
     findings: list[FindingRow] = field(default_factory=list)
     ratings: list[RatingRow] = field(default_factory=list)
+    problems: list[ProblemRow] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -290,6 +314,10 @@ def add_submission(conn: sqlite3.Connection, sub: NewSubmission) -> int:
             for i, r in enumerate(sub.ratings)
         ],
     )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(sid, i, *p) for i, p in enumerate(sub.problems)],
+    )
     return sid
 
 
@@ -332,6 +360,26 @@ def findings(conn: sqlite3.Connection, submission_id: int) -> list[FindingRow]:
         (submission_id,),
     ).fetchall()
     return [FindingRow(*r) for r in rows]
+
+
+def problems(
+    conn: sqlite3.Connection, submission_ids: Iterable[int]
+) -> dict[int, list[ProblemRow]]:
+    """The 附件3 problems of each submission, in the order of its lists."""
+    ids = list(submission_ids)
+    out: dict[int, list[ProblemRow]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):  # within SQLite's limit of bound parameters
+        part = ids[start : start + 500]
+        rows = conn.execute(
+            f"""SELECT submission_id, branch, branch_key, category, description, task, measures,
+                       owner, owner_title, leader, deadline, sheet, row
+                FROM problems WHERE submission_id IN ({", ".join("?" * len(part))})
+                ORDER BY submission_id, seq""",
+            part,
+        ).fetchall()
+        for sid, *fields in rows:
+            out[sid].append(ProblemRow(*fields))
+    return out
 
 
 # ------------------------------------------------------------------------------ ratings
@@ -405,14 +453,15 @@ class BranchLabel(NamedTuple):
 def branch_labels(
     conn: sqlite3.Connection, period_id: int, name_key: str | None = None
 ) -> list[BranchLabel]:
-    """How the branches of a period are written (township, 所属党组织, name, place)."""
+    """How the branches of a period are written (township, 所属党组织, name, place), in the
+    order of the county ledger: by township, then place in the file."""
     where, args = "period_id = ?", [period_id]
     if name_key is not None:
         where += " AND name_key = ?"
         args.append(name_key)  # type: ignore[arg-type]
     rows = conn.execute(
         f"""SELECT branch_id, township_key, township, party_org, name, sheet, row
-            FROM current_ratings WHERE {where}""",
+            FROM current_ratings WHERE {where} ORDER BY township_key, sheet, row""",
         args,
     ).fetchall()
     return [BranchLabel._make(r) for r in rows]

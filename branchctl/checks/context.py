@@ -9,6 +9,7 @@ from typing import Any
 
 from branchctl.findings.catalogue import finding
 from branchctl.findings.model import Finding
+from branchctl.forms.lists import WorkItem, read_work_ledger
 from branchctl.forms.tables import Layout, Table
 from branchctl.forms.values import cell_text
 from branchctl.io.cells import cell_name
@@ -33,17 +34,23 @@ class CheckContext:
     reference: list[Table] = field(default_factory=list)
     # per-branch tables carrying every aspect of the rubric, with their rated rows
     rated: list[tuple[Table, list[BranchRating]]] = field(default_factory=list)
-    _row_table: Table | None = None
-    _row_index: int = -1
-    _row: dict[str, Any] = field(default_factory=dict)
     _labels: dict[int, tuple[dict[str, str], dict[str, str]]] = field(default_factory=dict)
     categories: dict[str, str | None] = field(default_factory=dict)  # 问题类别 text -> aspect
     parsed: dict[Any, tuple[Any, str | None]] = field(
         default_factory=dict
     )  # (column, text) -> (value, hint)
 
+    _work: list[WorkItem] | None = None
+
     def __post_init__(self) -> None:
         self.aspect_headers = self.rubric.aspect_headers()  # looked up for every problem
+
+    def work_items(self) -> list[WorkItem]:
+        """The rows of the 附件4 work ledgers (:func:`read_work_ledger`), read once for every
+        check that looks at them."""
+        if self._work is None:
+            self._work = read_work_ledger(self.layout, self.as_of)
+        return self._work
 
     def labels(self, variant: Rubric) -> tuple[dict[str, str], dict[str, str]]:
         """The category and level spellings of a rubric variant, computed once."""
@@ -78,12 +85,9 @@ class CheckContext:
         return self.row(table, r).get(column)
 
     def row(self, table: Table, r: int) -> dict[str, Any]:
-        """Every cell of data row ``r`` (see :meth:`raw`): canonical column -> raw value or
-        None; the last row read is kept."""
-        if self._row_table is not table or self._row_index != r:
-            self._row_table, self._row_index = table, r
-            self._row = table.row(r)
-        return self._row
+        """The non-blank cells of data row ``r`` (see :meth:`raw`): canonical column -> raw
+        value, read-only (the table keeps the last row read); a missing key means blank."""
+        return table.cells(r)
 
     def cell(self, table: Table, r: int, column: str) -> Any:
         """As :meth:`raw`, for one cell alone."""

@@ -13,7 +13,6 @@ from branchctl.forms.lists import (
     WorkItem,
     overdue,
     read_lists_detail,
-    read_work_ledger,
 )
 from branchctl.forms.spec import normalize_header
 from branchctl.forms.tables import Table
@@ -65,7 +64,7 @@ def check_cross(ctx: CheckContext) -> None:
     lists = read_lists_detail(ctx.layout, ctx.as_of)
     _creation_branches(ctx, branches)
     _lists(ctx, lists, branches)
-    _work_ledger(ctx, read_work_ledger(ctx.layout, ctx.as_of), branches)
+    _work_ledger(ctx, ctx.work_items(), branches)
     if lists.tables:
         _unmet_without_problem(ctx, lists, branches)
 

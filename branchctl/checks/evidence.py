@@ -12,7 +12,7 @@ from __future__ import annotations
 from branchctl.checks.context import CheckContext
 from branchctl.findings.catalogue import finding
 from branchctl.findings.model import Finding
-from branchctl.forms.lists import DONE, read_work_ledger
+from branchctl.forms.lists import DONE
 from branchctl.forms.tables import Table
 from branchctl.forms.values import is_blank
 from branchctl.io.cells import cell_name
@@ -28,7 +28,7 @@ def task_evidence(ctx: CheckContext) -> list[Finding]:
     out: list[Finding] = []
     ledgers = {t.sheet_name: t for t in ctx.tables("work_ledger")}
     if any(_carried(t, columns) for t in ledgers.values()):
-        for item in read_work_ledger(ctx.layout, ctx.as_of):
+        for item in ctx.work_items():
             table = ledgers.get(item.sheet)
             if table is None or not item.is_closed:
                 continue

@@ -240,7 +240,7 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
         _cell_values(ctx, table, r, cells, parsers)
         if table.form.key == "creation_ledger":
             _creation_status(ctx, table, r)
-        _members(ctx, table, r, name)
+        _members(ctx, table, r, name, cells)
         if rating is not None:
             kept.append(rating)
             if not rating.bad and not rating.blank:  # a bad or blank mark is reported already
@@ -415,14 +415,22 @@ def _cn_date(ctx: CheckContext) -> str:
     return f"{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日"
 
 
-def _members(ctx: CheckContext, table: Table, r: int, name: str) -> None:
+def _members(ctx: CheckContext, table: Table, r: int, name: str, cells: dict[str, Any]) -> None:
     for column in ("正式党员", "党员人数"):
         if column not in table.columns:
             continue
-        try:
-            count = parse_count(ctx.raw(table, r, column))
-        except BadValue:
-            return  # reported as bad-number
+        raw = cells.get(column)
+        # a count column's values are parsed once per file (:func:`_cell_values`)
+        found = ctx.parsed.get((column, type(raw), raw)) if raw is not None else None
+        if found is not None:
+            count, hint = found
+            if hint is not None:
+                return  # reported as bad-number
+        else:
+            try:
+                count = parse_count(raw)
+            except BadValue:
+                return  # reported as bad-number
         if count is None:
             continue  # 正式党员 left blank: 党员人数 stands in
         if count < MIN_FORMAL_MEMBERS:

@@ -160,7 +160,7 @@ def history(
 
     report = branch_histories(db, branch, org)
     if as_json and len(report.branches) > 100:
-        print_json_text(report.json_text())  # a county's history: tens of megabytes
+        print_json_text(report.json_text(), escaped=True)  # a county: tens of megabytes
     elif as_json:
         print_json(report.to_json())
     else:

@@ -8,19 +8,13 @@ read by programs, is always UTF-8 whatever the console.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
 import typer
 
-from branchctl.text import terminal_safe
-
-# json.dumps escapes C0 controls itself; these it leaves raw, and a terminal would act on them.
-_JSON_UNSAFE = re.compile(
-    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+from branchctl.text import json_safe, terminal_safe
 
 
 def fit(text: str, stream: TextIO) -> str:
@@ -51,10 +45,6 @@ def fail(sentence: str) -> None:
     say(f"错误：{sentence}", err=True)
 
 
-def _json_escape(match: re.Match[str]) -> str:
-    return f"\\u{ord(match.group()):04x}"
-
-
 def print_json(data: Any, *, large: bool = False) -> None:
     """One JSON document on stdout, UTF-8 bytes whatever the console's encoding.
 
@@ -63,11 +53,12 @@ def print_json(data: Any, *, large: bool = False) -> None:
     print_json_text(json.dumps(data, ensure_ascii=False, indent=None if large else 2))
 
 
-def print_json_text(text: str | Iterable[str]) -> None:
+def print_json_text(text: str | Iterable[str], *, escaped: bool = False) -> None:
     """JSON already encoded, whole or in consecutive pieces (a library that makes a big document
-    faster than json.dumps, and need not hold it all at once)."""
+    faster than json.dumps, and need not hold it all at once). ``escaped``: the text has been
+    through :func:`branchctl.text.json_safe` already (scanning tens of megabytes again costs)."""
     for piece in [text] if isinstance(text, str) else text:
-        write_raw(_JSON_UNSAFE.sub(_json_escape, piece))
+        write_raw(piece if escaped else json_safe(piece))
     write_raw("\n")
 
 

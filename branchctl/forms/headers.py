@@ -15,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from branchctl.forms.merges import MergeFill
+from branchctl.forms.merges import MergeFill, by_first_row, starting_in
 from branchctl.forms.preamble import PREAMBLE_ROWS, named_by_preamble, read_preamble, starts_table
 from branchctl.forms.spec import FormSpec, forms_data, match_header, normalize_text
-from branchctl.io.workbook import Sheet
+from branchctl.io.workbook import Range, Sheet
 
 HEADER_SCAN_ROWS = 40  # a header lower than this below where the search starts is not looked for
 DATA_ROWS_AFTER_HEADER = 3  # this many data-like rows after a header end the search for one
@@ -40,14 +40,24 @@ class Header:
     texts: frozenset[str] = frozenset()  # every header cell's normalised text (repeats)
 
 
-def find_header(sheet: Sheet, start: int, extra: dict[str, str]) -> Header | None:
-    """The first form header at or below row ``start`` (0-based), within HEADER_SCAN_ROWS."""
+def find_header(
+    sheet: Sheet,
+    start: int,
+    extra: dict[str, str],
+    merges: list[Range] | None = None,
+    width: int | None = None,
+) -> Header | None:
+    """The first form header at or below row ``start`` (0-based), within HEADER_SCAN_ROWS.
+
+    ``merges``: the sheet's merges sorted by :func:`~branchctl.forms.merges.by_first_row`,
+    and ``width`` the sheet's (a caller searching the sheet more than once finds them once)."""
     limit = min(sheet.height, start + HEADER_SCAN_ROWS)
     if start >= limit:
         return None
-    width = sheet.width
-    view = MergeFill(sheet, start, range(width), stop=limit)
-    pre = read_preamble(sheet, start, min(limit, start + PREAMBLE_ROWS))
+    width = sheet.width if width is None else width
+    near = starting_in(merges if merges is not None else by_first_row(sheet), start, limit)
+    view = MergeFill(sheet, range(width), near)
+    pre = None  # the marker and title above, read once a row looks like a header
     aspect_names = set(extra.values())
     best: tuple[float, int, FormSpec, dict[int, str], bool] | None = None
     matches: dict[int, dict[int, str]] = {}
@@ -69,6 +79,8 @@ def find_header(sheet: Sheet, start: int, extra: dict[str, str]) -> Header | Non
                 break  # the table ended: a header below it belongs to the next one
         if not found:
             continue
+        if pre is None:
+            pre = read_preamble(sheet, start, min(limit, start + PREAMBLE_ROWS))
         combined = dict(found)
         two_level = False
         if matches.get(r - 1):
@@ -109,8 +121,10 @@ def _row_matches(view: MergeFill, row: int, width: int, extra: dict[str, str]) -
     out: dict[int, str] = {}
     line = view.rows[row]
     n = len(line)
+    merged = view.starts if view.touches(row) else {}
     for c in range(width):
-        value = view.value(row, c) if view.has(c) else (line[c] if c < n else "")
+        # a cell a merge covers reads as its top-left
+        value = view.value(row, c) if c in merged else (line[c] if c < n else "")
         if type(value) is str and value and len(value) < 60 and value.strip():
             canon = match_header(value, extra)
             if canon is not None:

@@ -171,11 +171,12 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
     for table in layout.tables:
         if table.form.key != "work_ledger":
             continue
-        value, sheet, columns = table.value, table.sheet_name, table.columns
+        sheet, columns = table.sheet_name, table.columns
         for r in table.rows:
-            deadline, deadline_error = _date(value(r, "完成时限"), as_of, True)
-            closed, closed_error = _date(value(r, "销号时间"), as_of, False)
-            status, status_error = _enum(value(r, "完成情况"), "完成情况")
+            value = table.cells(r).get  # the row read once; its texts from the same read
+            deadline, deadline_error = _date(value("完成时限"), as_of, True)
+            closed, closed_error = _date(value("销号时间"), as_of, False)
+            status, status_error = _enum(value("完成情况"), "完成情况")
             text = table.texts(r).get
             branch = text("党支部名称", "")
             items.append(
@@ -286,10 +287,10 @@ def _enum(raw: Any, column: str) -> tuple[str, str | None]:
 
 
 def _combined_item(table: Table, r: int, as_of: dt.date | None) -> ProblemItem:
-    value = table.value
-    deadline, deadline_error = _date(value(r, "完成时限"), as_of, True)
-    closed, closed_error = _date(value(r, "销号时间"), as_of, False)
-    status, status_error = _enum(value(r, "完成情况"), "完成情况")
+    value = table.cells(r).get  # the row read once; its texts from the same read
+    deadline, deadline_error = _date(value("完成时限"), as_of, True)
+    closed, closed_error = _date(value("销号时间"), as_of, False)
+    status, status_error = _enum(value("完成情况"), "完成情况")
     text = table.texts(r).get
     task = text("整改任务", "")
     branch = text("党支部名称", "")

@@ -12,46 +12,59 @@ costs one entry per column of the table, never one per cell.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from typing import Any
 
-from branchctl.io.workbook import Sheet
+from branchctl.io.workbook import Range, Sheet
+
+
+def by_first_row(sheet: Sheet) -> list[Range]:
+    """The merges of ``sheet`` sorted by their first row (select them with :func:`starting_in`)."""
+    return sorted(sheet.merges)
+
+
+def starting_in(merges: list[Range], first: int, stop: int | None = None) -> list[Range]:
+    """The merges (sorted by :func:`by_first_row`) whose first row is in [first, stop)."""
+    lo = bisect_left(merges, (first,))
+    hi = len(merges) if stop is None else bisect_left(merges, (stop,))
+    return merges[lo:hi]
 
 
 class MergeFill:
-    """The merges of ``sheet`` whose top-left cell lies at or below ``first_row`` (and above
-    ``stop``), over ``columns`` (0-based). A merge starting higher (a header cell merged down)
-    is not data."""
+    """Cells covered by ``merges`` (ranges of ``sheet``) read as the merge's top-left value,
+    over ``columns`` (0-based). Callers choose the merges: for data, those starting below the
+    header (a header cell merged down is not data, :func:`starting_in`)."""
 
-    __slots__ = ("rows", "_starts", "_spans", "_row_starts", "_row_ends")
+    __slots__ = ("rows", "starts", "_spans", "_row_starts", "_row_ends")
 
-    def __init__(
-        self, sheet: Sheet, first_row: int, columns: Iterable[int], stop: int | None = None
-    ) -> None:
+    def __init__(self, sheet: Sheet, columns: Iterable[int], merges: Iterable[Range]) -> None:
         self.rows = sheet.rows
-        wanted = set(columns)
+        wanted = sorted(set(columns))
         spans: dict[int, list[tuple[int, int, int, int]]] = {}
-        for r1, c1, r2, c2 in sheet.merges:
-            if r1 < first_row or (stop is not None and r1 >= stop) or (r1 == r2 and c1 == c2):
+        covered: list[tuple[int, int]] = []  # the rows of each merge over a wanted column
+        for r1, c1, r2, c2 in merges:
+            if r1 == r2 and c1 == c2:
                 continue
-            if c2 - c1 < len(wanted):
-                cols: Iterable[int] = (c for c in range(c1, c2 + 1) if c in wanted)
-            else:
-                cols = (c for c in wanted if c1 <= c <= c2)
-            for c in cols:
-                spans.setdefault(c, []).append((r1, r2, r1, c1))
+            # the wanted columns the merge covers, found by bisection: a merge across the
+            # whole grid costs the table's columns, not the grid's
+            cols = wanted[bisect_left(wanted, c1) : bisect_right(wanted, c2)]
+            if cols:
+                covered.append((r1, r2))
+                for c in cols:
+                    spans.setdefault(c, []).append((r1, r2, r1, c1))
         for found in spans.values():
             found.sort()
         self._spans = spans
-        self._starts = {c: [s[0] for s in found] for c, found in spans.items()}
+        # column -> the first rows of the merges over it, sorted: a column not here has none
+        self.starts = {c: [s[0] for s in found] for c, found in spans.items()}
         # the rows any merge covers, as disjoint ranges: most rows are in none
-        ranges = sorted((r1, r2) for found in spans.values() for r1, r2, _, _ in found)
         starts: list[int] = []
         ends: list[int] = []
-        for r1, r2 in ranges:
+        for r1, r2 in sorted(covered):
             if ends and r1 <= ends[-1] + 1:
-                ends[-1] = max(ends[-1], r2)
+                if r2 > ends[-1]:
+                    ends[-1] = r2
             else:
                 starts.append(r1)
                 ends.append(r2)
@@ -71,7 +84,7 @@ class MergeFill:
 
     def source(self, r: int, c: int) -> tuple[int, int]:
         """Where the value of cell (r, c) is: its merge's top-left cell, or the cell itself."""
-        starts = self._starts.get(c)
+        starts = self.starts.get(c)
         if starts is None:
             return r, c
         i = bisect_right(starts, r) - 1
@@ -87,7 +100,7 @@ class MergeFill:
 
     def value(self, r: int, c: int) -> Any:
         """The raw value cell (r, c) shows: '' when blank."""
-        starts = self._starts.get(c)
+        starts = self.starts.get(c)
         if starts is not None:
             i = bisect_right(starts, r) - 1
             if i >= 0:

@@ -75,6 +75,7 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     footer = tuple(data.footer)
     totals_chars = frozenset(ch for word in data.totals for ch in word)
     marks = _marker_chars()
+    examples = data.example_serials
     sheet, columns = frame.sheet, frame.columns
     lo, hi = frame.first_col, frame.last_col + 1
     name_cols = [columns[c] for c in ("党支部名称", "序号", "所属党组织") if c in columns]
@@ -90,21 +91,28 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     for r in range(frame.header_row + 1, len(grid)):
         line = grid[r]
         first: Any = None
-        filled = 0
-        for v in line[lo:hi]:
+        filled = 0  # counted to 3: only rows of one or two cells need more care
+        placeholder = True  # its first two filled cells are columns a template prefills
+        for c, v in enumerate(line[lo:hi], lo):
             if v == "" or v is None or (type(v) is str and not v.strip()):
                 continue
             filled += 1
+            if c not in ignore:
+                placeholder = False
             if first is None:
                 first = v
-            elif filled > 4:
+            elif filled > 2:
                 break
         if not filled:
             continue
         if r <= spill:
             out.skip(SPILL, r)
             continue
-        lead = _lead(line, lo, first) if lo else first
+        lead = first
+        for v in line[:lo]:  # a footer may start left of the table, in column A
+            if not (v == "" or v is None or (type(v) is str and not v.strip())):
+                lead = v
+                break
         if type(lead) is str and _is_footer(lead, footer):
             out.end = r  # 填报人：… 说明：… : the table ends here
             break
@@ -135,7 +143,13 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
             if _is_column_numbers(line, lo, hi):
                 out.skip(NUMBERS, r)
                 continue
-        if _is_example(line, n, serial, name, marks):
+        # 例 in 序号, or a placeholder (××, XX, ***) in the name: a filled-in example
+        v = line[serial] if serial is not None and serial < n else None
+        if type(v) is str and v and normalize_text(v) in examples:
+            out.skip(EXAMPLE, r)
+            continue
+        v = line[name] if name is not None and name < n else None
+        if type(v) is str and not marks.isdisjoint(v) and _placeholder_name(v):
             out.skip(EXAMPLE, r)
             continue
         if filled <= 2:
@@ -144,9 +158,7 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
                 section = found
                 out.skip(SECTION, r)
                 continue
-        if filled <= len(ignore) and all(
-            c in ignore for c in range(lo, min(hi, n)) if not _blank(line[c])
-        ):
+        if placeholder and all(c in ignore for c in range(lo, min(hi, n)) if not _blank(line[c])):
             out.skip(PLACEHOLDER, r)  # a pre-numbered row nobody filled
             continue
         out.data.append(r)
@@ -157,14 +169,6 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
 
 def _blank(v: Any) -> bool:
     return v == "" or v is None or (type(v) is str and not v.strip())
-
-
-def _lead(line: list[Any], lo: int, first: Any) -> Any:
-    """The row's first filled cell, also left of the table (a footer may start in column A)."""
-    for v in line[:lo]:
-        if not _blank(v):
-            return v
-    return first
 
 
 def _spill_end(sheet: Sheet, frame: Frame) -> int:
@@ -209,21 +213,6 @@ def _is_column_numbers(line: list[Any], lo: int, hi: int) -> bool:
 @lru_cache(maxsize=1)
 def _marker_chars() -> frozenset[str]:
     return frozenset(ch for word in forms_data().placeholders for ch in word)
-
-
-def _is_example(
-    line: list[Any], n: int, serial: int | None, name: int | None, marks: frozenset[str]
-) -> bool:
-    """例 in 序号, or a placeholder (××, XX, ***) in the name: a filled-in example."""
-    if serial is not None and serial < n:
-        v = line[serial]
-        if type(v) is str and v and normalize_text(v) in forms_data().example_serials:
-            return True
-    if name is not None and name < n:
-        v = line[name]
-        if type(v) is str and not marks.isdisjoint(v) and _placeholder_name(v):
-            return True
-    return False
 
 
 @lru_cache(maxsize=4096)

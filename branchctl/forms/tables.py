@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from branchctl.forms.headers import Header, find_header
-from branchctl.forms.merges import MergeFill
+from branchctl.forms.merges import MergeFill, by_first_row, starting_in
 from branchctl.forms.preamble import form_from_preamble, is_example, read_preamble
 from branchctl.forms.rows import EXAMPLE, Frame, Rows, Section, classify
 from branchctl.forms.spec import FormSpec
 from branchctl.forms.values import cell_text
 from branchctl.io.cells import cell_name
-from branchctl.io.workbook import Sheet, Workbook
+from branchctl.io.workbook import Range, Sheet, Workbook
 
 
 @dataclass
@@ -60,9 +60,8 @@ class Table:
     def fill(self) -> MergeFill:
         """The merges of the data area, vertical and horizontal (built on first use)."""
         if self._fill is None:
-            self._fill = MergeFill(
-                self.sheet, self.header_row + 1, range(self.first_col, self.last_col + 1)
-            )
+            data = [m for m in self.sheet.merges if m[0] > self.header_row]
+            self._fill = MergeFill(self.sheet, range(self.first_col, self.last_col + 1), data)
         return self._fill
 
     def has(self, column: str) -> bool:
@@ -77,60 +76,65 @@ class Table:
         col = self.columns.get(column)
         if col is None:
             return None
-        fill = self.fill
-        value = fill.value(row, col) if fill else _raw(self.sheet.rows, row, col)
+        value = (self._fill if self._fill is not None else self.fill).value(row, col)
         return None if type(value) is str and not value else value
 
-    def _cells(self, r: int) -> dict[str, Any]:
-        """Every column of row ``r`` (None when blank); the last row read is kept, since
-        readers take a row's cells one after another. Not to be changed: see :meth:`row`."""
+    def cells(self, r: int) -> dict[str, Any]:
+        """The non-blank cells of row ``r``: canonical name -> value, as :meth:`value` reads
+        them (a missing key means blank). The last row read is kept (readers take a row's cells
+        one after another): read it, do not change it; :meth:`row_values` gives a copy."""
         last = self._last
         if last is not None and last[0] == r:
             return last[1]
-        fill = self.fill
-        if not fill or not fill.touches(r):
-            rows = self.sheet.rows
-            line = rows[r] if r < len(rows) else []
-            n = len(line)
-            cells = {
-                name: (line[c] if c < n and line[c] != "" else None)
-                for name, c in self.columns.items()
-            }
-        else:
+        fill = self._fill if self._fill is not None else self.fill
+        cells: dict[str, Any]
+        if fill.touches(r):
             cells = {}
             for name, col in self.columns.items():
                 value = fill.value(r, col)
-                cells[name] = None if value == "" else value
+                if value != "":
+                    cells[name] = value
+        else:
+            rows = self.sheet.rows
+            line = rows[r] if r < len(rows) else []
+            n = len(line)
+            cells = {name: v for name, c in self.columns.items() if c < n and (v := line[c]) != ""}
         self._last = (r, cells)
         return cells
 
     def row(self, r: int) -> dict[str, Any]:
         """Every column of data row ``r``: canonical name -> value (None when blank)."""
-        return dict(self._cells(r))
+        cells = self.cells(r)
+        return {name: cells.get(name) for name in self.columns}
 
     def row_values(self, r: int) -> dict[str, Any]:
         """Every non-blank cell of data row ``r``: canonical column -> value (as :meth:`value`
         reads it, so a missing key means None)."""
-        fill = self.fill
-        if (fill and fill.touches(r)) or (self._last is not None and self._last[0] == r):
-            return {k: v for k, v in self._cells(r).items() if v is not None}
-        try:
-            line = self.sheet.rows[r]
-        except IndexError:
-            return {}
-        n = len(line)
-        return {name: v for name, c in self.columns.items() if c < n and (v := line[c]) != ""}
+        return dict(self.cells(r))
 
     def texts(self, r: int) -> dict[str, str]:
         """The filled columns of data row ``r`` as the clerk reads them (stripped text, 12.0 as
         '12'); a blank column is missing, so read it with ``.get(column, "")``."""
         out: dict[str, str] = {}
-        for name, v in self._cells(r).items():
-            if v is None:
-                continue
-            text = v.strip() if type(v) is str else cell_text(v)
-            if text:
-                out[name] = text
+        last = self._last
+        fill = self._fill if self._fill is not None else self.fill
+        if (last is not None and last[0] == r) or fill.touches(r):
+            for name, v in self.cells(r).items():
+                text = v.strip() if type(v) is str else cell_text(v)
+                if text:
+                    out[name] = text
+            return out
+        rows = self.sheet.rows
+        line = rows[r] if r < len(rows) else []
+        n = len(line)
+        for name, c in self.columns.items():  # most rows: straight from the grid
+            if c < n:
+                v = line[c]
+                if type(v) is str:  # most cells: no comparison of a number with ""
+                    if v and (text := v.strip()):
+                        out[name] = text
+                elif v is not None and (text := cell_text(v)):
+                    out[name] = text
         return out
 
     def section(self, r: int) -> Section | None:
@@ -157,13 +161,6 @@ class Table:
     def ambiguous_cells(self) -> dict[str, list[str]]:
         """Canonical name -> the addresses of the copies of a column named twice."""
         return {k: [cell_name(r, c) for r, c in v] for k, v in self.ambiguous.items()}
-
-
-def _raw(rows: list[list[Any]], r: int, c: int) -> Any:
-    try:
-        return rows[r][c]
-    except IndexError:
-        return None
 
 
 @dataclass
@@ -206,17 +203,20 @@ def find_forms(book: Workbook, aspect_headers: dict[str, str] | None = None) -> 
 def _tables_in_sheet(sheet: Sheet, extra: dict[str, str]) -> list[Table]:
     tables: list[Table] = []
     start = 0
+    merges = by_first_row(sheet)  # searched once per table, and once more below the last
+    width = sheet.width
     while start < sheet.height:
-        header = find_header(sheet, start, extra)
+        header = find_header(sheet, start, extra, merges, width)
         if header is None:
             break
-        table = _table(sheet, header, start)
+        table = _table(sheet, header, start, starting_in(merges, header.row + 1))
         tables.append(table)
         start = max(table.end, header.row + 1)
     return tables
 
 
-def _table(sheet: Sheet, header: Header, start: int) -> Table:
+def _table(sheet: Sheet, header: Header, start: int, below: list[Range]) -> Table:
+    """The table under ``header``; ``below``: the merges starting under it (its data's)."""
     pre = read_preamble(sheet, max(start, header.top - 6), header.top)
     table = Table(
         sheet=sheet,
@@ -242,7 +242,8 @@ def _table(sheet: Sheet, header: Header, start: int) -> Table:
         header.form.per_branch,
         header.texts,
     )
-    found: Rows = classify(frame, table.fill)
+    table._fill = MergeFill(sheet, range(header.first_col, header.last_col + 1), below)
+    found: Rows = classify(frame, table._fill)
     table.rows = found.data
     table.skipped = found.skipped
     table.sections = found.sections

@@ -24,6 +24,7 @@ from typing import Any
 from branchctl.archive import store
 from branchctl.errors import BranchctlError, os_reason
 from branchctl.findings.model import Finding
+from branchctl.forms.lists import read_lists
 from branchctl.forms.tables import find_forms
 from branchctl.forms.townships import TownshipMatch, match_township, township_key
 from branchctl.forms.values import cell_text, name_key
@@ -47,6 +48,7 @@ class Examined:
     orgs: list[str]  # the 所属党组织 of its branches
     ratings: list[store.RatingRow]
     branches: list[str | None]  # per finding: the branch named on its row
+    problems: list[store.ProblemRow] = field(default_factory=list)  # 附件3
 
 
 @dataclass
@@ -103,9 +105,10 @@ class AddReport:
 
 def examine(book: Workbook, findings: list[Finding], *, rubric: Rubric, as_of: dt.date) -> Examined:
     """Rate ``book`` (an unreadable mark counts as unmet: its finding says so), and find its
-    填报单位, its branches' 所属党组织 and the branch of each finding's row."""
+    填报单位, its branches' 所属党组织, the branch of each finding's row and its 附件3 problems."""
+    layout = find_forms(book, rubric.aspect_headers())
     try:
-        result = rate_workbook(book, rubric, as_of, strict=False)
+        result = rate_workbook(book, rubric, as_of, layout=layout, strict=False)
     except BranchctlError:  # nothing to rate: the findings say why
         result = None
     weak = rubric.veto_category or rubric.category_for(0)
@@ -137,18 +140,33 @@ def examine(book: Workbook, findings: list[Finding], *, rubric: Rubric, as_of: d
                     json.dumps(b.unmet, ensure_ascii=False),
                 )  # fmt: skip
             )
-    located = [f for f in findings if f.sheet and f.row]
-    layout = find_forms(book, rubric.aspect_headers()) if located or result is None else None
-    if unit is None and layout is not None:
+    if unit is None and (result is None or any(f.sheet and f.row for f in findings)):
+        # another sheet's 填报单位 only where the rated tables have none and could not all be
+        # read as they stand (a file of mixed townships is reported, not matched by its lists)
         unit = next((t.unit for t in layout.tables if t.unit), None)
-    return Examined(unit, list(orgs), ratings, _finding_branches(layout, findings))
+    problems = [
+        store.ProblemRow(
+            p.branch,
+            p.branch_key,
+            p.category,
+            p.description,
+            p.task,
+            p.measures,
+            p.owner,
+            p.owner_title,
+            p.leader,
+            p.deadline.text if p.deadline else p.deadline_text,
+            p.sheet,
+            p.row,
+        )  # fmt: skip
+        for p in read_lists(layout, as_of)
+    ]
+    return Examined(unit, list(orgs), ratings, _finding_branches(layout, findings), problems)
 
 
 def _finding_branches(layout: Any, findings: list[Finding]) -> list[str | None]:
     """The 党支部名称 on each finding's row (a merged cell reads as its top value); a sheet may
     hold several tables, one under another: the row belongs to the nearest header above it."""
-    if layout is None:
-        return [None] * len(findings)
     tables: dict[str, list[Any]] = {}
     for t in layout.tables:
         if t.has("党支部名称"):
@@ -345,6 +363,7 @@ def _record(
             for f, branch in zip(findings, branches, strict=True)
         ],
         ratings=extra.ratings if extra else [],
+        problems=extra.problems if extra else [],
     )
     store.add_submission(conn, sub)
     verdict = "通过" if not sub.errors else f"退回修改（错误 {sub.errors} 条）"

@@ -7,7 +7,9 @@ of standings: this module imports only what history needs, and shares what repea
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +50,9 @@ class HistoryReport:
 class Loaded:
     periods: list[Period]
     standings: dict[BranchKey, list[Standing]]  # in period order
-    labels: dict[BranchKey, store.BranchLabel]  # as written in the branch's newest period
+    # as written in the branch's newest period, in the order of the county ledger (by
+    # township, then place in the file)
+    labels: dict[BranchKey, store.BranchLabel]
 
 
 def load_standings(conn: Any, upto: Period | None = None, branch: str | None = None) -> Loaded:
@@ -77,39 +81,67 @@ def load_standings(conn: Any, upto: Period | None = None, branch: str | None = N
             else:
                 own.append(standing)
     labels: dict[BranchKey, store.BranchLabel] = {}
+    read = 0  # periods read: beyond the newest, labels come in out of the ledger's order
     for p in reversed(rows):  # newest first: a branch is shown as last written
         if len(labels) == len(standings):
             break
+        read += 1
         for label in store.branch_labels(conn, p.id, key_filter):
-            labels.setdefault(label.branch_id, label)
+            if label.branch_id not in labels:
+                labels[label.branch_id] = label
+    if read > 1:
+        ordered = sorted(labels.values(), key=lambda b: (b.township_key, b.sheet, b.row))
+        labels = {b.branch_id: b for b in ordered}
     return Loaded(periods, standings, labels)
+
+
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """The cyclic garbage collector held off: reading a county's history makes hundreds of
+    thousands of rows and lists, none of them garbage, and each collection would walk them all
+    again (a tenth of history's time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def branch_histories(db: Path, branch: str | None = None, org: str | None = None) -> HistoryReport:
     """Stars, category and level per period of one branch (by name), of every branch of an
     organisation, or of every branch, with the rule flags."""
+    with no_collection():
+        return _histories(db, branch, org)
+
+
+def _histories(db: Path, branch: str | None, org: str | None) -> HistoryReport:
     with open_archive(db, create=False) as archive, archive.transaction() as conn:
         loaded = load_standings(conn, branch=branch)
-    labels = loaded.labels
-    keys = list(loaded.standings)
+    labels = list(loaded.labels.values())
     if org is not None:
         wanted = township_key(org)
-        keys = [
-            k
-            for k in keys
-            if wanted in (township_key(labels[k].township), township_key(labels[k].party_org))
+        labels = [
+            b for b in labels if wanted in (township_key(b.township), township_key(b.party_org))
         ]
-    if not keys:
+    if not labels:
         what = f"党支部“{branch}”" if branch else "党支部"
         where = f"（{org}）" if org else ""
         raise BranchctlError(f"档案中没有{what}{where}的评定记录")
-    keys.sort(key=lambda k: (labels[k].township_key, labels[k].sheet, labels[k].row))
+    # Branches that stood alike period by period hold the same shared Standings: their flags
+    # are worked out once (a county has a few thousand such runs for tens of thousands).
+    flags: dict[tuple[int, ...], list[str]] = {}
     histories = []
-    for k in keys:
-        label, own = labels[k], loaded.standings[k]
+    for label in labels:
+        own = loaded.standings[label.branch_id]
+        run = tuple(map(id, own))
+        found = flags.get(run)
+        if found is None:
+            found = flags[run] = flags_of(own)
         histories.append(
             BranchHistory(
-                label.name, label.party_org or label.township, label.township, own, flags_of(own)
+                label.name, label.party_org or label.township, label.township, own, list(found)
             )
         )
     return HistoryReport(loaded.periods, histories)

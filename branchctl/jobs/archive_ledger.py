@@ -17,30 +17,33 @@ from branchctl.jobs.archive import open_db, require_period, status_of
 from branchctl.jobs.archive_history import load_standings
 from branchctl.reports.archive_export import write_ledger
 from branchctl.rules.history import LedgerRow, PeriodPicture, change, flags_of
-from branchctl.rules.periods import parse_period
+from branchctl.rules.periods import Period, parse_period
 from branchctl.rules.results import BranchRating
 
 
 def period_picture(db: Path, period: str) -> PeriodPicture:
     """The county ledger of ``period`` with each branch's stars the period before, its change
     and flags (as of the period), what went, the submission status and the trend up to it."""
-    the_period = parse_period(period)
     with open_db(db) as archive, archive.transaction() as conn:
-        row = require_period(conn, the_period)
-        status = status_of(conn, row, the_period, dt.date.today())
-        loaded = load_standings(conn, upto=the_period)
-        rated = [p for p in store.periods(conn) if p.sort <= the_period.sort]
-        counts = conn.execute(
-            """SELECT period_id, township, stars, category, count(*) FROM current_ratings
-               GROUP BY period_id, township_key, stars, category"""
-        ).fetchall()
-        now = store.current_ratings(conn, [row.id])
-        if not now:
-            raise BranchctlError(f"{the_period.label}还没有可用的评定结果（没有登记任何报送）")
-        rubric = store.rubric_spec(conn, now[0].rubric_id)
-        with_ratings = {r[0] for r in counts}
-        earlier = [p for p in rated if p.id in with_ratings and p.sort < the_period.sort]
-        before = store.current_ratings(conn, [earlier[-1].id]) if earlier else []
+        return _picture(conn, parse_period(period))
+
+
+def _picture(conn: Any, the_period: Period) -> PeriodPicture:
+    row = require_period(conn, the_period)
+    status = status_of(conn, row, the_period, dt.date.today())
+    loaded = load_standings(conn, upto=the_period)
+    rated = [p for p in store.periods(conn) if p.sort <= the_period.sort]
+    counts = conn.execute(
+        """SELECT period_id, township, stars, category, count(*) FROM current_ratings
+           GROUP BY period_id, township_key, stars, category"""
+    ).fetchall()
+    now = store.current_ratings(conn, [row.id])
+    if not now:
+        raise BranchctlError(f"{the_period.label}还没有可用的评定结果（没有登记任何报送）")
+    rubric = store.rubric_spec(conn, now[0].rubric_id)
+    with_ratings = {r[0] for r in counts}
+    earlier = [p for p in rated if p.id in with_ratings and p.sort < the_period.sort]
+    before = store.current_ratings(conn, [earlier[-1].id]) if earlier else []
     prev_stars = {r.branch_id: r.stars for r in before}
     rows = []
     for r in now:
@@ -96,8 +99,11 @@ def notice_context(
     masker: Masker | None = None,
 ) -> dict[str, Any]:
     """The data of a rating notice (通报, 公示, 整改通知书) from the archive: the period's
-    branches as they stand (adjusted where decided), with ``trend`` against the period before."""
-    picture = period_picture(db, period)
+    branches as they stand (adjusted where decided), each with the problems of its township's
+    附件3, with ``trend`` against the period before."""
+    with open_db(db) as archive, archive.transaction() as conn:
+        picture = _picture(conn, parse_period(period))
+        problems = store.problems(conn, {row.rating.submission_id for row in picture.rows})
     spec = picture.rubric
     scheme = Scheme(
         title=str(spec.get("title", "")),
@@ -124,6 +130,7 @@ def notice_context(
             None,
             None,
             None,
+            file=str(r.submission_id),  # each branch takes the problems of its own file
         )  # fmt: skip
         for r in (row.rating for row in picture.rows)
     ]
@@ -131,6 +138,7 @@ def notice_context(
         branches,
         scheme,
         file=db.name,
+        file_problems={str(sid): items for sid, items in problems.items()},
         as_of=picture.period.end,
         today=today,
         bottom=bottom,

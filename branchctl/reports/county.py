@@ -52,11 +52,13 @@ def county_plan(
     """The county ledger, the plan that annotates it, and its 倒排 (the ``bottom`` weakest)."""
     ledger = county_ledger(county)
     late: dict[int, int] = {}
-    placed = iter(ledger.branches)
-    for s in county.rated:
-        for b in s.branches:
-            late[id(next(placed))] = s.overdue.get(name_key(b.name), 0)
-    weakest = bottom_ranking(ledger.branches, bottom, lambda b: late.get(id(b), 0))
+    weakest: list[BranchRating] = []
+    if bottom:  # the overdue tasks and the ranking only for a 倒排 asked for
+        placed = iter(ledger.branches)
+        for s in county.rated:
+            for b in s.branches:
+                late[id(next(placed))] = s.overdue.get(name_key(b.name), 0)
+        weakest = bottom_ranking(ledger.branches, bottom, lambda b: late.get(id(b), 0))
     title = f"{county.name}（{len(county.rated)}个文件）"
     result = RatingResult(Path(title), county.rubric, [ledger], county.quotas, None, county.notes,
                           county.shares)  # fmt: skip

@@ -24,6 +24,7 @@ from typing import Any
 from branchctl.archive.store import CurrentRating
 from branchctl.rules.periods import Period
 from branchctl.rules.submissions import StatusReport
+from branchctl.text import json_safe
 
 FLAGS: dict[str, str] = {
     "weak-twice": "连续两期软弱涣散",
@@ -32,6 +33,7 @@ FLAGS: dict[str, str] = {
 }
 CHANGES = ("授星", "摘星", "持平", "新增")
 _quoted = json.encoder.encode_basestring  # a JSON string, as json.dumps(ensure_ascii=False)
+_FLAG_TEXTS: dict[tuple[str, ...], str] = {}  # flags -> their JSON text, made once
 
 
 def change(previous: int | None, stars: int) -> str:
@@ -58,7 +60,7 @@ class Standing:
     adjusted: bool = False
     reason: str | None = None
     json: dict[str, Any] = field(init=False, compare=False, hash=False, repr=False)
-    json_text: str = field(init=False, compare=False, hash=False, repr=False)
+    json_text: str = field(init=False, compare=False, hash=False, repr=False)  # json_safe
 
     def __post_init__(self) -> None:
         data = {
@@ -69,7 +71,7 @@ class Standing:
             "adjusted": self.adjusted,
         }
         object.__setattr__(self, "json", data)
-        object.__setattr__(self, "json_text", json.dumps(data, ensure_ascii=False))
+        object.__setattr__(self, "json_text", json_safe(json.dumps(data, ensure_ascii=False)))
 
 
 @dataclass
@@ -96,12 +98,17 @@ class BranchHistory:
         }
 
     def json_text(self) -> str:
-        """``to_json()`` as ``json.dumps(…, ensure_ascii=False)`` writes it, put together from
-        texts made once per shared standing: a county's history is tens of megabytes of it."""
+        """``to_json()`` as ``json.dumps(…, ensure_ascii=False)`` writes it, made safe to print
+        (:func:`branchctl.text.json_safe`), put together from texts made once per shared
+        standing: a county's history is tens of megabytes of it."""
         periods = ", ".join(s.json_text for s in self.standings)
-        flags = json.dumps(self.flags)
+        key = tuple(self.flags)
+        flags = _FLAG_TEXTS.get(key)
+        if flags is None:
+            flags = _FLAG_TEXTS[key] = json.dumps(self.flags)
         return (
-            f'{{"name": {_quoted(self.name)}, "party_org": {_quoted(self.party_org)}, '
+            f'{{"name": {json_safe(_quoted(self.name))}, '
+            f'"party_org": {json_safe(_quoted(self.party_org))}, '
             f'"periods": [{periods}], "flags": {flags}}}'
         )
 
