@@ -73,6 +73,7 @@ COUNT_COLUMNS = ["党员人数", "正式党员", "预备党员", "支委人数"]
 GROUP_HEADER = "六个方面达标情况"
 HEADER_ROWS = (3, 4)  # 0-based: Excel rows 4 and 5
 FIRST_DATA_ROW = 5  # 0-based: Excel row 6
+EXCEL_MAX_ROWS = 1_048_576
 
 CATEGORIES = ["示范点", "重点对象", "加强指导", "软弱涣散"]
 LEVELS = ["先进", "中间", "后进"]
@@ -649,6 +650,16 @@ def write_ledger(
             branches.append(
                 make_branch(rng, names, township, org, veto_rate=0.003, wrong_rate=wrong_rate)
             )
+    blanks = blank_positions(rng, size, 200, 400)
+    # Excel holds 1,048,576 rows: a ledger asked for more branches than fit (with its 5 title
+    # and header rows, blank rows and 3 footer rows) is cut to fill the sheet exactly.
+    room = EXCEL_MAX_ROWS - FIRST_DATA_ROW - 3  # for branches and the blank rows among them
+    if len(branches) + len(blanks) > room:
+        fit = room - len(blanks)  # too few: the blanks past the cut need no room
+        while fit < len(branches) and fit + 1 + sum(s <= fit + 1 for s in blanks) <= room:
+            fit += 1
+        del branches[fit:]
+        blanks = {s for s in blanks if s <= fit}
     tmp = path.with_name(path.name + ".part")
     wb, fmt = new_workbook(tmp, shared_strings)
     layout = write_branch_sheet(
@@ -660,7 +671,7 @@ def write_ledger(
         unit="XX县委组织部",
         rng=rng,
         names=names,
-        blank_before=blank_positions(rng, size, 200, 400),
+        blank_before=blanks,
     )
     wb.close()
     tmp.replace(path)

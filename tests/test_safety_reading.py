@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from branchctl.errors import BranchctlError
+from branchctl.io.cells import column_letter
 from branchctl.io.discovery import Unreadable, find_workbooks
 from branchctl.io.discovery import Workbook as Found
 from branchctl.io.safety.zipcheck import _check_declared_sizes, inflation_limit
@@ -29,13 +30,16 @@ from branchctl.io.workbook import Sheet, Workbook, read_workbook
 from branchctl.io.xlsx.plan import FILL_ERROR, AnnotationPlan, CellMark
 from branchctl.io.xlsx.rebuild import rebuild_xlsx
 from branchctl.jobs.validate import validate_paths
+from branchctl.rules.rating import rate_workbook
 from branchctl.rules.rubric_file import load_rubric
+from tests.builders import Layout, classification_sheet, sample_branches, write_workbook
 from tests.hostile import merged_org_ods
 from tests.hostile_inputs import BAD_ENTRY_FINDINGS, _bad_entries
 from tests.hostile_parts import (
     ledger_rows,
     ods_ledger_rows,
     sheet_xml,
+    text_cell,
     write_ods,
     write_package,
 )
@@ -166,6 +170,90 @@ def test_a_part_inflating_hundreds_of_times_is_refused_before_reading(tmp_path: 
     _check_declared_sizes(
         tmp_path / "空白.xlsx", _infos(("xl/worksheets/sheet1.xml", 90 << 20, 900_000)), 1_000_000
     )
+
+
+def test_the_limits_follow_the_machine_within_bounds() -> None:
+    """The budget is a share of the machine's memory, never below what holds an Excel-maximum
+    ledger's grid nor above 16 GB; the cells cap never past 32 columns of Excel's rows."""
+    from branchctl.io.safety import limits
+
+    assert limits.memory_budget(512 << 20) == limits.MIN_MEMORY_BUDGET
+    assert limits.memory_budget(8 << 30) == int((8 << 30) * limits.MEMORY_SHARE)
+    assert limits.memory_budget(1 << 40) == limits.MAX_MEMORY_BUDGET
+    assert limits.memory_budget(0) == limits.MIN_MEMORY_BUDGET  # unknown: the least
+    assert limits.MIN_MEMORY_BUDGET // limits.CELL_BYTES >= 1_048_576 * 21
+    assert 1_048_576 * 21 <= limits.MAX_CELLS <= 1_048_576 * 32
+    assert limits.MAX_UNCOMPRESSED_TOTAL <= limits.MEMORY_BUDGET // limits.READ_COST
+
+
+def test_a_ledger_past_what_the_machine_holds_is_refused_from_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a machine that holds less, the same Excel-maximum ledger is refused before anything
+    is inflated, in a sentence that says why."""
+    from branchctl.io.safety import zipcheck
+
+    monkeypatch.setattr(zipcheck, "MAX_UNCOMPRESSED_TOTAL", 1 << 30)
+    infos = _infos(
+        ("xl/worksheets/sheet1.xml", 1_149_768_097, 104_019_037), ("xl/styles.xml", 4000, 900)
+    )
+    with pytest.raises(BranchctlError, match="超过本机内存可安全读取的上限 1.0 GB") as refused:
+        _check_declared_sizes(tmp_path / "全省.xlsx", infos, 104_024_039)
+    assert "炸弹" not in str(refused.value)
+
+
+def _rows_xml(first: int, count: int, width: int) -> str:
+    rows = []
+    for r in range(first, first + count):
+        cells = "".join(text_cell(f"{column_letter(c)}{r}", "√") for c in range(width))
+        rows.append(f'<row r="{r}">{cells}</row>')
+    return "".join(rows)
+
+
+def test_a_far_value_cell_in_a_large_part_is_refused_where_it_stands(tmp_path: Path) -> None:
+    """A sheet of 2 MB of marks with one value far below and right: refused by the cell scan at
+    that cell, not after an element-by-element parse."""
+    from branchctl.io.safety import limits
+
+    far_row = limits.MAX_CELLS // 40 + 1
+    rows = _rows_xml(2, 6000, 20) + f'<row r="{far_row}">{text_cell(f"AN{far_row}", "x")}</row>'
+    path = write_package(tmp_path / "远处.xlsx", sheet_xml(rows))
+    with pytest.raises(BranchctlError, match=f"AN{far_row}") as refused:
+        read_workbook(path)
+    assert f"{far_row:,} 行 × 40 列" in str(refused.value)
+
+
+def test_a_far_empty_cell_is_left_to_the_exact_scan(tmp_path: Path) -> None:
+    """A formatted but empty cell far away: calamine drops it, so the sheet is read."""
+    from branchctl.io.safety import limits
+
+    far_row = limits.MAX_CELLS // 40 + 1
+    rows = _rows_xml(2, 6000, 20) + f'<row r="{far_row}"><c r="AN{far_row}" s="1"/></row>'
+    sheet = read_workbook(write_package(tmp_path / "远处空白.xlsx", sheet_xml(rows))).sheets[0]
+    assert sheet.height == 6001 and sheet.width == 20
+
+
+def test_a_large_sheet_holds_each_repeated_text_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger laid out from C4 (blank rows and columns before it), read as a large sheet is:
+    every cell where Excel has it, and a repeated township one object, not one per cell."""
+    from branchctl.io import workbook
+
+    monkeypatch.setattr(workbook, "SHARED_FROM_CELLS", 1)
+    records = sample_branches(200, seed=3)
+    layout = Layout(annex=None, title=None, fill_row=None, leading_blank_rows=3, start_col=2)
+    path = write_workbook(tmp_path / "大表.xlsx", [classification_sheet(records, layout)])
+    sheet = read_workbook(path).sheets[0]
+    header = next(r for r in range(10) if sheet.value(r, 2) == "序号")
+    names = [sheet.value(r, 4) for r in range(header + 2, header + 2 + len(records))]
+    assert names == [r["党支部名称"] for r in records]
+    assert all(len(row) == sheet.width for row in sheet.rows)
+    assert sheet.rows[0] == [""] * sheet.width and sheet.value(header + 2, 0) == ""
+    orgs = {id(sheet.value(r, 3)) for r in range(header + 2, header + 2 + len(records))}
+    assert len(orgs) == len({r["所属党组织"] for r in records})
+    result = rate_workbook(read_workbook(path), load_rubric(), dt.date(2025, 6, 30))
+    assert [b.name for b in result.branches] == names
 
 
 # --- folder entries that cannot be read ------------------------------------------------------

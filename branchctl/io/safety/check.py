@@ -14,8 +14,9 @@ What is checked, in order:
   system and named .xls, ...), each with its own message;
 - zip: the end-of-central-directory record (entry count, directory size) before Python's
   zipfile reads the directory; required parts; declared uncompressed total and per-part
-  compression ratio; then every part is streamed through zipfile (bounded by its declared
-  size, CRC checked at the end: a lying header is caught); XML parts must not start with a
+  compression ratio; then every part is inflated (bounded by its declared size, CRC checked at
+  the end: a lying header is caught), from memory for a file up to IN_MEMORY_BYTES, else
+  streamed through zipfile; XML parts must not start with a
   DTD (XML bomb) or be UTF-16; every xlsx part and the ODS ``content.xml`` are scanned for the
   extent of the cells python-calamine would materialise (a fast pass, and an exact XML parse
   when the fast pass cannot vouch for the part);
@@ -39,6 +40,9 @@ from branchctl.io.safety.sniff import EMPTY_ZIP_MAGICS, OLE_MAGIC, ZIP_MAGIC, no
 from branchctl.io.safety.zipcheck import check_zip, corrupt_zip
 from branchctl.io.smallfiles import open_regular
 
+# Files up to this size are read into memory once and their parts inflated from there.
+IN_MEMORY_BYTES = 16 << 20
+
 
 def check_file(path: str | Path) -> str:
     """Return the real format of a workbook (``"xlsx"``, ``"xls"`` or ``"ods"``) from its content.
@@ -59,12 +63,12 @@ def scan_file(path: str | Path) -> Scan:
             raise BranchctlError(
                 "文件是空的（0 字节），可能导出或拷贝时出错，请重新获取后再提交", path=p
             )
-        try:
-            head = f.read(8192)
+        try:  # a small file whole (a township's: tens of KB), read once for all its parts
+            head = f.read(size + 1 if size <= IN_MEMORY_BYTES else 8192)
         except OSError as e:
             raise BranchctlError(f"无法读取文件（{os_reason(e)}）", path=p) from e
     if head.startswith(ZIP_MAGIC):
-        return check_zip(p, size)
+        return check_zip(p, size, head if len(head) == size else None)
     if head.startswith(OLE_MAGIC):
         return check_ole(p, size)
     if head.startswith(EMPTY_ZIP_MAGICS):

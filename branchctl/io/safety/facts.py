@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from branchctl.errors import BranchctlError
-from branchctl.io.safety.limits import MAX_CELLS, MAX_MERGES
+from branchctl.io.safety.limits import MAX_MERGED_CELLS, MAX_MERGES
 
 Range = tuple[int, int, int, int]  # r1, c1, r2, c2: 0-based, inclusive
 
@@ -32,8 +32,8 @@ class Scan:
 
 class MergeBudget:
     """Counts the cells merged ranges cover (overlaps counted twice) and refuses a sheet past
-    MAX_CELLS of them, or past MAX_MERGES ranges: each covered cell may be visited by whoever
-    reads the merges, so they cost what a grid of that size costs."""
+    MAX_MERGED_CELLS of them, or past MAX_MERGES ranges: each covered cell may be visited by
+    whoever reads the merges."""
 
     def __init__(self, path: Path, sheet: str | None) -> None:
         self.path, self.sheet = path, sheet
@@ -51,10 +51,10 @@ class MergeBudget:
         """Count ``count`` ranges covering ``cells`` cells in all."""
         self.cells += cells
         self.count += count
-        if self.cells > MAX_CELLS or self.count > MAX_MERGES:
+        if self.cells > MAX_MERGED_CELLS or self.count > MAX_MERGES:
             raise BranchctlError(
                 f"合并单元格（共 {self.count:,} 处）覆盖 {self.cells:,} 个单元格，超出安全上限 "
-                f"{MAX_CELLS:,} 个（或 {MAX_MERGES:,} 处），文件已损坏或被恶意构造，"
+                f"{MAX_MERGED_CELLS:,} 个（或 {MAX_MERGES:,} 处），文件已损坏或被恶意构造，"
                 "请取消多余的合并后重新提交",
                 path=self.path,
                 sheet=self.sheet,

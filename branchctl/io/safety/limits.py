@@ -1,24 +1,82 @@
 """The limits of the pre-scan, and the refusals every scan shares.
 
-Measured on a 100,000-branch x 20-column ledger written by xlsxwriter (inline strings, the
-largest form): one 97 MB worksheet part, 8.6 MB on disk (ratio 11); the same ledger saved by
-LibreOffice as .ods has a 217 MB content.xml (ratio 42). The limits leave ten times that room
-for a provincial ledger, and refuse what no spreadsheet program writes.
+Measured on ledgers written by xlsxwriter (inline strings, the largest form): 100,000 branches
+x 20 columns make one 97 MB worksheet part, 8.6 MB on disk (ratio 11); Excel's maximum,
+1,048,576 rows x 21 columns, a 1.15 GB part in 104 MB (ratio 11); the 100,000-branch ledger
+saved by LibreOffice as .ods has a 217 MB content.xml (ratio 42). What a read may materialise
+(cells, inflated bytes) follows the machine's memory; the rest refuses what no spreadsheet
+program writes.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import HUGE, cell_name
 
-# A sheet whose used range is larger than this many cells is refused rather than read:
-# a stray cell at XFD1048576 would otherwise make a dense grid of 17 billion cells.
-MAX_CELLS = 12_000_000
-# Merged ranges of one sheet: the cells they cover count against MAX_CELLS too (each may be
-# visited by whoever reads the merges); a ledger merges a column down per group of branches,
-# some thousands of ranges.
+# --- what the machine can hold ------------------------------------------------------------------
+#
+# The caps on what a read may materialise follow the memory of the machine (and of the process,
+# under ``ulimit -v``), measured once at start-up: a clerk's 8 GB laptop reads an Excel-maximum
+# ledger, a 2 GB virtual machine refuses it in a sentence rather than being killed half-way.
+# Measured on the 1,048,576-row x 21-column ledger (benchmarks/README.md): python-calamine's dense
+# grid costs 32 bytes a cell and the Python rows 8 more (values shared, see io/workbook.py); the
+# whole read peaks at about 1.7 times what the parts inflate to (READ_COST leaves room).
+
+# Share of the machine's (or the process's) memory one read may count on.
+MEMORY_SHARE = 0.6
+# Bounds of that budget, whatever the machine: never so little that a township's file is
+# refused, never so much that one file may take a server.
+MIN_MEMORY_BUDGET = 1 << 30
+MAX_MEMORY_BUDGET = 16 << 30
+# Memory of one cell of a sheet's dense grid (empty ones too): calamine's value and a Python slot.
+CELL_BYTES = 48
+# Reading costs at most this many times what the parts inflate to (calamine's cells and strings,
+# then the Python rows; tests/test_safety_reading.py measures it).
+READ_COST = 3
+
+
+def _machine_memory() -> int:
+    """Physical memory, or the process's address-space limit if lower (0: unknown)."""
+    import resource
+
+    try:
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # not POSIX, or the names are unknown
+        physical = 0
+    try:
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ValueError, OSError):
+        soft = resource.RLIM_INFINITY
+    if soft != resource.RLIM_INFINITY and soft > 0:
+        physical = min(physical, soft) if physical > 0 else soft
+    return max(physical, 0)
+
+
+def memory_budget(machine: int | None = None) -> int:
+    """What one read may use: MEMORY_SHARE of the machine's memory, within the bounds above."""
+    machine = _machine_memory() if machine is None else machine
+    if machine <= 0:
+        return MIN_MEMORY_BUDGET
+    return min(MAX_MEMORY_BUDGET, max(MIN_MEMORY_BUDGET, int(machine * MEMORY_SHARE)))
+
+
+MEMORY_BUDGET = memory_budget()
+
+# A sheet whose dense grid from A1 is larger than this many cells is refused rather than read:
+# a stray cell at XFD1048576 would otherwise make a grid of 17 billion cells. At least an
+# Excel-maximum ledger of 21 columns where the budget holds it (1 GB holds 22 million cells);
+# never more than 32 columns of Excel's 1,048,576 rows (a 1 KB file can ask for that grid: it
+# costs 1.6 GB).
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+MAX_CELLS = min(EXCEL_MAX_ROWS * 32, MEMORY_BUDGET // CELL_BYTES)
+# Merged ranges of one sheet: the cells they cover are counted (each may be visited by whoever
+# reads the merges), and bounded apart from the grid: a ledger merges a column down per group of
+# branches, at most a few columns down a whole sheet.
+MAX_MERGED_CELLS = 12_000_000
 MAX_MERGES = 500_000
 
 # Entries in the zip's central directory; a workbook has tens, one with many sheets and
@@ -28,14 +86,14 @@ MAX_ZIP_ENTRIES = 10_000
 MAX_CENTRAL_DIRECTORY_BYTES = 16 << 20
 # What the parts of a zip may inflate to, in all: at most MAX_INFLATION times the file's size
 # (ledgers inflate about 11 times, LibreOffice's .ods up to 42), but never less than
-# MIN_INFLATION_ALLOWED (a small file may hold a sheet of formatted blanks), nor more than
-# MAX_UNCOMPRESSED_TOTAL (an Excel-maximum ledger of 1,048,576 rows x 21 columns with inline
-# strings inflates to about 1.2 GB, LibreOffice's .ods of it to about 2.3 GB). Reading costs
-# about three times what the parts inflate to (tested: ``tests/test_safety_limits.py``), so a
-# file costs at most a bounded multiple of its size: a 3.8 MB file, at most 243 MB of XML.
+# MIN_INFLATION_ALLOWED (a small file may hold a sheet of formatted blanks), nor more than the
+# budget holds at READ_COST, up to 4 GB (an Excel-maximum ledger of 1,048,576 rows x 21 columns
+# with inline strings inflates to 1.15 GB, LibreOffice's .ods of it to about 2.3 GB). So a file
+# costs at most a bounded multiple of its size (a 3.8 MB file, at most 243 MB of XML), and one
+# the machine cannot hold is refused from the zip directory, before anything is inflated.
 MAX_INFLATION = 64
 MIN_INFLATION_ALLOWED = 100 << 20
-MAX_UNCOMPRESSED_TOTAL = 4 << 30
+MAX_UNCOMPRESSED_TOTAL = min(4 << 30, MEMORY_BUDGET // READ_COST)
 # Compression ratio above which a part is a zip bomb (deflate tops out near 1,030 on blanks;
 # measured on real parts: 11 for a worksheet, 13-30 for sheets of formatted empty cells or rows,
 # 42 for LibreOffice's content.xml, 98 for LibreOffice's sharedStrings.xml of the 100k ledger).
@@ -56,9 +114,6 @@ MAX_ODS_ROW_BYTES = 64 << 20
 MAX_XLS_STREAM_BYTES = 128 << 20
 # BIFF records walked (about 0.3-0.7 s per million); 65,536 rows x 100 cells fit.
 MAX_BIFF_RECORDS = 8_000_000
-
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLS = 16_384
 
 
 def number(digits: bytes) -> int:
@@ -82,7 +137,7 @@ def check_extent(path: Path, sheet: str, rows: int, cols: int, far: tuple[int, i
     plain = not far_name.startswith("第")
     raise BranchctlError(
         f"{'这里' if plain else far_name}有内容，整张表读取时需展开为 {rows:,} 行 × {cols:,} 列，"
-        f"超出安全上限 {MAX_CELLS:,} 个单元格，请删除远处多余的内容后重新提交",
+        f"超出本机可安全读取的上限 {MAX_CELLS:,} 个单元格，请删除远处多余的内容或把表格拆开后重新提交",
         path=path,
         sheet=sheet,
         cell=far_name if plain else None,

@@ -5,6 +5,8 @@ header is caught), its XML prolog checked, and the sheets scanned for their cell
 from __future__ import annotations
 
 import codecs
+import contextlib
+import io
 import posixpath
 import struct
 import zipfile
@@ -40,10 +42,12 @@ def corrupt_zip(path: Path) -> BranchctlError:
     )
 
 
-def check_zip(path: Path, size: int) -> Scan:
-    _check_end_record(path, size)
+def check_zip(path: Path, size: int, data: bytes | None = None) -> Scan:
+    """Scan a zip container of ``size`` bytes; ``data``: the whole file, already read (a small
+    one), so that its parts are inflated from memory rather than opened one by one."""
+    _check_end_record(path, size, data)
     try:
-        zf = zipfile.ZipFile(path)
+        zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
         raise corrupt_zip(path) from None
     with zf:
@@ -53,10 +57,10 @@ def check_zip(path: Path, size: int) -> Scan:
         _check_names(path, infos)
         fmt = _zip_kind(path, zf, {i.filename for i in infos})
         _check_declared_sizes(path, infos, size)
-        labels = _sheet_labels(path, zf) if fmt == "xlsx" else {}
+        labels = _sheet_labels(path, zf, data) if fmt == "xlsx" else {}
         scan = Scan(fmt)
         for info in infos:
-            scan.sheets.update(_scan_part(path, zf, info, fmt, labels))
+            scan.sheets.update(_scan_part(path, zf, info, fmt, labels, data))
     return scan
 
 
@@ -67,9 +71,9 @@ def _too_many_entries(path: Path, n: int) -> BranchctlError:
     )
 
 
-def _check_end_record(path: Path, size: int) -> None:
+def _check_end_record(path: Path, size: int, data: bytes | None = None) -> None:
     """Check the entry count and directory size before zipfile loads the whole directory."""
-    with open(path, "rb") as f:
+    with contextlib.nullcontext(io.BytesIO(data)) if data is not None else open(path, "rb") as f:
         tail_len = min(size, 22 + 65535)
         f.seek(size - tail_len)
         tail = f.read(tail_len)
@@ -184,8 +188,8 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], size: int) -
     total = sum(info.file_size for info in infos)
     if total > MAX_UNCOMPRESSED_TOTAL:
         raise BranchctlError(
-            f"解压后总大小为 {size_text(total)}，超过安全上限 {size_text(MAX_UNCOMPRESSED_TOTAL)}，"
-            "无法安全读取，请把表格拆成几个文件后再提交",
+            f"解压后总大小为 {size_text(total)}，超过本机内存可安全读取的上限 "
+            f"{size_text(MAX_UNCOMPRESSED_TOTAL)}，请把表格拆成几个文件后再提交",
             path=path,
         )
     if total > inflation_limit(size):
@@ -197,11 +201,15 @@ def _check_declared_sizes(path: Path, infos: list[zipfile.ZipInfo], size: int) -
         )
 
 
-def _sheet_labels(path: Path, zf: zipfile.ZipFile) -> dict[str, str] | None:
-    """Map worksheet part names to sheet names, from workbook.xml and its rels (None: unknown)."""
-    from defusedxml import ElementTree as SafeET
+Element = tuple[str, dict[str, str]]  # "namespace}name" (or "name"), attributes
 
-    def parse(name: str) -> object | None:
+
+def _sheet_labels(
+    path: Path, zf: zipfile.ZipFile, data: bytes | None = None
+) -> dict[str, str] | None:
+    """Map worksheet part names to sheet names, from workbook.xml and its rels (None: unknown)."""
+
+    def parse(name: str) -> list[Element] | None:
         try:
             info = zf.getinfo(name)
         except KeyError:
@@ -209,41 +217,108 @@ def _sheet_labels(path: Path, zf: zipfile.ZipFile) -> dict[str, str] | None:
         if info.file_size > MAX_INDEX_PART_BYTES:
             return None
         try:
-            with zf.open(info) as f:
-                data = f.read(MAX_INDEX_PART_BYTES)
-        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError):
+            if data is not None:
+                text = _inflate(data, info)
+            else:
+                with zf.open(info) as f:
+                    text = f.read(MAX_INDEX_PART_BYTES)
+        except (
+            zipfile.BadZipFile,
+            EOFError,
+            OSError,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+        ):
             return None  # reported when the part is scanned
-        check_prolog(path, name, data, utf16=False)
-        try:
-            return SafeET.fromstring(data)
-        except Exception:  # any parse failure: calamine will report the broken workbook
-            return None
+        check_prolog(path, name, text, utf16=False)
+        return _elements(text)
 
     book, rels = parse("xl/workbook.xml"), parse("xl/_rels/workbook.xml.rels")
     if book is None or rels is None:
         return None
     targets: dict[str, str] = {}
-    for el in rels.iter():  # type: ignore[attr-defined]
-        if str(el.tag).endswith("Relationship") and el.get("Id") and el.get("Target"):
-            target = str(el.get("Target"))
+    for tag, attrs in rels:
+        if tag.endswith("Relationship") and attrs.get("Id") and attrs.get("Target"):
+            target = attrs["Target"]
             if target.startswith("/"):
                 part = target.lstrip("/")
             else:
                 part = posixpath.normpath(posixpath.join("xl", target))
-            targets[str(el.get("Id"))] = part
+            targets[attrs["Id"]] = part
     labels: dict[str, str] = {}
-    for el in book.iter():  # type: ignore[attr-defined]
-        if str(el.tag).endswith("}sheet") or el.tag == "sheet":
-            rid = next((v for k, v in el.attrib.items() if str(k).endswith("}id")), None)
+    for tag, attrs in book:
+        if tag.endswith("}sheet") or tag == "sheet":
+            rid = next((v for k, v in attrs.items() if k.endswith("}id")), None)
             if rid in targets:
                 if targets[rid] in labels:
                     raise shared_sheet_data(path)
-                labels[targets[rid]] = str(el.get("name") or targets[rid])
+                labels[targets[rid]] = attrs.get("name") or targets[rid]
     return labels
 
 
+def _elements(text: bytes) -> list[Element] | None:
+    """Every element of a small XML part, in order, names qualified as ``namespace}name``; None
+    for a part expat rejects or one with a DTD (calamine will report the broken workbook)."""
+    from xml.parsers import expat
+
+    found: list[Element] = []
+
+    def no_dtd(*args: object) -> None:
+        raise ValueError("DTD")
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = lambda name, attrs: found.append((name, attrs))
+    parser.StartDoctypeDeclHandler = no_dtd
+    parser.EntityDeclHandler = no_dtd
+    try:
+        parser.Parse(text, True)
+    except (expat.ExpatError, ValueError):
+        return None
+    return found
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """One part of a zip held in memory, inflated as zipfile would (its local header checked,
+    at most its declared size, CRC checked): BadZipFile, EOFError or zlib.error if not."""
+    at = info.header_offset
+    if data[at : at + 4] != b"PK\x03\x04" or len(data) < at + 30:
+        raise zipfile.BadZipFile(info.filename)
+    (flags,) = struct.unpack_from("<H", data, at + 6)
+    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    try:
+        local_name = data[at + 30 : at + 30 + name_len].decode(
+            "utf-8" if flags & 0x800 else "cp437"
+        )
+    except UnicodeDecodeError:
+        raise zipfile.BadZipFile(info.filename) from None
+    if local_name != info.orig_filename or (flags | info.flag_bits) & 0x60:
+        raise zipfile.BadZipFile(info.filename)  # names differ; patched data, strong encryption
+    start = at + 30 + name_len + extra_len
+    raw = data[start : start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise EOFError(info.filename)
+    if info.compress_type == zipfile.ZIP_STORED:
+        out = raw[: info.file_size]
+    else:
+        inflater = zlib.decompressobj(-15)
+        out = inflater.decompress(raw, info.file_size)
+        if not inflater.eof and inflater.decompress(inflater.unconsumed_tail, 1):
+            raise zipfile.BadZipFile(info.filename)  # inflates past its declared size
+    if len(out) != info.file_size:
+        raise EOFError(info.filename)
+    if zlib.crc32(out) != info.CRC:
+        raise zipfile.BadZipFile(info.filename)
+    return out
+
+
 def _scan_part(
-    path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, fmt: str, labels: dict[str, str] | None
+    path: Path,
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    fmt: str,
+    labels: dict[str, str] | None,
+    data: bytes | None = None,
 ) -> dict[str, SheetFacts]:
     """Stream one part through zipfile: size and CRC, DTD, and the cell extent of sheets.
 
@@ -272,12 +347,16 @@ def _scan_part(
     # declared size and checks the CRC, so a lying size cannot make it read more.
     whole: bytes | None = None
     try:
-        with zf.open(info) as f:
-            if info.file_size <= CHUNK:
-                whole = f.read(CHUNK + 1)
-                head = whole[:64]
-            else:
-                head = f.read(64)
+        if data is not None and info.file_size <= CHUNK:
+            whole = _inflate(data, info)
+            head = whole[:64]
+        else:
+            with zf.open(info) as f:
+                if info.file_size <= CHUNK:
+                    whole = f.read(CHUNK + 1)
+                    head = whole[:64]
+                else:
+                    head = f.read(64)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
         raise _bad_part(path, name) from e
     xml_like = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<") or utf16_xml(head)
@@ -294,6 +373,7 @@ def _scan_part(
     label = labels.get(name, name) if labels else name
     if fmt == "xlsx" and (sheet or xml_like and not skipped and not utf16_xml(head)):
         scanner = XlsxCells(path, label)
+        scanner.whole = whole is not None
     elif fmt == "ods" and name == "content.xml":
         scanner = OdsCells(path)
     try:
