@@ -35,6 +35,12 @@ SAMPLES = Path(__file__).resolve().parent.parent / "sample_ledgers"
 COLUMNS = (*CLASSIFICATION_COLUMNS[:-1], "换届时间", "备注")
 
 
+@pytest.fixture(autouse=True)
+def _memo_on_every_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo is used from MEMO_ROWS rows on; these small tables must go through it too."""
+    monkeypatch.setattr("branchctl.rules.rating.MEMO_ROWS", 0)
+
+
 def _same_cells_ledger(tmp_path: Path) -> Path:
     """30 branches with the same marks, claims and counts; they differ in name, type and the
     date of their last election, which the six-star rules judge by type."""

@@ -41,6 +41,10 @@ from branchctl.rules.scoring import (
 )
 from branchctl.rules.shares import measure_shares
 
+# Rows a table needs before its rows are rated by memo: below this, rows rarely repeat and
+# the memo's keys cost more than they save (a township file: about 45 rows, 5 in 6 distinct).
+MEMO_ROWS = 500
+
 
 def rate_workbook(
     book: Workbook,
@@ -156,11 +160,12 @@ def rate_table(
     out: list[BranchRating] = []
     seen: dict[str, int] = {}
     rater = TableRater(table, rubric, path, as_of or dt.date.today())
+    memo = len(table.rows) >= MEMO_ROWS  # a township's few dozen rows rarely repeat
     variant = rater.variant
     who = "党员" if variant.entity == "member" else "党支部"
     per_branch = variant.entity == "branch"
     for r in table.rows:
-        branch = rater.rate(r)
+        branch = rater.rate(r, memo)
         key = name_key(branch.name)
         if key and key in seen and per_branch:
             branch.warn("duplicate-name", variant.key_column, first_row=seen[key], who=who)
