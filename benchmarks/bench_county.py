@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import resource
 import sys
 
 import benchlib as bl
@@ -92,10 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         cmd += ["--jobs", str(args.jobs)]
     failed = False
     for _ in range(args.rounds):
-        floor, floor_cpu = _timed(
+        floor, floor_cpu = bl.timed(
             lambda: bl.measure([bl.PYTHON, bl.FLOOR, corpus], timeout=args.timeout)
         )
-        run, rate_cpu = _timed(lambda: bl.measure(cmd, stdout=stdout, timeout=args.timeout))
+        run, rate_cpu = bl.timed(lambda: bl.measure(cmd, stdout=stdout, timeout=args.timeout))
         entry = {"floor": floor.to_json(), "rate": run.to_json(),
                  "floor_cpu_s": floor_cpu, "rate_cpu_s": rate_cpu}  # fmt: skip
         if floor.exit_code != 0 or run.exit_code not in (0, 1):
@@ -117,15 +116,6 @@ def main(argv: list[str] | None = None) -> int:
         results["output"] = check_output(stdout, workbook, manifest)
         failed |= not results["ratio_ok"] or not results["output"]["correct"]
     return bl.finish(results, failed, "county", report)
-
-
-def _timed(run):  # type: ignore[no-untyped-def]
-    """run() and the CPU seconds (user + system) of the process tree it waited for."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = run()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return result, cpu
 
 
 def report(results: dict) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 from collections import Counter
 
@@ -99,15 +98,15 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     run = None
     for _ in range(args.rounds):
-        floor, floor_cpu = _timed(
+        floor, floor_cpu = bl.timed(
             lambda: bl.measure([bl.PYTHON, bl.FLOOR, corpus], timeout=args.timeout)
         )
-        floor_n, floor_n_cpu = _timed(
+        floor_n, floor_n_cpu = bl.timed(
             lambda: bl.measure(
                 [bl.PYTHON, bl.FLOOR, "--jobs", str(workers), corpus], timeout=args.timeout
             )
         )
-        run, cpu = _timed(lambda: bl.measure(cmd, stdout=out_json, timeout=args.timeout))
+        run, cpu = bl.timed(lambda: bl.measure(cmd, stdout=out_json, timeout=args.timeout))
         entry = {"floor": floor.to_json(), "floor_parallel": floor_n.to_json(),
                  "validate": run.to_json(), "floor_cpu_s": floor_cpu,
                  "floor_parallel_cpu_s": floor_n_cpu, "validate_cpu_s": cpu}  # fmt: skip
@@ -138,15 +137,6 @@ def main(argv: list[str] | None = None) -> int:
         results["output"] = summarize_output(out_json, manifest["count"])
         failed |= not results["ratio_ok"] or not results["parallel_ratio_ok"]
     return bl.finish(results, failed, "validate", report)
-
-
-def _timed(run):  # type: ignore[no-untyped-def]
-    """run() and the CPU seconds (user + system) of the process tree it waited for."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = run()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return result, cpu
 
 
 def report(results: dict) -> str:

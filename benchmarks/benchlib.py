@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -230,3 +231,12 @@ def finish(results: dict, failed: bool, name: str, report: Callable[[dict], str]
     if results["status"] == "unavailable":
         return 2
     return 1 if failed else 0
+
+
+def timed(run):  # type: ignore[no-untyped-def]
+    """run() and the CPU seconds (user + system) of the process tree it waited for."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = run()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return result, cpu
