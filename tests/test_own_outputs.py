@@ -198,3 +198,15 @@ def test_a_checked_copy_sent_back_corrected_is_the_townships_submission(tmp_path
     assert rated["summary"]["total"] == BRANCHES and "skipped" not in rated
     result = _run("collect", str(folder), "-o", str(tmp_path / "汇总.xlsx"))
     assert f"汇总党支部 {BRANCHES} 个" in result.stdout
+
+
+def test_a_bulletin_of_the_folder_says_which_output_it_passed_over(tmp_path):
+    """notice --data DIR rates the folder as rate does, and tells the clerk what it skipped."""
+    folder = _folder(tmp_path)
+    name = _make("rated", folder, tmp_path)
+    out = tmp_path / "通报.md"
+    result = runner.invoke(app, ["notice", "通报", "--data", str(folder), "-o", str(out),
+                                 "--set", "发文机关=中共某县委组织部"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"已跳过“{name}”：本工具写出的评定批注副本，不是乡镇报送的报表" in result.stderr
+    assert f"本次共评定党支部{BRANCHES}个" in out.read_text("utf-8")

@@ -127,6 +127,7 @@ def _rating(
         if not county.rated:
             raise BranchctlError(county.unrated_reason())
         notes += [f"“{s.label}”的支部未能全部计入：{s.message}" for s in county.failed]
+        notes += [f"已跳过“{label}”：{why}。" for label, why in county.skipped]
         notes += [
             f"党支部“{group[0][1].name}”在{len(group)}个文件中都有，均已计入："
             + "；".join(s.chain(b) for s, b in group)
