@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from branchctl.findings.model import finding_json
+
 
 class PeriodRow(NamedTuple):
     id: int
@@ -56,16 +58,7 @@ class FindingRow(NamedTuple):
 
     def to_json(self) -> dict[str, Any]:
         """As in ``validate --json``."""
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "cell": self.cell,
-            "value": self.value,
-            "message": self.message,
-        }
+        return finding_json(self)
 
 
 class ProblemRow(NamedTuple):

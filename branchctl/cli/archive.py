@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from branchctl.cli.command import ChineseCommand, ChineseGroup
+from branchctl.cli.command import ChineseCommand, command_group
 from branchctl.cli.common import (
     DEFAULT_DB,
     DbOption,
@@ -270,15 +270,7 @@ COMMANDS = (
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        name="archive",
-        cls=ChineseGroup,
-        help=HELP,
-        short_help=SUMMARY,
-        no_args_is_help=True,
-        rich_markup_mode=None,
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
+    group = command_group("archive", HELP, SUMMARY)
     for command, name, summary, more in COMMANDS:
         group.command(name, cls=ChineseCommand, short_help=summary, help=f"{summary}\n\n{more}")(
             command

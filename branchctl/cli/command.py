@@ -9,6 +9,7 @@ import sys
 import unicodedata
 from typing import Any
 
+import typer
 from typer.core import TyperCommand, TyperGroup
 
 from branchctl.cli.console import fit
@@ -115,4 +116,17 @@ class ChineseCommand(_Chinese, TyperCommand):
 
 
 class ChineseGroup(_Chinese, TyperGroup):
-    """``branchctl`` and ``branchctl rubric``."""
+    """``branchctl`` and its command groups (``rubric``, ``archive``)."""
+
+
+def command_group(name: str, help: str, summary: str) -> typer.Typer:
+    """A group of commands under ``branchctl NAME``, with Chinese help like every command."""
+    return typer.Typer(
+        name=name,
+        cls=ChineseGroup,
+        help=help,
+        short_help=summary,
+        no_args_is_help=True,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from branchctl.cli.command import ChineseCommand, ChineseGroup
+from branchctl.cli.command import ChineseCommand, command_group
 from branchctl.cli.common import JsonOption, handled
 from branchctl.cli.console import print_json, say, warn, write_raw
 
@@ -64,15 +64,7 @@ def rubric_check(
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        name="rubric",
-        cls=ChineseGroup,
-        help=HELP,
-        short_help=SUMMARY,
-        no_args_is_help=True,
-        rich_markup_mode=None,
-        context_settings={"help_option_names": ["-h", "--help"]},
-    )
+    group = command_group("rubric", HELP, SUMMARY)
     group.command(
         "list",
         cls=ChineseCommand,
