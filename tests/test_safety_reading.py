@@ -316,3 +316,16 @@ def test_deep_nesting_is_a_sentence_not_a_recursion_error(tmp_path: Path) -> Non
     assert parse_bounded(tomllib.loads, "a = [[1]]", "变量文件", tmp_path, "x") == {"a": [[1]]}
     assert nesting({"a": [1, {"b": []}]}) == 4 and nesting(3) == 0
     assert nesting([[[]]] * 3) == 3 < MAX_NESTING
+
+
+def test_limits_are_worked_out_where_there_is_no_sysconf_nor_resource(monkeypatch) -> None:
+    """On Windows neither os.sysconf nor the resource module exists: the read budget falls back
+    to its floor (1 GB) instead of stopping every command at import."""
+    import sys
+
+    from branchctl.io.safety import limits
+
+    monkeypatch.delattr(os, "sysconf")
+    monkeypatch.setitem(sys.modules, "resource", None)  # `import resource` raises ImportError
+    assert limits._machine_memory() == 0
+    assert limits.memory_budget() == limits.MIN_MEMORY_BUDGET

@@ -11,6 +11,7 @@ program writes.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from branchctl.errors import BranchctlError
@@ -40,12 +41,14 @@ READ_COST = 3
 
 def _machine_memory() -> int:
     """Physical memory, or the process's address-space limit if lower (0: unknown)."""
-    import resource
-
     try:
         physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # not POSIX, or the names are unknown
-        physical = 0
+    except (ValueError, OSError, AttributeError):  # Windows has no sysconf
+        physical = _windows_memory()
+    try:
+        import resource  # POSIX only: Windows has no address-space limit to read
+    except ImportError:
+        return max(physical, 0)
     try:
         soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     except (ValueError, OSError):
@@ -53,6 +56,34 @@ def _machine_memory() -> int:
     if soft != resource.RLIM_INFINITY and soft > 0:
         physical = min(physical, soft) if physical > 0 else soft
     return max(physical, 0)
+
+
+def _windows_memory() -> int:
+    """Physical memory on Windows (GlobalMemoryStatusEx); 0 elsewhere or when it fails."""
+    if sys.platform != "win32":
+        return 0
+    import ctypes
+
+    class _Status(ctypes.Structure):
+        _fields_ = [
+            ("length", ctypes.c_ulong),
+            ("load", ctypes.c_ulong),
+            ("total_physical", ctypes.c_ulonglong),
+            ("available_physical", ctypes.c_ulonglong),
+            ("total_page_file", ctypes.c_ulonglong),
+            ("available_page_file", ctypes.c_ulonglong),
+            ("total_virtual", ctypes.c_ulonglong),
+            ("available_virtual", ctypes.c_ulonglong),
+            ("available_extended_virtual", ctypes.c_ulonglong),
+        ]
+
+    status = _Status()
+    status.length = ctypes.sizeof(_Status)
+    try:
+        ok = ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return 0
+    return int(status.total_physical) if ok else 0
 
 
 def memory_budget(machine: int | None = None) -> int:
