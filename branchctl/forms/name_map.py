@@ -73,16 +73,18 @@ def _toml_pairs(path: Path) -> list[tuple[str, str]]:
 def csv_rows(path: Path, what: str, max_bytes: int = MAX_MAP_BYTES) -> list[list[str]]:
     """The rows of a CSV file saved as UTF-8 or (Excel in Chinese) GBK; ``what`` names the file
     in the error, e.g. 更名对照表."""
+    return list(csv.reader(chinese_text(path, what, max_bytes).splitlines()))
+
+
+def chinese_text(path: Path, what: str, max_bytes: int = MAX_MAP_BYTES) -> str:
+    """A small text file saved as UTF-8 or (Notepad and Excel in Chinese) GBK."""
     raw = read_small(path, what, max_bytes)
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in Chinese saves CSV as GBK
+    for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise BranchctlError(f"{what}的编码无法识别（应为 UTF-8 或 GBK）", path=path)
-    return list(csv.reader(text.splitlines()))
+    raise BranchctlError(f"{what}的编码无法识别（应为 UTF-8 或 GBK）", path=path)
 
 
 def _grid_pairs(rows: list[list[Any]], path: Path) -> list[tuple[str, str]]:

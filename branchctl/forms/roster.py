@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.errors import BranchctlError
-from branchctl.forms.name_map import MAX_MAP_BYTES, csv_rows
+from branchctl.forms.name_map import chinese_text, csv_rows
 from branchctl.forms.townships import township_key
 from branchctl.forms.values import cell_text, name_key
-from branchctl.io.smallfiles import read_small, regular_file
+from branchctl.io.smallfiles import regular_file
 from branchctl.io.workbook import read_workbook
 
 ROSTER_HEADERS = ("名称", "乡镇名称", "单位名称", "乡镇（街道）", "乡镇(街道)", "乡镇", "报送单位")
@@ -44,16 +44,7 @@ def read_roster(path: Path) -> list[str]:
 
 
 def _text_lines(path: Path) -> list[str]:
-    raw = read_small(path, "名册", MAX_MAP_BYTES)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise BranchctlError("名册的编码无法识别（应为 UTF-8 或 GBK）", path=path)
-    lines = (line.strip() for line in text.splitlines())
+    lines = (line.strip() for line in chinese_text(path, "名册").splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
 
