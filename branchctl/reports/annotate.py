@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Hashable
+from operator import attrgetter
 from typing import Any
 
 from branchctl.findings.catalogue import finding
@@ -17,6 +19,7 @@ from branchctl.io.xlsx.plan import (
     CellMark,
     NewSheet,
     Percent,
+    RowValues,
     band_fills,
 )
 from branchctl.rules.ranking import Overdue, overdue_counter
@@ -55,7 +58,7 @@ def rating_plan(
         table = rated.table
         sheet = plan.sheet(table.sheet_name)
         first = table.last_col + 1
-        values: dict[int, list[Any]] = {}
+        by_row: dict[int, BranchRating] = {}  # the computed columns are made as they are written
         headers = list(COMPUTED_COLUMNS) + extra_columns(
             result.rubric
         )  # score, rank for some rubrics
@@ -66,9 +69,7 @@ def rating_plan(
         }
         for b in rated.branches:
             r = b.row - 1
-            values[r] = [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
-            if extra:
-                values[r] += extra_values(b, result.rubric)
+            by_row[r] = b
             fill = row_fills.get(b.category)
             if fill:
                 sheet.row_fills[r] = fill
@@ -115,13 +116,35 @@ def rating_plan(
                 header_top=table.header_top,
                 header_row=table.header_row,
                 headers=list(headers),
-                values=values,
+                values=RowValues(by_row, _computed_with_extras(result.rubric))
+                if extra
+                else RowValues(by_row, _computed, _computed_key),
                 style_from=(table.header_row, style_col),
                 widths=[*RATE_WIDTHS, *[10.0] * (len(headers) - len(COMPUTED_COLUMNS))],
             )
         )
     plan.new_sheets.append(summary_sheet(result, bottom, overdue, group_by, groups, summary))
     return plan
+
+
+def _computed(b: BranchRating) -> list[Any]:
+    """A rated row's computed columns (COMPUTED_COLUMNS)."""
+    return [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
+
+
+_SHOWN = attrgetter(
+    "stars", "category", "level", "veto", "claimed_stars", "claimed_category", "claimed_level"
+)
+
+
+def _computed_key(b: BranchRating) -> Hashable:
+    """What :func:`_computed` depends on: branches alike get their cells made once."""
+    return (*_SHOWN(b), b.stars.__class__, b.claimed_stars.__class__, *b.unmet)  # 3 ≠ 3.0 here
+
+
+def _computed_with_extras(rubric: Rubric) -> Callable[[BranchRating], list[Any]]:
+    """The computed columns and the ones ``rubric`` adds (extra_columns)."""
+    return lambda b: [*_computed(b), *extra_values(b, rubric)]
 
 
 def _lowest_cap(b: BranchRating) -> CapHit:

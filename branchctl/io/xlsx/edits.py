@@ -5,6 +5,7 @@ cells are merged, which columns get widths, which cells get comments.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,9 +50,18 @@ class RowEdit:
         return found
 
 
+Group = tuple[int, Mapping[int, list[Any]], int | None, int]  # (first col, values, left, n)
+
+
 @dataclass
 class SheetEdits:
+    """One sheet's edits. The rows the plan gives every data row (appended values, row fills)
+    stay in the plan's mappings, read as each row is written; ``rows`` holds only the few rows
+    with more (header cells, marks)."""
+
     rows: dict[int, RowEdit] = field(default_factory=dict)
+    groups: list[Group] = field(default_factory=list)  # in the plan's order
+    fills: Mapping[int, tuple[int, int, str]] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     widths: dict[int, float] = field(default_factory=dict)
     comments: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -63,6 +73,25 @@ class SheetEdits:
         if r not in self.rows:
             self.rows[r] = RowEdit()
         return self.rows[r]
+
+    def row_edit(self, r: int) -> RowEdit:
+        """Everything row ``r`` gets, gathered for this row alone (not kept)."""
+        special = self.rows.get(r)
+        ed = RowEdit() if special is None else RowEdit(special.headers, [], None, special.marks)
+        for first, values, left, n in self.groups:
+            found = values.get(r)
+            if found is not None:
+                ed.groups.append((first, found, left, n))
+        ed.fill = self.fills.get(r)
+        return ed
+
+    def edited_rows(self) -> list[int]:
+        """Every row the plan touches, in order."""
+        rows: set[int] = set(self.rows)
+        rows.update(self.fills)
+        for _, values, _, _ in self.groups:
+            rows.update(values)
+        return sorted(rows)
 
 
 def compile_edits(plan: SheetPlan, sheet: Sheet | None) -> SheetEdits:
@@ -103,12 +132,14 @@ def compile_edits(plan: SheetPlan, sheet: Sheet | None) -> SheetEdits:
             )
         if style_from:
             edits.style_cells.add(style_from)
-        for r, values in group.values.items():
-            edits.row(r).groups.append((group.first_col, values, left, n))
+        if group.values:
+            edits.groups.append((group.first_col, group.values, left, n))
+            edits.max_row = max(edits.max_row, max(group.values))
         edits.max_col = max(edits.max_col, group.first_col + n - 1)
-    for r, (c1, c2, fill) in plan.row_fills.items():
-        edits.row(r).fill = (c1, c2, fill)
-        edits.max_col = max(edits.max_col, c2)
+    edits.fills = plan.row_fills
+    if plan.row_fills:
+        edits.max_row = max(edits.max_row, max(plan.row_fills))
+        edits.max_col = max(edits.max_col, max(c2 for _, c2, _ in set(plan.row_fills.values())))
     for mark in plan.marks:
         ed = edits.row(mark.row)
         if ed.marks is None:
@@ -120,7 +151,7 @@ def compile_edits(plan: SheetPlan, sheet: Sheet | None) -> SheetEdits:
             edits.comments[key] = (
                 f"{edits.comments[key]}\n{mark.comment}" if key in edits.comments else mark.comment
             )
-    edits.max_row = max(edits.rows, default=-1)
+    edits.max_row = max(edits.max_row, max(edits.rows, default=-1))
     return edits
 
 

@@ -8,9 +8,11 @@ All row and column numbers here are 0-based positions in the sheet (Excel row = 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
 
 # Colours, as ARGB-less hex RGB. One place for every colour the outputs use.
 # A cell mark must stand out on every row fill, so marks are strong colours with bold text.
@@ -139,6 +141,44 @@ class CellMark:
     comment: str | None = None
 
 
+class RowValues(Mapping[int, list[Any]], Generic[T]):
+    """The values of appended columns by row, each row's made from its item (a branch's
+    rating) only when asked: a writer streams them, so a million rows' values are never all
+    held at once. Iterates in the order of ``sources``."""
+
+    __slots__ = ("sources", "make", "key")
+
+    def __init__(
+        self,
+        sources: dict[int, T],
+        make: Callable[[T], list[Any]],
+        key: Callable[[T], Hashable] | None = None,
+    ) -> None:
+        self.sources = sources  # row -> item
+        self.make = make
+        # items with equal keys have equal values: a writer makes their cells once
+        self.key = key
+
+    def __getitem__(self, r: int) -> list[Any]:
+        return self.make(self.sources[r])
+
+    def get(self, r: int, default: Any = None) -> Any:
+        item = self.sources.get(r, _ABSENT)
+        return default if item is _ABSENT else self.make(item)  # type: ignore[arg-type]
+
+    def __contains__(self, r: object) -> bool:
+        return r in self.sources
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.sources)
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+
+_ABSENT = object()
+
+
 @dataclass
 class AppendedColumns:
     """New columns added to the right of one table in an existing sheet.
@@ -152,7 +192,8 @@ class AppendedColumns:
     header_top: int
     header_row: int
     headers: list[str]
-    values: dict[int, list[Any]]  # row -> one value per header (str, int, float, None)
+    # row -> one value per header (str, int, float, None); a dict, or RowValues made on demand
+    values: Mapping[int, list[Any]]
     style_from: tuple[int, int] | None = None
     # column widths in Excel characters; a column without one is fitted to its values
     widths: list[float | None] | None = None

@@ -17,7 +17,7 @@ from typing import IO, Any, Protocol
 from lxml import etree
 
 from branchctl.io.cells import cell_name, column_letter
-from branchctl.io.xlsx.edits import DATA, FILL, HEADER, RowEdit, SheetEdits, set_widths
+from branchctl.io.xlsx.edits import DATA, FILL, HEADER, Group, RowEdit, SheetEdits, set_widths
 from branchctl.io.xlsx.package import (
     NS_MAIN,
     SHEET_ORDER,
@@ -27,6 +27,7 @@ from branchctl.io.xlsx.package import (
     parse_xml,
 )
 from branchctl.io.xlsx.parts import cell_tail, number_format
+from branchctl.io.xlsx.plan import RowValues
 
 _CHUNK = 1 << 22  # bytes of sheet XML read at a time
 _MARK = b"<!--branchctl-rows-->"
@@ -39,7 +40,10 @@ _SPANS = re.compile(rb"""\sspans\s*=\s*["'][^"']*["']""")
 _CUSTOM_FORMAT = re.compile(rb"""\scustomFormat\s*=\s*["'](?:1|true)["']""")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
+_S_VALUE = re.compile(rb'" s="(\d+)"')
 _NO_CELL = (None, FILL, None)
+_NEVER = 1 << 62  # a row after every row
+_ABSENT = object()
 
 
 class Sink(Protocol):
@@ -74,7 +78,7 @@ class SheetPatcher:
         self.edits = edits
         self.styles = styles
         self.on_tail = on_tail
-        self.pending = sorted(edits.rows)
+        self.pending = edits.edited_rows()
         self.next = 0  # index into pending
         self.prev_row = -1
         self.col_styles: list[tuple[int, int, int]] = []  # (first, last, style) from <cols>
@@ -86,6 +90,15 @@ class SheetPatcher:
         self.refs: dict[int, bytes] = {}  # column -> b'<c r="AB'
         self.group_refs: dict[tuple[int, int], list[bytes]] = {}
         self.group_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _group_cells
+        self.key_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _edit_direct
+        self.one_style: dict[tuple[str, bytes], tuple[bytes, bytes | None]] = {}
+        # each group's values, read through their items when they have keys (RowValues)
+        self.access: list[tuple[Group, Any, Any, Any]] = [
+            (g, g[1].sources.get, g[1].key, g[1].make)
+            if isinstance(g[1], RowValues) and g[1].key is not None
+            else (g, None, None, None)
+            for g in edits.groups
+        ]
 
     # -- regexes for the sheet's namespace prefix (usually none)
 
@@ -103,6 +116,11 @@ class SheetPatcher:
             b"<" + p + rb"c(?=[\s/>])([^>]*?)(/>|>(.*?)</" + p + rb"c>)", re.S
         )
         self.has_value = re.compile(b"<" + p + rb"(?:v|is|f)[\s/>]")
+        # a block of rows is plain when every row starts <row r=".." and is not empty, and
+        # every cell starts <c r=".." s="..": then rows are edited without parsing them
+        self.row_tag = re.compile(b"<" + p + rb'row r="(\d+)"[^>]*>')
+        self.loose_row = re.compile(b"<" + p + rb'row(?! r="\d++")(?=[\s/>])')
+        self.loose_cell = re.compile(b"<" + p + rb'c(?! r="[A-Z]{1,3}+\d++" s="\d)(?=[\s/>])')
 
     def run(self, src: IO[bytes], dst: Sink) -> None:
         buf = b""
@@ -266,6 +284,14 @@ class SheetPatcher:
             dst.write(block)  # nothing to change in these rows
             self.prev_row = last
             return
+        if (
+            self.loose_row.search(block) is None
+            and self.loose_cell.search(block) is None
+            and b"<![CDATA[" not in block  # no section holding what looks like tags
+            and b"<!--" not in block
+        ):
+            self._plain_rows(block, dst)
+            return
         out: list[bytes] = []
         pos = 0
         for start, end, attrs, inner in self._iter_rows(block):
@@ -292,20 +318,165 @@ class SheetPatcher:
         out.append(block[pos:])
         dst.write(b"".join(out))
 
+    def _plain_rows(self, block: bytes, dst: Sink) -> None:
+        """:meth:`_rows` for a plain block: each row found by its tag alone, and a data row
+        edited straight from its values (:meth:`_edit_direct`)."""
+        pending, total = self.pending, len(self.pending)
+        nxt = self.next
+        wanted = pending[nxt] if nxt < total else _NEVER
+        close = self.row_close
+        open_n, close_n = len(self.row_open), len(close)
+        out: list[bytes] = []
+        pos = 0
+        r = self.prev_row
+        for m in self.row_tag.finditer(block):
+            r = int(m.group(1)) - 1
+            if r < wanted:
+                continue  # untouched: copied with the bytes around it
+            start, j = m.span()
+            out.append(block[pos:start])
+            tag = m.group(0)
+            empty = tag[-2] == 47  # <row .../>
+            if empty:
+                k = pos = j
+            else:
+                k = block.find(close, j)
+                if k < 0:
+                    raise PatchUnsupported("unclosed <row>")
+                pos = k + close_n
+            while wanted < r:
+                out.append(self._create_row(wanted))
+                nxt += 1
+                wanted = pending[nxt] if nxt < total else _NEVER
+            if wanted != r:
+                out.append(block[start:pos])
+                continue
+            nxt += 1
+            wanted = pending[nxt] if nxt < total else _NEVER
+            if empty:
+                out.append(self._edit_row(r, tag[open_n:-2], b""))
+                continue
+            inner = block[j:k]
+            edited = self._edit_direct(r, tag, inner)
+            out.append(edited if edited is not None else self._edit_row(r, tag[open_n:-1], inner))
+        out.append(block[pos:])
+        self.next, self.prev_row = nxt, r
+        dst.write(b"".join(out))
+
+    def _edit_direct(self, r: int, tag: bytes, inner: bytes) -> bytes | None:
+        """A data row of a plain block with its fill and appended values (no header cell, no
+        mark), made as :meth:`_edit_fast` makes it; None for anything else."""
+        if r in self.edits.rows:
+            return None  # header cells or marks: the general path
+        first = n_new = hits = 0
+        left: int | None = None
+        values: list[Any] | None = None
+        key: Any = None
+        item: Any = None
+        make: Any = None
+        for (g_first, g_values, g_left, g_n), get, keyf, g_make in self.access:
+            if get is not None:
+                item = get(r, _ABSENT)
+                if item is _ABSENT:
+                    continue
+                key, make = keyf(item), g_make
+            else:
+                values = g_values.get(r)
+                if values is None:
+                    continue
+            hits += 1
+            first, left, n_new = g_first, g_left, g_n
+        if hits > 1:
+            return None  # in two groups
+        n = inner.count(self.cell_sp)
+        if n != inner.count(b'" s="'):  # text that looks like a format: the general path
+            return None
+        head = tail = None
+        last = -1
+        if n:
+            head = self.cell_rs.match(inner)
+            if head is None:
+                head = self.cell_rs.search(inner)
+            tail = self.cell_rs.match(inner, inner.rfind(self.cell_open))
+            if head is None or tail is None:
+                return None
+            last = _COLS[tail.group(1)]
+            if hits and last >= first:
+                return None  # new cells among the old: the general path
+        body = inner
+        fill = self.edits.fills.get(r)
+        if fill is not None:
+            lo, hi, color = fill
+            covered = 0
+            if hits:
+                covered = max(0, min(hi, first + n_new - 1) - max(lo, first) + 1)
+            if n != hi - lo + 1 - covered:
+                return None
+            if head is not None:
+                if not (lo <= _COLS[head.group(1)] and last <= hi):
+                    return None
+                one = self.one_style.get((color, head.group(2)))
+                if one is None:
+                    one = self._one_style(color, head.group(2))
+                if inner.count(one[0]) == n:  # every cell in the same format
+                    if one[1] is not None:
+                        body = inner.replace(one[0], one[1])
+                else:
+                    body = self._map_styles(inner, set(_S_VALUE.findall(inner)), color)
+        attrs = tag[len(self.row_open) : -1]
+        if b"spans" in attrs:
+            attrs = _SPANS.sub(b"", attrs)  # spans is an optional hint; ours would be stale
+        if not hits:
+            return self.row_open + attrs + b">" + body + self.row_close
+        if tail is None or left is None or last != left:
+            return None  # the new cells' format found the long way
+        end = first + n_new - 1
+        if fill is None or fill[1] < first or fill[0] > end:
+            new_fill = None
+        elif fill[0] <= first and end <= fill[1]:
+            new_fill = fill[2]
+        else:
+            return None  # the fill covers part of the new cells
+        row = b"%d" % (r + 1)
+        base = tail.group(2)
+        if values is None:  # cells made once for the rows whose items share a key
+            shape = (first, n_new, base, new_fill, key)
+            pieces = self.key_memo.get(shape)
+            if pieces is None:
+                if len(self.key_memo) > 100_000:
+                    self.key_memo.clear()
+                pieces = self.key_memo[shape] = self._made(first, n_new, make(item), base, new_fill)
+            cells = row.join(pieces)
+        else:
+            cells = self._data_cells(row, first, n_new, values, base, new_fill)
+        return self.row_open + attrs + b">" + body + cells + self.row_close
+
+    def _one_style(self, color: str, old: bytes) -> tuple[bytes, bytes | None]:
+        """(`" s="old"`, its replacement with the fill ``color``, None if the same)."""
+        memo = self._fill_memo(color)
+        if old not in memo:
+            memo[old] = b"%d" % self.styles.with_fill(int(old), color)
+        new = memo[old]
+        found = self.one_style[(color, old)] = (
+            b'" s="' + old + b'"',
+            b'" s="' + new + b'"' if new != old else None,
+        )
+        return found
+
     def _flush_pending(self, dst: Sink) -> None:
         while self.next < len(self.pending):
             dst.write(self._create_row(self.pending[self.next]))
             self.next += 1
 
     def _create_row(self, r: int) -> bytes:
-        ed = self.edits.rows[r]
+        ed = self.edits.row_edit(r)
         cells = ed.new_cells()
         cols = sorted(set(cells) | ed.targets())
         body = self._new_cells(r, cols, ed, cells, {}, b"")
         return self.row_open + b' r="%d">' % (r + 1) + body + self.row_close
 
     def _edit_row(self, r: int, attrs: bytes, inner: bytes) -> bytes:
-        ed = self.edits.rows[r]
+        ed = self.edits.row_edit(r)
         if b"spans" in attrs:
             attrs = _SPANS.sub(b"", attrs)  # spans is an optional hint; ours would be stale
         body = self._edit_fast(r, inner, ed, attrs)
@@ -399,7 +570,6 @@ class SheetPatcher:
         """The appended data cells of a row, formatted like the table's last cell."""
         row = b"%d" % (r + 1)
         out: list[bytes] = []
-        tails, memo = self.tails, self.new_memo
         fill, marks = ed.fill, ed.marks
         for first, values, left, n in ed.groups:
             last = first + n - 1
@@ -421,40 +591,55 @@ class SheetPatcher:
                     )
                 )
                 continue
-            base = lefts[left]
-            if len(values) < n:
-                values = [*values, *([None] * (n - len(values)))]
-            # rows repeat their results: the cells are made once per values, the row number
-            # joined in between (ref, row, s and value, ref, row, …)
-            try:
-                shape = (first, n, base, color, tuple(values), tuple(map(type, values)))
-                pieces = self.group_memo.get(shape)
-            except TypeError:  # a value that cannot be a key: made the long way
-                shape, pieces = None, None
-            if pieces is not None:
-                out.append(row.join(pieces))
-                continue
-            key: tuple[Any, ...] = (DATA, base, color, None)
-            plain = memo.get(key) or self._new_style(key)
-            made: list[bytes] = []  # joined by the row number: ref, row, s and value, ref, …
-            before = b""
-            for ref, value in zip(self._refs(first, n), values, strict=False):
-                found = tails.get((value.__class__, value))
-                tail, fmt = found if found is not None else self._tail(value)
-                if fmt is None:
-                    s = plain
-                else:
-                    key = (DATA, base, color, fmt)
-                    s = memo.get(key) or self._new_style(key)
-                made.append(before + ref)
-                before = s + tail
-            made.append(before)
-            out.append(row.join(made))
-            if shape is not None:
-                if len(self.group_memo) > 100_000:
-                    self.group_memo.clear()
-                self.group_memo[shape] = made
+            out.append(self._data_cells(row, first, n, values, lefts[left], color))
         return b"".join(out)
+
+    def _data_cells(
+        self, row: bytes, first: int, n: int, values: list[Any], base: bytes | None, color: Any
+    ) -> bytes:
+        """``n`` appended data cells from column ``first`` of the row numbered ``row``, formatted
+        like the table's cell of format ``base``, with the fill ``color``."""
+        if len(values) < n:
+            values = [*values, *([None] * (n - len(values)))]
+        # rows repeat their results: the cells are made once per values, the row number
+        # joined in between (ref, row, s and value, ref, row, …)
+        try:
+            shape = (first, n, base, color, tuple(values), tuple(map(type, values)))
+            pieces = self.group_memo.get(shape)
+        except TypeError:  # a value that cannot be a key: made the long way
+            shape, pieces = None, None
+        if pieces is not None:
+            return row.join(pieces)
+        made = self._made(first, n, values, base, color)
+        if shape is not None:
+            if len(self.group_memo) > 100_000:
+                self.group_memo.clear()
+            self.group_memo[shape] = made
+        return row.join(made)
+
+    def _made(
+        self, first: int, n: int, values: list[Any], base: bytes | None, color: Any
+    ) -> list[bytes]:
+        """The pieces of :meth:`_data_cells`, to be joined by the row number."""
+        if len(values) < n:
+            values = [*values, *([None] * (n - len(values)))]
+        tails, memo = self.tails, self.new_memo
+        key: tuple[Any, ...] = (DATA, base, color, None)
+        plain = memo.get(key) or self._new_style(key)
+        made: list[bytes] = []  # joined by the row number: ref, row, s and value, ref, …
+        before = b""
+        for ref, value in zip(self._refs(first, n), values, strict=False):
+            found = tails.get((value.__class__, value))
+            tail, fmt = found if found is not None else self._tail(value)
+            if fmt is None:
+                s = plain
+            else:
+                key = (DATA, base, color, fmt)
+                s = memo.get(key) or self._new_style(key)
+            made.append(before + ref)
+            before = s + tail
+        made.append(before)
+        return made
 
     def _refs(self, first: int, n: int) -> list[bytes]:
         """b'<c r="U', b'<c r="V', ... for ``n`` columns from ``first``."""
