@@ -92,6 +92,7 @@ class SheetPatcher:
         self.group_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _group_cells
         self.key_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _edit_direct
         self.one_style: dict[tuple[str, bytes], tuple[bytes, bytes | None]] = {}
+        self.shapes: dict[Any, tuple[bytes | None, bytes | None, str | None] | None] = {}
         # each group's values, read through their items when they have keys (RowValues)
         self.access: list[tuple[Group, Any, Any, Any]] = [
             (g, g[1].sources.get, g[1].key, g[1].make)
@@ -329,6 +330,17 @@ class SheetPatcher:
         out: list[bytes] = []
         pos = 0
         r = self.prev_row
+        # the common row at the least cost: one group of keyed values, every cell in one
+        # format; what the row needs is worked out once per shape (_shape)
+        single = self.access[0] if len(self.access) == 1 and self.access[0][1] else None
+        get: Any
+        keyf: Any
+        make: Any
+        get, keyf, make = single[1:] if single else (None, None, None)
+        first, n_new = (single[0][0], single[0][3]) if single else (0, 0)
+        special, fills_get = self.edits.rows, self.edits.fills.get
+        match, cell_sp, cell_open = self.cell_rs.match, self.cell_sp, self.cell_open
+        shapes, key_memo = self.shapes, self.key_memo
         for m in self.row_tag.finditer(block):
             r = int(m.group(1)) - 1
             if r < wanted:
@@ -357,6 +369,35 @@ class SheetPatcher:
                 out.append(self._edit_row(r, tag[open_n:-2], b""))
                 continue
             inner = block[j:k]
+            if get is not None and r not in special:
+                item = get(r, _ABSENT)
+                n = inner.count(cell_sp)
+                if item is not _ABSENT and n and n == inner.count(b'" s="'):
+                    head = match(inner)
+                    tail = match(inner, inner.rfind(cell_open))
+                    if head is not None and tail is not None:
+                        base = tail.group(2)
+                        fill = fills_get(r)
+                        row_shape = (fill, n, head.group(1), tail.group(1), head.group(2), base)
+                        shape = shapes.get(row_shape)
+                        if shape is None:
+                            shape = self._shape(row_shape)
+                        if shape is not None and (shape[0] is None or inner.count(shape[0]) == n):
+                            if shape[0] is not None and shape[1] is not None:
+                                inner = inner.replace(shape[0], shape[1])
+                            cells_key = (first, n_new, base, shape[2], keyf(item))
+                            pieces = key_memo.get(cells_key)
+                            if pieces is None:
+                                if len(key_memo) > 100_000:
+                                    key_memo.clear()
+                                pieces = key_memo[cells_key] = self._made(
+                                    first, n_new, make(item), base, shape[2]
+                                )
+                            if b"spans" in tag:
+                                tag = _SPANS.sub(b"", tag)
+                            cells = (b"%d" % (r + 1)).join(pieces)
+                            out.append(tag + inner + cells + close)
+                            continue
             edited = self._edit_direct(r, tag, inner)
             out.append(edited if edited is not None else self._edit_row(r, tag[open_n:-1], inner))
         out.append(block[pos:])
@@ -450,6 +491,35 @@ class SheetPatcher:
         else:
             cells = self._data_cells(row, first, n_new, values, base, new_fill)
         return self.row_open + attrs + b">" + body + cells + self.row_close
+
+    def _shape(
+        self, row_shape: tuple[tuple[int, int, str] | None, int, bytes, bytes, bytes, bytes]
+    ) -> tuple[bytes | None, bytes | None, str | None] | None:
+        """For a row of the single group whose ``n`` cells (from ``head`` to ``tail``) all have
+        the format of its first: (what to replace, by what, the new cells' fill), as
+        :meth:`_edit_direct` would make them; None when the row takes another path."""
+        fill, n, head, tail, style, _ = row_shape
+        (first, _, left, n_new), _, _, _ = self.access[0]
+        found: tuple[bytes | None, bytes | None, str | None] | None = None
+        last = _COLS[tail]
+        end = first + n_new - 1
+        if last < first and left is not None and last == left:
+            if fill is None:
+                found = (None, None, None)
+            else:
+                lo, hi, color = fill
+                covered = max(0, min(hi, end) - max(lo, first) + 1)
+                new_fill = None if hi < first or lo > end else color
+                if (
+                    n == hi - lo + 1 - covered
+                    and lo <= _COLS[head]
+                    and last <= hi
+                    and (new_fill is None or (lo <= first and end <= hi))
+                ):
+                    one = self.one_style.get((color, style)) or self._one_style(color, style)
+                    found = (one[0], one[1], new_fill)
+        self.shapes[row_shape] = found
+        return found
 
     def _one_style(self, color: str, old: bytes) -> tuple[bytes, bytes | None]:
         """(`" s="old"`, its replacement with the fill ``color``, None if the same)."""
