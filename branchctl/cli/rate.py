@@ -129,7 +129,8 @@ def _rate(
         warn(note)
     summary = report.summary or report.result.summary()
     if as_json and len(report.result.branches) > LARGE:
-        print_json_text(report.result.json_pieces(summary))  # compact, made in pieces
+        # compact, made in pieces, terminal-safe as made
+        print_json_text(report.result.json_pieces(summary, safe=True), escaped=True)
     elif as_json:
         print_json(report.result.to_json(summary))
     else:

@@ -67,14 +67,20 @@ def rating_plan(
             for name, fill in fills.items()
             if fill
         }
+        fills_by_row = sheet.row_fills
         for b in rated.branches:
             r = b.row - 1
             by_row[r] = b
             fill = row_fills.get(b.category)
             if fill:
-                sheet.row_fills[r] = fill
+                fills_by_row[r] = fill
             if not (
-                b.mismatch or b.disagreements or b.findings or b.blank or b.capped_from is not None
+                b.disagreements
+                or b.findings
+                or b.blank
+                or b.capped_from is not None
+                or _CLAIMED(b) != (b.stars, b.category, b.level)  # b.mismatch, without 3 calls
+                and b.mismatch
             ):
                 continue  # nothing to mark (caps and proof gaps come with a finding)
             basis = f"按{len(result.rubric.aspects)}个方面核算"
@@ -132,6 +138,7 @@ def _computed(b: BranchRating) -> list[Any]:
     return [b.stars, b.category, b.level, _unmet_text(b), b.check_text()]
 
 
+_CLAIMED = attrgetter("claimed_stars", "claimed_category", "claimed_level")
 _SHOWN = attrgetter(
     "stars", "category", "level", "veto", "claimed_stars", "claimed_category", "claimed_level"
 )

@@ -19,6 +19,7 @@ from branchctl.forms.tables import Table
 from branchctl.rules.rubric import Quota, Rubric
 from branchctl.rules.schemes import ROUNDING_TEXT, Share, percent_text
 from branchctl.rules.scoring import PointsPeriod, json_number, number_text
+from branchctl.text import json_safe
 
 
 @dataclass
@@ -384,19 +385,33 @@ def _enc(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _branch_json(b: BranchRating, shared: dict[tuple[Any, ...], str]) -> str:
-    """``json.dumps(b.to_json(), ensure_ascii=False)``."""
-    if b.findings or b.extra_keys:  # the rare branch with more to say: the plain way
-        return json.dumps(b.to_json(), ensure_ascii=False)
-    key = (*_VERDICT_FIELDS(b), tuple(b.met), tuple(b.unmet))
+class _Encoded(dict[Any, str]):
+    """Values (text or None) as JSON, each encoded once, terminal-safe when ``safe``."""
+
+    def __init__(self, safe: bool) -> None:
+        super().__init__()
+        self.safe = safe
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = json_safe(_enc(value)) if self.safe else _enc(value)
+        return text
+
+
+def _branch_json(b: BranchRating, shared: dict[tuple[Any, ...], str], enc: _Encoded) -> str:
+    """``json.dumps(b.to_json(), ensure_ascii=False)`` (through json_safe when ``enc.safe``)."""
+    if b.findings or b.extra_keys or type(b.row) is not int:  # the rarer branch: the plain way
+        text = json.dumps(b.to_json(), ensure_ascii=False)
+        return json_safe(text) if enc.safe else text
+    met = b.met
+    key = (*_VERDICT_FIELDS(b), len(met), *met, *b.unmet)
     middle = shared.get(key)
     if middle is None:
-        middle = shared[key] = json.dumps(
+        middle = json.dumps(
             {
                 "stars": b.stars,
                 "category": b.category,
                 "level": b.level,
-                "met": b.met,
+                "met": met,
                 "unmet": b.unmet,
                 "standard": b.standard,
                 "veto": b.veto,
@@ -408,11 +423,14 @@ def _branch_json(b: BranchRating, shared: dict[tuple[Any, ...], str]) -> str:
             },
             ensure_ascii=False,
         )[1:]
-    if type(b.row) is not int:  # never seen; the plain way keeps the JSON right whatever
-        return json.dumps(b.to_json(), ensure_ascii=False)
+        middle = shared[key] = json_safe(middle) if enc.safe else middle
+    name = b.name
+    name_text = _encode_str(name) if name.__class__ is str else _enc(name)
+    if enc.safe:
+        name_text = json_safe(name_text)
     return (
-        f'{{"file": {_enc(b.file)}, "sheet": {_enc(b.sheet)}, "row": {b.row}, '
-        f'"party_org": {_enc(b.party_org)}, "name": {_enc(b.name)}, "type": {_enc(b.type)}, '
+        f'{{"file": {enc[b.file]}, "sheet": {enc[b.sheet]}, "row": {b.row}, '
+        f'"party_org": {enc[b.party_org]}, "name": {name_text}, "type": {enc[b.type]}, '
         f"{middle}"
     )
 
@@ -449,21 +467,27 @@ class RatingResult:
             "summary": self.summary() if summary is None else summary,
         }
 
-    def json_pieces(self, summary: dict[str, Any] | None = None) -> Iterator[str]:
+    def json_pieces(
+        self, summary: dict[str, Any] | None = None, *, safe: bool = False
+    ) -> Iterator[str]:
         """``json.dumps(self.to_json(summary), ensure_ascii=False)`` in consecutive pieces, made
         without building a dict per branch: what branches share (stars, category, marks,
-        claims) is encoded once."""
-        yield (
+        claims, the file, the sheet, the 所属党组织) is encoded once. ``safe``: each piece
+        through :func:`branchctl.text.json_safe`, applied to what is encoded once only once."""
+        head = (
             f'{{"file": {_enc(str(self.path))}, "rubric": {_enc(self.rubric.name)}, "branches": ['
         )
+        yield json_safe(head) if safe else head
         shared: dict[tuple[Any, ...], str] = {}
+        enc = _Encoded(safe)
         branches = self.branches
         for start in range(0, len(branches), _JSON_CHUNK):
             part = branches[start : start + _JSON_CHUNK]
-            text = ", ".join([_branch_json(b, shared) for b in part])
+            text = ", ".join([_branch_json(b, shared, enc) for b in part])
             yield f", {text}" if start else text
         summary = self.summary() if summary is None else summary
-        yield f'], "summary": {json.dumps(summary, ensure_ascii=False)}}}'
+        tail = f'], "summary": {json.dumps(summary, ensure_ascii=False)}}}'
+        yield json_safe(tail) if safe else tail
 
 
 class Rated(Protocol):
