@@ -285,14 +285,33 @@ class SheetPatcher:
             dst.write(block)  # nothing to change in these rows
             self.prev_row = last
             return
-        if (
-            self.loose_row.search(block) is None
-            and self.loose_cell.search(block) is None
-            and b"<![CDATA[" not in block  # no section holding what looks like tags
-            and b"<!--" not in block
-        ):
-            self._plain_rows(block, dst)
-            return
+        cut = self._plain_from(block)
+        if cut is not None:
+            if cut:
+                self._parsed_rows(block[:cut], dst)
+            self._plain_rows(block[cut:], dst)
+        else:
+            self._parsed_rows(block, dst)
+
+    def _plain_from(self, block: bytes) -> int | None:
+        """Where the plain rows of a block of whole rows begin (after a title or header row
+        that is not plain, say); None when few or none are."""
+        if b"<![CDATA[" in block or b"<!--" in block:  # a section holding what looks like tags
+            return None
+        last = -1
+        for pattern in (self.loose_row, self.loose_cell):
+            for n, m in enumerate(pattern.finditer(block)):
+                if n == 64:
+                    return None  # not a few header cells: XML of another shape throughout
+                last = max(last, m.start())
+        if last < 0:
+            return 0
+        end = block.find(self.row_close, last)
+        return None if end < 0 else end + len(self.row_close)
+
+    def _parsed_rows(self, block: bytes, dst: Sink) -> None:
+        """:meth:`_rows` for any block: each row parsed, cell by cell where it is edited."""
+        pending, total = self.pending, len(self.pending)
         out: list[bytes] = []
         pos = 0
         for start, end, attrs, inner in self._iter_rows(block):
