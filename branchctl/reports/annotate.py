@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Hashable
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, ne
 from typing import Any
 
 from branchctl.findings.catalogue import finding
@@ -79,7 +80,7 @@ def rating_plan(
                 or b.findings
                 or b.blank
                 or b.capped_from is not None
-                or _CLAIMED(b) != (b.stars, b.category, b.level)  # b.mismatch, without 3 calls
+                or _CLAIMED(b) != _GRADES(b)  # b.mismatch, without 3 calls per row
                 and b.mismatch
             ):
                 continue  # nothing to mark (caps and proof gaps come with a finding)
@@ -139,6 +140,8 @@ def _computed(b: BranchRating) -> list[Any]:
 
 
 _CLAIMED = attrgetter("claimed_stars", "claimed_category", "claimed_level")
+_GRADES = attrgetter("stars", "category", "level")
+_STARS, _CATEGORY, _STANDARD = attrgetter("stars"), attrgetter("category"), attrgetter("standard")
 _SHOWN = attrgetter(
     "stars", "category", "level", "veto", "claimed_stars", "claimed_category", "claimed_level"
 )
@@ -292,9 +295,11 @@ def _group_row(
     org: str, members: list[BranchRating], star_keys: dict[str, int], categories: list[str]
 ) -> list[Any]:
     n = len(members)
-    standard = sum(1 for b in members if b.standard)
-    stars = Counter(str(b.stars) for b in members)
-    in_category = Counter(b.category for b in members)
+    standard = sum(map(bool, map(_STANDARD, members)))
+    stars = Counter(map(str, map(_STARS, members)))
+    in_category = Counter(map(_CATEGORY, members))
+    # b.mismatch asked only of the branches whose claims are not their grades as they stand
+    maybe = compress(members, map(ne, map(_CLAIMED, members), map(_GRADES, members)))
     return [
         org,
         n,
@@ -302,7 +307,7 @@ def _group_row(
         *[in_category[c] for c in categories],
         standard,
         Percent(standard / n if n else 0.0),
-        sum(1 for b in members if b.mismatch),
+        sum(1 for b in maybe if b.mismatch),
     ]
 
 

@@ -93,6 +93,8 @@ class SheetPatcher:
         self.key_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _edit_direct
         self.one_style: dict[tuple[str, bytes], tuple[bytes, bytes | None]] = {}
         self.shapes: dict[Any, tuple[bytes | None, bytes | None, str | None] | None] = {}
+        self.row_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _plain_rows
+        self.rests: dict[bytes, bytes] = {}
         # each group's values, read through their items when they have keys (RowValues)
         self.access: list[tuple[Group, Any, Any, Any]] = [
             (g, g[1].sources.get, g[1].key, g[1].make)
@@ -359,7 +361,7 @@ class SheetPatcher:
         first, n_new = (single[0][0], single[0][3]) if single else (0, 0)
         special, fills_get = self.edits.rows, self.edits.fills.get
         match, cell_sp, cell_open = self.cell_rs.match, self.cell_sp, self.cell_open
-        shapes, key_memo = self.shapes, self.key_memo
+        shapes, row_memo, rests = self.shapes, self.row_memo, self.rests
         for m in self.row_tag.finditer(block):
             r = int(m.group(1)) - 1
             if r < wanted:
@@ -404,18 +406,24 @@ class SheetPatcher:
                         if shape is not None and (shape[0] is None or inner.count(shape[0]) == n):
                             if shape[0] is not None and shape[1] is not None:
                                 inner = inner.replace(shape[0], shape[1])
-                            cells_key = (first, n_new, base, shape[2], keyf(item))
-                            pieces = key_memo.get(cells_key)
+                            cells_key = (base, shape[2], keyf(item))
+                            pieces = row_memo.get(cells_key)
                             if pieces is None:
-                                if len(key_memo) > 100_000:
-                                    key_memo.clear()
-                                pieces = key_memo[cells_key] = self._made(
+                                if len(row_memo) > 100_000:
+                                    row_memo.clear()
+                                pieces = row_memo[cells_key] = self._made(
                                     first, n_new, make(item), base, shape[2]
                                 )
-                            if b"spans" in tag:
-                                tag = _SPANS.sub(b"", tag)
+                            # the tag after its row number, without spans (a hint; ours would
+                            # be stale), worked out once per spelling
+                            after = m.end(1) - start + 1
+                            rest = rests.get(tag[after:])
+                            if rest is None:
+                                if len(rests) > 10_000:
+                                    rests.clear()
+                                rest = rests[tag[after:]] = _SPANS.sub(b"", tag[after:])
                             cells = (b"%d" % (r + 1)).join(pieces)
-                            out.append(tag + inner + cells + close)
+                            out.append(tag[:after] + rest + inner + cells + close)
                             continue
             edited = self._edit_direct(r, tag, inner)
             out.append(edited if edited is not None else self._edit_row(r, tag[open_n:-1], inner))
