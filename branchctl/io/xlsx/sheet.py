@@ -367,7 +367,8 @@ class SheetPatcher:
             if r < wanted:
                 continue  # untouched: copied with the bytes around it
             start, j = m.span()
-            out.append(block[pos:start])
+            if start != pos:
+                out.append(block[pos:start])
             tag = m.group(0)
             empty = tag[-2] == 47  # <row .../>
             if empty:
@@ -389,13 +390,12 @@ class SheetPatcher:
             if empty:
                 out.append(self._edit_row(r, tag[open_n:-2], b""))
                 continue
-            inner = block[j:k]
-            if get is not None and r not in special:
+            if get is not None and r not in special:  # looked at in place, copied once
                 item = get(r, _ABSENT)
-                n = inner.count(cell_sp)
-                if item is not _ABSENT and n and n == inner.count(b'" s="'):
-                    head = match(inner)
-                    tail = match(inner, inner.rfind(cell_open))
+                n = block.count(cell_sp, j, k)
+                if item is not _ABSENT and n and n == block.count(b'" s="', j, k):
+                    head = match(block, j, k)
+                    tail = match(block, block.rfind(cell_open, j, k), k)
                     if head is not None and tail is not None:
                         base = tail.group(2)
                         fill = fills_get(r)
@@ -403,9 +403,9 @@ class SheetPatcher:
                         shape = shapes.get(row_shape)
                         if shape is None:
                             shape = self._shape(row_shape)
-                        if shape is not None and (shape[0] is None or inner.count(shape[0]) == n):
-                            if shape[0] is not None and shape[1] is not None:
-                                inner = inner.replace(shape[0], shape[1])
+                        if shape is not None and (
+                            shape[0] is None or block.count(shape[0], j, k) == n
+                        ):
                             cells_key = (base, shape[2], keyf(item))
                             pieces = row_memo.get(cells_key)
                             if pieces is None:
@@ -422,9 +422,17 @@ class SheetPatcher:
                                 if len(rests) > 10_000:
                                     rests.clear()
                                 rest = rests[tag[after:]] = _SPANS.sub(b"", tag[after:])
-                            cells = (b"%d" % (r + 1)).join(pieces)
-                            out.append(tag[:after] + rest + inner + cells + close)
+                            out += (
+                                tag[:after],
+                                rest,
+                                block[j:k]
+                                if shape[0] is None or shape[1] is None
+                                else block[j:k].replace(shape[0], shape[1]),
+                                (b"%d" % (r + 1)).join(pieces),
+                                close,
+                            )
                             continue
+            inner = block[j:k]
             edited = self._edit_direct(r, tag, inner)
             out.append(edited if edited is not None else self._edit_row(r, tag[open_n:-1], inner))
         out.append(block[pos:])
