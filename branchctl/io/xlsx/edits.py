@@ -1,6 +1,8 @@
-"""The annotation plan of one sheet, compiled per row for the streaming patcher
-(:mod:`branchctl.io.xlsx.sheet`): which rows get new cells, fills and marks, which header
-cells are merged, which columns get widths, which cells get comments.
+"""The annotation plan of one sheet, compiled for the streaming patcher
+(:mod:`branchctl.io.xlsx.sheet`): which header cells are merged, which columns get widths,
+which cells get comments, and by row only the few rows with header cells or marks. The values
+and fills every data row gets stay in the plan and are read as each row is written, so a sheet
+of a million rows is never held a row at a time.
 """
 
 from __future__ import annotations

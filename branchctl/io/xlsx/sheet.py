@@ -3,7 +3,10 @@
 The sheet is read in chunks and written as it goes, never loaded whole. Rows are handled at the
 byte level: a row that the plan does not touch is copied as is; a row that it touches gets its
 fills (each cell's format cloned with the fill, mapped with ``bytes.replace`` in the common
-case) and its new cells; rows that do not exist are created in order. The small parts before
+case) and its new cells; rows that do not exist are created in order. In a block of plain rows
+(every row ``<row r=".."``, every cell ``<c r=".." s=".."``: what Excel, WPS and xlsxwriter
+write) a data row is written straight from its result: what a row of its shape needs is worked
+out once, and its new cells are made once per distinct result, joined with its row number. The small parts before
 and after ``<sheetData>`` (dimension, column widths, merges, legacy drawing) are edited with
 lxml.
 """
