@@ -36,7 +36,7 @@ from branchctl.io.xlsx.plan import (
     RowValues,
 )
 from branchctl.io.xlsx.rebuild import rebuild_xlsx
-from branchctl.io.xlsx.write import write_annotated
+from branchctl.io.xlsx.write import REBUILT_NOTE, write_annotated
 from tests.builders import (
     SheetSpec,
     classification_sheet,
@@ -671,6 +671,25 @@ def test_rated_rows_written_straight_are_the_rows_parsed_cell_by_cell(
         b.category,
         b.level,
     ]
+
+
+def test_a_sheet_found_damaged_while_copied_gives_a_rebuilt_copy(tmp_path: Path) -> None:
+    """The ledger changed on disk after it was read, its sheet now failing its checksum (read
+    ahead by another thread): the copy is rebuilt from the values read, with the note."""
+    source, spec = make_ledger(tmp_path)
+    book = load(source)
+    with zipfile.ZipFile(source) as z:
+        crc = z.getinfo("xl/worksheets/sheet1.xml").CRC
+    data = source.read_bytes()
+    stored = crc.to_bytes(4, "little")
+    assert data.count(stored) == 2  # the local header and the central directory
+    source.write_bytes(data.replace(stored, (crc ^ 1).to_bytes(4, "little")))
+    out = tmp_path / "批注.xlsx"
+    assert write_annotated(book, rating_plan(spec), out) == [REBUILT_NOTE.format(name=source.name)]
+    first = spec.data_rows[0] - 1
+    assert load(out).sheet(spec.name).rows[first][: len(spec.rows[first])] == list(
+        book.sheet(spec.name).rows[first][: len(spec.rows[first])]
+    )
 
 
 def test_annotating_an_annotated_copy_again(tmp_path: Path) -> None:

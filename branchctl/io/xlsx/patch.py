@@ -401,7 +401,8 @@ class _Patch:
                     target = self._info(name, info, level=STREAM_LEVEL)
                     big = info.file_size > (1 << 30)
                     with (
-                        self.zin.open(info) as src,
+                        self.zin.open(info) as member,
+                        _reading_ahead(member) as src,
                         zout.open(target, "w", force_zip64=big) as dst,
                         _compressing_aside(dst) as sink,
                     ):
@@ -478,6 +479,72 @@ def _compressing_aside(dst: IO[bytes]) -> Iterator[_Aside]:
         aside.thread.join()
         raise
     aside.close()
+
+
+class _Ahead:
+    """A zip member read by a thread, a few chunks ahead (zlib inflates and checksums without
+    holding the GIL), so inflating a big sheet overlaps editing it."""
+
+    def __init__(self, src: IO[bytes], size: int) -> None:
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.ended = False
+        self.buf = b""
+        self.thread = threading.Thread(
+            target=self._run, args=(src, size), name="branchctl-inflate", daemon=True
+        )
+        self.thread.start()
+
+    def _run(self, src: IO[bytes], size: int) -> None:
+        try:
+            while not self.stop.is_set() and (chunk := src.read(size)):
+                self._put(chunk)
+        except BaseException as e:  # handed to the reader at the end of what was read
+            self.error = e
+        self._put(None)
+
+    def _put(self, item: bytes | None) -> None:
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read(self, n: int = -1, /) -> bytes:
+        """Up to ``n`` bytes (empty at the end), or with ``n`` < 0 all the rest."""
+        if n < 0:
+            rest, self.buf = self.buf + b"".join(iter(self._next, b"")), b""
+            return rest
+        if not self.buf:
+            self.buf = self._next()
+        out, self.buf = self.buf[:n], self.buf[n:]  # the whole chunk itself when it fits
+        return out
+
+    def _next(self) -> bytes:
+        if self.ended:
+            return b""
+        chunk = self.queue.get()
+        if chunk is None:
+            self.ended = True
+            if self.error is not None:
+                raise self.error
+            return b""
+        return chunk
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+@contextlib.contextmanager
+def _reading_ahead(src: IO[bytes]) -> Iterator[_Ahead]:
+    ahead = _Ahead(src, 1 << 22)
+    try:
+        yield ahead
+    finally:
+        ahead.close()  # before the member is closed under the thread
 
 
 def _area(sheet: str, r1: int, c1: int, r2: int, c2: int) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 from lxml import etree
 
@@ -47,6 +47,12 @@ _S_VALUE = re.compile(rb'" s="(\d+)"')
 _NO_CELL = (None, FILL, None)
 _NEVER = 1 << 62  # a row after every row
 _ABSENT = object()
+
+
+class Source(Protocol):
+    """Where the sheet comes from: a zip member, or a thread reading one ahead."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 class Sink(Protocol):
@@ -128,7 +134,7 @@ class SheetPatcher:
         self.loose_row = re.compile(b"<" + p + rb'row(?! r="\d++")(?=[\s/>])')
         self.loose_cell = re.compile(b"<" + p + rb'c(?! r="[A-Z]{1,3}+\d++" s="\d)(?=[\s/>])')
 
-    def run(self, src: IO[bytes], dst: Sink) -> None:
+    def run(self, src: Source, dst: Sink) -> None:
         buf = b""
         while True:
             m = _SHEETDATA.search(buf)
