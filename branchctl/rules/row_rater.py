@@ -246,18 +246,37 @@ class TableRater:
         version = -1
         fast: dict[Any, tuple[RowVerdict, tuple[Any, ...] | None]] = {}
         indicators, key_of = self._indicators if self.judged else None, self._key
+        judged = [(memo, get) for _, _, memo, _, get in self.judged]
+        get_key: Callable[[list[Any]], tuple[Any, ...]] = _no_cells
+        width = 0
         out: list[BranchRating] = []
         append = out.append
         for r in rows:
             if self.version != version:  # (re)keyed: the fast memo follows the key
                 version = self.version
                 fast.clear()
+                get_key, width = self._raw_key()
             if r >= len(grid) or (touches is not None and touches(r)):
                 append(self.rate(r))
                 continue
             line = grid[r]
-            # the memo's own key: a verdict kept first and alone under it is this row's
-            key = (*key_of(line, None), indicators(line, None) if indicators is not None else ())
+            # the memo's own key (:meth:`_key`, :meth:`_indicators`), read straight where the
+            # row is long enough and each indicator verdict known: a verdict kept first and
+            # alone under it is this row's
+            key = None
+            if len(line) >= width:
+                raw = get_key(line)
+                numbers = []
+                for memo, get in judged:
+                    cells = get(line)
+                    number = memo.get((cells, tuple(map(type, cells))))
+                    if number is None:
+                        break
+                    numbers.append(number)
+                else:
+                    key = (raw, tuple(map(type, raw)), tuple(numbers))
+            if key is None:
+                key = (*key_of(line, None), indicators(line, None) if indicators else ())
             found = fast.get(key)
             if found is None:
                 verdict, reusable = self._memo_verdict(r, line, None)
@@ -286,12 +305,23 @@ class TableRater:
                         *middle,
                         [],  # findings: its own (a duplicate name is added to it)
                         *tail,
-                        _text(line, source_at, n) or None,
-                        _text(line, secretary_at, n) or None,
+                        (_text(line, source_at, n) or None) if source_at is not None else None,
+                        (_text(line, secretary_at, n) or None)
+                        if secretary_at is not None
+                        else None,
                     )
                 )
             )
         return out
+
+    def _raw_key(self) -> tuple[Callable[[list[Any]], tuple[Any, ...]], int]:
+        """A getter of the memo key's raw cells, and the row length from which it and every
+        indicator getter apply (as :meth:`_key` and :meth:`_indicators` read a long row)."""
+        width = max([self.width, *(w for *_, w, _ in self.judged)])
+        if self.get_key is not None:
+            return self.get_key, width
+        cols = self.key_cols
+        return (lambda line: tuple(line[c] for c in cols)), width
 
     def _verdict(
         self, values: dict[str, Any], indicators: dict[str, IndicatorVerdict] | None
@@ -585,6 +615,10 @@ def _text(line: list[Any], c: int | None, n: int) -> str:
         return ""
     v = line[c]
     return v.strip() if type(v) is str else cell_text(v)
+
+
+def _no_cells(line: list[Any]) -> tuple[Any, ...]:
+    return ()
 
 
 def _reader(line: list[Any], columns: dict[str, int]) -> Callable[[str], Any]:
