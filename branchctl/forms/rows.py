@@ -88,13 +88,17 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     section: Section | None = None
     after_header = True  # the row right under a header may be the 1 2 3 … row
     grid = sheet.rows
+    totals_memo, placeholder_memo = _memo(_TOTALS), _memo(_PLACEHOLDERS)
     for r in range(frame.header_row + 1, len(grid)):
         line = grid[r]
         first: Any = None
         filled = 0  # counted to 3: only rows of one or two cells need more care
         placeholder = True  # its first two filled cells are columns a template prefills
         for c, v in enumerate(line[lo:hi], lo):
-            if v == "" or v is None or (type(v) is str and not v.strip()):
+            if type(v) is str:
+                if not v or v.isspace():
+                    continue
+            elif v is None:
                 continue
             filled += 1
             if c not in ignore:
@@ -121,11 +125,15 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
             break
         n = len(line)
         totals = False
-        for c in name_cols:  # cheap first test: only text holding 合/小/计… can be a total
+        for c in name_cols:
             v = line[c] if c < n else None
-            if type(v) is str and not totals_chars.isdisjoint(v) and _is_totals(v):
-                totals = True
-                break
+            if type(v) is str and v:
+                found = totals_memo.get(v)
+                if found is None:  # only text holding 合/小/计… can be a total
+                    found = totals_memo[v] = not totals_chars.isdisjoint(v) and _is_totals(v)
+                if found:
+                    totals = True
+                    break
         if totals:
             out.skip(TOTALS, r)
             section = None  # a 小计 closes its section
@@ -149,9 +157,13 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
             out.skip(EXAMPLE, r)
             continue
         v = line[name] if name is not None and name < n else None
-        if type(v) is str and not marks.isdisjoint(v) and _placeholder_name(v):
-            out.skip(EXAMPLE, r)
-            continue
+        if type(v) is str and v:
+            found = placeholder_memo.get(v)
+            if found is None:
+                found = placeholder_memo[v] = not marks.isdisjoint(v) and _placeholder_name(v)
+            if found:
+                out.skip(EXAMPLE, r)
+                continue
         if filled <= 2:
             found = _section(frame, fill, r, line)
             if found is not None:
@@ -165,6 +177,19 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if section is not None:
             out.sections[r] = section
     return out
+
+
+# Names repeat down a table and from file to file: whether one is a total (合计, 小计) or a
+# placeholder (××村党支部) is worked out once.
+_TOTALS: dict[str, bool] = {}
+_PLACEHOLDERS: dict[str, bool] = {}
+_MEMO_MAX = 1 << 16
+
+
+def _memo(memo: dict[str, bool]) -> dict[str, bool]:
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    return memo
 
 
 def _blank(v: Any) -> bool:
@@ -200,13 +225,17 @@ def _is_header(line: list[Any], lo: int, hi: int, headers: frozenset[str]) -> bo
 
 def _is_column_numbers(line: list[Any], lo: int, hi: int) -> bool:
     """The '1 2 3 …' or '栏次' row some forms have under the header."""
-    texts = [normalize_text(str(v).strip()) for v in line[lo:hi] if not _blank(v)]
-    if texts and texts[0] in forms_data().column_numbers:
-        return True
-    try:
-        numbers = [int(float(t)) for t in texts]
-    except ValueError:
-        return False
+    numbers: list[int] = []
+    for v in line[lo:hi]:  # the first cell that is no number says no (most rows: the second)
+        if _blank(v):
+            continue
+        text = normalize_text(str(v).strip())
+        if not numbers and text in forms_data().column_numbers:
+            return True
+        try:
+            numbers.append(int(float(text)))
+        except ValueError:
+            return False
     return len(numbers) >= 4 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
