@@ -173,11 +173,10 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
             continue
         sheet, columns = table.sheet_name, table.columns
         for r in table.rows:
-            value = table.cells(r).get  # the row read once; its texts from the same read
-            deadline, deadline_error = _date(value("完成时限"), as_of, True)
-            closed, closed_error = _date(value("销号时间"), as_of, False)
-            status, status_error = _enum(value("完成情况"), "完成情况")
-            text = table.texts(r).get
+            text = table.texts(r).get  # the row read once as text; three cells typed
+            deadline, deadline_error = _date(table.value(r, "完成时限"), as_of, True)
+            closed, closed_error = _date(table.value(r, "销号时间"), as_of, False)
+            status, status_error = _enum(table.value(r, "完成情况"), "完成情况")
             branch = text("党支部名称", "")
             items.append(
                 WorkItem(
@@ -287,11 +286,10 @@ def _enum(raw: Any, column: str) -> tuple[str, str | None]:
 
 
 def _combined_item(table: Table, r: int, as_of: dt.date | None) -> ProblemItem:
-    value = table.cells(r).get  # the row read once; its texts from the same read
-    deadline, deadline_error = _date(value("完成时限"), as_of, True)
-    closed, closed_error = _date(value("销号时间"), as_of, False)
-    status, status_error = _enum(value("完成情况"), "完成情况")
-    text = table.texts(r).get
+    text = table.texts(r).get  # the row read once as text; three cells typed
+    deadline, deadline_error = _date(table.value(r, "完成时限"), as_of, True)
+    closed, closed_error = _date(table.value(r, "销号时间"), as_of, False)
+    status, status_error = _enum(table.value(r, "完成情况"), "完成情况")
     task = text("整改任务", "")
     branch = text("党支部名称", "")
     measures = text("整改措施", "")
