@@ -16,6 +16,8 @@ data row as it can, since it runs over every row of every table.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -73,8 +75,10 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     """Every row below the header of ``frame``, to its end."""
     data = forms_data()
     footer = tuple(data.footer)
-    totals_chars = frozenset(ch for word in data.totals for ch in word)
-    marks = _marker_chars()
+    # cheap first tests, a character class searched: only text holding 合/小/计… can be a
+    # total, only text holding ×/X/*… a placeholder
+    totals_chars = _any_char(frozenset(ch for word in data.totals for ch in word))
+    marks = _any_char(_marker_chars())
     examples = data.example_serials
     sheet, columns = frame.sheet, frame.columns
     lo, hi = frame.first_col, frame.last_col + 1
@@ -88,15 +92,14 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     section: Section | None = None
     after_header = True  # the row right under a header may be the 1 2 3 … row
     grid = sheet.rows
-    totals_memo, placeholder_memo = _memo(_TOTALS), _memo(_PLACEHOLDERS)
     for r in range(frame.header_row + 1, len(grid)):
         line = grid[r]
         first: Any = None
         filled = 0  # counted to 3: only rows of one or two cells need more care
         placeholder = True  # its first two filled cells are columns a template prefills
         for c, v in enumerate(line[lo:hi], lo):
-            if type(v) is str:
-                if not v or v.isspace():
+            if type(v) is str:  # blank: "", spaces, or None
+                if not v.strip():
                     continue
             elif v is None:
                 continue
@@ -125,15 +128,11 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
             break
         n = len(line)
         totals = False
-        for c in name_cols:
+        for c in name_cols:  # cheap first test: only text holding 合/小/计… can be a total
             v = line[c] if c < n else None
-            if type(v) is str and v:
-                found = totals_memo.get(v)
-                if found is None:  # only text holding 合/小/计… can be a total
-                    found = totals_memo[v] = not totals_chars.isdisjoint(v) and _is_totals(v)
-                if found:
-                    totals = True
-                    break
+            if type(v) is str and totals_chars(v) and _is_totals(v):
+                totals = True
+                break
         if totals:
             out.skip(TOTALS, r)
             section = None  # a 小计 closes its section
@@ -157,13 +156,9 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
             out.skip(EXAMPLE, r)
             continue
         v = line[name] if name is not None and name < n else None
-        if type(v) is str and v:
-            found = placeholder_memo.get(v)
-            if found is None:
-                found = placeholder_memo[v] = not marks.isdisjoint(v) and _placeholder_name(v)
-            if found:
-                out.skip(EXAMPLE, r)
-                continue
+        if type(v) is str and marks(v) and _placeholder_name(v):
+            out.skip(EXAMPLE, r)
+            continue
         if filled <= 2:
             found = _section(frame, fill, r, line)
             if found is not None:
@@ -177,19 +172,6 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if section is not None:
             out.sections[r] = section
     return out
-
-
-# Names repeat down a table and from file to file: whether one is a total (合计, 小计) or a
-# placeholder (××村党支部) is worked out once.
-_TOTALS: dict[str, bool] = {}
-_PLACEHOLDERS: dict[str, bool] = {}
-_MEMO_MAX = 1 << 16
-
-
-def _memo(memo: dict[str, bool]) -> dict[str, bool]:
-    if len(memo) >= _MEMO_MAX:
-        memo.clear()
-    return memo
 
 
 def _blank(v: Any) -> bool:
@@ -237,6 +219,14 @@ def _is_column_numbers(line: list[Any], lo: int, hi: int) -> bool:
         except ValueError:
             return False
     return len(numbers) >= 4 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+@lru_cache(maxsize=8)
+def _any_char(chars: frozenset[str]) -> Callable[[str], re.Match[str] | None]:
+    """A search for any of ``chars`` in a text (several times faster than set.isdisjoint)."""
+    if not chars:
+        return re.compile("(?!)").search  # nothing to find
+    return re.compile(f"[{re.escape(''.join(sorted(chars)))}]").search
 
 
 @lru_cache(maxsize=1)
