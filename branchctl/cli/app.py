@@ -1,29 +1,58 @@
 """The ``branchctl`` command line: the app, its commands, and the entry point.
 
 One module per command beside this one (rate, validate, notice, compare, collect, template,
-rubric), over the shared options and error handler of ``common``; only ``cli`` prints or exits.
+rubric, archive), over the shared options and error handler of ``common``; only ``cli`` prints
+or exits. A command's module is imported when that command is used (or help lists it), so
+``branchctl rate`` does not load the archive's or the notices' code.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from branchctl import __version__
-from branchctl.cli import archive, collect, compare, notice, rate, rubric, template, validate
-from branchctl.cli.command import ChineseGroup
+from branchctl.cli.command import ChineseGroup, CommandsOnDemand
 from branchctl.cli.common import state
 from branchctl.cli.console import fail, say
 from branchctl.cli.messages import command_path, move_debug, usage_sentence
 from branchctl.errors import BranchctlError
 from branchctl.io.termination import handle_termination
 
+# The order here is the order of `branchctl --help`; each is the module branchctl.cli.<name>.
+COMMANDS = ("rate", "compare", "collect", "template", "notice", "validate", "rubric", "archive")
+
+
+class RootGroup(ChineseGroup):
+    """``branchctl``: its commands are built on demand, each from its module's ``register``."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = CommandsOnDemand({name: _builder(name) for name in COMMANDS})
+
+
+def _builder(name: str) -> Any:
+    def build() -> Any:
+        module = importlib.import_module(f"branchctl.cli.{name}")
+        # built as typer builds the commands of `app` itself, with the same settings
+        holder = typer.Typer(
+            rich_markup_mode=app.rich_markup_mode,
+            pretty_exceptions_short=app.pretty_exceptions_short,
+            suggest_commands=app.suggest_commands,
+        )
+        module.register(holder)
+        return typer.main.get_group(holder).commands[name]
+
+    return build
+
+
 app = typer.Typer(
     name="branchctl",
-    cls=ChineseGroup,
+    cls=RootGroup,
     help=(
         "党支部标准化建设与评星定级工具：评定台账、批量校验乡镇报表、生成通报和通知。\n\n"
         "示例：branchctl rate 城关镇台账.xlsx\n\n"
@@ -60,11 +89,6 @@ def _root(
     ] = False,
 ) -> None:
     state["debug"] = debug
-
-
-# The order here is the order of `branchctl --help`.
-for _command in (rate, compare, collect, template, notice, validate, rubric, archive):
-    _command.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:
