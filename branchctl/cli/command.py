@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
@@ -14,16 +13,8 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from branchctl.cli.console import fit
+from branchctl.cli.messages import half_width
 from branchctl.errors import BranchctlError
-
-# Dashes a Chinese input method or a word processor puts where "-" was meant; NFKC handles the
-# full-width forms (－ｏ, ＝), not these.
-_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63]")
-
-
-def half_width(arg: str) -> str:
-    """``－ｏ`` → ``-o``, ``——out＝x`` → ``--out=x``."""
-    return _DASHES.sub("-", unicodedata.normalize("NFKC", arg))
 
 
 def _before_double_dash(args: list[str]) -> list[str]:

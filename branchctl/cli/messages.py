@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import ast
 import re
+import unicodedata
 from difflib import get_close_matches
 from typing import Any
+
+# Dashes a Chinese input method or a word processor puts where "-" was meant; NFKC handles the
+# full-width forms (－ｏ, ＝), not these.
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63]")
+
+
+def half_width(arg: str) -> str:
+    """``－ｏ`` → ``-o``, ``——out＝x`` → ``--out=x``."""
+    return _DASHES.sub("-", unicodedata.normalize("NFKC", arg))
 
 
 def move_debug(args: list[str]) -> list[str]:
