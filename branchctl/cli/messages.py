@@ -6,10 +6,8 @@ Chinese sentence instead, and exit code 2.
 
 from __future__ import annotations
 
-import ast
 import re
 import unicodedata
-from difflib import get_close_matches
 from typing import Any
 
 # Dashes a Chinese input method or a word processor puts where "-" was meant; NFKC handles the
@@ -78,6 +76,8 @@ def _commands_of(ctx: Any) -> list[str]:
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         try:
+            import ast  # a usage error's quoted value: not loaded for a command line that runs
+
             return str(ast.literal_eval(text))
         except (ValueError, SyntaxError):
             return text[1:-1]
@@ -179,6 +179,8 @@ def usage_sentence(error: Exception, where: str, root: Any = None) -> str:
     if m and ctx is not None:
         name = _unquote(m.group(1))
         commands = _commands_of(ctx)
+        from difflib import get_close_matches
+
         guesses = get_close_matches(name, commands)
         guess = f"是不是要用 {' 或 '.join(guesses)}？" if guesses else ""
         which = "可用的命令" if ctx.parent is None else f"{where} 可用的子命令"
