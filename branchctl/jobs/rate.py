@@ -23,7 +23,7 @@ from branchctl.io.outputs import (
     ensure_distinct,
     output_kind,
 )
-from branchctl.io.workbook import Workbook, read_workbook, xlsx_sheet_names
+from branchctl.io.workbook import Sheet, Workbook, read_workbook, xlsx_sheet_names
 from branchctl.io.xlsx.write import write_annotated
 from branchctl.reports.annotate import rating_plan
 from branchctl.reports.collection import is_master_workbook
@@ -183,6 +183,7 @@ def rate_paths(
         jobs=jobs,
         exclude=exclude,
         overdue=bool(bottom),
+        ledger=True,
         annotate=(lambda files: annotated_names(files, annotate_dir, RATED_SUFFIX))
         if annotate_dir is not None
         else None,
@@ -199,11 +200,10 @@ def write_county(
     county: CountyRating, out: Path, bottom: int = 0, by: str = "所属党组织"
 ) -> list[BranchRating]:
     """Write the county workbook to ``out``; returns its 倒排 (as placed in the ledger)."""
-    from branchctl.io.xlsx.plain import PlainSheet, write_plain  # xlsxwriter: a county's only
+    from branchctl.io.xlsx.plain import write_plain  # a county's only
 
-    ledger, plan, weakest = county_plan(county, bottom, by)
+    sheet, plan, weakest = county_plan(county, bottom, by)
     # what touches every row is written with the rows; the patch adds the comments and sheets
-    plain = PlainSheet(ledger.table.sheet, 1, plan.sheets[LEDGER_SHEET])
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=out.parent)
     except OSError as e:
@@ -211,8 +211,13 @@ def write_county(
     os.close(fd)
     scratch = Path(name)
     try:
-        write_plain([plain], scratch)
-        county.notes += write_annotated(Workbook(scratch, "xlsx", [ledger.table.sheet]), plan, out)
+        write_plain([sheet], scratch)
+        # the patch copies the rows it does not mark: it need not have them read
+        ledger = Workbook(scratch, "xlsx", [Sheet(LEDGER_SHEET, 0, True, [])])
+        notes = write_annotated(ledger, plan, out)
+        if notes:  # rebuilt from the values read (never yet for a scratch of ours): read them
+            notes = write_annotated(read_workbook(scratch), plan, out)
+        county.notes += notes
     finally:
         with contextlib.suppress(OSError):
             scratch.unlink()
