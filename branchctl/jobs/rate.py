@@ -192,17 +192,23 @@ def rate_paths(
     if not county.rated:
         raise BranchctlError(county.unrated_reason())
     stage(f"正在写出 {target.name} …")
-    weakest = write_county(county, target, bottom, by)
-    return CountyReport(county, target, weakest, by, annotate_dir)
+    summary = county.summary()
+    weakest = write_county(county, target, bottom, by, summary)
+    return CountyReport(county, target, weakest, by, annotate_dir, summary)
 
 
 def write_county(
-    county: CountyRating, out: Path, bottom: int = 0, by: str = "所属党组织"
+    county: CountyRating,
+    out: Path,
+    bottom: int = 0,
+    by: str = "所属党组织",
+    summary: dict[str, Any] | None = None,
 ) -> list[BranchRating]:
-    """Write the county workbook to ``out``; returns its 倒排 (as placed in the ledger)."""
+    """Write the county workbook to ``out``; returns its 倒排 (as placed in the ledger).
+    ``summary``: the county's, when already worked out."""
     from branchctl.io.xlsx.plain import write_plain  # a county's only
 
-    sheet, plan, weakest = county_plan(county, bottom, by)
+    sheet, plan, weakest = county_plan(county, bottom, by, summary)
     # what touches every row is written with the rows; the patch adds the comments and sheets
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=out.parent)

@@ -11,7 +11,7 @@ file and what became of it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +47,23 @@ class CountyReport:
     bottom: list[BranchRating]  # the 倒排, as placed in the county ledger
     by: str
     annotate_dir: Path | None = None
+    summary: dict[str, Any] = field(default_factory=dict)  # county.summary(), worked out once
 
     @property
     def exit_code(self) -> int:
-        s = self.county.summary()
+        s = self.summary or self.county.summary()
         return 1 if self.county.failed or s["mismatches"] else 0
 
 
 def county_plan(
-    county: CountyRating, bottom: int = 0, by: str = "所属党组织"
+    county: CountyRating,
+    bottom: int = 0,
+    by: str = "所属党组织",
+    summary: dict[str, Any] | None = None,
 ) -> tuple[PlainSheet, AnnotationPlan, list[BranchRating]]:
     """The county ledger (its rows rendered, most of them by the workers that rated the files),
-    the plan that annotates it, and its 倒排 (the ``bottom`` weakest)."""
+    the plan that annotates it, and its 倒排 (the ``bottom`` weakest); ``summary``: the
+    county's, when already worked out."""
     rubric = county.rubric
     columns = ledger_columns(county.rated)
     key = tuple(columns)
@@ -93,7 +98,9 @@ def county_plan(
     plan = AnnotationPlan(kind="county")
     plan.sheet(LEDGER_SHEET).marks = marks
     groups = group_keys(county, by)
-    plan.new_sheets.append(summary_sheet(result, weakest, lambda b: late.get(id(b), 0), by, groups))
+    plan.new_sheets.append(
+        summary_sheet(result, weakest, lambda b: late.get(id(b), 0), by, groups, summary)
+    )
     plan.new_sheets.append(notes_sheet(county))
     return sheet, plan, weakest
 
@@ -164,7 +171,7 @@ def county_text(report: CountyReport) -> str:
     from tabulate import tabulate
 
     county = report.county
-    s = county.summary()
+    s = report.summary or county.summary()
     total = s["total"]
     lines = [
         f"评定：{county.name}（文件 {len(county.sources)} 个，未能评定 {len(county.failed)} 个，"

@@ -23,6 +23,7 @@ import zipfile
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -190,8 +191,9 @@ def render_rows(
         places[code >> 2] = value
     for at, j in zip(ordinals, rows_of, strict=True):
         places[at] = j
-    return RowsXml("".join(out), array("I", codes), places, ordinals, list(texts), list(styles),
-                   len(lines), width)  # fmt: skip
+    small = max(codes, default=0) < 1 << 16  # two bytes a code on the way back
+    return RowsXml("".join(out), array("H" if small else "I", codes), places, ordinals,
+                   list(texts), list(styles), len(lines), width)  # fmt: skip
 
 
 def write_plain(sheets: list[PlainSheet], out: Path) -> None:
@@ -272,7 +274,10 @@ def _filled(
     lut[NUMBER : 4 * len(values) : 4] = map(numbers.__getitem__, values)
     lut[TEXT : 4 * len(part.texts) : 4] = map(strings.__getitem__, part.texts)
     lut[STYLE : 4 * len(part.styles) : 4] = map(styles.attr, part.styles)
-    return part.template % tuple(map(lut.__getitem__, part.codes))
+    codes = part.codes
+    if len(codes) < 2:  # itemgetter gives a tuple from two items
+        return part.template % tuple(lut[c] for c in codes)
+    return part.template % itemgetter(*codes)(lut)
 
 
 def _sheet_xml(plain: PlainSheet, styles: _Styles, strings: _SharedTails) -> Iterator[str]:
