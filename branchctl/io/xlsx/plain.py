@@ -124,7 +124,10 @@ def render_rows(
         (max(len(line), fills[j][1] + 1 if j in fills else 0) for j, line in enumerate(lines)),
         default=0,
     )
+    # a cell's XML up to its value: its column, then %s for its row and its format
     heads = [f'<c r="{column_letter(c)}%s"%s' for c in range(width)]
+    valued = [f"{head}%s" for head in heads]  # and %s for its value
+    blank = [f"{head}/>" for head in heads]  # an empty cell, for its format
     texts: dict[str, int] = {}
     styles: dict[StyleKey, int] = {}
     numbers: dict[int | float, int] = {}  # a number, its place among the numbers and ordinals
@@ -132,6 +135,7 @@ def render_rows(
     rows_of: list[int] = []  # the row of each ordinal
     codes: list[int] = []
     out: list[str] = []
+    put, code = out.append, codes.extend
     none = (0, -1, None)
 
     def style(key: StyleKey) -> int:
@@ -148,44 +152,40 @@ def render_rows(
         outside, inside = style(outside_key), style(inside_key)
         # an empty cell is written only for its format: not in the default one
         shown_out, shown_in = outside_key != _DEFAULT, inside_key != _DEFAULT
-        out.append('<row r="%s">')
+        put('<row r="%s">')
         codes.append(row)
         for c in range(max(len(line), c2 + 1)):
             value = line[c] if c < len(line) else None
             within = c1 <= c <= c2
             st = inside if within else outside
-            if c == ordinal:
-                ordinals.append(len(numbers) + len(ordinals))
-                rows_of.append(j)
-                out.append(heads[c] + "%s")
-                codes += (row, st, 4 * (ordinals[-1]) + NUMBER)
-                continue
-            if value is None or value == "":
-                if shown_in if within else shown_out:
-                    out.append(heads[c] + "/>")
-                    codes += (row, st)
-                continue
             kind_of = type(value)
-            if kind_of is str:
+            if c == ordinal:
+                found = 4 * (len(numbers) + len(ordinals)) + NUMBER
+                ordinals.append(found >> 2)
+                rows_of.append(j)
+            elif kind_of is str and value:
                 found = texts.get(value)
                 if found is None:
                     found = texts[value] = 4 * len(texts) + TEXT
-                out.append(heads[c] + "%s")
-                codes += (row, st, found)
+            elif value is None or value == "":
+                if shown_in if within else shown_out:
+                    put(blank[c])
+                    code((row, st))
                 continue
-            if kind_of is int or kind_of is float:
+            elif kind_of is int or kind_of is float:
                 found = numbers.get(value)
                 if found is None:
                     found = numbers[value] = 4 * (len(numbers) + len(ordinals)) + NUMBER
-                out.append(heads[c] + "%s")
-                codes += (row, st, found)
+            else:
+                tail = cell_tail(value).replace("%", "%%")
+                if isinstance(value, dt.date):
+                    st = style((look, fill if within else None, _date_kind(value)))
+                put(heads[c] + tail)
+                code((row, st))
                 continue
-            tail = cell_tail(value).replace("%", "%%")
-            if isinstance(value, dt.date):
-                st = style((look, fill if within else None, _date_kind(value)))
-            out.append(heads[c] + tail)
-            codes += (row, st)
-        out.append("</row>")
+            put(valued[c])
+            code((row, st, found))
+        put("</row>")
     places: list[int | float] = [0] * (len(numbers) + len(ordinals))
     for value, code in numbers.items():
         places[code >> 2] = value
