@@ -20,6 +20,7 @@ from typing import Any
 from branchctl.errors import BranchctlError
 from branchctl.forms.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
 from branchctl.forms.tables import Layout, find_forms
+from branchctl.forms.values import name_key
 from branchctl.io.discovery import Unreadable, find_workbooks, only_outputs, own_outputs
 from branchctl.io.discovery import Workbook as FoundWorkbook
 from branchctl.io.pool import run_tasks
@@ -112,6 +113,7 @@ def rate_source(task: SourceTask) -> SourceRating:
             values = rt.table.row_values(b.row - 1)
             out.branches.append(b)
             out.rows.append(tuple(values.get(c) for c in columns))
+    out.keys = [name_key(b.name) for b in out.branches]  # for the county's duplicates
     if task.ledger and out.branches:  # rendered here, in parallel, not by the county
         out.ledger = ledger_part(out, ledger_columns([out]), task.rubric)[0]
     if task.problems:

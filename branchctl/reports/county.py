@@ -10,6 +10,7 @@ file and what became of it.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -184,11 +185,12 @@ def county_text(report: CountyReport) -> str:
     groups: dict[str, list[BranchRating]] = {}
     for key, b in zip(group_keys(county, report.by), county.branches, strict=True):
         groups.setdefault(key, []).append(b)
-    table = [
-        [key, len(members), *[sum(1 for b in members if str(b.stars) == k) for k in stars],
-         f"{sum(1 for b in members if b.standard) / len(members):.1%}"]
-        for key, members in groups.items()
-    ]  # fmt: skip
+    table = []
+    for key, members in groups.items():
+        counts = Counter(str(b.stars) for b in members)
+        standard = sum(1 for b in members if b.standard)
+        table.append([key, len(members), *[counts[k] for k in stars],
+                      f"{standard / len(members):.1%}"])  # fmt: skip
     lines.append(
         tabulate(table, headers=[report.by, "支部数", *[f"{k}星" for k in stars], "达标率"])
     )

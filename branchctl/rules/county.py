@@ -72,6 +72,7 @@ class SourceRating:
     report_date: dt.date | None = None  # 填报时间 above its table
     annotated: str | None = None  # its rated copy, when written
     ledger: LedgerPart | None = None  # its rows of the county ledger, when asked for
+    keys: list[str] = field(default_factory=list)  # each branch's name_key, worked out where rated
 
     def chain(self, b: BranchRating) -> str:
         """The branch's 来源文件: this file, then the files a county ledger names."""
@@ -165,13 +166,17 @@ def inner_files(sources: Iterable[str | None]) -> set[str]:
 
 
 def same_branches(
-    items: Sequence[T], name: Callable[[T], str], org: Callable[[T], str]
+    items: Sequence[T],
+    name: Callable[[T], str],
+    org: Callable[[T], str],
+    keyed: Callable[[T], str] | None = None,
 ) -> tuple[list[list[T]], list[list[T]]]:
     """Groups of one branch met more than once (the same name and 所属党组织), and groups of
-    namesakes (the same name under different 所属党组织), in the order first met."""
+    namesakes (the same name under different 所属党组织), in the order first met. ``keyed``:
+    an item's ``name_key(name(item))``, when already worked out."""
     by_name: dict[str, list[T]] = {}
     for item in items:
-        key = name_key(name(item))
+        key = keyed(item) if keyed is not None else name_key(name(item))
         if key:
             by_name.setdefault(key, []).append(item)
     duplicates: list[list[T]] = []
@@ -190,9 +195,18 @@ def same_branches(
 
 def mark_duplicates(county: CountyRating) -> None:
     """The same branch sent in two files: each is counted, and each names the other."""
-    pairs = [(s, b) for s in county.sources for b in s.branches if b.entity == "branch"]
-    groups, _ = same_branches(pairs, lambda p: p[1].name, lambda p: p[1].party_org or "")
-    county.duplicates = [g for g in groups if len({id(s) for s, _ in g}) > 1]
+    triples = [
+        (s, b, k)
+        for s in county.sources
+        for b, k in zip(s.branches, s.keys or [name_key(b.name) for b in s.branches], strict=True)
+        if b.entity == "branch"
+    ]
+    groups, _ = same_branches(
+        triples, lambda t: t[1].name, lambda t: t[1].party_org or "", lambda t: t[2]
+    )
+    county.duplicates = [
+        [(s, b) for s, b, _ in g] for g in groups if len({id(t[0]) for t in g}) > 1
+    ]
     for group in county.duplicates:
         for _, b in group:
             others = "；".join(
