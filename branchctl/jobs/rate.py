@@ -27,7 +27,7 @@ from branchctl.io.workbook import Sheet, Workbook, read_workbook, xlsx_sheet_nam
 from branchctl.io.xlsx.write import write_annotated
 from branchctl.reports.annotate import rating_plan
 from branchctl.reports.collection import is_master_workbook
-from branchctl.reports.county import COUNTY_SHEETS, CountyReport, county_plan
+from branchctl.reports.county import COUNTY_SHEETS, CountyReport, county_plan, ledger_grid
 from branchctl.rules.county import GROUPINGS, LEDGER_SHEET, CountyRating
 from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.rating import rate_workbook
@@ -221,8 +221,9 @@ def write_county(
         # the patch copies the rows it does not mark: it need not have them read
         ledger = Workbook(scratch, "xlsx", [Sheet(LEDGER_SHEET, 0, True, [])])
         notes = write_annotated(ledger, plan, out)
-        if notes:  # rebuilt from the values read (never yet for a scratch of ours): read them
-            notes = write_annotated(read_workbook(scratch), plan, out)
+        if notes:  # rebuilt from the values (never yet for a scratch of ours): give them
+            ledger = Workbook(scratch, "xlsx", [Sheet(LEDGER_SHEET, 0, True, ledger_grid(county))])
+            notes = write_annotated(ledger, plan, out)
         county.notes += notes
     finally:
         with contextlib.suppress(OSError):

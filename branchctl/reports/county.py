@@ -121,6 +121,17 @@ def ledger_part(
     return LedgerPart(tuple(columns), body, marks), rows, widths
 
 
+def ledger_grid(county: CountyRating) -> list[list[Any]]:
+    """The county ledger as values, its header row first and the computed columns included:
+    what a copy rebuilt without the patch writer is made from."""
+    columns = ledger_columns(county.rated)
+    grid: list[list[Any]] = []
+    for s in county.rated:
+        _, rows, _ = ledger_part(s, columns, county.rubric, max(len(grid), 1))
+        grid += rows if not grid else rows[1:]
+    return grid or [columns]
+
+
 def notes_sheet(county: CountyRating) -> NewSheet:
     """评定说明: every file with what became of it, the files passed over, the duplicates."""
     rows: list[list[Any]] = [["评定说明"]]
