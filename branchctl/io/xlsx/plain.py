@@ -164,18 +164,22 @@ def render_rows(
                 ordinals.append(found >> 2)
                 rows_of.append(j)
             elif kind_of is str and value:
-                found = texts.get(value)
-                if found is None:
-                    found = texts[value] = 4 * len(texts) + TEXT
+                known = texts.get(value)
+                found = (
+                    known if known is not None else texts.setdefault(value, 4 * len(texts) + TEXT)
+                )
             elif value is None or value == "":
                 if shown_in if within else shown_out:
                     put(blank[c])
                     code((row, st))
                 continue
             elif kind_of is int or kind_of is float:
-                found = numbers.get(value)
-                if found is None:
-                    found = numbers[value] = 4 * (len(numbers) + len(ordinals)) + NUMBER
+                known = numbers.get(value)
+                found = (
+                    known
+                    if known is not None
+                    else numbers.setdefault(value, 4 * (len(numbers) + len(ordinals)) + NUMBER)
+                )
             else:
                 tail = cell_tail(value).replace("%", "%%")
                 if isinstance(value, dt.date):
@@ -187,8 +191,8 @@ def render_rows(
             code((row, st, found))
         put("</row>")
     places: list[int | float] = [0] * (len(numbers) + len(ordinals))
-    for value, code in numbers.items():
-        places[code >> 2] = value
+    for value, at in numbers.items():
+        places[at >> 2] = value
     for at, j in zip(ordinals, rows_of, strict=True):
         places[at] = j
     small = max(codes, default=0) < 1 << 16  # two bytes a code on the way back
