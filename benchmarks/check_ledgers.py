@@ -127,7 +127,7 @@ def check_branch_sheet(path: Path, meta: dict, problems: list[str]) -> dict:
             problems.append(f"{path.name}: row {r} 基本组织 mark disagrees with its data")
         veto = row[16] not in ("无", "")
         stars = 0 if veto else sum(met)
-        standard += all(met)
+        standard += all(met) and not veto  # a veto: 0 stars, not 达标
         by_stars[str(stars)] += 1
         claims = (parse_stars(row[17]), row[18], row[19])
         if claims != (stars, category_of(stars), level_of(stars)):

@@ -613,7 +613,7 @@ def summarize(branches: list[Branch]) -> dict:
         "total": len(branches),
         "by_stars": {str(s): by_stars.get(str(s), 0) for s in range(7)},
         "by_category": {c: by_category.get(c, 0) for c in CATEGORIES},
-        "standard_count": sum(all(b.met) for b in branches),
+        "standard_count": sum(all(b.met) and b.veto is None for b in branches),  # a veto: not 达标
         "vetoes": sum(b.veto is not None for b in branches),
         "wrong_claims": sum(b.wrong is not None for b in branches),
         "wrong_by_field": dict(Counter(b.wrong for b in branches if b.wrong)),

@@ -200,6 +200,46 @@ def test_a_checked_copy_sent_back_corrected_is_the_townships_submission(tmp_path
     assert f"汇总党支部 {BRANCHES} 个" in result.stdout
 
 
+def test_a_checked_copy_sent_back_under_its_own_name_is_read_unless_its_original_is_there(
+    tmp_path,
+):
+    """A township corrects 城关镇.checked.xlsx and sends it back under that name: it is the
+    township's submission (never passed over by its name, which would lose a township). Found
+    beside 城关镇.xlsx, it is an earlier run's copy: passed over with a note naming the original,
+    the same in validate, rate DIR and collect."""
+    folder = _folder(tmp_path)
+    _run("validate", str(folder / "城关镇.xlsx"), "--annotate", str(folder / "退回修改"))
+    copy = folder / "退回修改" / "城关镇.checked.xlsx"
+    assert output_kind(copy) == "checked"
+
+    note = "与原报表“城关镇.xlsx”同时找到，是此前写出的校验批注副本，未读取"
+    label = "退回修改/城关镇.checked.xlsx"
+    checked = _json("validate", str(folder))
+    assert [s["file"] for s in checked["skipped"]] == [label]
+    assert note in checked["skipped"][0]["reason"]
+    assert len(checked["files"]) == len(TOWNS)
+    rated = _json("rate", str(folder), "-o", str(tmp_path / "评定.xlsx"))
+    assert rated["summary"]["total"] == BRANCHES
+    assert [s["file"] for s in rated["skipped"]] == [label]
+    collected = _run("collect", str(folder), "-o", str(tmp_path / "汇总.xlsx"))
+    assert f"汇总党支部 {BRANCHES} 个" in collected.stdout and "跳过 1 个文件" in collected.stdout
+    notes = [
+        [str(c) for c in row]
+        for row in openpyxl.load_workbook(tmp_path / "汇总.xlsx")["汇总说明"].values
+    ]
+    assert any(label in row and any(note in c for c in row) for row in notes), notes
+
+    (folder / "城关镇.xlsx").unlink()  # the corrected copy, still so named, replaces it
+    shutil.move(copy, folder / "城关镇.checked.xlsx")
+    checked = _json("validate", str(folder))
+    assert "城关镇.checked.xlsx" in [Path(f["path"]).name for f in checked["files"]]
+    assert "skipped" not in checked
+    rated = _json("rate", str(folder), "-o", str(tmp_path / "评定2.xlsx"))
+    assert rated["summary"]["total"] == BRANCHES and "skipped" not in rated
+    collected = _run("collect", str(folder), "-o", str(tmp_path / "汇总2.xlsx"))
+    assert f"汇总党支部 {BRANCHES} 个" in collected.stdout
+
+
 def test_a_bulletin_of_the_folder_says_which_output_it_passed_over(tmp_path):
     """notice --data DIR rates the folder as rate does, and tells the clerk what it skipped."""
     folder = _folder(tmp_path)

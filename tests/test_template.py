@@ -325,7 +325,8 @@ def _fits(dv, value) -> bool:
 SCORED = {
     "hundred-points": [
         ({"基本组织": 20, "组织队伍": 15, "基本活动": 19.5, "基本制度": 15, "基本保障": 14,
-          "发挥作用": 15, "群众满意度": 96}, (5, "示范点", "先进")),  # 98.5×0.7+96×0.3 = 97.75
+          "发挥作用": 15, "群众满意度": 96, "佐证材料": "支部会议记录、活动照片"},
+         (5, "示范点", "先进")),  # 98.5×0.7+96×0.3 = 97.75; 申报五星须附佐证材料
         ({"基本组织": 10, "组织队伍": 8, "基本活动": 10, "基本制度": 8, "基本保障": 8,
           "发挥作用": 8, "群众满意度": 0.8}, (1, "软弱涣散", "后进")),  # 52×0.7+80×0.3 = 60.4
     ],
@@ -370,10 +371,45 @@ def test_scored_rubric_template_round_trip(tmp_path, rubric):
 
     args = ["--rubric", rubric, "--as-of", "2025-12-31", "--json"]
     checked = runner.invoke(app, ["validate", str(filled), *args])
-    assert json.loads(checked.stdout)["summary"]["errors"] == 0, checked.output
+    report = json.loads(checked.stdout)
+    assert report["summary"]["errors"] == 0, checked.output
+    assert not [f for f in report["files"][0]["findings"] if f["code"] == "evidence-missing"], (
+        checked.output
+    )
     rated = runner.invoke(app, ["rate", str(filled), *args, "-o", str(tmp_path / "r.xlsx")])
     result = json.loads(rated.stdout)
     assert [(b["name"], b["stars"], b["category"], b["level"]) for b in result["branches"]] == [
         (names[i], *want) for i, (_, want) in enumerate(SCORED[rubric])
     ]
     assert result["summary"]["mismatches"] == 0 and rated.exit_code == 0, rated.output
+
+
+def test_hundred_points_template_carries_the_proof_column_its_five_star_claims_need(tmp_path):
+    """百分制 requires 佐证材料 for a 五星 claim: the blank form has the column (before 备注), and
+    a 五星 claim left without it is named by validate; other rubrics' forms do not carry it."""
+    out = _template(tmp_path, "附件1", "--rubric", "hundred-points", "--unit", "城关镇党委")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["附件1"]
+    column = _columns(ws)
+    assert column["佐证材料"] == column["备注"] - 1
+    cells = {"所属党组织": "城关镇党委", "党支部名称": "城关镇东街村党支部", "支部类型": "农村",
+             "党员人数": 20, "正式党员": 19, "预备党员": 1, "支委人数": 3, "支部书记": "张建国",
+             "负面清单": "无", **{k: v for k, v in SCORED["hundred-points"][0][0].items()
+                               if k != "佐证材料"}, "星级": "5星", "定级类别": "示范点", "等次": "先进"}  # fmt: skip
+    for name, value in cells.items():
+        ws.cell(6, column[name], value)
+    filled = tmp_path / "城关镇_已填.xlsx"
+    wb.save(filled)
+    checked = runner.invoke(
+        app,
+        ["validate", str(filled), "--rubric", "hundred-points", "--as-of", "2025-12-31", "--json"],
+    )
+    missing = [
+        f
+        for f in json.loads(checked.stdout)["files"][0]["findings"]
+        if f["code"] == "evidence-missing"
+    ]
+    assert len(missing) == 1 and missing[0]["row"] == 6 and "佐证材料" in missing[0]["message"]
+
+    plain = openpyxl.load_workbook(_template(tmp_path, "附件1", name="六星.xlsx"))["附件1"]
+    assert "佐证材料" not in _columns(plain)

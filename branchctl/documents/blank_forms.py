@@ -142,6 +142,8 @@ def _expand(name: str, rubric: Rubric) -> list[str]:
         return list(rubric.veto_columns)
     if name == "@deduct":
         return list(rubric.deduct_columns)
+    if name == "@evidence":
+        return [c for rule in rubric.evidence.claims for c in rule.columns]
     return [name]
 
 

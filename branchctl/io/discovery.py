@@ -22,7 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from branchctl.errors import BranchctlError, os_reason
-from branchctl.io.outputs import LEDGER_KINDS, OUTPUT_KINDS, RETURNED_KINDS, output_kind
+from branchctl.io.outputs import (
+    CHECKED_SUFFIX,
+    LEDGER_KINDS,
+    OUTPUT_KINDS,
+    RETURNED_KINDS,
+    output_kind,
+)
 from branchctl.io.workbook import FORMATS
 
 WORKBOOK_SUFFIXES = frozenset(FORMATS)
@@ -83,6 +89,10 @@ def find_workbooks(
 
 
 OUTPUT_SKIPPED = "{what}，不是乡镇报送的报表，未读取（确需读取时请在命令中直接写出这个文件名）"
+CHECKED_SKIPPED = (
+    "与原报表“{original}”同时找到，是此前写出的校验批注副本，未读取"
+    "（乡镇改正后寄回的副本请替换原报表，或在命令中直接写出这个文件名）"
+)
 LEDGER_SKIPPED = (
     "{what}，与乡镇报表放在同一处，其中的支部已在这些报表中，未重复读取"
     "（确需读取时请在命令中直接写出这个文件名）"
@@ -94,18 +104,24 @@ def own_outputs(
 ) -> tuple[list[Found], list[tuple[str, str]]]:
     """``found`` without the workbooks this tool wrote that a folder search met, and those
     left out as (label, why). A rated copy, a comparison, a report or an export holds no
-    submission of its own; a checked copy is kept (the township corrects it and sends it back). A county ledger (a collect master, a county
+    submission of its own; a checked copy is kept (the township corrects it and sends it back),
+    unless it is found beside the file it was made from (x.checked.xlsx beside x.xlsx: an
+    earlier run's copy). A county ledger (a collect master, a county
     workbook) is kept where the search found nothing else (a city's folder of county ledgers),
     or when ``keep_ledgers`` (the caller sets aside those beside their township files itself);
     otherwise it is left out as counted already."""
     townships = any(
         isinstance(f, Workbook) and (f.output is None or f.output in RETURNED_KINDS) for f in found
     )
+    names = {f.path.name.lower(): f.label for f in found if isinstance(f, Workbook)}
     kept: list[Found] = []
     skipped: list[tuple[str, str]] = []
     for f in found:
         kind = f.output if isinstance(f, Workbook) else None
-        if kind is None or kind in RETURNED_KINDS:
+        original = _original_of(f, names) if isinstance(f, Workbook) else None
+        if original is not None:
+            skipped.append((f.label, CHECKED_SKIPPED.format(original=original)))
+        elif kind is None or kind in RETURNED_KINDS:
             kept.append(f)
         elif kind in LEDGER_KINDS and (keep_ledgers or not townships):
             kept.append(f)
@@ -113,6 +129,19 @@ def own_outputs(
             reason = LEDGER_SKIPPED if kind in LEDGER_KINDS else OUTPUT_SKIPPED
             skipped.append((f.label, reason.format(what=OUTPUT_KINDS[kind])))
     return kept, skipped
+
+
+def _original_of(f: Workbook, names: dict[str, str]) -> str | None:
+    """The label of the file a folder-found ``x.checked.xlsx`` was made from, when that file
+    was found too (the copy is then an earlier run's, not a corrected submission)."""
+    name = f.path.name.lower()
+    if f.named or not name.endswith(CHECKED_SUFFIX):
+        return None
+    base = name[: -len(CHECKED_SUFFIX)]
+    for candidate in (base, *(base + suffix for suffix in sorted(WORKBOOK_SUFFIXES))):
+        if candidate in names:
+            return names[candidate]
+    return None
 
 
 def only_outputs(skipped: Sequence[tuple[str, str]]) -> BranchctlError:

@@ -37,13 +37,16 @@ _RUN_STARTED = time.time()  # temporary files older than this are a finished run
 _swept: set[str] = set()
 
 
-# Stems of the copies the tool writes beside the clerk's files (x.rated.xlsx, x.checked.xlsx…):
-# never taken as township submissions when a folder is searched.
-OUTPUT_STEMS = (".rated", ".compare", ".checked")
+# Stems of the copies the tool writes beside the clerk's files (x.rated.xlsx, x.compare.xlsx):
+# never taken as township submissions when a folder is searched. A checked copy
+# (x.checked.xlsx) goes back to the township and may come back corrected under the same name:
+# it is passed over only beside its original (see discovery.own_outputs).
+OUTPUT_STEMS = (".rated", ".compare")
+CHECKED_SUFFIX = ".checked.xlsx"
 
 
 def is_tool_output(path: Path) -> bool:
-    """A copy this tool wrote (x.rated.xlsx, x.checked.xlsx, x.compare.xlsx)."""
+    """A copy this tool wrote that never holds a submission (x.rated.xlsx, x.compare.xlsx)."""
     return path.suffix.lower() == ".xlsx" and path.stem.endswith(OUTPUT_STEMS)
 
 

@@ -23,7 +23,7 @@ from branchctl.findings.model import FileReport, Finding, ValidationReport
 from branchctl.io.cells import parse_cell, quote_sheet
 from branchctl.io.discovery import Unreadable, find_workbooks, is_under, only_outputs, own_outputs
 from branchctl.io.discovery import Workbook as FoundWorkbook
-from branchctl.io.outputs import is_tool_output, refuse_inputs, sweep_leftovers
+from branchctl.io.outputs import CHECKED_SUFFIX, is_tool_output, refuse_inputs, sweep_leftovers
 from branchctl.io.pool import run_tasks
 from branchctl.io.workbook import Workbook, read_workbook, reading_memory
 from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING, AnnotationPlan, CellMark, NewSheet
@@ -31,7 +31,7 @@ from branchctl.io.xlsx.write import write_annotated
 from branchctl.reports.validation import check_report_path
 from branchctl.rules.rubric import Rubric
 
-ANNOTATED_SUFFIX = ".checked.xlsx"
+ANNOTATED_SUFFIX = CHECKED_SUFFIX
 RESULT_SHEET = "校验结果"
 
 
@@ -64,12 +64,9 @@ class ValidationRun:
 
 def is_skipped_name(name: str) -> bool:
     """Office lock files (~$…), hidden and temporary files, and this tool's own copies
-    (x.rated.xlsx, x.checked.xlsx, x.compare.xlsx) are never submissions."""
-    return (
-        name.startswith(("~$", ".", "~"))
-        or name.endswith((".tmp", ANNOTATED_SUFFIX))
-        or is_tool_output(Path(name))
-    )
+    (x.rated.xlsx, x.compare.xlsx) are never submissions. A checked copy (x.checked.xlsx) may
+    be the township's corrected submission: :func:`own_outputs` decides by its neighbours."""
+    return name.startswith(("~$", ".", "~")) or name.endswith(".tmp") or is_tool_output(Path(name))
 
 
 def collect_workbooks(paths: Sequence[str | Path], exclude: Iterable[Path] = ()) -> list[Path]:
@@ -77,7 +74,7 @@ def collect_workbooks(paths: Sequence[str | Path], exclude: Iterable[Path] = ())
 
     Files named on the command line are taken whatever they are (a non-workbook becomes that
     file's finding); in folders only workbooks are taken, skipping lock, hidden and temporary
-    files, annotated copies (``*.checked.xlsx``), the tool's own outputs under other names
+    files, rated copies (``*.rated.xlsx``), checked copies beside their originals, the tool's own outputs under other names
     (:func:`own_outputs`) and anything under ``exclude`` (the folders and files this run
     writes). Folder entries that cannot be read are left out here; :func:`validate_paths`
     reports them.
