@@ -1,11 +1,12 @@
 """What a county rating shows: the county workbook (every branch, 汇总, 评定说明) and the
 terminal summary.
 
-The county workbook is the county ledger (:func:`branchctl.rules.county.county_ledger`)
-annotated exactly as a township's rated copy is — :func:`branchctl.reports.annotate.rating_plan`
-appends the computed columns, fills each row by category, comments the claims that differ, and
-adds the 汇总 sheet (here by 所属党组织 or by 来源文件) — plus a 评定说明 sheet listing every
-file and what became of it.
+The county workbook is the county ledger (every file's rows, :func:`branchctl.rules.county.
+ledger_rows`) annotated exactly as a township's rated copy is — :func:`branchctl.reports.annotate.
+rating_plan` appends the computed columns, fills each row by category and comments the claims
+that differ, file by file where the file is rated (:func:`ledger_part`, in a worker) — with the
+汇总 sheet (here by 所属党组织 or by 来源文件) and a 评定说明 sheet listing every file and what
+became of it.
 """
 
 from __future__ import annotations

@@ -25,7 +25,6 @@ from branchctl.rules.results import (
     SOURCE_SEPARATOR,
     BranchRating,
     QuotaOutcome,
-    RatedTable,
     ShareOutcome,
     summarize,
 )
@@ -286,16 +285,6 @@ def ledger_table(columns: Sequence[str], lines: list[list[Any]]) -> Table:
         last_col=len(columns) - 1,
         rows=list(range(1, len(grid))),
     )
-
-
-def county_ledger(county: CountyRating) -> RatedTable:
-    """The county as one ledger: a sheet with one header row and a row per branch (where it
-    came from, then every column its table carried), and each branch placed at its row."""
-    columns = ledger_columns(county.rated)
-    lines: list[list[Any]] = []
-    for s in county.rated:
-        lines += ledger_rows(s, columns, len(lines) + 1)
-    return RatedTable(ledger_table(columns, lines), placed_branches(county.rated))
 
 
 def placed_branches(sources: Iterable[SourceRating], first: int = 2) -> list[BranchRating]:
