@@ -154,8 +154,8 @@ def render_rows(
         shown_out, shown_in = outside_key != _DEFAULT, inside_key != _DEFAULT
         put('<row r="%s">')
         codes.append(row)
-        for c in range(max(len(line), c2 + 1)):
-            value = line[c] if c < len(line) else None
+        cells = line if len(line) > c2 else [*line, *[None] * (c2 + 1 - len(line))]
+        for c, value in enumerate(cells):
             within = c1 <= c <= c2
             st = inside if within else outside
             kind_of = type(value)
