@@ -84,6 +84,10 @@ def _normalize_str(value: str) -> str:
     return _SPACE.sub("", text)
 
 
+# The same without the cache, for texts seen once each (a ledger's branch names).
+normalize_once = _normalize_str.__wrapped__
+
+
 def normalize_header(value: Any) -> str:
     """Header text as compared: normalised text without required-field stars (*党支部名称)."""
     return _STAR.sub("", normalize_text(value))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from branchctl.forms.spec import forms_data, normalize_text
+from branchctl.forms.spec import forms_data, normalize_once, normalize_text
 
 
 class BadValue(ValueError):
@@ -356,5 +357,15 @@ def name_key(value: Any) -> str:
 
 @lru_cache(maxsize=1 << 14)
 def _name_key(value: str) -> str:
-    text = normalize_text(value.strip())
+    return _key_text(value, normalize_text)
+
+
+def name_keys(values: Iterable[str]) -> list[str]:
+    """:func:`name_key` of each text, without the caches: the names down a ledger are all
+    different, and caching 100,000 of them would only push out what repeats."""
+    return [_key_text(v, normalize_once) for v in values]
+
+
+def _key_text(value: str, normalize: Callable[[str], str]) -> str:
+    text = normalize(value.strip())
     return text.replace("(", "").replace(")", "").replace("“", "").replace("”", "")

@@ -53,7 +53,8 @@ Note = tuple[str, str | None, dict[str, Any]]  # a finding to be: code, column, 
 @dataclass(slots=True)
 class RowVerdict:
     """What a row's rating-relevant cells give, whatever its name and place (shared by every
-    row with the same cells). Lists and dicts are copied into each branch."""
+    row with the same cells). Its lists and dicts (and its RowState's) are shared by every
+    branch given this verdict, not copied: they are never changed once rated."""
 
     stars: int
     category: str

@@ -15,7 +15,7 @@ from branchctl.errors import BranchctlError
 from branchctl.forms.tables import Layout, Table, find_forms
 from branchctl.forms.values import (
     is_blank,
-    name_key,
+    name_keys,
 )
 from branchctl.io.workbook import Workbook
 from branchctl.rules.quotas import apply_quotas
@@ -164,9 +164,9 @@ def rate_table(
     variant = rater.variant
     who = "党员" if variant.entity == "member" else "党支部"
     per_branch = variant.entity == "branch"
-    for r in table.rows:
-        branch = rater.rate(r, memo)
-        key = name_key(branch.name)
+    rated = rater.rate_rows(table.rows) if memo else [rater.rate(r, False) for r in table.rows]
+    # a branch's name is its stripped text: name_key of the cell
+    for branch, key in zip(rated, name_keys([b.name for b in rated]), strict=True):
         if key and key in seen and per_branch:
             branch.warn("duplicate-name", variant.key_column, first_row=seen[key], who=who)
         elif key:

@@ -243,6 +243,10 @@ class Messages(list[str]):
 
 @dataclass(slots=True)
 class BranchRating:
+    """One rated row. Rows rated alike share their lists and dicts (met, unmet, scores, ...:
+    a 1,048,576-row ledger would hold a million copies); only ``findings`` is each row's own,
+    so a finding is added with :meth:`warn` and the rest are replaced, never changed in place."""
+
     sheet: str
     row: int  # 1-based Excel row
     party_org: str | None

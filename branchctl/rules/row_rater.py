@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from operator import itemgetter
+from dataclasses import fields
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,7 @@ class TableRater:
                 get = itemgetter(*at) if len(at) > 1 else lambda line, c=at[0]: (line[c],)
                 self.judged.append((aspect, used, {}, max(at) + 1, get))
                 inputs.update(used)
+        self.version = 0
         self._keyed(c for c in read_columns(variant) if c in table.columns and c not in inputs)
 
     def _keyed(self, names: Iterable[str]) -> None:
@@ -117,6 +119,7 @@ class TableRater:
         self.width = max(self.key_cols, default=-1) + 1
         self.get_key = itemgetter(*self.key_cols) if len(self.key_cols) > 1 else None
         self.memo: dict[Any, list[tuple[tuple[str, ...], tuple[Any, ...], RowVerdict]]] = {}
+        self.version += 1  # the key changed: what was keyed on the old one is not reused
 
     # -- reading one row
 
@@ -186,16 +189,25 @@ class TableRater:
         line, values = self._line(r)
         if not memo:
             return self._branch(r, line, values, self._verdict(self._values(r, values), None))
+        return self._branch(r, line, values, self._memo_verdict(r, line, values)[0])
+
+    def _memo_verdict(
+        self, r: int, line: list[Any] | None, values: dict[str, Any] | None
+    ) -> tuple[RowVerdict, bool]:
+        """The verdict of row ``r`` by memo, and whether it depends on nothing but the cells of
+        the key and of the indicator rules (then :meth:`rate_rows` may reuse it by those)."""
         judged = self._indicators(line, values) if self.judged else ()
         key = (*self._key(line, values), judged)
         kept = self.memo.get(key)
         if kept is not None:
-            for columns, seen, verdict in kept:
-                if not columns or all(
+            for i, (columns, seen, verdict) in enumerate(kept):
+                if not columns:
+                    return verdict, i == 0
+                if all(
                     _same(self._cell(line, values, c), v)
                     for c, v in zip(columns, seen, strict=True)
                 ):
-                    return self._branch(r, line, values, verdict)
+                    return verdict, False
         reads = Reads(self._values(r, values), self.keyed)
         indicators = {
             aspect.name: self.verdict_list[n]
@@ -212,7 +224,104 @@ class TableRater:
             if len(kept) < _MAX_VARIANTS:
                 columns = tuple(reads.read)
                 kept.append((columns, tuple(self._cell(line, values, c) for c in columns), verdict))
-        return self._branch(r, line, values, verdict)
+                return verdict, not columns and len(kept) == 1
+        return verdict, False
+
+    def rate_rows(self, rows: Iterable[int]) -> list[BranchRating]:
+        """:meth:`rate` of each row, by memo. Most rows of a big ledger differ from an earlier
+        one only in who they are: a row whose rating cells (the memo key's and the indicator
+        rules') were seen before takes that verdict straight, and its branch is built from
+        the verdict's fields (shared, never copied) and its own name and place."""
+        if self.variant.entity != "branch":
+            return [self.rate(r) for r in rows]
+        table = self.table
+        grid, fill, hidden = self.rows, self.fill, table.sheet.hidden_rows
+        touches = fill.touches if fill else None
+        columns = table.columns
+        name_at, org_at, type_at = (
+            columns.get(c) for c in (self.variant.key_column, "所属党组织", "支部类型")
+        )
+        source_at, secretary_at = columns.get(SOURCE_COLUMN), columns.get("支部书记")
+        sheet, unit, sections = table.sheet_name, table.unit, table.sections
+        version = -1
+        fast: dict[Any, tuple[RowVerdict, tuple[Any, ...] | None]] = {}
+        indicators, key_of = self._indicators if self.judged else None, self._key
+        judged = [(memo, get) for _, _, memo, _, get in self.judged]
+        get_key: Callable[[list[Any]], tuple[Any, ...]] = _no_cells
+        width = 0
+        out: list[BranchRating] = []
+        append = out.append
+        for r in rows:
+            if self.version != version:  # (re)keyed: the fast memo follows the key
+                version = self.version
+                fast.clear()
+                get_key, width = self._raw_key()
+            if r >= len(grid) or (touches is not None and touches(r)):
+                append(self.rate(r))
+                continue
+            line = grid[r]
+            # the memo's own key (:meth:`_key`, :meth:`_indicators`), read straight where the
+            # row is long enough and each indicator verdict known: a verdict kept first and
+            # alone under it is this row's
+            key = None
+            if len(line) >= width:
+                raw = get_key(line)
+                numbers = []
+                for memo, get in judged:
+                    cells = get(line)
+                    number = memo.get((cells, tuple(map(type, cells))))
+                    if number is None:
+                        break
+                    numbers.append(number)
+                else:
+                    key = (raw, tuple(map(type, raw)), tuple(numbers))
+            if key is None:
+                key = (*key_of(line, None), indicators(line, None) if indicators else ())
+            found = fast.get(key)
+            if found is None:
+                verdict, reusable = self._memo_verdict(r, line, None)
+                template = None
+                if not (verdict.row.notes or verdict.proof):
+                    template = _template(self._branch(r, line, None, verdict))
+                if reusable and self.version == version:
+                    fast[key] = (verdict, template)
+            else:
+                verdict, template = found
+            n = len(line)
+            name = _text(line, name_at, n)
+            if template is None or not name or r in hidden:
+                append(self._branch(r, line, None, verdict))
+                continue
+            middle, tail = template
+            section = sections.get(r) if sections else None
+            append(
+                BranchRating(
+                    *(
+                        sheet,
+                        r + 1,
+                        _text(line, org_at, n) or unit or None,
+                        name,
+                        _text(line, type_at, n) or (section.type if section is not None else None),
+                        *middle,
+                        [],  # findings: its own (a duplicate name is added to it)
+                        *tail,
+                        (_text(line, source_at, n) or None) if source_at is not None else None,
+                        (_text(line, secretary_at, n) or None)
+                        if secretary_at is not None
+                        else None,
+                    )
+                )
+            )
+        return out
+
+    def _raw_key(self) -> tuple[Callable[[list[Any]], tuple[Any, ...]], int]:
+        """A getter of the memo key's raw cells, and the row length from which it and every
+        indicator getter apply (as :meth:`_key` and :meth:`_indicators` read a long row)."""
+        width = max([self.width, *(w for *_, w, _ in self.judged)])
+        if self.get_key is not None:
+            return self.get_key, width
+        cols = self.key_cols
+        return (lambda line: tuple(line[c] for c in cols)), width
 
     def _verdict(
         self, values: dict[str, Any], indicators: dict[str, IndicatorVerdict] | None
@@ -440,8 +549,8 @@ class TableRater:
             stars=verdict.stars,
             category=verdict.category,
             level=verdict.level,
-            met=list(row.met),
-            unmet=list(row.unmet),
+            met=row.met,
+            unmet=row.unmet,
             standard=verdict.standard,
             veto=verdict.veto,
             claimed_stars=verdict.claimed_stars,
@@ -461,27 +570,55 @@ class TableRater:
             ]
             if notes
             else [],
-            blank=list(row.blank),
-            bad=list(row.bad),
-            bad_hints=dict(row.bad_hints),
+            blank=row.blank,
+            bad=row.bad,
+            bad_hints=row.bad_hints,
             score=verdict.score,
-            scores=dict(row.scores),
+            scores=row.scores,
             claimed_score=verdict.claimed_score,
             star_score=verdict.star_score,
-            deductions=list(verdict.deductions),
+            deductions=verdict.deductions,
             entity=variant.entity,
-            disagreements=list(row.disagreements),
-            claimed_in=dict(verdict.claimed_in),
+            disagreements=row.disagreements,
+            claimed_in=verdict.claimed_in,
             extra_keys=self.extras,
-            parts=dict(verdict.parts),
+            parts=verdict.parts,
             satisfaction=verdict.satisfaction,
-            caps=list(verdict.caps),
+            caps=verdict.caps,
             capped_from=verdict.capped_from,
-            evidence_missing=list(verdict.proof),
+            evidence_missing=verdict.proof,
             file=self.file,
             source=cell_text(cell(SOURCE_COLUMN)) or None,
             secretary=cell_text(cell("支部书记")) or None,
         )
+
+
+# A branch as :meth:`TableRater.rate_rows` builds it: its own fields, then its verdict's.
+_FIELDS = [f.name for f in fields(BranchRating)]
+_OWN_HEAD = ["sheet", "row", "party_org", "name", "type"]
+_OWN_TAIL = ["source", "secretary"]
+_FINDINGS = _FIELDS.index("findings")
+if _FIELDS[:5] != _OWN_HEAD or _FIELDS[-2:] != _OWN_TAIL:  # pragma: no cover - a guard
+    raise RuntimeError("BranchRating's fields moved: update TableRater.rate_rows")
+_MIDDLE = attrgetter(*_FIELDS[5:_FINDINGS])
+_TAIL = attrgetter(*_FIELDS[_FINDINGS + 1 : -2])
+
+
+def _template(b: BranchRating) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The fields of ``b`` that come from its verdict, before and after its findings."""
+    return _MIDDLE(b), _TAIL(b)
+
+
+def _text(line: list[Any], c: int | None, n: int) -> str:
+    """Cell ``c`` of a row of ``n`` cells as :func:`cell_text` reads it ('' when absent)."""
+    if c is None or c >= n:
+        return ""
+    v = line[c]
+    return v.strip() if type(v) is str else cell_text(v)
+
+
+def _no_cells(line: list[Any]) -> tuple[Any, ...]:
+    return ()
 
 
 def _reader(line: list[Any], columns: dict[str, int]) -> Callable[[str], Any]:
