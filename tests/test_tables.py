@@ -93,3 +93,21 @@ def test_instructions_only_workbook_has_no_form(tmp_path):
     path = write_workbook(tmp_path / "t.xlsx", [instructions_sheet()])
     layout = find_forms(read_workbook(path), ASPECT_HEADERS)
     assert layout.tables == []
+
+
+def test_a_rubric_column_is_read_only_under_the_rubric_that_has_it(tmp_path):
+    # 群众满意度 is a column of the hundred-points rubric alone: a run that reads the same file
+    # under six-star and then hundred-points (and back) recognises it only under the second.
+    sheet = classification_sheet(sample_branches(6, seed=5))
+    col = max(len(row) for row in sheet.rows)
+    header = sheet.header_rows[-1] - 1
+    for i, r in enumerate([header, *(d - 1 for d in sheet.data_rows)]):
+        sheet.rows[r] += [""] * (col - len(sheet.rows[r]))
+        sheet.rows[r].append("群众满意度" if i == 0 else 95.5)
+    book = read_workbook(write_workbook(tmp_path / "满意度.xlsx", [sheet]))
+    hundred = load_rubric("hundred-points").aspect_headers()
+    seen = []
+    for headers in (ASPECT_HEADERS, hundred, ASPECT_HEADERS, {}, hundred):
+        (table,) = find_forms(book, headers).tables
+        seen.append(table.columns.get("群众满意度"))
+    assert seen == [None, col, None, None, col]

@@ -76,7 +76,8 @@ def _unproven(
     out: list[Finding],
 ) -> bool:
     """Report the evidence columns row ``r`` leaves blank; whether there were any."""
-    blank = [c for c in columns if table.has(c) and is_blank(ctx.raw(table, r, c))]
+    # cell by cell: most rows checked here are read whole by nothing else
+    blank = [c for c in columns if table.has(c) and is_blank(ctx.cell(table, r, c))]
     if not blank:
         return False
     out.append(

@@ -1,76 +1,43 @@
-"""The ``branchctl`` command line: the app, its commands, and the entry point.
+"""The ``branchctl`` entry point: the command line run, click's usage errors in Chinese.
 
-One module per command beside this one (rate, validate, notice, compare, collect, template,
-rubric), over the shared options and error handler of ``common``; only ``cli`` prints or exits.
+The commonest command line (``branchctl rate LEDGER -o OUT --json``) runs without loading typer
+and click (``plain``); every other one goes to the typer app (``root``), which is also what
+``from branchctl.cli.app import app`` gives. Only ``cli`` prints or exits.
 """
 
 from __future__ import annotations
 
 import sys
-import traceback
-from typing import Annotated
+from typing import Any
 
-import typer
-
-from branchctl import __version__
-from branchctl.cli import archive, collect, compare, notice, rate, rubric, template, validate
-from branchctl.cli.command import ChineseGroup
 from branchctl.cli.common import state
 from branchctl.cli.console import fail, say
 from branchctl.cli.messages import command_path, move_debug, usage_sentence
+from branchctl.cli.plain import run_plain
 from branchctl.errors import BranchctlError
 from branchctl.io.termination import handle_termination
 
-app = typer.Typer(
-    name="branchctl",
-    cls=ChineseGroup,
-    help=(
-        "党支部标准化建设与评星定级工具：评定台账、批量校验乡镇报表、生成通报和通知。\n\n"
-        "示例：branchctl rate 城关镇台账.xlsx\n\n"
-        "每个命令的说明和示例：branchctl 命令 --help，如 branchctl validate --help。\n\n"
-        "退出码：0 完成且没有问题；1 完成，但发现了错误或自评与核算不符；2 无法运行。"
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
+def __getattr__(name: str) -> Any:
+    """``app``: the typer app, loaded when first asked for."""
+    if name == "app":
+        from branchctl.cli.root import app
 
-def _version(value: bool) -> None:
-    if value:
-        say(f"branchctl {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", "-V", help="显示版本号后退出。", callback=_version, is_eager=True
-        ),
-    ] = False,
-    debug: Annotated[
-        bool,
-        typer.Option(
-            "--debug", help="出错时显示完整的技术信息（供开发者排查），可写在命令行任何位置。"
-        ),
-    ] = False,
-) -> None:
-    state["debug"] = debug
-
-
-# The order here is the order of `branchctl --help`.
-for _command in (rate, compare, collect, template, notice, validate, rubric, archive):
-    _command.register(app)
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> None:
     """The ``branchctl`` entry point: run the app, turning click's usage errors into Chinese."""
     handle_termination()  # SIGTERM and SIGHUP unwind like Ctrl+C: no temporary file left behind
     args = move_debug(list(sys.argv[1:] if argv is None else argv))
+    plain = run_plain(args)
+    if plain is not None:
+        sys.exit(plain)
+    import typer
+
+    from branchctl.cli.root import app
+
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="branchctl", standalone_mode=False)
@@ -97,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
             say("已取消。", err=True)
             sys.exit(1)
         if state["debug"]:
+            import traceback
+
             traceback.print_exc()
         fail(f"程序内部出错（{type(e).__name__}: {e}），请加 --debug 重新运行并反馈。")
         sys.exit(2)

@@ -8,19 +8,16 @@ from typing import Annotated
 import typer
 
 from branchctl.cli.command import ChineseCommand, command_group
-from branchctl.cli.common import (
-    DEFAULT_DB,
+from branchctl.cli.common import DEFAULT_DB, Progress, handled, parse_day
+from branchctl.cli.console import print_json, print_json_text, say
+from branchctl.cli.options import (
     DbOption,
     JobsOption,
     JsonOption,
     PeriodOption,
-    Progress,
     RubricOption,
     as_of_option,
-    handled,
-    parse_day,
 )
-from branchctl.cli.console import print_json, print_json_text, say
 
 SUMMARY = "档案：逐期登记名册、报送、评定结果和调整，查看报送情况、历次变动，导出台账。"
 HELP = (

@@ -8,15 +8,9 @@ from typing import Annotated
 import typer
 
 from branchctl.cli.command import ChineseCommand
-from branchctl.cli.common import (
-    JobsOption,
-    Progress,
-    RubricOption,
-    as_of_option,
-    handled,
-    parse_as_of,
-)
+from branchctl.cli.common import Progress, handled, parse_as_of
 from branchctl.cli.console import say
+from branchctl.cli.options import JobsOption, RubricOption, as_of_option
 
 SUMMARY = "把各乡镇报表汇总成一个总台账，标出有误的行和重复的支部。"
 HELP = (

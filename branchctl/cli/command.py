@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import re
 import sys
-import unicodedata
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from branchctl.cli.console import fit
-from branchctl.cli.help import render_help
+from branchctl.cli.messages import half_width
 from branchctl.errors import BranchctlError
-
-# Dashes a Chinese input method or a word processor puts where "-" was meant; NFKC handles the
-# full-width forms (－ｏ, ＝), not these.
-_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63]")
-
-
-def half_width(arg: str) -> str:
-    """``－ｏ`` → ``-o``, ``——out＝x`` → ``--out=x``."""
-    return _DASHES.sub("-", unicodedata.normalize("NFKC", arg))
 
 
 def _before_double_dash(args: list[str]) -> list[str]:
@@ -98,6 +89,8 @@ class _Chinese:
     """Chinese help and the extra argument checks, for commands and groups alike."""
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        from branchctl.cli.help import render_help  # wcwidth: only when help is shown
+
         formatter.write(render_help(self, ctx, formatter.width))
 
     def get_help(self, ctx: Any) -> str:
@@ -117,6 +110,40 @@ class ChineseCommand(_Chinese, TyperCommand):
 
 class ChineseGroup(_Chinese, TyperGroup):
     """``branchctl`` and its command groups (``rubric``, ``archive``)."""
+
+
+class CommandsOnDemand(MutableMapping[str, Any]):
+    """A group's commands by name, in order, each built the first time it is looked up.
+
+    ``branchctl rate`` imports the rate command's module and nothing of archive, notice and the
+    rest; help and usage errors still see every name, in the order given.
+    """
+
+    def __init__(self, builders: dict[str, Callable[[], Any]]) -> None:
+        self._builders = builders
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            self._built[name] = self._builders[name]()  # KeyError: no such command
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._builders.setdefault(name, lambda: command)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._builders[name]
+        self._built.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._builders  # without building it
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
 
 
 def command_group(name: str, help: str, summary: str) -> typer.Typer:

@@ -1,76 +1,21 @@
-"""What every command shares: the options declared once, the one error handler, progress."""
+"""What every command shares: the one error handler, dates, progress (the options declared
+once are in ``options``). No typer here: the plain command line of ``plain`` runs without it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import sys
-import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from branchctl.cli.console import fail, say
 from branchctl.errors import BranchctlError
 
-# Set by the root callback; read by the error handler.
+# Set by the root callback (or the plain command line); read by the error handler.
 state: dict[str, bool] = {"debug": False}
-
-# ------------------------------------------------------------------------ shared options
-
-RubricOption = Annotated[
-    str | None,
-    typer.Option(
-        "--rubric", metavar="规则", help="评定规则：内置规则名（如 six-star）或 TOML 规则文件路径。"
-    ),
-]
-JsonOption = Annotated[
-    bool,
-    typer.Option("--json", help="以 JSON 输出结果（标准输出只有一个 JSON 文档，UTF-8 编码）。"),
-]
-JobsOption = Annotated[
-    int | None,
-    typer.Option(
-        "--jobs",
-        "-j",
-        min=1,
-        metavar="进程数",
-        help="同时处理的进程数，默认为 CPU 核数；1 为不并行。",
-    ),
-]
-
-DbOption = Annotated[
-    Path,
-    typer.Option(
-        "--db",
-        envvar="BRANCHCTL_DB",
-        metavar="档案文件",
-        help="档案文件，默认当前文件夹的 branchctl.db；也可用环境变量 BRANCHCTL_DB 指定。",
-    ),
-]
 DEFAULT_DB = Path("branchctl.db")
-PeriodOption = Annotated[
-    str,
-    typer.Option(
-        "--period",
-        "-p",
-        metavar="期次",
-        help="期次：2025Q2、2025年二季度、2025-06（月）或 2025（年）。",
-    ),
-]
-
-
-def as_of_option(default: str = "今天") -> Any:
-    """``--as-of DATE``; commands differ only in what stands when it is not given."""
-    return typer.Option(
-        None,
-        "--as-of",
-        metavar="日期",
-        help=f"核对日期（判断任务是否超期），如 2025-06-30 或 2025年6月30日；默认{default}。",
-    )
 
 
 def parse_as_of(text: str | None) -> dt.date:
@@ -99,32 +44,41 @@ def default_out(path: Path, suffix: str) -> Path:
 # ------------------------------------------------------------------------ error handling
 
 
-@contextmanager
-def command_errors() -> Iterator[None]:
-    """Every failure ends as one Chinese sentence on stderr and exit code 2."""
+def run_command(body: Callable[..., int | None], *args: Any, **kwargs: Any) -> int:
+    """Run a command's body and return its exit code: every failure ends as one Chinese
+    sentence on stderr and exit code 2, with no traceback unless ``--debug``."""
     try:
-        yield
-    except typer.Exit:
-        raise
+        return body(*args, **kwargs) or 0
     except BranchctlError as e:
-        if state["debug"]:
-            traceback.print_exc()
+        _traceback()
         fail(e.sentence())
-        raise typer.Exit(2) from None
+        return 2
     except BrokenPipeError:  # `branchctl validate … | head`: the reader has gone, say nothing
         sys.stderr.close()
-        raise typer.Exit(0) from None
+        return 0
     except KeyboardInterrupt:
         say("已中断，未写出任何不完整的文件。", err=True)
-        raise typer.Exit(130) from None
+        return 130
     except MemoryError:
         fail("文件过大，内存不足，无法处理。")
-        raise typer.Exit(2) from None
+        return 2
     except Exception as e:  # a bug of ours: still no traceback unless asked
-        if state["debug"]:
-            traceback.print_exc()
+        if _is_click_exit(e):  # click's own way out (typer.Exit): click handles it
+            raise
+        _traceback()
         fail(f"程序内部出错（{type(e).__name__}: {e}），请加 --debug 重新运行并反馈。")
-        raise typer.Exit(2) from None
+        return 2
+
+
+def _is_click_exit(e: Exception) -> bool:
+    return any(c.__name__ == "Exit" and c.__module__.startswith("typer") for c in type(e).__mro__)
+
+
+def _traceback() -> None:
+    if state["debug"]:
+        import traceback
+
+        traceback.print_exc()
 
 
 def handled(command: Callable[..., int | None]) -> Callable[..., None]:
@@ -132,9 +86,10 @@ def handled(command: Callable[..., int | None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
-        with command_errors():
-            code = command(*args, **kwargs)
+        code = run_command(command, *args, **kwargs)
         if code:
+            import typer  # loaded already: click is running this command
+
             raise typer.Exit(code)
 
     return run

@@ -10,15 +10,9 @@ from typing import Annotated
 import typer
 
 from branchctl.cli.command import ChineseCommand
-from branchctl.cli.common import (
-    JobsOption,
-    JsonOption,
-    Progress,
-    RubricOption,
-    default_out,
-    handled,
-)
+from branchctl.cli.common import Progress, default_out, handled
 from branchctl.cli.console import print_json, say, warn
+from branchctl.cli.options import JobsOption, JsonOption, RubricOption
 
 SUMMARY = "对比两期台账：升星、降星、持平、新增、撤销（授星摘星），写出标色的对比工作簿。"
 HELP = (

@@ -12,8 +12,6 @@ import sys
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-import typer
-
 from branchctl.text import json_safe, terminal_safe
 
 
@@ -31,6 +29,8 @@ def fit(text: str, stream: TextIO) -> str:
 
 def say(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     """Terminal text: escapes from cell text shown escaped, unshowable characters replaced."""
+    import typer  # click's echo; JSON output (write_raw) runs without loading it
+
     stream = sys.stderr if err else sys.stdout
     typer.echo(fit(terminal_safe(text), stream), err=err, nl=nl)
 

@@ -6,10 +6,18 @@ Chinese sentence instead, and exit code 2.
 
 from __future__ import annotations
 
-import ast
 import re
-from difflib import get_close_matches
+import unicodedata
 from typing import Any
+
+# Dashes a Chinese input method or a word processor puts where "-" was meant; NFKC handles the
+# full-width forms (－ｏ, ＝), not these.
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63]")
+
+
+def half_width(arg: str) -> str:
+    """``－ｏ`` → ``-o``, ``——out＝x`` → ``--out=x``."""
+    return _DASHES.sub("-", unicodedata.normalize("NFKC", arg))
 
 
 def move_debug(args: list[str]) -> list[str]:
@@ -68,6 +76,8 @@ def _commands_of(ctx: Any) -> list[str]:
 def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         try:
+            import ast  # a usage error's quoted value: not loaded for a command line that runs
+
             return str(ast.literal_eval(text))
         except (ValueError, SyntaxError):
             return text[1:-1]
@@ -169,6 +179,8 @@ def usage_sentence(error: Exception, where: str, root: Any = None) -> str:
     if m and ctx is not None:
         name = _unquote(m.group(1))
         commands = _commands_of(ctx)
+        from difflib import get_close_matches
+
         guesses = get_close_matches(name, commands)
         guess = f"是不是要用 {' 或 '.join(guesses)}？" if guesses else ""
         which = "可用的命令" if ctx.parent is None else f"{where} 可用的子命令"

@@ -8,17 +8,9 @@ from typing import Annotated, Any
 import typer
 
 from branchctl.cli.command import ChineseCommand
-from branchctl.cli.common import (
-    DEFAULT_DB,
-    DbOption,
-    JobsOption,
-    Progress,
-    RubricOption,
-    as_of_option,
-    handled,
-    parse_as_of,
-)
+from branchctl.cli.common import DEFAULT_DB, Progress, handled, parse_as_of
 from branchctl.cli.console import say, warn, write_raw
+from branchctl.cli.options import DbOption, JobsOption, RubricOption, as_of_option
 from branchctl.errors import BranchctlError
 
 SUMMARY = "用模板生成通报、公示、整改通知书、退回修改意见（Word 或 Markdown）。"

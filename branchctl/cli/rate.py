@@ -3,25 +3,16 @@ write the annotated copy (or the county workbook)."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from branchctl.cli.command import ChineseCommand
-from branchctl.cli.common import (
-    JobsOption,
-    JsonOption,
-    Progress,
-    RubricOption,
-    as_of_option,
-    handled,
-    parse_as_of,
-)
-from branchctl.cli.console import print_json, print_json_text, say, warn
+from branchctl.cli.common import handled
+from branchctl.cli.options import JobsOption, JsonOption, RubricOption, as_of_option
+from branchctl.cli.rate_run import run_rate
 
-LARGE = 2000  # branches: more are printed as compact JSON (indented, they would take 10x longer)
 SUMMARY = "评定各支部的星级、类别和等次，核对自评；一个台账写批注工作簿，多个文件写全县评定汇总。"
 HELP = (
     "评定每个党支部的星级、定级类别和等次，与填报的自评核对。\n\n"
@@ -83,60 +74,7 @@ def rate(
     ] = "所属党组织",
     jobs: JobsOption = None,
 ) -> int:
-    # the job is imported when the command runs: `--help` and `--version` stay fast
-    from branchctl.jobs.rate import collector_paused, is_county_run
-
-    with contextlib.nullcontext() if is_county_run(paths) else collector_paused():
-        return _rate(paths, out, annotate, rubric, as_of, as_json, bottom, by, jobs)
-
-
-def _rate(
-    paths: list[Path],
-    out: Path | None,
-    annotate: Path | None,
-    rubric: str | None,
-    as_of: str | None,
-    as_json: bool,
-    bottom: int,
-    by: str,
-    jobs: int | None,
-) -> int:
-    from branchctl.jobs.rate import RateReport, rate_paths
-
-    progress = Progress()
-    report = rate_paths(
-        paths,
-        out=out,
-        annotate_dir=annotate,
-        rubric=rubric,
-        as_of=parse_as_of(as_of),
-        bottom=bottom,
-        by=by,
-        jobs=jobs,
-        stage=progress.stage,
-        progress=lambda done, total: progress.bar(done, total, "评定"),
-    )
-    progress.done()
-    if not isinstance(report, RateReport):
-        from branchctl.reports.county import county_text
-
-        if as_json:
-            print_json(report.county.to_json(), large=len(report.county.branches) > 2000)
-        else:
-            say(county_text(report))
-        return report.exit_code
-    for note in report.notes:  # e.g. the copy had to be rebuilt without its formatting
-        warn(note)
-    summary = report.summary or report.result.summary()
-    if as_json and len(report.result.branches) > LARGE:
-        print_json_text(report.result.json_pieces(summary))  # compact, made in pieces
-    elif as_json:
-        print_json(report.result.to_json(summary))
-    else:
-        from branchctl.cli.display import rating_text  # tabulate: for the text only
-
-        say(rating_text(report))
-    return 1 if summary["mismatches"] else 0
+    return run_rate(paths, out, annotate, rubric, as_of, as_json, bottom, by, jobs)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from branchctl.cli.command import ChineseCommand, command_group
-from branchctl.cli.common import JsonOption, handled
+from branchctl.cli.common import handled
 from branchctl.cli.console import print_json, say, warn, write_raw
+from branchctl.cli.options import JsonOption
 
 SUMMARY = "评定规则：查看内置规则、复制一份修改、检查改好的规则文件。"
 HELP = (

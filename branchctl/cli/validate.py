@@ -8,16 +8,9 @@ from typing import Annotated
 import typer
 
 from branchctl.cli.command import ChineseCommand
-from branchctl.cli.common import (
-    JobsOption,
-    JsonOption,
-    Progress,
-    RubricOption,
-    as_of_option,
-    handled,
-    parse_as_of,
-)
+from branchctl.cli.common import Progress, handled, parse_as_of
 from branchctl.cli.console import print_json, say, warn
+from branchctl.cli.options import JobsOption, JsonOption, RubricOption, as_of_option
 
 SUMMARY = "批量校验乡镇报表：逐格查错，写出批注副本和问题报告。"
 HELP = (

@@ -58,12 +58,14 @@ def find_header(
     near = starting_in(merges if merges is not None else by_first_row(sheet), start, limit)
     view = MergeFill(sheet, range(width), near)
     pre = None  # the marker and title above, read once a row looks like a header
+    named: dict[str, bool] = {}  # form key -> whether the marker or title names it
     aspect_names = set(extra.values())
+    memo = _matches_memo(extra)
     best: tuple[float, int, FormSpec, dict[int, str], bool] | None = None
     matches: dict[int, dict[int, str]] = {}
     data_like = 0  # rows in a row that look like data, since the best header so far
     for r in range(start, limit):
-        matches[r] = found = _row_matches(view, r, width, extra)
+        matches[r] = found = _row_matches(view, r, width, extra, memo)
         line = sheet.rows[r]
         if best is not None:
             # data: three or more cells filled, most of them no header (a 问题类别 of 基本组织
@@ -88,8 +90,9 @@ def find_header(
                 if c not in combined and canon not in combined.values():
                     combined[c] = canon
             two_level = True
+        present = set(combined.values())
         for form in forms_data().forms.values():
-            score = _score(form, combined, pre.annex, pre.title, aspect_names)
+            score = _score(form, present, pre.annex, pre.title, named, aspect_names)
             if score is not None and (best is None or score > best[0]):
                 best = (score, r, form, combined, two_level)
     if best is None:
@@ -117,35 +120,73 @@ def _footer(line: list[Any]) -> bool:
     return type(first) is str and normalize_text(first.strip()).startswith(forms_data().footer)
 
 
-def _row_matches(view: MergeFill, row: int, width: int, extra: dict[str, str]) -> dict[int, str]:
+# Header texts, and the data texts a header search passes over, repeat from sheet to sheet and
+# from file to file: each is matched once per ``extra`` (a rubric's headers, one dict a run).
+_MEMOS: dict[int, tuple[dict[str, str], dict[str, str | None]]] = {}
+_MEMO_MAX = 1 << 16
+_NO_EXTRA: dict[str, str] = {}
+
+
+def _matches_memo(extra: dict[str, str]) -> dict[str, str | None]:
+    """Cell text -> the canonical column it names (None: none), for headers with ``extra``."""
+    extra = extra or _NO_EXTRA  # no rubric headers: one memo, whatever empty dict is passed
+    found = _MEMOS.get(id(extra))
+    if found is None or found[0] is not extra:  # held, so its id is not another dict's
+        if len(_MEMOS) >= 8:
+            _MEMOS.clear()
+        found = _MEMOS[id(extra)] = (extra, {})
+    memo = found[1]
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    return memo
+
+
+def _row_matches(
+    view: MergeFill, row: int, width: int, extra: dict[str, str], memo: dict[str, str | None]
+) -> dict[int, str]:
     out: dict[int, str] = {}
     line = view.rows[row]
-    n = len(line)
-    merged = view.starts if view.touches(row) else {}
-    for c in range(width):
-        # a cell a merge covers reads as its top-left
-        value = view.value(row, c) if c in merged else (line[c] if c < n else "")
-        if type(value) is str and value and len(value) < 60 and value.strip():
-            canon = match_header(value, extra)
+    cells: Any
+    if view.touches(row):  # a cell a merge covers reads as its top-left
+        merged, n = view.starts, len(line)
+        cells = [
+            (c, view.value(row, c) if c in merged else (line[c] if c < n else ""))
+            for c in range(width)
+        ]
+    else:
+        cells = enumerate(line[:width])
+    for c, value in cells:
+        if type(value) is str and value:
+            canon = memo.get(value, _UNSEEN)
+            if canon is _UNSEEN:
+                ok = len(value) < 60 and not value.isspace()
+                canon = memo[value] = match_header(value, extra) if ok else None
             if canon is not None:
-                out[c] = canon
+                out[c] = canon  # type: ignore[assignment]
     return out
+
+
+_UNSEEN: Any = object()
 
 
 def _score(
     form: FormSpec,
-    combined: dict[int, str],
+    present: set[str],
     annex: str | None,
     title: str | None,
+    named_memo: dict[str, bool],
     aspects: set[str],
 ) -> float | None:
-    present = set(combined.values())
+    """How well the columns ``present`` in a header row fit ``form`` (None: not at all);
+    ``named_memo``: form key -> whether the marker or title above names it, filled here."""
     if not form.signature or not all(col in present for col in form.signature):
         return None
     hints = sum(1 for col in form.hints if col in present)
     if form.per_branch:
         hints += len(present & aspects)
-    named = named_by_preamble(form, annex, title)
+    named = named_memo.get(form.key)
+    if named is None:
+        named = named_memo[form.key] = named_by_preamble(form, annex, title)
     if hints < 2 and not named:
         return None
     score = 10.0 * len(form.signature) + hints

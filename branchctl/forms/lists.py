@@ -31,6 +31,7 @@ from branchctl.forms.values import (
 )
 
 LIST_FORMS = ("lists", "problems", "tasks", "responsibilities")
+_TYPED = ("完成时限", "销号时间", "完成情况")  # the cells of a task's row read as values, not text
 _NUMBER_SPLIT = re.compile(r"[、,，;；/\s]+")
 
 
@@ -173,11 +174,11 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
             continue
         sheet, columns = table.sheet_name, table.columns
         for r in table.rows:
-            value = table.cells(r).get  # the row read once; its texts from the same read
-            deadline, deadline_error = _date(value("完成时限"), as_of, True)
-            closed, closed_error = _date(value("销号时间"), as_of, False)
-            status, status_error = _enum(value("完成情况"), "完成情况")
-            text = table.texts(r).get
+            text = table.texts(r).get  # the row read once as text; three cells typed
+            due, done, state = table.values(r, _TYPED)
+            deadline, deadline_error = _date(due, as_of, True)
+            closed, closed_error = _date(done, as_of, False)
+            status, status_error = _enum(state, "完成情况")
             branch = text("党支部名称", "")
             items.append(
                 WorkItem(
@@ -287,11 +288,11 @@ def _enum(raw: Any, column: str) -> tuple[str, str | None]:
 
 
 def _combined_item(table: Table, r: int, as_of: dt.date | None) -> ProblemItem:
-    value = table.cells(r).get  # the row read once; its texts from the same read
-    deadline, deadline_error = _date(value("完成时限"), as_of, True)
-    closed, closed_error = _date(value("销号时间"), as_of, False)
-    status, status_error = _enum(value("完成情况"), "完成情况")
-    text = table.texts(r).get
+    text = table.texts(r).get  # the row read once as text; three cells typed
+    due, done, state = table.values(r, _TYPED)
+    deadline, deadline_error = _date(due, as_of, True)
+    closed, closed_error = _date(done, as_of, False)
+    status, status_error = _enum(state, "完成情况")
     task = text("整改任务", "")
     branch = text("党支部名称", "")
     measures = text("整改措施", "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from branchctl.forms.spec import FormSpec, forms_data, normalize_text
@@ -67,8 +68,14 @@ def read_preamble(sheet: Sheet, start: int, stop: int, *, nearest_last: bool = T
 
 
 def _report_date(text: str) -> dt.date | None:
+    # 6月30日 takes this year: today is part of the key
+    return _report_date_on(text, dt.date.today())
+
+
+@lru_cache(maxsize=1024)
+def _report_date_on(text: str, today: dt.date) -> dt.date | None:
     try:
-        found = parse_date(text)
+        found = parse_date(text, today)
     except BadValue:
         return None  # 2025年 月 日: the template's blanks, never filled
     return found.date if found is not None else None

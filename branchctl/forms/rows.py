@@ -207,13 +207,17 @@ def _is_header(line: list[Any], lo: int, hi: int, headers: frozenset[str]) -> bo
 
 def _is_column_numbers(line: list[Any], lo: int, hi: int) -> bool:
     """The '1 2 3 …' or '栏次' row some forms have under the header."""
-    texts = [normalize_text(str(v).strip()) for v in line[lo:hi] if not _blank(v)]
-    if texts and texts[0] in forms_data().column_numbers:
-        return True
-    try:
-        numbers = [int(float(t)) for t in texts]
-    except ValueError:
-        return False
+    numbers: list[int] = []
+    for v in line[lo:hi]:  # the first cell that is no number says no (most rows: the second)
+        if _blank(v):
+            continue
+        text = normalize_text(str(v).strip())
+        if not numbers and text in forms_data().column_numbers:
+            return True
+        try:
+            numbers.append(int(float(text)))
+        except ValueError:
+            return False
     return len(numbers) >= 4 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 

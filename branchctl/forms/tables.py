@@ -79,6 +79,22 @@ class Table:
         value = (self._fill if self._fill is not None else self.fill).value(row, col)
         return None if type(value) is str and not value else value
 
+    def values(self, r: int, columns: tuple[str, ...]) -> tuple[Any, ...]:
+        """:meth:`value` of each of ``columns`` in data row ``r``, the row read once."""
+        fill = self._fill if self._fill is not None else self.fill
+        last = self._last
+        if (last is not None and last[0] == r) or fill.touches(r):
+            return tuple(self.value(r, column) for column in columns)
+        rows = self.sheet.rows
+        line = rows[r] if r < len(rows) else []
+        n = len(line)
+        out: list[Any] = []
+        for column in columns:  # no merge covers the row: its cells as they are
+            c = self.columns.get(column)
+            v = line[c] if c is not None and c < n else None
+            out.append(None if type(v) is str and not v else v)
+        return tuple(out)
+
     def cells(self, r: int) -> dict[str, Any]:
         """The non-blank cells of row ``r``: canonical name -> value, as :meth:`value` reads
         them (a missing key means blank). The last row read is kept (readers take a row's cells

@@ -8,14 +8,16 @@ stream whole into memory), and a damaged structure is one sentence, whatever ole
 from __future__ import annotations
 
 from pathlib import Path
-
-import olefile
+from typing import TYPE_CHECKING
 
 from branchctl.errors import BranchctlError
 from branchctl.io.safety.biff import check_biff
 from branchctl.io.safety.facts import Scan
 from branchctl.io.safety.limits import MAX_XLS_STREAM_BYTES, encrypted
 from branchctl.io.smallfiles import size_text
+
+if TYPE_CHECKING:  # olefile (and the logging it loads) only for a compound file: not for .xlsx
+    import olefile
 
 
 def corrupt_ole(path: Path) -> BranchctlError:
@@ -27,6 +29,8 @@ def corrupt_ole(path: Path) -> BranchctlError:
 
 def check_ole(path: Path, size: int) -> Scan:
     """Refuse an encrypted or damaged compound file, or one holding no workbook; walk its BIFF."""
+    import olefile
+
     try:
         with olefile.OleFileIO(str(path)) as ole:
             data = _workbook_stream(path, ole, size)
@@ -40,6 +44,8 @@ def check_ole(path: Path, size: int) -> Scan:
 
 
 def _workbook_stream(path: Path, ole: olefile.OleFileIO, size: int) -> bytes:
+    import olefile
+
     if ole.exists("EncryptedPackage") or ole.exists("EncryptionInfo"):
         raise encrypted(path)
     stream = next(

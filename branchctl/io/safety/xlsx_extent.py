@@ -18,9 +18,9 @@ tags: none found, and no vector scan is needed.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import column_number
@@ -35,13 +35,26 @@ from branchctl.io.safety.limits import (
 )
 from branchctl.io.safety.xmlparts import Elements, Scanner
 
+if TYPE_CHECKING:  # numpy is imported when a large part is scanned: not for a township's file
+    import numpy as np
+
 _PAD = b"\x00" * 32
-_DELIM = np.zeros(256, dtype=bool)
-_DELIM[[9, 10, 13, 32, 47, 62]] = True  # what may follow an element name: space / >
+
+
+@cache
+def _delim() -> np.ndarray:
+    """What may follow an element name: space / >."""
+    import numpy as np
+
+    delim = np.zeros(256, dtype=bool)
+    delim[[9, 10, 13, 32, 47, 62]] = True
+    return delim
 
 
 def _in_range(x: np.ndarray, lo: int, count: int) -> np.ndarray:
     """x in [lo, lo + count) for uint8 arrays (wrap-around makes it one comparison)."""
+    import numpy as np
+
     return (x - np.uint8(lo)) < np.uint8(count)
 
 
@@ -191,6 +204,8 @@ _FIRST_CELL = re.compile(rb"<(?:([A-Za-z_][\w.\-]*):)?c[\s/>]")
 
 def _tags_ending(a: np.ndarray, n: int, lead: bytes) -> np.ndarray:
     """Offsets in a[:n] just past ``lead`` (b"<c", b"<x:c") where a delimiter follows it."""
+    import numpy as np
+
     first = int.from_bytes(lead[:2], "little")
     even = n & ~1
     pos = np.concatenate(
@@ -203,7 +218,7 @@ def _tags_ending(a: np.ndarray, n: int, lead: bytes) -> np.ndarray:
     for k in range(2, len(lead)):
         pos = pos[a[pos + k] == lead[k]]
     pos = pos + len(lead)
-    return pos[_DELIM[a[pos]]]
+    return pos[_delim()[a[pos]]]
 
 
 # Every tag the fast path counts or checks starts ``<c`` or ``:c`` followed by a delimiter
@@ -222,13 +237,15 @@ def _standard_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | Non
         return 0, 0  # no cell tag, prefixed or not, and no ``x:c`` end tag: nothing to count
     if len(region) <= SMALL_REGION:
         return _small_cell_extent(region, prefix)
+    import numpy as np
+
     n = len(region)
     a = np.frombuffer(region + _PAD + b"\x00" * len(prefix), dtype=np.uint8)
     cells = _tags_ending(a, n, b"<" + prefix + b":c" if prefix else b"<c")
     if region.find(b":") >= 0:  # every <anything:c ...> must be one of those, or its end tag
         colons = np.flatnonzero(a[:n] == 58)
         expected = len(cells) + len(_tags_ending(a, n, b"</" + prefix + b":c")) if prefix else 0
-        if ((a[colons + 1] == 99) & _DELIM[a[colons + 2]]).sum() != expected:
+        if ((a[colons + 1] == 99) & _delim()[a[colons + 2]]).sum() != expected:
             return None
     if prefix and len(_tags_ending(a, n, b"<c")):
         return None  # unprefixed cells besides prefixed ones

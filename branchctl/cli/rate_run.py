@@ -1,0 +1,99 @@
+"""What ``branchctl rate`` does once its command line is read: rate, then print.
+
+No typer here: ``plain`` runs it straight from a plain command line, ``rate`` from click.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+from branchctl.cli.common import Progress, parse_as_of
+from branchctl.cli.console import print_json, print_json_text, say, warn
+
+LARGE = 2000  # branches: more are printed as compact JSON (indented, they would take 10x longer)
+
+
+def run_rate(
+    paths: list[Path],
+    out: Path | None,
+    annotate: Path | None,
+    rubric: str | None,
+    as_of: str | None,
+    as_json: bool,
+    bottom: int,
+    by: str,
+    jobs: int | None,
+) -> int:
+    """``branchctl rate`` with its arguments as read; returns the exit code."""
+    # the job is imported when the command runs: `--help` and `--version` stay fast
+    with _no_collection():
+        from branchctl.jobs.rate import collector_paused, is_county_run
+
+    with contextlib.nullcontext() if is_county_run(paths) else collector_paused():
+        return _rate(paths, out, annotate, rubric, as_of, as_json, bottom, by, jobs)
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """The cyclic garbage collector off while the job's modules are imported: importing makes
+    tens of thousands of objects and no garbage, and the collections it set off cost 6% of
+    rating a township's file."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rate(
+    paths: list[Path],
+    out: Path | None,
+    annotate: Path | None,
+    rubric: str | None,
+    as_of: str | None,
+    as_json: bool,
+    bottom: int,
+    by: str,
+    jobs: int | None,
+) -> int:
+    from branchctl.jobs.rate import RateReport, rate_paths
+
+    progress = Progress()
+    report = rate_paths(
+        paths,
+        out=out,
+        annotate_dir=annotate,
+        rubric=rubric,
+        as_of=parse_as_of(as_of),
+        bottom=bottom,
+        by=by,
+        jobs=jobs,
+        stage=progress.stage,
+        progress=lambda done, total: progress.bar(done, total, "评定"),
+    )
+    progress.done()
+    if not isinstance(report, RateReport):
+        from branchctl.reports.county import county_text
+
+        if as_json:
+            print_json(report.county.to_json(), large=len(report.county.branches) > 2000)
+        else:
+            say(county_text(report))
+        return report.exit_code
+    for note in report.notes:  # e.g. the copy had to be rebuilt without its formatting
+        warn(note)
+    summary = report.summary or report.result.summary()
+    if as_json and len(report.result.branches) > LARGE:
+        print_json_text(report.result.json_pieces(summary))  # compact, made in pieces
+    elif as_json:
+        print_json(report.result.to_json(summary))
+    else:
+        from branchctl.cli.display import rating_text  # tabulate: for the text only
+
+        say(rating_text(report))
+    return 1 if summary["mismatches"] else 0
