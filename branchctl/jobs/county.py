@@ -20,6 +20,7 @@ from typing import Any
 from branchctl.errors import BranchctlError
 from branchctl.forms.lists import ProblemItem, WorkItem, overdue, read_lists, read_work_ledger
 from branchctl.forms.tables import Layout, find_forms
+from branchctl.forms.values import name_key
 from branchctl.io.discovery import Unreadable, find_workbooks, only_outputs, own_outputs
 from branchctl.io.discovery import Workbook as FoundWorkbook
 from branchctl.io.pool import run_tasks
@@ -27,10 +28,12 @@ from branchctl.io.workbook import read_workbook, reading_memory
 from branchctl.io.xlsx.write import write_annotated
 from branchctl.jobs.validate import is_skipped_name
 from branchctl.reports.annotate import rating_plan
+from branchctl.reports.county import ledger_part
 from branchctl.rules.county import (
     SET_ASIDE,
     CountyRating,
     SourceRating,
+    ledger_columns,
     mark_duplicates,
     set_aside,
 )
@@ -55,6 +58,7 @@ class SourceTask:
     annotate_to: str | None = None  # write its rated copy here
     settled: Settled | None = None  # the county's quotas and ranks, for the copy
     strict: bool = True  # False: an unreadable mark counts as unmet, with a note
+    ledger: bool = False  # render its rows of the county ledger here (see LedgerPart)
 
 
 def overdue_by_branch(layout: Layout, as_of: dt.date) -> dict[str, int]:
@@ -109,6 +113,9 @@ def rate_source(task: SourceTask) -> SourceRating:
             values = rt.table.row_values(b.row - 1)
             out.branches.append(b)
             out.rows.append(tuple(values.get(c) for c in columns))
+    out.keys = [name_key(b.name) for b in out.branches]  # for the county's duplicates
+    if task.ledger and out.branches:  # rendered here, in parallel, not by the county
+        out.ledger = ledger_part(out, ledger_columns([out]), task.rubric)[0]
     if task.problems:
         out.problems = read_lists(layout, as_of)
     if task.overdue:
@@ -204,11 +211,13 @@ def rate_county(
     problems: bool = False,
     overdue: bool = False,
     strict: bool = True,
+    ledger: bool = False,
     annotate: Callable[[list[Path]], list[Path]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> CountyRating:
     """Rate every workbook under ``paths`` as one county (``annotate``: where the files'
-    rated copies go). Raises BranchctlError only when no workbook is found."""
+    rated copies go; ``ledger``: each file's rows of the county ledger rendered as it is
+    rated). Raises BranchctlError only when no workbook is found."""
     # searched as validate searches: its own copies, lock and hidden files passed over
     found = find_workbooks(paths, skip_name=is_skipped_name, exclude=exclude)
     if not found:
@@ -222,7 +231,8 @@ def rate_county(
     set_wide = bool(rubric.quotas or rubric.ranking)  # the copies wait for the county's outcome
     tasks = [
         SourceTask(str(f.path), f.label, f.named, rubric, as_of, problems, overdue,
-                   str(copies[i]) if copies is not None and not set_wide else None, None, strict)
+                   str(copies[i]) if copies is not None and not set_wide else None, None, strict,
+                   ledger and not set_wide)  # the county's quotas and ranks change the rows
         for i, f in enumerate(books)
     ]  # fmt: skip
     workers = max(1, min(jobs or os.cpu_count() or 1, len(tasks) or 1))

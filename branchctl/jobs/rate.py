@@ -23,11 +23,11 @@ from branchctl.io.outputs import (
     ensure_distinct,
     output_kind,
 )
-from branchctl.io.workbook import Workbook, read_workbook, xlsx_sheet_names
+from branchctl.io.workbook import Sheet, Workbook, read_workbook, xlsx_sheet_names
 from branchctl.io.xlsx.write import write_annotated
 from branchctl.reports.annotate import rating_plan
 from branchctl.reports.collection import is_master_workbook
-from branchctl.reports.county import COUNTY_SHEETS, CountyReport, county_plan
+from branchctl.reports.county import COUNTY_SHEETS, CountyReport, county_plan, ledger_grid
 from branchctl.rules.county import GROUPINGS, LEDGER_SHEET, CountyRating
 from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.rating import rate_workbook
@@ -183,6 +183,7 @@ def rate_paths(
         jobs=jobs,
         exclude=exclude,
         overdue=bool(bottom),
+        ledger=True,
         annotate=(lambda files: annotated_names(files, annotate_dir, RATED_SUFFIX))
         if annotate_dir is not None
         else None,
@@ -191,19 +192,24 @@ def rate_paths(
     if not county.rated:
         raise BranchctlError(county.unrated_reason())
     stage(f"正在写出 {target.name} …")
-    weakest = write_county(county, target, bottom, by)
-    return CountyReport(county, target, weakest, by, annotate_dir)
+    summary = county.summary()
+    weakest = write_county(county, target, bottom, by, summary)
+    return CountyReport(county, target, weakest, by, annotate_dir, summary)
 
 
 def write_county(
-    county: CountyRating, out: Path, bottom: int = 0, by: str = "所属党组织"
+    county: CountyRating,
+    out: Path,
+    bottom: int = 0,
+    by: str = "所属党组织",
+    summary: dict[str, Any] | None = None,
 ) -> list[BranchRating]:
-    """Write the county workbook to ``out``; returns its 倒排 (as placed in the ledger)."""
-    from branchctl.io.xlsx.plain import PlainSheet, write_plain  # xlsxwriter: a county's only
+    """Write the county workbook to ``out``; returns its 倒排 (as placed in the ledger).
+    ``summary``: the county's, when already worked out."""
+    from branchctl.io.xlsx.plain import write_plain  # a county's only
 
-    ledger, plan, weakest = county_plan(county, bottom, by)
+    sheet, plan, weakest = county_plan(county, bottom, by, summary)
     # what touches every row is written with the rows; the patch adds the comments and sheets
-    plain = PlainSheet(ledger.table.sheet, 1, plan.sheets[LEDGER_SHEET])
     try:
         fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=out.parent)
     except OSError as e:
@@ -211,8 +217,14 @@ def write_county(
     os.close(fd)
     scratch = Path(name)
     try:
-        write_plain([plain], scratch)
-        county.notes += write_annotated(Workbook(scratch, "xlsx", [ledger.table.sheet]), plan, out)
+        write_plain([sheet], scratch)
+        # the patch copies the rows it does not mark: it need not have them read
+        ledger = Workbook(scratch, "xlsx", [Sheet(LEDGER_SHEET, 0, True, [])])
+        notes = write_annotated(ledger, plan, out)
+        if notes:  # rebuilt from the values (never yet for a scratch of ours): give them
+            ledger = Workbook(scratch, "xlsx", [Sheet(LEDGER_SHEET, 0, True, ledger_grid(county))])
+            notes = write_annotated(ledger, plan, out)
+        county.notes += notes
     finally:
         with contextlib.suppress(OSError):
             scratch.unlink()

@@ -1,30 +1,40 @@
 """What a county rating shows: the county workbook (every branch, 汇总, 评定说明) and the
 terminal summary.
 
-The county workbook is the county ledger (:func:`branchctl.rules.county.county_ledger`)
-annotated exactly as a township's rated copy is — :func:`branchctl.reports.annotate.rating_plan`
-appends the computed columns, fills each row by category, comments the claims that differ, and
-adds the 汇总 sheet (here by 所属党组织 or by 来源文件) — plus a 评定说明 sheet listing every
-file and what became of it.
+The county workbook is the county ledger (every file's rows, :func:`branchctl.rules.county.
+ledger_rows`) annotated exactly as a township's rated copy is — :func:`branchctl.reports.annotate.
+rating_plan` appends the computed columns, fills each row by category and comments the claims
+that differ, file by file where the file is rated (:func:`ledger_part`, in a worker) — with the
+汇总 sheet (here by 所属党组织 or by 来源文件) and a 评定说明 sheet listing every file and what
+became of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from branchctl.forms.values import name_key
-from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING, AnnotationPlan, NewSheet
-from branchctl.reports.annotate import SUMMARY_SHEET, rating_plan
+from branchctl.io.xlsx.plain import WIDTH_SAMPLE, PlainSheet, applied, render_rows
+from branchctl.io.xlsx.plan import FILL_ERROR, FILL_WARNING, AnnotationPlan, CellMark, NewSheet
+from branchctl.reports.annotate import SUMMARY_SHEET, rating_plan, summary_sheet
 from branchctl.rules.county import (
     LEDGER_SHEET,
     CountyRating,
-    county_ledger,
+    LedgerPart,
+    SourceRating,
     group_keys,
+    ledger_columns,
+    ledger_rows,
+    ledger_table,
+    placed_branches,
 )
 from branchctl.rules.ranking import bottom_ranking
 from branchctl.rules.results import BranchRating, RatedTable, RatingResult
+from branchctl.rules.rubric import Rubric
 
 NOTES_SHEET = "评定说明"
 # The sheets that make a county workbook: how it is known when it is found again.
@@ -39,33 +49,88 @@ class CountyReport:
     bottom: list[BranchRating]  # the 倒排, as placed in the county ledger
     by: str
     annotate_dir: Path | None = None
+    summary: dict[str, Any] = field(default_factory=dict)  # county.summary(), worked out once
 
     @property
     def exit_code(self) -> int:
-        s = self.county.summary()
+        s = self.summary or self.county.summary()
         return 1 if self.county.failed or s["mismatches"] else 0
 
 
 def county_plan(
-    county: CountyRating, bottom: int = 0, by: str = "所属党组织"
-) -> tuple[RatedTable, AnnotationPlan, list[BranchRating]]:
-    """The county ledger, the plan that annotates it, and its 倒排 (the ``bottom`` weakest)."""
-    ledger = county_ledger(county)
+    county: CountyRating,
+    bottom: int = 0,
+    by: str = "所属党组织",
+    summary: dict[str, Any] | None = None,
+) -> tuple[PlainSheet, AnnotationPlan, list[BranchRating]]:
+    """The county ledger (its rows rendered, most of them by the workers that rated the files),
+    the plan that annotates it, and its 倒排 (the ``bottom`` weakest); ``summary``: the
+    county's, when already worked out."""
+    rubric = county.rubric
+    columns = ledger_columns(county.rated)
+    key = tuple(columns)
+    sheet = PlainSheet(LEDGER_SHEET, [columns])
+    marks: list[CellMark] = []
+    at = 1  # the ledger's row (0-based) of the next file's first row, below the header
+    for s in county.rated:
+        part = s.ledger
+        if part is None or part.columns != key or len(sheet.sample) < WIDTH_SAMPLE:
+            # not rendered for this ledger's columns; or its values fit the column widths
+            part, rows, widths = ledger_part(s, columns, rubric, at)
+            if not sheet.sample:
+                sheet.header, sheet.widths = rows[:1], widths
+            if len(sheet.sample) < WIDTH_SAMPLE:
+                sheet.sample += rows[1:]
+        sheet.parts.append(part.rows)
+        marks += [replace(m, row=m.row + at) for m in part.marks]
+        at += part.rows.rows
+    placed = placed_branches(county.rated) if bottom or rubric.ranking else county.branches
     late: dict[int, int] = {}
     weakest: list[BranchRating] = []
     if bottom:  # the overdue tasks and the ranking only for a 倒排 asked for
-        placed = iter(ledger.branches)
+        moved = iter(placed)
         for s in county.rated:
             for b in s.branches:
-                late[id(next(placed))] = s.overdue.get(name_key(b.name), 0)
-        weakest = bottom_ranking(ledger.branches, bottom, lambda b: late.get(id(b), 0))
+                late[id(next(moved))] = s.overdue.get(name_key(b.name), 0)
+        weakest = bottom_ranking(placed, bottom, lambda b: late.get(id(b), 0))
     title = f"{county.name}（{len(county.rated)}个文件）"
-    result = RatingResult(Path(title), county.rubric, [ledger], county.quotas, None, county.notes,
+    ledger = RatedTable(ledger_table(columns, []), placed)
+    result = RatingResult(Path(title), rubric, [ledger], county.quotas, None, county.notes,
                           county.shares)  # fmt: skip
-    plan = rating_plan(result, weakest, lambda b: late.get(id(b), 0), by, group_keys(county, by))
+    plan = AnnotationPlan(kind="county")
+    plan.sheet(LEDGER_SHEET).marks = marks
+    groups = group_keys(county, by)
+    plan.new_sheets.append(
+        summary_sheet(result, weakest, lambda b: late.get(id(b), 0), by, groups, summary)
+    )
     plan.new_sheets.append(notes_sheet(county))
-    plan.kind = "county"
-    return ledger, plan, weakest
+    return sheet, plan, weakest
+
+
+def ledger_part(
+    source: SourceRating, columns: Sequence[str], rubric: Rubric, first: int = 1
+) -> tuple[LedgerPart, list[list[Any]], dict[int, float]]:
+    """``source``'s rows of the county ledger of ``columns``, annotated as a rated copy is (the
+    computed columns, the row fills by category, the claims marked) and rendered; with the
+    header row and the rows as values (序号 from ``first``), and the computed columns' widths."""
+    table = ledger_table(columns, ledger_rows(source, columns, first))
+    rated = RatedTable(table, placed_branches([source]))
+    plan = rating_plan(RatingResult(Path(source.label), rubric, [rated])).sheet(LEDGER_SHEET)
+    rows, fills, widths = applied(table.sheet.rows, plan)
+    body = render_rows(rows[1:], "plain", {r - 1: f for r, f in fills.items()}, ordinal=0)
+    marks = [replace(m, row=m.row - 1) for m in plan.marks]
+    return LedgerPart(tuple(columns), body, marks), rows, widths
+
+
+def ledger_grid(county: CountyRating) -> list[list[Any]]:
+    """The county ledger as values, its header row first and the computed columns included:
+    what a copy rebuilt without the patch writer is made from."""
+    columns = ledger_columns(county.rated)
+    grid: list[list[Any]] = []
+    for s in county.rated:
+        _, rows, _ = ledger_part(s, columns, county.rubric, max(len(grid), 1))
+        grid += rows if not grid else rows[1:]
+    return grid or [columns]
 
 
 def notes_sheet(county: CountyRating) -> NewSheet:
@@ -119,7 +184,7 @@ def county_text(report: CountyReport) -> str:
     from tabulate import tabulate
 
     county = report.county
-    s = county.summary()
+    s = report.summary or county.summary()
     total = s["total"]
     lines = [
         f"评定：{county.name}（文件 {len(county.sources)} 个，未能评定 {len(county.failed)} 个，"
@@ -132,11 +197,12 @@ def county_text(report: CountyReport) -> str:
     groups: dict[str, list[BranchRating]] = {}
     for key, b in zip(group_keys(county, report.by), county.branches, strict=True):
         groups.setdefault(key, []).append(b)
-    table = [
-        [key, len(members), *[sum(1 for b in members if str(b.stars) == k) for k in stars],
-         f"{sum(1 for b in members if b.standard) / len(members):.1%}"]
-        for key, members in groups.items()
-    ]  # fmt: skip
+    table = []
+    for key, members in groups.items():
+        counts = Counter(str(b.stars) for b in members)
+        standard = sum(1 for b in members if b.standard)
+        table.append([key, len(members), *[counts[k] for k in stars],
+                      f"{standard / len(members):.1%}"])  # fmt: skip
     lines.append(
         tabulate(table, headers=[report.by, "支部数", *[f"{k}星" for k in stars], "达标率"])
     )

@@ -18,12 +18,13 @@ from branchctl.forms.spec import forms_data
 from branchctl.forms.tables import Table
 from branchctl.forms.values import cell_text, name_key
 from branchctl.io.workbook import Sheet
+from branchctl.io.xlsx.plain import RowsXml
+from branchctl.io.xlsx.plan import CellMark
 from branchctl.rules.results import (
     SOURCE_COLUMN,
     SOURCE_SEPARATOR,
     BranchRating,
     QuotaOutcome,
-    RatedTable,
     ShareOutcome,
     summarize,
 )
@@ -38,6 +39,17 @@ GROUPINGS = ("所属党组织", SOURCE_COLUMN)  # what the 汇总 can count by (
 NO_GROUP = "（未填写）"
 
 T = TypeVar("T")
+
+
+@dataclass
+class LedgerPart:
+    """One file's rows of the county ledger, rendered where the file was rated (a worker), for
+    the ledger of ``columns``: the county's unless its files differ in form (then they are
+    rendered again, by the county)."""
+
+    columns: tuple[str, ...]
+    rows: RowsXml  # with the computed columns and the row fills
+    marks: list[CellMark]  # the cells marked, their rows counted from the part's first (0)
 
 
 @dataclass
@@ -58,6 +70,8 @@ class SourceRating:
     notes: list[str] = field(default_factory=list)
     report_date: dt.date | None = None  # 填报时间 above its table
     annotated: str | None = None  # its rated copy, when written
+    ledger: LedgerPart | None = None  # its rows of the county ledger, when asked for
+    keys: list[str] = field(default_factory=list)  # each branch's name_key, worked out where rated
 
     def chain(self, b: BranchRating) -> str:
         """The branch's 来源文件: this file, then the files a county ledger names."""
@@ -151,13 +165,17 @@ def inner_files(sources: Iterable[str | None]) -> set[str]:
 
 
 def same_branches(
-    items: Sequence[T], name: Callable[[T], str], org: Callable[[T], str]
+    items: Sequence[T],
+    name: Callable[[T], str],
+    org: Callable[[T], str],
+    keyed: Callable[[T], str] | None = None,
 ) -> tuple[list[list[T]], list[list[T]]]:
     """Groups of one branch met more than once (the same name and 所属党组织), and groups of
-    namesakes (the same name under different 所属党组织), in the order first met."""
+    namesakes (the same name under different 所属党组织), in the order first met. ``keyed``:
+    an item's ``name_key(name(item))``, when already worked out."""
     by_name: dict[str, list[T]] = {}
     for item in items:
-        key = name_key(name(item))
+        key = keyed(item) if keyed is not None else name_key(name(item))
         if key:
             by_name.setdefault(key, []).append(item)
     duplicates: list[list[T]] = []
@@ -176,9 +194,18 @@ def same_branches(
 
 def mark_duplicates(county: CountyRating) -> None:
     """The same branch sent in two files: each is counted, and each names the other."""
-    pairs = [(s, b) for s in county.sources for b in s.branches if b.entity == "branch"]
-    groups, _ = same_branches(pairs, lambda p: p[1].name, lambda p: p[1].party_org or "")
-    county.duplicates = [g for g in groups if len({id(s) for s, _ in g}) > 1]
+    triples = [
+        (s, b, k)
+        for s in county.sources
+        for b, k in zip(s.branches, s.keys or [name_key(b.name) for b in s.branches], strict=True)
+        if b.entity == "branch"
+    ]
+    groups, _ = same_branches(
+        triples, lambda t: t[1].name, lambda t: t[1].party_org or "", lambda t: t[2]
+    )
+    county.duplicates = [
+        [(s, b) for s, b, _ in g] for g in groups if len({id(t[0]) for t in g}) > 1
+    ]
     for group in county.duplicates:
         for _, b in group:
             others = "；".join(
@@ -207,38 +234,48 @@ def group_keys(county: CountyRating, by: str) -> list[str]:
 # ------------------------------------------------------------------------------ the ledger
 
 
-def county_ledger(county: CountyRating) -> RatedTable:
-    """The county as one ledger: a sheet with one header row and a row per branch (where it
-    came from, then every column its table carried), and each branch placed at its row."""
-    rest: dict[str, None] = {}  # as the fullest table has them, then what others add
-    for s in sorted(county.rated, key=lambda s: -len(s.columns)):
+def ledger_columns(sources: Iterable[SourceRating]) -> list[str]:
+    """The county ledger's columns: where each row came from and who the branch is, then the
+    rest as the fullest table has them, then what the others add."""
+    rest: dict[str, None] = {}
+    for s in sorted(sources, key=lambda s: -len(s.columns)):
         rest.update((c, None) for c in s.columns if c not in LEAD_COLUMNS)
-    columns = [*LEAD_COLUMNS, *rest]
-    grid: list[list[Any]] = [list(columns)]
-    placed: list[BranchRating] = []
-    for s in county.rated:
-        index = {c: i for i, c in enumerate(s.columns)}
-        picks = [index.get(c) for c in rest]
-        where = (index.get("工作表"), index.get("行号")) if s.county else (None, None)
-        org_at = index.get("所属党组织")
-        for b, cells in zip(s.branches, s.rows, strict=True):
-            sheet = cells[where[0]] if where[0] is not None else None
-            row = cells[where[1]] if where[1] is not None else None
-            org = cells[org_at] if org_at is not None else None
-            grid.append(
-                [
-                    len(grid),
-                    s.chain(b),
-                    sheet if not _blank(sheet) else b.sheet,
-                    _row_number(row) if not _blank(row) else b.row,
-                    org if not _blank(org) else b.party_org,  # or the 填报单位 above the table
-                    cells[index["党支部名称"]] if "党支部名称" in index else b.name,
-                    cells[index["支部类型"]] if "支部类型" in index else b.type,
-                    *[cells[i] if i is not None else None for i in picks],
-                ]
-            )
-            placed.append(b.placed(LEDGER_SHEET, len(grid)))
-    table = Table(
+    return [*LEAD_COLUMNS, *rest]
+
+
+def ledger_rows(s: SourceRating, columns: Sequence[str], first: int = 1) -> list[list[Any]]:
+    """``s``'s rows of the county ledger of ``columns`` (:func:`ledger_columns`), its first
+    row's 序号 ``first``."""
+    index = {c: i for i, c in enumerate(s.columns)}
+    picks = [index.get(c) for c in columns[len(LEAD_COLUMNS) :]]
+    where = (index.get("工作表"), index.get("行号")) if s.county else (None, None)
+    org_at = index.get("所属党组织")
+    name_at = index.get("党支部名称")
+    type_at = index.get("支部类型")
+    lines: list[list[Any]] = []
+    for n, (b, cells) in enumerate(zip(s.branches, s.rows, strict=True), first):
+        sheet = cells[where[0]] if where[0] is not None else None
+        row = cells[where[1]] if where[1] is not None else None
+        org = cells[org_at] if org_at is not None else None
+        lines.append(
+            [
+                n,
+                s.chain(b),
+                sheet if not _blank(sheet) else b.sheet,
+                _row_number(row) if not _blank(row) else b.row,
+                org if not _blank(org) else b.party_org,  # or the 填报单位 above the table
+                cells[name_at] if name_at is not None else b.name,
+                cells[type_at] if type_at is not None else b.type,
+                *[cells[i] if i is not None else None for i in picks],
+            ]
+        )
+    return lines
+
+
+def ledger_table(columns: Sequence[str], lines: list[list[Any]]) -> Table:
+    """The county ledger's table: a header row of ``columns``, then ``lines``."""
+    grid = [list(columns), *lines]
+    return Table(
         sheet=Sheet(LEDGER_SHEET, 0, True, grid),
         form=forms_data().forms["classification"],
         header_top=0,
@@ -248,7 +285,14 @@ def county_ledger(county: CountyRating) -> RatedTable:
         last_col=len(columns) - 1,
         rows=list(range(1, len(grid))),
     )
-    return RatedTable(table, placed)
+
+
+def placed_branches(sources: Iterable[SourceRating], first: int = 2) -> list[BranchRating]:
+    """The branches of ``sources`` as they stand in the county ledger (its rows from ``first``)."""
+    return [
+        b.placed(LEDGER_SHEET, row)
+        for row, b in enumerate((b for s in sources for b in s.branches), first)
+    ]
 
 
 def _blank(value: Any) -> bool:
