@@ -6,7 +6,8 @@ fills (each cell's format cloned with the fill, mapped with ``bytes.replace`` in
 case) and its new cells; rows that do not exist are created in order. In a block of plain rows
 (every row ``<row r=".."``, every cell ``<c r=".." s=".."``: what Excel, WPS and xlsxwriter
 write) a data row is written straight from its result: what a row of its shape needs is worked
-out once, and its new cells are made once per distinct result, joined with its row number. The small parts before
+out once, and its new cells are made once per distinct result, joined with its row number (the
+cells themselves are made by :mod:`branchctl.io.xlsx.row_edit`). The small parts before
 and after ``<sheetData>`` (dimension, column widths, merges, legacy drawing) are edited with
 lxml.
 """
@@ -19,8 +20,8 @@ from typing import Any, Protocol
 
 from lxml import etree
 
-from branchctl.io.cells import cell_name, column_letter
-from branchctl.io.xlsx.edits import DATA, FILL, HEADER, Group, RowEdit, SheetEdits, set_widths
+from branchctl.io.cells import cell_name
+from branchctl.io.xlsx.edits import Group, SheetEdits, set_widths
 from branchctl.io.xlsx.package import (
     NS_MAIN,
     SHEET_ORDER,
@@ -29,22 +30,17 @@ from branchctl.io.xlsx.package import (
     insert_ordered,
     parse_xml,
 )
-from branchctl.io.xlsx.parts import cell_tail, number_format
 from branchctl.io.xlsx.plan import RowValues
+from branchctl.io.xlsx.row_edit import CELL_R, CELL_S, COLS, SPANS, RowEditor
 
 _CHUNK = 1 << 22  # bytes of sheet XML read at a time
 _MARK = b"<!--branchctl-rows-->"
 _SHEETDATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b[^>]*?(/?)>")
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet\b[^>]*>")
 _ROW_R = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
-_CELL_R = re.compile(rb"""\sr\s*=\s*["']([A-Za-z]{1,3})(\d+)["']""")
-_CELL_S = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
-_SPANS = re.compile(rb"""\sspans\s*=\s*["'][^"']*["']""")
-_CUSTOM_FORMAT = re.compile(rb"""\scustomFormat\s*=\s*["'](?:1|true)["']""")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 _S_VALUE = re.compile(rb'" s="(\d+)"')
-_NO_CELL = (None, FILL, None)
 _NEVER = 1 << 62  # a row after every row
 _ABSENT = object()
 
@@ -61,44 +57,21 @@ class Sink(Protocol):
     def write(self, data: bytes, /) -> int: ...
 
 
-class _Columns(dict[bytes, int]):
-    """Column letters -> 0-based index, computed once per letters."""
-
-    def __missing__(self, letters: bytes) -> int:
-        n = 0
-        for ch in letters.upper():
-            n = n * 26 + ch - 64
-        self[letters] = n - 1
-        return n - 1
-
-
-_COLS = _Columns()
-
-
 # ---------------------------------------------------------------- streaming one sheet
 
 
-class SheetPatcher:
+class SheetPatcher(RowEditor):
     """Streams one worksheet part from ``src`` to ``dst`` with the edits applied."""
 
     def __init__(
         self, edits: SheetEdits, styles: Styles, on_tail: Callable[[etree._Element], None]
     ) -> None:
-        self.edits = edits
-        self.styles = styles
+        super().__init__(edits, styles)
         self.on_tail = on_tail
         self.pending = edits.edited_rows()
         self.next = 0  # index into pending
         self.prev_row = -1
-        self.col_styles: list[tuple[int, int, int]] = []  # (first, last, style) from <cols>
-        self.found_styles: dict[tuple[int, int], int] = {}
         self.style_rows = {r for r, _ in edits.style_cells}
-        self.fill_memos: dict[str, dict[bytes, bytes]] = {}  # fill -> old s -> new s
-        self.new_memo: dict[tuple[Any, ...], bytes] = {}  # -> the s attribute of a new cell
-        self.tails: dict[tuple[type, Any], tuple[bytes, str | None]] = {}
-        self.refs: dict[int, bytes] = {}  # column -> b'<c r="AB'
-        self.group_refs: dict[tuple[int, int], list[bytes]] = {}
-        self.group_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _group_cells
         self.key_memo: dict[tuple[Any, ...], list[bytes]] = {}  # see _edit_direct
         self.one_style: dict[tuple[str, bytes], tuple[bytes, bytes | None]] = {}
         self.shapes: dict[Any, tuple[bytes | None, bytes | None, str | None] | None] = {}
@@ -115,19 +88,8 @@ class SheetPatcher:
     # -- regexes for the sheet's namespace prefix (usually none)
 
     def _setup(self, prefix: bytes) -> None:
+        self.set_prefix(prefix)
         p = re.escape(prefix)
-        self.prefix = prefix
-        self.p = prefix.decode()
-        self.row_open = b"<" + prefix + b"row"
-        self.row_close = b"</" + prefix + b"row>"
-        self.cell_open = b"<" + prefix + b'c r="'
-        self.cell_sp = b"<" + prefix + b"c "
-        self.cell_rs = re.compile(b"<" + p + rb'c r="([A-Z]{1,3})\d+" s="(\d+)"')
-        self.odd_cell = re.compile(b"<" + p + rb"c(?:[\t\r\n>]|/>)")
-        self.cell_full = re.compile(
-            b"<" + p + rb"c(?=[\s/>])([^>]*?)(/>|>(.*?)</" + p + rb"c>)", re.S
-        )
-        self.has_value = re.compile(b"<" + p + rb"(?:v|is|f)[\s/>]")
         # a block of rows is plain when every row starts <row r=".." and is not empty, and
         # every cell starts <c r=".." s="..": then rows are edited without parsing them
         self.row_tag = re.compile(b"<" + p + rb'row r="(\d+)"[^>]*>')
@@ -193,7 +155,7 @@ class SheetPatcher:
             refs = [_REF.fullmatch(x) for x in dim.get("ref", "A1").upper().split(":")]
             if all(refs):
                 rows = [int(m.group(2)) - 1 for m in refs if m]
-                cols = [int(_COLS[m.group(1).encode()]) for m in refs if m]
+                cols = [int(COLS[m.group(1).encode()]) for m in refs if m]
                 r2, c2 = max(rows + [edits.max_row]), max(cols + [edits.max_col])
                 dim.set("ref", f"{cell_name(min(rows), min(cols))}:{cell_name(r2, c2)}")
         cols_el = root.find(f"{{{ns}}}cols")
@@ -280,11 +242,11 @@ class SheetPatcher:
                 continue
             prev_col = -1
             for cell in self.cell_full.finditer(inner):
-                rm = _CELL_R.search(cell.group(1))
-                col = _COLS[rm.group(1)] if rm else prev_col + 1
+                rm = CELL_R.search(cell.group(1))
+                col = COLS[rm.group(1)] if rm else prev_col + 1
                 prev_col = col
                 if (r, col) in self.edits.style_cells:
-                    sm = _CELL_S.search(cell.group(1))
+                    sm = CELL_S.search(cell.group(1))
                     self.found_styles[(r, col)] = int(sm.group(1)) if sm else 0
         self.style_rows = set()
 
@@ -430,7 +392,7 @@ class SheetPatcher:
                             if rest is None:
                                 if len(rests) > 10_000:
                                     rests.clear()
-                                rest = rests[tag[after:]] = _SPANS.sub(b"", tag[after:])
+                                rest = rests[tag[after:]] = SPANS.sub(b"", tag[after:])
                             out += (
                                 tag[:after],
                                 rest,
@@ -485,7 +447,7 @@ class SheetPatcher:
             tail = self.cell_rs.match(inner, inner.rfind(self.cell_open))
             if head is None or tail is None:
                 return None
-            last = _COLS[tail.group(1)]
+            last = COLS[tail.group(1)]
             if hits and last >= first:
                 return None  # new cells among the old: the general path
         body = inner
@@ -498,7 +460,7 @@ class SheetPatcher:
             if n != hi - lo + 1 - covered:
                 return None
             if head is not None:
-                if not (lo <= _COLS[head.group(1)] and last <= hi):
+                if not (lo <= COLS[head.group(1)] and last <= hi):
                     return None
                 one = self.one_style.get((color, head.group(2)))
                 if one is None:
@@ -510,7 +472,7 @@ class SheetPatcher:
                     body = self._map_styles(inner, set(_S_VALUE.findall(inner)), color)
         attrs = tag[len(self.row_open) : -1]
         if b"spans" in attrs:
-            attrs = _SPANS.sub(b"", attrs)  # spans is an optional hint; ours would be stale
+            attrs = SPANS.sub(b"", attrs)  # spans is an optional hint; ours would be stale
         if not hits:
             return self.row_open + attrs + b">" + body + self.row_close
         if tail is None or left is None or last != left:
@@ -545,7 +507,7 @@ class SheetPatcher:
         fill, n, head, tail, style, _ = row_shape
         (first, _, left, n_new), _, _, _ = self.access[0]
         found: tuple[bytes | None, bytes | None, str | None] | None = None
-        last = _COLS[tail]
+        last = COLS[tail]
         end = first + n_new - 1
         if last < first and left is not None and last == left:
             if fill is None:
@@ -556,7 +518,7 @@ class SheetPatcher:
                 new_fill = None if hi < first or lo > end else color
                 if (
                     n == hi - lo + 1 - covered
-                    and lo <= _COLS[head]
+                    and lo <= COLS[head]
                     and last <= hi
                     and (new_fill is None or (lo <= first and end <= hi))
                 ):
@@ -581,317 +543,3 @@ class SheetPatcher:
         while self.next < len(self.pending):
             dst.write(self._create_row(self.pending[self.next]))
             self.next += 1
-
-    def _create_row(self, r: int) -> bytes:
-        ed = self.edits.row_edit(r)
-        cells = ed.new_cells()
-        cols = sorted(set(cells) | ed.targets())
-        body = self._new_cells(r, cols, ed, cells, {}, b"")
-        return self.row_open + b' r="%d">' % (r + 1) + body + self.row_close
-
-    def _edit_row(self, r: int, attrs: bytes, inner: bytes) -> bytes:
-        ed = self.edits.row_edit(r)
-        if b"spans" in attrs:
-            attrs = _SPANS.sub(b"", attrs)  # spans is an optional hint; ours would be stale
-        body = self._edit_fast(r, inner, ed, attrs)
-        if body is None:
-            body = self._edit_slow(r, inner, ed, ed.new_cells(), attrs)
-        return self.row_open + attrs + b">" + body + self.row_close
-
-    def _edit_fast(self, r: int, inner: bytes, ed: RowEdit, attrs: bytes) -> bytes | None:
-        """The common case at C speed: fills mapped with bytes.replace, new cells appended.
-
-        Returns None (use the slow path) unless every cell starts ``<c r=".." s=".."``, every
-        cell to fill exists and the new cells all lie right of the existing ones. Counting
-        ``" s="`` proves that no text in the row contains it, so replacing it is safe.
-        """
-        if ed.headers or self.odd_cell.search(inner):
-            return None
-        found = self.cell_rs.findall(inner)
-        n = len(found)
-        if n != inner.count(self.cell_sp) or n != inner.count(b'" s="'):
-            return None
-        groups = ed.groups
-        first_new = min(g[0] for g in groups) if groups else None
-        last = _COLS[found[-1][0]] if n else -1
-        if n and first_new is not None and last >= first_new:
-            return None
-        fill, marks = ed.fill, ed.marks
-        body = inner
-        if fill is not None and not marks:
-            lo, hi, color = fill
-            covered = 0
-            for g in groups:
-                covered += max(0, min(hi, g[0] + g[3] - 1) - max(lo, g[0]) + 1)
-            if n != hi - lo + 1 - covered or (n and not (lo <= _COLS[found[0][0]] and last <= hi)):
-                return None
-            if n:
-                body = self._map_styles(inner, {x[1] for x in found}, color)
-        elif fill is not None or marks:
-            cols = [_COLS[x[0]] for x in found]
-            body, restyled = self._restyle_each(inner, cols, found, ed)
-            if restyled != len(ed.targets().difference(ed.new_cells())):
-                return None
-        if not groups:
-            return body
-        lefts: dict[int, bytes | None] = {}
-        for g in groups:
-            left = g[2]
-            if left is not None and left not in lefts and n:
-                if last == left:
-                    lefts[left] = found[-1][1]
-                else:
-                    cols = [_COLS[x[0]] for x in found]
-                    if left in cols:
-                        lefts[left] = found[cols.index(left)][1]
-        return body + self._group_cells(r, ed, lefts, attrs)
-
-    def _map_styles(self, inner: bytes, olds: set[bytes], color: str) -> bytes:
-        """Give every cell of the row the fill ``color``, one replace per distinct format."""
-        memo = self._fill_memo(color)
-        for x in olds:
-            if x not in memo:
-                memo[x] = b"%d" % self.styles.with_fill(int(x), color)
-        changes = [(x, memo[x]) for x in olds if memo[x] != x]
-        if len(changes) > 1 and {new for _, new in changes} & olds:  # a chain: go via markers
-            for i, (old, _) in enumerate(changes):
-                inner = inner.replace(b'" s="' + old + b'"', b'" s="\x00%d"' % i)
-            changes = [(b"\x00%d" % i, new) for i, (_, new) in enumerate(changes)]
-        for old, new in changes:
-            inner = inner.replace(b'" s="' + old + b'"', b'" s="' + new + b'"')
-        return inner
-
-    def _restyle_each(
-        self, inner: bytes, cols: list[int], found: list[tuple[bytes, bytes]], ed: RowEdit
-    ) -> tuple[bytes, int]:
-        pieces = inner.split(b'" s="')  # piece k + 1 starts with cell k's format
-        restyled = 0
-        for k, col in enumerate(cols):
-            color = ed.fill_at(col)
-            if color is None:
-                continue
-            memo = self._fill_memo(color)
-            old = found[k][1]
-            if old not in memo:
-                memo[old] = b"%d" % self.styles.with_fill(int(old), color)
-            pieces[k + 1] = memo[old] + pieces[k + 1][len(old) :]
-            restyled += 1
-        return b'" s="'.join(pieces), restyled
-
-    def _group_cells(
-        self, r: int, ed: RowEdit, lefts: dict[int, bytes | None], attrs: bytes
-    ) -> bytes:
-        """The appended data cells of a row, formatted like the table's last cell."""
-        row = b"%d" % (r + 1)
-        out: list[bytes] = []
-        fill, marks = ed.fill, ed.marks
-        for first, values, left, n in ed.groups:
-            last = first + n - 1
-            if left not in lefts or (marks and any(first <= c <= last for c in marks)):
-                out.append(
-                    self._new_cells(
-                        r, list(range(first, last + 1)), ed, ed.new_cells(), lefts, attrs
-                    )
-                )
-                continue
-            if fill is None or fill[1] < first or fill[0] > last:
-                color = None
-            elif fill[0] <= first and last <= fill[1]:
-                color = fill[2]
-            else:  # the fill covers part of the group
-                out.append(
-                    self._new_cells(
-                        r, list(range(first, last + 1)), ed, ed.new_cells(), lefts, attrs
-                    )
-                )
-                continue
-            out.append(self._data_cells(row, first, n, values, lefts[left], color))
-        return b"".join(out)
-
-    def _data_cells(
-        self, row: bytes, first: int, n: int, values: list[Any], base: bytes | None, color: Any
-    ) -> bytes:
-        """``n`` appended data cells from column ``first`` of the row numbered ``row``, formatted
-        like the table's cell of format ``base``, with the fill ``color``."""
-        if len(values) < n:
-            values = [*values, *([None] * (n - len(values)))]
-        # rows repeat their results: the cells are made once per values, the row number
-        # joined in between (ref, row, s and value, ref, row, …)
-        try:
-            shape = (first, n, base, color, tuple(values), tuple(map(type, values)))
-            pieces = self.group_memo.get(shape)
-        except TypeError:  # a value that cannot be a key: made the long way
-            shape, pieces = None, None
-        if pieces is not None:
-            return row.join(pieces)
-        made = self._made(first, n, values, base, color)
-        if shape is not None:
-            if len(self.group_memo) > 100_000:
-                self.group_memo.clear()
-            self.group_memo[shape] = made
-        return row.join(made)
-
-    def _made(
-        self, first: int, n: int, values: list[Any], base: bytes | None, color: Any
-    ) -> list[bytes]:
-        """The pieces of :meth:`_data_cells`, to be joined by the row number."""
-        if len(values) < n:
-            values = [*values, *([None] * (n - len(values)))]
-        tails, memo = self.tails, self.new_memo
-        key: tuple[Any, ...] = (DATA, base, color, None)
-        plain = memo.get(key) or self._new_style(key)
-        made: list[bytes] = []  # joined by the row number: ref, row, s and value, ref, …
-        before = b""
-        for ref, value in zip(self._refs(first, n), values, strict=False):
-            found = tails.get((value.__class__, value))
-            tail, fmt = found if found is not None else self._tail(value)
-            if fmt is None:
-                s = plain
-            else:
-                key = (DATA, base, color, fmt)
-                s = memo.get(key) or self._new_style(key)
-            made.append(before + ref)
-            before = s + tail
-        made.append(before)
-        return made
-
-    def _refs(self, first: int, n: int) -> list[bytes]:
-        """b'<c r="U', b'<c r="V', ... for ``n`` columns from ``first``."""
-        key = (first, n)
-        refs = self.group_refs.get(key)
-        if refs is None:
-            refs = self.group_refs[key] = [
-                self.cell_open + column_letter(c).encode() for c in range(first, first + n)
-            ]
-        return refs
-
-    def _fill_memo(self, color: str) -> dict[bytes, bytes]:
-        memo = self.fill_memos.get(color)
-        if memo is None:
-            memo = self.fill_memos[color] = {}
-        return memo
-
-    def _edit_slow(
-        self,
-        r: int,
-        inner: bytes,
-        ed: RowEdit,
-        cells: dict[int, tuple[Any, int, Any]],
-        attrs: bytes,
-    ) -> bytes:
-        """Merge new cells into the row in column order; keep every cell that holds a value."""
-        wanted = sorted(set(cells) | ed.targets())
-        out: list[bytes] = []
-        lefts: dict[int, bytes | None] = {}
-        pos, i, prev = 0, 0, -1
-        p = self.prefix
-        matches = list(self.cell_full.finditer(inner))
-        for m in matches:
-            rm = _CELL_R.search(m.group(1))
-            col = _COLS[rm.group(1)] if rm else prev + 1
-            prev = col
-            out.append(inner[pos : m.start()])
-            pos = m.end()
-            while i < len(wanted) and wanted[i] < col:
-                out.append(self._new_cells(r, [wanted[i]], ed, cells, lefts, attrs))
-                i += 1
-            sm = _CELL_S.search(m.group(1))
-            lefts[col] = sm.group(1) if sm else None
-            if i < len(wanted) and wanted[i] == col:
-                i += 1
-                content = m.group(3)
-                if col in cells and not (content and self.has_value.search(content)):
-                    out.append(self._new_cells(r, [col], ed, cells, lefts, attrs))
-                    continue
-            cell_attrs = m.group(1)
-            fill = ed.fill_at(col)
-            if fill is not None:
-                s = b' s="%d"' % self.styles.with_fill(int(sm.group(1)) if sm else 0, fill)
-                cell_attrs = _CELL_S.sub(s, cell_attrs, count=1) if sm else cell_attrs + s
-            if not rm:
-                cell_attrs = b' r="%s"' % cell_name(r, col).encode() + cell_attrs
-            out.append(b"<" + p + b"c" + cell_attrs + m.group(2))
-        tail = inner[pos:]
-        out.append(self._new_cells(r, wanted[i:], ed, cells, lefts, attrs))
-        out.append(tail)
-        return b"".join(out)
-
-    def _default_style(self, attrs: bytes, col: int) -> int:
-        """The format Excel shows for a missing cell: the row's, else the column's."""
-        if attrs and _CUSTOM_FORMAT.search(attrs):
-            m = _CELL_S.search(attrs)
-            if m:
-                return int(m.group(1))
-        for first, last, style in self.col_styles:
-            if first <= col <= last:
-                return style
-        return 0
-
-    def _new_cells(
-        self,
-        r: int,
-        new_cols: list[int],
-        ed: RowEdit,
-        cells: dict[int, tuple[Any, int, Any]],
-        lefts: dict[int, bytes | None],
-        attrs: bytes,
-    ) -> bytes:
-        row = b"%d" % (r + 1)
-        return b"".join(self._new_cell(row, c, ed, cells, lefts, attrs) for c in new_cols)
-
-    def _new_cell(
-        self,
-        row: bytes,
-        col: int,
-        ed: RowEdit,
-        cells: dict[int, tuple[Any, int, Any]],
-        lefts: dict[int, bytes | None],
-        attrs: bytes,
-    ) -> bytes:
-        """One new cell; ``lefts`` holds the formats of this row's cells that data cells copy."""
-        value, kind, source = cells.get(col, _NO_CELL)
-        tail, fmt = self._tail(value)
-        fill = ed.fill_at(col)
-        if kind == HEADER:
-            key: tuple[Any, ...] = (HEADER, source, fill, fmt)
-        elif kind == DATA and source in lefts:  # like the table's last cell in this row
-            key = (DATA, lefts[source], fill, fmt)
-        else:
-            key = (kind, self._default_style(attrs, col), fill, fmt)
-        s = self.new_memo.get(key)
-        if s is None:
-            s = self._new_style(key)
-        ref = self.refs.get(col)
-        if ref is None:
-            ref = self.refs[col] = self.cell_open + column_letter(col).encode()
-        return ref + row + s + tail
-
-    def _new_style(self, key: tuple[Any, ...]) -> bytes:
-        """The ``s`` attribute (after the ref's closing quote) for a new cell's memo key."""
-        styles = self.styles
-        kind, base, fill, fmt = key
-        if kind == HEADER:
-            found = self.found_styles.get(base) if base else None
-            style = found if found is not None else styles.cell_style("header")
-        elif kind == DATA:
-            style = styles.general(int(base or 0))
-        else:
-            style = base
-        if fill:
-            style = styles.with_fill(style, fill)
-        if fmt:
-            style = styles.with_numfmt(style, fmt)
-        s = self.new_memo[key] = b'" s="%d"' % style if style else b'"'
-        return s
-
-    def _tail(self, value: Any) -> tuple[bytes, str | None]:
-        """A new cell's XML after its ``s`` attribute, and the number format it needs."""
-        key = (type(value), value) if isinstance(value, str | int | float | None) else None
-        if key is not None and key in self.tails:
-            return self.tails[key]
-        found = (cell_tail(value, self.p).encode(), number_format(value))
-        if key is not None:
-            if len(self.tails) > 100_000:
-                self.tails.clear()
-            self.tails[key] = found
-        return found
