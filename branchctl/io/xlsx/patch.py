@@ -344,8 +344,15 @@ class _Patch:
         part = self.new_part("xl/worksheets/sheet{}.xml")
         rid = self.wb_rels.add("worksheet", part)
         ids = [int(el.get("sheetId", "0")) for el in self.sheets_el]
+        # r:id under the prefix r, declared here when the workbook does not declare it (lxml
+        # would otherwise invent ns0, or take whatever another library registered globally)
+        nsmap = None if NS_R in self.sheets_el.nsmap.values() else {"r": NS_R}
         el = etree.SubElement(
-            self.sheets_el, f"{{{NS_MAIN}}}sheet", name=name, sheetId=str(max([0, *ids]) + 1)
+            self.sheets_el,
+            f"{{{NS_MAIN}}}sheet",
+            name=name,
+            sheetId=str(max([0, *ids]) + 1),
+            nsmap=nsmap,
         )
         el.set(f"{{{NS_R}}}id", rid)
         self.ct.set_override(part, CT_SHEET)
