@@ -6,12 +6,11 @@ No typer here: ``plain`` runs it straight from a plain command line, ``rate`` fr
 from __future__ import annotations
 
 import contextlib
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 from branchctl.cli.common import Progress, parse_as_of
 from branchctl.cli.console import print_json, print_json_text, say, warn
+from branchctl.io.collector import collector_paused
 
 LARGE = 2000  # branches: more are printed as compact JSON (indented, they would take 10x longer)
 
@@ -29,25 +28,12 @@ def run_rate(
 ) -> int:
     """``branchctl rate`` with its arguments as read; returns the exit code."""
     # the job is imported when the command runs: `--help` and `--version` stay fast
-    with _no_collection():
-        from branchctl.jobs.rate import collector_paused, is_county_run
+    with collector_paused():  # importing makes many objects and no garbage
+        from branchctl.jobs.rate import is_county_run
 
-    with contextlib.nullcontext() if is_county_run(paths) else collector_paused():
+    # a county run's worker processes would inherit a paused collector
+    with contextlib.nullcontext() if is_county_run(paths) else collector_paused(freeze=True):
         return _rate(paths, out, annotate, rubric, as_of, as_json, bottom, by, jobs)
-
-
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """The cyclic garbage collector off while the job's modules are imported: importing makes
-    tens of thousands of objects and no garbage, and the collections it set off cost 6% of
-    rating a township's file."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _rate(

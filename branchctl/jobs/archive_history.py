@@ -7,9 +7,7 @@ of standings: this module imports only what history needs, and shares what repea
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from branchctl.archive.db import open_archive
 from branchctl.errors import BranchctlError
 from branchctl.forms.townships import township_key
 from branchctl.forms.values import name_key
+from branchctl.io.collector import collector_paused
 from branchctl.rules.history import BranchHistory, Standing, flags_of
 from branchctl.rules.periods import Period, parse_period
 
@@ -95,24 +94,10 @@ def load_standings(conn: Any, upto: Period | None = None, branch: str | None = N
     return Loaded(periods, standings, labels)
 
 
-@contextmanager
-def no_collection() -> Iterator[None]:
-    """The cyclic garbage collector held off: reading a county's history makes hundreds of
-    thousands of rows and lists, none of them garbage, and each collection would walk them all
-    again (a tenth of history's time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def branch_histories(db: Path, branch: str | None = None, org: str | None = None) -> HistoryReport:
     """Stars, category and level per period of one branch (by name), of every branch of an
     organisation, or of every branch, with the rule flags."""
-    with no_collection():
+    with collector_paused():
         return _histories(db, branch, org)
 
 
