@@ -327,5 +327,5 @@ def test_limits_are_worked_out_where_there_is_no_sysconf_nor_resource(monkeypatc
 
     monkeypatch.delattr(os, "sysconf")
     monkeypatch.setitem(sys.modules, "resource", None)  # `import resource` raises ImportError
-    assert limits._machine_memory() == 0
+    assert limits.machine_memory() == 0
     assert limits.memory_budget() == limits.MIN_MEMORY_BUDGET

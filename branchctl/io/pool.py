@@ -15,12 +15,13 @@ of them allows (at least one).
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import BaseContext
 from typing import TypeVar, cast
+
+from branchctl.io.safety.limits import machine_memory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -94,10 +95,8 @@ def available_memory() -> int:
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
-    except (ValueError, OSError, AttributeError):
-        return 4 << 30
+    machine = machine_memory()  # physical memory (Windows too), or the ulimit if lower
+    return machine // 2 if machine > 0 else 4 << 30
 
 
 def chunks(indices: list[int], jobs: int, largest: int) -> list[list[int]]:

@@ -39,7 +39,7 @@ CELL_BYTES = 48
 READ_COST = 3
 
 
-def _machine_memory() -> int:
+def machine_memory() -> int:
     """Physical memory, or the process's address-space limit if lower (0: unknown)."""
     try:
         physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
@@ -88,7 +88,7 @@ def _windows_memory() -> int:
 
 def memory_budget(machine: int | None = None) -> int:
     """What one read may use: MEMORY_SHARE of the machine's memory, within the bounds above."""
-    machine = _machine_memory() if machine is None else machine
+    machine = machine_memory() if machine is None else machine
     if machine <= 0:
         return MIN_MEMORY_BUDGET
     return min(MAX_MEMORY_BUDGET, max(MIN_MEMORY_BUDGET, int(machine * MEMORY_SHARE)))
