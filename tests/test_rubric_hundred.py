@@ -394,3 +394,30 @@ def test_rubric_show_and_check_the_hundred_point_scheme(tmp_path: Path) -> None:
     assert any(
         line.startswith("hundred-points") and "党支部星级评定（百分制）" in line for line in listed
     )
+
+
+def test_a_cap_column_named_twice_stops_rate_as_validate_reports_it(tmp_path: Path) -> None:
+    """是否软弱涣散 (软弱涣散情形) caps 县医院党支部 at 2 stars; a second visible copy of that column leaves no
+    way to tell which counts. rate must not drop the cap without a word: it stops, naming both
+    header cells, as validate reports duplicate-column on the same cells."""
+    path, _, _ = street_workbook(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    header = next(c for row in ws.iter_rows(max_row=8) for c in row if c.value == "是否软弱涣散")
+    copy = ws.max_column + 1  # a clerk's copy of the column, its header merged down like the rest
+    for r in range(header.row, ws.max_row + 1):
+        ws.cell(r, copy, ws.cell(r, header.column).value)
+    ws.merge_cells(start_row=header.row, start_column=copy, end_row=header.row + 1, end_column=copy)
+    wb.save(path)
+    first = header.coordinate
+    second = f"{openpyxl.utils.get_column_letter(copy)}{header.row}"
+
+    rated = runner.invoke(app, ["rate", str(path), "--rubric", "hundred-points", *AS_OF,
+                                "-o", str(tmp_path / "r.xlsx")])  # fmt: skip
+    assert rated.exit_code == 2 and not (tmp_path / "r.xlsx").exists()
+    assert "表头重复" in rated.output and first in rated.output and second in rated.output
+    checked = runner.invoke(app, ["validate", str(path), "--rubric", "hundred-points", *AS_OF,
+                                  "--json"])  # fmt: skip
+    found = [f for f in json.loads(checked.stdout)["files"][0]["findings"]
+             if f["code"] == "duplicate-column"]  # fmt: skip
+    assert [f["cell"] for f in found] == [first] and second in found[0]["message"]

@@ -69,9 +69,11 @@ def read_columns(variant: Rubric) -> set[str]:
 
 
 def refuse_ambiguous(table: Table, variant: Rubric, book: Workbook) -> None:
-    """A column rating reads, named twice with nothing to say which copy counts: no guess."""
-    cells = table.ambiguous_cells()
-    named = {k: v for k, v in cells.items() if k in read_columns(variant)}
+    """A column named twice with nothing to say which copy counts: no guess. Every such column
+    of a table rated stops it, as validate reports every one (``duplicate-column``): rating
+    reads more than the marks (caps, votes, proof, a rule's conditions), and a column it
+    cannot read is a column it leaves out without a word."""
+    named = table.ambiguous_cells()
     if not named:
         return
     which = "、".join(f"“{k}”（{'、'.join(v)}）" for k, v in named.items())
