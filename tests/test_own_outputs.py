@@ -250,3 +250,21 @@ def test_a_bulletin_of_the_folder_says_which_output_it_passed_over(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"已跳过“{name}”：本工具写出的评定批注副本，不是乡镇报送的报表" in result.stderr
     assert f"本次共评定党支部{BRANCHES}个" in out.read_text("utf-8")
+
+
+def test_a_checked_copy_beside_another_townships_file_of_the_same_name_is_read(tmp_path):
+    """Townships name their files alike (分类定级表.xlsx): 城关镇/分类定级表.checked.xlsx, sent
+    back corrected, is 城关镇's submission even though 河西街道/分类定级表.xlsx is found too —
+    only a file in the copy's own folder, or the folder above it, is its original."""
+    built = _folder(tmp_path / "src")
+    root = tmp_path / "二季度"
+    (root / "河西街道").mkdir(parents=True)
+    shutil.copy(built / "河西街道.xlsx", root / "河西街道" / "分类定级表.xlsx")
+    _run("validate", str(built / "城关镇.xlsx"), "--annotate", str(tmp_path / "退回"))
+    back = root / "城关镇" / "分类定级表.checked.xlsx"
+    back.parent.mkdir()
+    shutil.move(tmp_path / "退回" / "城关镇.checked.xlsx", back)
+
+    rated = _json("rate", str(root), "-o", str(tmp_path / "评定.xlsx"))
+    assert "skipped" not in rated
+    assert rated["summary"]["total"] == TOWNS["城关镇"][1] + TOWNS["河西街道"][1]

@@ -113,7 +113,11 @@ def own_outputs(
     townships = any(
         isinstance(f, Workbook) and (f.output is None or f.output in RETURNED_KINDS) for f in found
     )
-    names = {f.path.name.lower(): f.label for f in found if isinstance(f, Workbook)}
+    names = {
+        (f.path.absolute().parent, f.path.name.lower()): f.label
+        for f in found
+        if isinstance(f, Workbook)
+    }
     kept: list[Found] = []
     skipped: list[tuple[str, str]] = []
     for f in found:
@@ -131,16 +135,21 @@ def own_outputs(
     return kept, skipped
 
 
-def _original_of(f: Workbook, names: dict[str, str]) -> str | None:
+def _original_of(f: Workbook, names: dict[tuple[Path, str], str]) -> str | None:
     """The label of the file a folder-found ``x.checked.xlsx`` was made from, when that file
-    was found too (the copy is then an earlier run's, not a corrected submission)."""
+    was found too, in the copy's folder or the one above it (``退回修改/`` written inside the
+    folder of submissions): the copy is then an earlier run's, not a corrected submission.
+    Another township's file of the same name in another folder is not its original."""
     name = f.path.name.lower()
     if f.named or not name.endswith(CHECKED_SUFFIX):
         return None
     base = name[: -len(CHECKED_SUFFIX)]
-    for candidate in (base, *(base + suffix for suffix in sorted(WORKBOOK_SUFFIXES))):
-        if candidate in names:
-            return names[candidate]
+    here = f.path.absolute().parent
+    for folder in (here, here.parent):
+        for candidate in (base, *(base + suffix for suffix in sorted(WORKBOOK_SUFFIXES))):
+            label = names.get((folder, candidate))
+            if label is not None:
+                return label
     return None
 
 
