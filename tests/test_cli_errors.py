@@ -440,3 +440,24 @@ def test_a_reader_that_goes_away_is_no_error(args):
         proc.stdout.close()  # before the child has written anything
         err = proc.stderr.read()
     assert proc.returncode == 0 and err == b""
+
+
+@pytest.mark.parametrize("where", ["input", "rubric", "annotate"])
+def test_a_name_the_system_refuses_as_too_long_is_named_not_called_a_bug(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    """A path over the system's limit (255 bytes a name) is the clerk's to shorten: the sentence
+    names it and says why, not "程序内部出错…请反馈" as if the tool were broken."""
+    ledger = write_workbook(
+        tmp_path / "城关镇.xlsx", [classification_sheet(sample_branches(3, seed=2))]
+    )
+    long = str(tmp_path / ("长" * 120 + ".xlsx"))  # 360 bytes in UTF-8
+    args = {
+        "input": ["rate", long],
+        "rubric": ["rate", str(ledger), "--rubric", long],
+        "annotate": ["rate", str(ledger), str(ledger), "--annotate", long],
+    }[where]
+    code, _, err = _main(capsys, *args)
+    assert code == 2
+    sentence = _one_chinese_sentence(err)
+    assert "文件名或路径太长" in sentence and "程序内部出错" not in sentence

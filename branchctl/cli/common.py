@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from branchctl.cli.console import fail, say
-from branchctl.errors import BranchctlError
+from branchctl.errors import BranchctlError, os_reason
 
 # Set by the root callback (or the plain command line); read by the error handler.
 state: dict[str, bool] = {"debug": False}
@@ -66,7 +66,10 @@ def run_command(body: Callable[..., int | None], *args: Any, **kwargs: Any) -> i
         if _is_click_exit(e):  # click's own way out (typer.Exit): click handles it
             raise
         _traceback()
-        fail(f"程序内部出错（{type(e).__name__}: {e}），请加 --debug 重新运行并反馈。")
+        if isinstance(e, OSError) and e.filename is not None:  # a path the system refuses
+            fail(f"无法访问“{e.filename}”：{os_reason(e)}。")  # (too long…) that no step named
+        else:
+            fail(f"程序内部出错（{type(e).__name__}: {e}），请加 --debug 重新运行并反馈。")
         return 2
 
 
