@@ -38,8 +38,9 @@ COLUMNS = (*CLASSIFICATION_COLUMNS[:-1], "换届时间", "备注")
 
 @pytest.fixture(autouse=True)
 def _memo_on_every_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The memo is used from MEMO_ROWS rows on; these small tables must go through it too."""
-    monkeypatch.setattr("branchctl.rules.rating.MEMO_ROWS", 0)
+    """The memo is used from MEMO_ROWS rows on (or from the second table of a layout): these
+    small tables must go through it too."""
+    monkeypatch.setattr("branchctl.rules.row_rater.MEMO_ROWS", 0)
 
 
 def _same_cells_ledger(tmp_path: Path) -> Path:

@@ -41,10 +41,6 @@ from branchctl.rules.scoring import (
 )
 from branchctl.rules.shares import measure_shares
 
-# Rows a table needs before its rows are rated by memo: below this, rows rarely repeat and
-# the memo's keys cost more than they save (a township file: about 45 rows, 5 in 6 distinct).
-MEMO_ROWS = 500
-
 
 def rate_workbook(
     book: Workbook,
@@ -155,16 +151,16 @@ def rate_table(
     branch's ``bad`` (validate reports it as a finding).
 
     Rows repeat: a ledger of 100,000 branches holds about 1,300 different combinations of
-    marks, negative list, claims and indicator inputs, so each combination is rated once
-    (:class:`TableRater`) and every row then only takes its name, place and findings."""
+    marks, negative list, claims and indicator inputs, and a county's 1,000 township files
+    (45,000 rows) a few hundred, so each combination is rated once (:class:`TableRater`, whose
+    memo outlives the table) and every row then only takes its name, place and findings."""
     out: list[BranchRating] = []
     seen: dict[str, int] = {}
     rater = TableRater(table, rubric, path, as_of or dt.date.today())
-    memo = len(table.rows) >= MEMO_ROWS  # a township's few dozen rows rarely repeat
     variant = rater.variant
     who = "党员" if variant.entity == "member" else "党支部"
     per_branch = variant.entity == "branch"
-    rated = rater.rate_rows(table.rows) if memo else [rater.rate(r, False) for r in table.rows]
+    rated = rater.rate_all(table.rows)
     # a branch's name is its stripped text: name_key of the cell
     for branch, key in zip(rated, name_keys([b.name for b in rated]), strict=True):
         if key and key in seen and per_branch:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import fields
+from itertools import count
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,97 @@ _MAX_VARIANTS = 8  # verdicts kept per memo key that differ in columns outside i
 # that reads one of them is reused only where it is equal, see Reads).
 _WHO_COLUMNS = ("所属党组织", "所属党支部", "党支部名称", "支部类型", "支部书记", SOURCE_COLUMN)
 
+# What is learnt is kept for the next table of the same layout in this process (a county's
+# township files repeat a few hundred combinations of marks and claims, file after file), up
+# to this many entries per layout (verdicts, indicator verdicts); then it is all forgotten.
+LEARNT_CAP = 20_000
+# Rows a table needs to be rated by memo when it is the first of its layout in this process:
+# below this, rows rarely repeat within it (a township file: about 45 rows, 5 in 6 distinct)
+# and the memo's keys cost more than they save; the next table of the layout learns.
+MEMO_ROWS = 500
+_LAYOUTS_CAP = 8  # layouts kept; a ninth forgets them all
+_VERSIONS = count(1)  # a memo key's layout: never the same number twice
+
+
+class _Learnt:
+    """What rating learnt of the rows of tables of one layout (rubric, as-of date, column
+    names, form): the memo key's columns, each combination's verdict, and each indicator-judged
+    aspect's verdict by its cells. Tables of one layout rate the same cells alike: the verdict
+    reads cells by column name, and which rules apply depends only on the names present."""
+
+    __slots__ = (
+        *("fast", "judged", "key_names", "keyed", "memo"),
+        *("rated", "size", "verdict_list", "verdicts", "version"),
+    )
+
+    def __init__(self, key_names: tuple[str, ...], judged: int) -> None:
+        self.judged: list[dict[Any, int]] = [{} for _ in range(judged)]
+        self.verdicts: dict[Any, int] = {}  # an indicator verdict -> its number
+        self.verdict_list: list[IndicatorVerdict] = []
+        self.size = 0  # entries kept
+        self.rated = False  # whether a table of this layout was rated before
+        self.rekey(key_names)
+
+    def rekey(self, names: tuple[str, ...]) -> None:
+        """Key the memo on these columns: what was keyed on the old ones is not reused."""
+        self.key_names = names
+        self.keyed = frozenset(names)
+        self.memo: dict[Any, list[tuple[tuple[str, ...], tuple[Any, ...], RowVerdict]]] = {}
+        # verdicts that depend on the key's cells alone, with the fields of the branch built
+        # from them (:meth:`TableRater.rate_rows`), or None where a row builds its own
+        self.fast: dict[Any, tuple[RowVerdict, _Template | None]] = {}
+        self.version = next(_VERSIONS)
+
+    def forget(self) -> None:
+        """Forget every verdict (the cap reached); the key's columns stay."""
+        self.judged = [{} for _ in self.judged]
+        self.verdicts, self.verdict_list, self.size = {}, [], 0
+        self.rekey(self.key_names)
+
+
+_layouts: dict[Any, _Learnt] = {}
+_rubrics: dict[int, tuple[Rubric, Rubric]] = {}  # id -> (a rubric, the first equal one seen)
+
+
+def _same_rubric(rubric: Rubric) -> Rubric:
+    """The first rubric seen equal to ``rubric`` (a worker unpickles a copy with each chunk of
+    files): layouts are keyed by its identity."""
+    found = _rubrics.get(id(rubric))
+    if found is not None and found[0] is rubric:
+        return found[1]
+    first = next((seen for _, seen in _rubrics.values() if seen == rubric), rubric)
+    if len(_rubrics) >= 64:
+        _rubrics.clear()
+        _layouts.clear()
+        first = rubric
+    _rubrics[id(rubric)] = (rubric, first)  # kept alive: its id is not reused meanwhile
+    return first
+
+
+def _learnt(
+    rubric: Rubric, table: Table, as_of: dt.date, key_names: tuple[str, ...], judged: int
+) -> _Learnt:
+    """What was learnt of tables laid out as ``table`` (new, when none was)."""
+    # the months counted come from the title
+    title = table.title if rubric.points is not None or rubric.member is not None else None
+    layout = (id(_same_rubric(rubric)), as_of, frozenset(table.columns), table.form.key, title)
+    found = _layouts.get(layout)
+    if found is None:
+        if len(_layouts) >= _LAYOUTS_CAP:
+            _layouts.clear()
+        found = _layouts[layout] = _Learnt(key_names, judged)
+    return found
+
+
+def forget_learnt() -> None:
+    """Forget what rating learnt in this process (tests rate as a fresh process does)."""
+    _layouts.clear()
+    _rubrics.clear()
+
 
 class TableRater:
     """Rates the rows of one table: each different combination of the cells rating reads once
-    (memo), then each row's own name, place and findings."""
+    (memo, kept across the tables of one layout), then each row's own name, place and findings."""
 
     def __init__(
         self,
@@ -78,6 +166,7 @@ class TableRater:
     ) -> None:
         self.table, self.rubric, self.path, self.as_of = table, rubric, path, as_of
         variant = self.variant = rubric.for_table(table)
+        shared = labels is None  # labels given: a caller's own, not learnt for others
         if labels is None or variant is not rubric:
             labels = (variant.category_labels(), variant.level_labels())
         self.categories, self.levels = labels
@@ -89,10 +178,9 @@ class TableRater:
         self.rows = table.sheet.rows
         self.fill = table.fill
         # aspects judged by indicator rules: each judged once per combination of the cells
-        # its rules read (counts vary from row to row, what they make of them hardly)
-        self.judged: list[tuple[Aspect, tuple[str, ...], dict[Any, int], int, Any]] = []
-        self.verdicts: dict[Any, int] = {}  # an indicator verdict -> its number
-        self.verdict_list: list[IndicatorVerdict] = []
+        # its rules read (counts vary from row to row, what they make of them hardly):
+        # (aspect, its columns, their number among them, the row length they need, a getter)
+        self.judged: list[tuple[Aspect, tuple[str, ...], int, int, Any]] = []
         inputs: set[str] = set()
         for aspect in variant.aspects:
             if aspect.name in self.plain or not aspect.indicators:
@@ -104,22 +192,32 @@ class TableRater:
                 used = tuple(sorted(c for c in columns if c in table.columns))
                 at = [table.columns[c] for c in used]
                 get = itemgetter(*at) if len(at) > 1 else lambda line, c=at[0]: (line[c],)
-                self.judged.append((aspect, used, {}, max(at) + 1, get))
+                self.judged.append((aspect, used, len(self.judged), max(at) + 1, get))
                 inputs.update(used)
+        names = {c for c in read_columns(variant) if c in table.columns and c not in inputs}
+        key_names = tuple(sorted(names - self.who))
+        if shared:
+            self.learnt = _learnt(rubric, table, as_of, key_names, len(self.judged))
+        else:
+            self.learnt = _Learnt(key_names, len(self.judged))
         self.version = 0
-        self._keyed(c for c in read_columns(variant) if c in table.columns and c not in inputs)
+        self._follow()
+
+    def _follow(self) -> None:
+        """Read the memo key's columns where this table has them (the key's layout changed)."""
+        learnt = self.learnt
+        columns = self.table.columns
+        self.key_names = learnt.key_names
+        self.key_cols = tuple(columns[c] for c in self.key_names)
+        self.width = max(self.key_cols, default=-1) + 1
+        self.get_key = itemgetter(*self.key_cols) if len(self.key_cols) > 1 else None
+        self.version = learnt.version
 
     def _keyed(self, names: Iterable[str]) -> None:
         """Key the memo on these columns (those that say who a row is are left out)."""
         columns = self.table.columns
-        keyed = tuple(sorted({c for c in names if c in columns and c not in self.who}))
-        self.key_names = keyed
-        self.key_cols = tuple(columns[c] for c in keyed)
-        self.keyed = frozenset(keyed)
-        self.width = max(self.key_cols, default=-1) + 1
-        self.get_key = itemgetter(*self.key_cols) if len(self.key_cols) > 1 else None
-        self.memo: dict[Any, list[tuple[tuple[str, ...], tuple[Any, ...], RowVerdict]]] = {}
-        self.version += 1  # the key changed: what was keyed on the old one is not reused
+        self.learnt.rekey(tuple(sorted({c for c in names if c in columns and c not in self.who})))
+        self._follow()
 
     # -- reading one row
 
@@ -132,6 +230,8 @@ class TableRater:
         return (rows[r] if r < len(rows) else []), None
 
     def _key(self, line: list[Any] | None, values: dict[str, Any] | None) -> Any:
+        if self.version != self.learnt.version:
+            self._follow()
         if line is not None and len(line) >= self.width:
             if self.get_key is not None:
                 found = self.get_key(line)
@@ -160,12 +260,14 @@ class TableRater:
     def _indicators(self, line: list[Any] | None, values: dict[str, Any] | None) -> tuple[int, ...]:
         """The number of each indicator-judged aspect's verdict on a row (part of its key)."""
         numbers: list[int] = []
-        for aspect, columns, memo, width, get in self.judged:
+        learnt = self.learnt
+        for aspect, columns, i, width, get in self.judged:
             if line is not None and len(line) >= width:
                 cells = get(line)  # raw: "" is blank
             else:
                 cells = tuple(self._cell(line, values, c) for c in columns)
             key = (cells, tuple(map(type, cells)))
+            memo = learnt.judged[i]
             n = memo.get(key)
             if n is None:
                 # the rules see only their own cells: the verdict depends on nothing else
@@ -177,13 +279,25 @@ class TableRater:
                 verdict = judge_indicators(aspect, self.table, seen, self.as_of, self.kinds)
                 sig = (verdict.ok, *map(tuple, (verdict.failures, verdict.columns)))
                 sig += (tuple(verdict.unreadable),)
-                n = self.verdicts.get(sig)
+                n = learnt.verdicts.get(sig)
                 if n is None:
-                    n = self.verdicts[sig] = len(self.verdict_list)
-                    self.verdict_list.append(verdict)
+                    n = learnt.verdicts[sig] = len(learnt.verdict_list)
+                    learnt.verdict_list.append(verdict)
                 memo[key] = n
+                learnt.size += 1
             numbers.append(n)
         return tuple(numbers)
+
+    def rate_all(self, rows: list[int]) -> list[BranchRating]:
+        """:meth:`rate` of each row: by memo (:meth:`rate_rows`) where rows may repeat (a big
+        table, or a layout rated before in this process), else each row on its own."""
+        learnt = self.learnt
+        if learnt.rated or len(rows) >= MEMO_ROWS:
+            out = self.rate_rows(rows)
+        else:
+            out = [self.rate(r, False) for r in rows]
+        learnt.rated = True
+        return out
 
     def rate(self, r: int, memo: bool = True) -> BranchRating:
         line, values = self._line(r)
@@ -192,13 +306,21 @@ class TableRater:
         return self._branch(r, line, values, self._memo_verdict(r, line, values)[0])
 
     def _memo_verdict(
-        self, r: int, line: list[Any] | None, values: dict[str, Any] | None
+        self, r: int, line: list[Any] | None, values: dict[str, Any] | None, key: Any = None
     ) -> tuple[RowVerdict, bool]:
         """The verdict of row ``r`` by memo, and whether it depends on nothing but the cells of
-        the key and of the indicator rules (then :meth:`rate_rows` may reuse it by those)."""
-        judged = self._indicators(line, values) if self.judged else ()
-        key = (*self._key(line, values), judged)
-        kept = self.memo.get(key)
+        the key and of the indicator rules (then :meth:`rate_rows` may reuse it by those).
+        ``key``: the row's memo key, when the caller has read it under the present layout."""
+        learnt = self.learnt
+        if learnt.size >= LEARNT_CAP:
+            learnt.forget()
+            key = None
+        if key is None:
+            judged = self._indicators(line, values) if self.judged else ()
+            key = (*self._key(line, values), judged)
+        else:
+            judged = key[2]
+        kept = learnt.memo.get(key)
         if kept is not None:
             for i, (columns, seen, verdict) in enumerate(kept):
                 if not columns:
@@ -208,9 +330,10 @@ class TableRater:
                     for c, v in zip(columns, seen, strict=True)
                 ):
                     return verdict, False
-        reads = Reads(self._values(r, values), self.keyed)
+        # the row's cells as the table keeps them: Reads copies them
+        reads = Reads(values if values is not None else self.table.cells(r), learnt.keyed)
         indicators = {
-            aspect.name: self.verdict_list[n]
+            aspect.name: learnt.verdict_list[n]
             for (aspect, *_), n in zip(self.judged, judged, strict=True)
         }
         verdict = self._verdict(reads, indicators)
@@ -218,20 +341,22 @@ class TableRater:
         if more:  # a rule read a column the key lacks: key on it from now on
             self._keyed([*self.key_names, *more])
             key = (*self._key(line, values), judged)
-            reads.read = {c: None for c in reads.read if c not in self.keyed}
+            reads.read = {c: None for c in reads.read if c not in learnt.keyed}
         if not reads.whole:
-            kept = self.memo.setdefault(key, [])
+            kept = learnt.memo.setdefault(key, [])
             if len(kept) < _MAX_VARIANTS:
                 columns = tuple(reads.read)
                 kept.append((columns, tuple(self._cell(line, values, c) for c in columns), verdict))
+                learnt.size += 1
                 return verdict, not columns and len(kept) == 1
         return verdict, False
 
     def rate_rows(self, rows: Iterable[int]) -> list[BranchRating]:
-        """:meth:`rate` of each row, by memo. Most rows of a big ledger differ from an earlier
-        one only in who they are: a row whose rating cells (the memo key's and the indicator
-        rules') were seen before takes that verdict straight, and its branch is built from
-        the verdict's fields (shared, never copied) and its own name and place."""
+        """:meth:`rate` of each row, by memo. Most rows differ from one rated before (in this
+        table or an earlier one of its layout) only in who they are: a row whose rating cells
+        (the memo key's and the indicator rules') were seen before takes that verdict straight,
+        and its branch is built from the verdict's fields (shared, never copied) and its own
+        name and place."""
         if self.variant.entity != "branch":
             return [self.rate(r) for r in rows]
         table = self.table
@@ -242,19 +367,21 @@ class TableRater:
             columns.get(c) for c in (self.variant.key_column, "所属党组织", "支部类型")
         )
         source_at, secretary_at = columns.get(SOURCE_COLUMN), columns.get("支部书记")
-        sheet, unit, sections = table.sheet_name, table.unit, table.sections
+        sheet, unit, sections, file = table.sheet_name, table.unit, table.sections, self.file
+        learnt = self.learnt
         version = -1
-        fast: dict[Any, tuple[RowVerdict, tuple[Any, ...] | None]] = {}
+        fast: dict[Any, tuple[RowVerdict, _Template | None]] = {}
         indicators, key_of = self._indicators if self.judged else None, self._key
-        judged = [(memo, get) for _, _, memo, _, get in self.judged]
+        judged: list[tuple[dict[Any, int], Any]] = []
         get_key: Callable[[list[Any]], tuple[Any, ...]] = _no_cells
         width = 0
         out: list[BranchRating] = []
         append = out.append
         for r in rows:
-            if self.version != version:  # (re)keyed: the fast memo follows the key
-                version = self.version
-                fast.clear()
+            if learnt.version != version:  # (re)keyed: follow the key
+                version = learnt.version
+                fast = learnt.fast
+                judged = [(learnt.judged[i], get) for _, _, i, _, get in self.judged]
                 get_key, width = self._raw_key()
             if r >= len(grid) or (touches is not None and touches(r)):
                 append(self.rate(r))
@@ -279,14 +406,17 @@ class TableRater:
                 key = (*key_of(line, None), indicators(line, None) if indicators else ())
             found = fast.get(key)
             if found is None:
-                verdict, reusable = self._memo_verdict(r, line, None)
-                template = None
-                if not (verdict.row.notes or verdict.proof):
-                    template = _template(self._branch(r, line, None, verdict))
-                if reusable and self.version == version:
+                verdict, reusable = self._memo_verdict(r, line, None, key)
+                branch = self._branch(r, line, None, verdict)
+                if reusable and learnt.version == version:
+                    template = None
+                    if not (verdict.row.notes or verdict.proof):
+                        template = _template(branch)
                     fast[key] = (verdict, template)
-            else:
-                verdict, template = found
+                    learnt.size += 1
+                append(branch)
+                continue
+            verdict, template = found
             n = len(line)
             name = _text(line, name_at, n)
             if template is None or not name or r in hidden:
@@ -305,6 +435,7 @@ class TableRater:
                         *middle,
                         [],  # findings: its own (a duplicate name is added to it)
                         *tail,
+                        file,
                         (_text(line, source_at, n) or None) if source_at is not None else None,
                         (_text(line, secretary_at, n) or None)
                         if secretary_at is not None
@@ -317,6 +448,8 @@ class TableRater:
     def _raw_key(self) -> tuple[Callable[[list[Any]], tuple[Any, ...]], int]:
         """A getter of the memo key's raw cells, and the row length from which it and every
         indicator getter apply (as :meth:`_key` and :meth:`_indicators` read a long row)."""
+        if self.version != self.learnt.version:
+            self._follow()
         width = max([self.width, *(w for *_, w, _ in self.judged)])
         if self.get_key is not None:
             return self.get_key, width
@@ -593,18 +726,20 @@ class TableRater:
         )
 
 
-# A branch as :meth:`TableRater.rate_rows` builds it: its own fields, then its verdict's.
+# A branch as :meth:`TableRater.rate_rows` builds it: its own fields, then its verdict's (the
+# same for every table of a layout), then its own again (its file, source and secretary).
 _FIELDS = [f.name for f in fields(BranchRating)]
 _OWN_HEAD = ["sheet", "row", "party_org", "name", "type"]
-_OWN_TAIL = ["source", "secretary"]
+_OWN_TAIL = ["file", "source", "secretary"]
 _FINDINGS = _FIELDS.index("findings")
-if _FIELDS[:5] != _OWN_HEAD or _FIELDS[-2:] != _OWN_TAIL:  # pragma: no cover - a guard
+if _FIELDS[:5] != _OWN_HEAD or _FIELDS[-3:] != _OWN_TAIL:  # pragma: no cover - a guard
     raise RuntimeError("BranchRating's fields moved: update TableRater.rate_rows")
 _MIDDLE = attrgetter(*_FIELDS[5:_FINDINGS])
-_TAIL = attrgetter(*_FIELDS[_FINDINGS + 1 : -2])
+_TAIL = attrgetter(*_FIELDS[_FINDINGS + 1 : -3])
+_Template = tuple[tuple[Any, ...], tuple[Any, ...]]
 
 
-def _template(b: BranchRating) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def _template(b: BranchRating) -> _Template:
     """The fields of ``b`` that come from its verdict, before and after its findings."""
     return _MIDDLE(b), _TAIL(b)
 
