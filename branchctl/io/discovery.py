@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -248,9 +249,12 @@ def is_under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def _not_utf8(text: str) -> bool:
     """A name os gave with surrogate escapes: its bytes are not UTF-8."""
-    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not text.isascii() and _ESCAPED_BYTE.search(text) is not None
 
 
 def _shown_part(part: str) -> str:
