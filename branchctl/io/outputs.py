@@ -20,8 +20,8 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Iterator
-from typing import IO
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
