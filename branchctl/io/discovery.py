@@ -114,11 +114,19 @@ def own_outputs(
     townships = any(
         isinstance(f, Workbook) and (f.output is None or f.output in RETURNED_KINDS) for f in found
     )
-    names = {
-        (f.path.absolute().parent, f.path.name.lower()): f.label
+    copies = any(
+        isinstance(f, Workbook) and not f.named and f.path.name.lower().endswith(CHECKED_SUFFIX)
         for f in found
-        if isinstance(f, Workbook)
-    }
+    )
+    names = (  # where each file was found, for a checked copy to look for its original
+        {
+            (f.path.absolute().parent, f.path.name.lower()): f.label
+            for f in found
+            if isinstance(f, Workbook)
+        }
+        if copies
+        else {}
+    )
     kept: list[Found] = []
     skipped: list[tuple[str, str]] = []
     for f in found:

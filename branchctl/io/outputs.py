@@ -186,6 +186,9 @@ def ensure_distinct(out: str | Path, *inputs: str | Path) -> None:
 
 def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path]) -> None:
     """Raise BranchctlError if an output is an input, by path or as a hard link of one."""
+    written = [out for out in outputs if out is not None]
+    if not written:  # nothing written (validate --json): no input resolved for nothing
+        return
     paths: set[Path] = set()
     ids: set[tuple[int, int]] = set()
     for path in inputs:
@@ -193,9 +196,7 @@ def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path]) -> Non
         with contextlib.suppress(OSError, ValueError):
             st = os.stat(path)
             ids.add((st.st_dev, st.st_ino))
-    for out in outputs:
-        if out is None:
-            continue
+    for out in written:
         same = out.resolve() in paths
         if not same:
             with contextlib.suppress(OSError, ValueError):
