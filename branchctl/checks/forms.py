@@ -13,6 +13,7 @@ from branchctl.forms.tables import Table, example_rows
 from branchctl.forms.values import (
     BadValue,
     Deadline,
+    cell_text,
     is_blank,
     name_key,
     parse_count,
@@ -224,26 +225,34 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
         if c in table.columns and not (c == "所属党组织" and org_from_unit)
     ]
     parsers = _parsers(ctx, variant, table)
+    members = [c for c in _MEMBER_COLUMNS if c in table.columns]
+    creation = table.form.key == "creation_ledger"
     for r in ctx.rows(table):
         cells = ctx.row(table, r)
+        get = cells.get
         for column in required:
-            if is_blank(cells.get(column)):
+            value = get(column)
+            if value is None or (type(value) is str and not value.strip()):  # is_blank
                 ctx.at("required-blank", table, r, column, extra="")
-        name = ctx.text(table, r, key_column)
+        raw = get(key_column)
+        name = "" if raw is None else cell_text(raw)  # ctx.text
         key = name_key(name)
         if key in seen:
             ctx.at("duplicate-branch", table, r, key_column, first_row=seen[key] + 1)
         elif key:
             seen[key] = r
         rating = by_row.get(r)
-        _aspects(ctx, table, r, variant, rating)
+        if rating is None or rating.bad or rating.blank:
+            _aspects(ctx, table, r, variant, rating)
         _cell_values(ctx, table, r, cells, parsers)
-        if table.form.key == "creation_ledger":
+        if creation:
             _creation_status(ctx, table, r)
-        _members(ctx, table, r, name, cells)
+        if members:
+            _members(ctx, table, r, name, cells, members)
         if rating is not None:
             kept.append(rating)
-            if not rating.bad and not rating.blank:  # a bad or blank mark is reported already
+            # a bad or blank mark is reported already; the common case: the claims agree
+            if not rating.bad and not rating.blank and rating.mismatch:
                 _mismatch(ctx, table, r, rating)
     if rateable:
         ctx.rated.append((table, kept))
@@ -322,21 +331,32 @@ def _value(
     return value
 
 
-def _parsers(
-    ctx: CheckContext, variant: Rubric, table: Table
-) -> list[tuple[str, str, Callable[[Any], Any]]]:
-    """(column, finding code, parser) for the counts, the type and the claims of a branch row
-    of ``table``; a count is any column forms.toml or the rubric declares of kind "count"."""
+# Cell values repeat down a county's files (12, 农村, 四星): each value is parsed once per
+# process, by what reads it (a count, an enum, the stars or labels of a rubric); forgotten
+# when full.
+_PARSED_CAP = 50_000
+_parsed: dict[Any, tuple[Any, str | None]] = {}  # (reader, type, value) -> (value, hint)
+_label_readers: dict[Any, int] = {}  # a rubric's category and level spellings -> a number
+
+Parser = tuple[str, str, Callable[[Any], Any], Any]  # column, finding code, parser, reader
+
+
+def _parsers(ctx: CheckContext, variant: Rubric, table: Table) -> list[Parser]:
+    """(column, finding code, parser, what reads it) for the counts, the type and the claims of
+    a branch row of ``table``; a count is any column forms.toml or the rubric declares of kind
+    "count". Parsers that read alike share a reader: their values are parsed once."""
     categories, levels = ctx.labels(variant)
     kinds = ctx.rubric.column_kinds
     counts = [c for c in table.columns if (kinds.get(c) or column_kind(c)) == "count"]
-    parsers: list[tuple[str, str, Callable[[Any], Any]]] = [
-        *((column, "bad-number", parse_count) for column in counts),
-        ("支部类型", "bad-enum", lambda v: parse_enum(v, "支部类型")),
-        ("星级", "bad-enum", lambda v: parse_stars(v, variant.max_stars)),
+    spellings = (tuple(categories.items()), tuple(levels.items()))
+    labels = _label_readers.setdefault(spellings, len(_label_readers))
+    parsers: list[Parser] = [
+        *((column, "bad-number", parse_count, "count") for column in counts),
+        ("支部类型", "bad-enum", lambda v: parse_enum(v, "支部类型"), "支部类型"),
+        ("星级", "bad-enum", lambda v: parse_stars(v, variant.max_stars), variant.max_stars),
         # a grade written in the other claim column is read as that claim (as rating does)
-        ("定级类别", "bad-enum", lambda v: _label(v, categories, levels)),
-        ("等次", "bad-enum", lambda v: _label(v, levels, categories)),
+        ("定级类别", "bad-enum", lambda v: _label(v, categories, levels), ("定级类别", labels)),
+        ("等次", "bad-enum", lambda v: _label(v, levels, categories), ("等次", labels)),
     ]
     return [p for p in parsers if p[0] in table.columns]
 
@@ -346,22 +366,24 @@ def _cell_values(
     table: Table,
     r: int,
     cells: dict[str, Any],
-    parsers: list[tuple[str, str, Callable[[Any], Any]]],
+    parsers: list[Parser],
 ) -> None:
     """bad-number / bad-enum for the cells of one row that ``parsers`` cannot read (as
     :func:`_value`, for several columns in one pass)."""
-    parsed = ctx.parsed
-    for column, code, parse in parsers:
+    parsed = _parsed
+    for column, code, parse, reader in parsers:
         raw = cells.get(column)
         if raw is None:
             continue
-        key = (column, type(raw), raw)
+        key = (reader, type(raw), raw)  # cells are str, float, bool or datetime: all hashable
         found = parsed.get(key)
         if found is None:
             try:
                 found = (parse(raw), None)
             except BadValue as e:
                 found = (None, str(e))
+            if len(parsed) >= _PARSED_CAP:
+                parsed.clear()
             parsed[key] = found
         if found[1] is not None:
             ctx.at(code, table, r, column, hint=found[1])
@@ -415,13 +437,23 @@ def _cn_date(ctx: CheckContext) -> str:
     return f"{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日"
 
 
-def _members(ctx: CheckContext, table: Table, r: int, name: str, cells: dict[str, Any]) -> None:
-    for column in ("正式党员", "党员人数"):
-        if column not in table.columns:
-            continue
+_MEMBER_COLUMNS = ("正式党员", "党员人数")  # the first filled counts
+
+
+def _members(
+    ctx: CheckContext,
+    table: Table,
+    r: int,
+    name: str,
+    cells: dict[str, Any],
+    columns: list[str],
+) -> None:
+    """too-few-members: fewer than 3 正式党员 (党员人数 where it is blank); ``columns``: those of
+    _MEMBER_COLUMNS the table has."""
+    for column in columns:
         raw = cells.get(column)
-        # a count column's values are parsed once per file (:func:`_cell_values`)
-        found = ctx.parsed.get((column, type(raw), raw)) if raw is not None else None
+        # a count column's values are parsed once (:func:`_cell_values`)
+        found = _parsed.get(("count", type(raw), raw)) if raw is not None else None
         if found is not None:
             count, hint = found
             if hint is not None:
@@ -439,8 +471,7 @@ def _members(ctx: CheckContext, table: Table, r: int, name: str, cells: dict[str
 
 
 def _mismatch(ctx: CheckContext, table: Table, r: int, b: BranchRating) -> None:
-    if not b.mismatch:
-        return  # the common case: the claims agree
+    """stars-mismatch / category-mismatch where the claims differ from the rating."""
     if b.veto:
         basis = f"负面清单有“{b.veto}”，一票否决"
     elif b.star_score is not None:  # a points rubric: stars come from the running total

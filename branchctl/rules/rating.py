@@ -15,6 +15,7 @@ from branchctl.errors import BranchctlError
 from branchctl.forms.tables import Layout, Table, find_forms
 from branchctl.forms.values import (
     is_blank,
+    name_key,
     name_keys,
 )
 from branchctl.io.workbook import Workbook
@@ -34,7 +35,7 @@ from branchctl.rules.results import (
     RatingResult,
     ShareOutcome,
 )
-from branchctl.rules.row_rater import TableRater
+from branchctl.rules.row_rater import MEMO_ROWS, TableRater
 from branchctl.rules.rubric import MONTHS, Rubric
 from branchctl.rules.scoring import (
     points_period,
@@ -161,8 +162,11 @@ def rate_table(
     who = "党员" if variant.entity == "member" else "党支部"
     per_branch = variant.entity == "branch"
     rated = rater.rate_all(table.rows)
-    # a branch's name is its stripped text: name_key of the cell
-    for branch, key in zip(rated, name_keys([b.name for b in rated]), strict=True):
+    # a branch's name is its stripped text: name_key of the cell (kept for validate's own
+    # duplicate check where the table is small; a big ledger's names would push out the cache)
+    names = [b.name for b in rated]
+    keys = name_keys(names) if len(names) >= MEMO_ROWS else list(map(name_key, names))
+    for branch, key in zip(rated, keys, strict=True):
         if key and key in seen and per_branch:
             branch.warn("duplicate-name", variant.key_column, first_row=seen[key], who=who)
         elif key:
