@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from branchctl.forms.tables import find_forms
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.rate import rate_file
 from branchctl.rules.rateable import rated_tables
+from branchctl.rules import row_rater
 from branchctl.rules.rating import rate_row, rate_table
-from branchctl.rules.rubric_file import load_rubric
+from branchctl.rules.row_rater import forget_learnt, learnt_entries
+from branchctl.rules.rubric_file import builtin_text, load_rubric, parse_rubric
 from tests.builders import (
     CLASSIFICATION_COLUMNS,
     Layout,
@@ -145,3 +148,119 @@ def test_big_ledger_json_is_the_library_result(tmp_path: Path) -> None:
     result = rate_file(path, out=None, as_of=JUNE).result
     assert run.stdout == json.dumps(result.to_json(), ensure_ascii=False) + "\n"
     assert json.loads(run.stdout)["branches"][5]["warning_codes"] == ["claim-unreadable"]
+
+
+# -- the memo outlives the table: what one table teaches is reused by the next of its layout
+
+
+def _election_ledger(tmp_path: Path, name: str, columns: tuple[str, ...]) -> Path:
+    """40 branches whose 基本组织 the data judge: counts, and (where the table has the column)
+    the date of the last election, overdue for some by 2025 and for more by 2027."""
+    records = [with_claims(r) for r in sample_branches(40, seed=29)]
+    for i, rec in enumerate(records):
+        rec["换届时间"] = ("2020年3月", "2021年5月20日", "2022年11月", "2024年3月")[i % 4]
+        rec["正式党员"] = (3, 4, 12)[i % 3]  # 3 and 4: enough, unless a rubric asks for more
+        rec["党员人数"] = rec["正式党员"] + (rec.get("预备党员") or 0)
+        rec["支委人数"] = 5
+        rec["基本组织"] = "√"  # what the clerk claims: the data may disagree
+    sheet = classification_sheet(records, Layout(columns=columns))
+    return write_workbook(tmp_path / name, [sheet])
+
+
+def _counts_ledger(tmp_path: Path, name: str, drop: str) -> Path:
+    """40 branches without the ``drop`` count column: one township fills 党员人数 only, another
+    正式党员 only, in the same cells' order, so that the rows read alike as values."""
+    records = [with_claims(r) for r in sample_branches(40, seed=31)]
+    for i, rec in enumerate(records):
+        first, second = (2, 9)[i % 2], (2, 5, 9)[i % 3]
+        if drop == "正式党员":  # 党员人数, then 支委人数
+            rec.update({"党员人数": first, "支委人数": second})
+        else:  # 支委人数, then 正式党员
+            rec.update({"支委人数": first, "正式党员": second})
+        rec["基本组织"] = "√"
+    columns = tuple(c for c in CLASSIFICATION_COLUMNS if c != drop)
+    return write_workbook(tmp_path / name, [classification_sheet(records, Layout(columns=columns))])
+
+
+def _rated(path: Path, rubric: Any, as_of: dt.date) -> list[dict[str, Any]]:
+    """Every branch of ``path`` as ``rate --json`` lists it (its warnings too)."""
+    book = read_workbook(path)
+    layout = find_forms(book, rubric.aspect_headers())
+    tables = rated_tables(book, rubric, layout)
+    return [
+        b.to_json() for t in tables for b in rate_table(t, rubric, path, strict=False, as_of=as_of)
+    ]
+
+
+def test_each_layout_rubric_and_date_has_its_own_verdicts(tmp_path: Path) -> None:
+    """The same rows rated one after another in one process, under other columns, another
+    rubric and another as-of date, each give what they give rated alone in a fresh process."""
+    plain = _election_ledger(tmp_path, "无换届.xlsx", CLASSIFICATION_COLUMNS)
+    dated = _election_ledger(tmp_path, "有换届.xlsx", COLUMNS)
+    moved = _election_ledger(tmp_path, "列序不同.xlsx", (*COLUMNS[:4], *COLUMNS[9:], *COLUMNS[4:9]))
+    six = load_rubric(None)
+    # a county's own copy of the rubric: 基本组织 judged by its data alone, which must show
+    # five formal members and elections every 2 years
+    text = builtin_text("six-star").replace("value = 3\n", "value = 5\n", 1)
+    text = text.replace(
+        '["健全基本组织"]\njudge = "mark"', '["健全基本组织"]\njudge = "indicators"'
+    )
+    strict = parse_rubric(text.replace("value = 3\nwhen", "value = 2\nwhen"), source="县.toml")
+    later = dt.date(2027, 6, 30)
+    total = _counts_ledger(tmp_path, "只填党员人数.xlsx", "正式党员")
+    formal = _counts_ledger(tmp_path, "只填正式党员.xlsx", "党员人数")
+    runs = [
+        (plain, six, JUNE),
+        (dated, six, JUNE),
+        (dated, six, later),
+        (dated, strict, JUNE),
+        (moved, six, JUNE),
+        (plain, strict, later),
+        (dated, six, JUNE),
+        (total, six, JUNE),
+        (formal, six, JUNE),
+    ]
+    forget_learnt()
+    together = [_rated(path, rubric, as_of) for path, rubric, as_of in runs]
+    for (path, rubric, as_of), got in zip(runs, together, strict=True):
+        forget_learnt()
+        assert got == _rated(path, rubric, as_of), (path.name, rubric.source, as_of)
+
+    def disagree(run: int) -> list[bool]:
+        return ["indicator-disagrees" in b["warning_codes"] for b in together[run]]
+
+    def stars(run: int) -> list[int]:
+        return [b["stars"] for b in together[run]]
+
+    # what tells the runs apart: a memo shared across them would give one of them another's
+    assert disagree(0) == [False] * 40  # no election dates: the counts alone, all enough
+    assert 0 < disagree(1).count(True) < disagree(2).count(True) < 40  # more overdue by 2027
+    assert stars(3) != stars(1)  # 基本组织 unmet where the data fall short of the county's rules
+    assert sum(stars(3)) < sum(stars(1)) and sum(stars(5)) < sum(stars(0))
+    assert together[4] != together[1] and together[6] == together[1]
+    assert disagree(7) != disagree(8)  # 党员人数 2 is too few; 支委人数 2 with 5 members is not
+
+
+def test_a_full_memo_is_forgotten_not_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its cap the memo is forgotten and rows are rated afresh, still each its own."""
+    dated = _election_ledger(tmp_path, "有换届.xlsx", COLUMNS)
+    rubric = load_rubric(None)
+    forget_learnt()
+    alone = _rated(dated, rubric, JUNE)
+    monkeypatch.setattr("branchctl.rules.row_rater.LEARNT_CAP", 5)
+    forget_learnt()
+    assert _rated(dated, rubric, JUNE) == alone
+    assert _rated(dated, rubric, JUNE) == alone  # a second table of the layout, memo full
+    assert learnt_entries() <= 5 + 3  # the cap, and what one row adds past it
+
+
+def test_a_workers_copy_of_the_rubric_learns_with_the_first(tmp_path: Path) -> None:
+    """A worker unpickles the rubric with each chunk of files: an equal copy is one layout."""
+    dated = _election_ledger(tmp_path, "有换届.xlsx", COLUMNS)
+    rubric = load_rubric(None)
+    forget_learnt()
+    first = _rated(dated, rubric, JUNE)
+    assert _rated(dated, pickle.loads(pickle.dumps(rubric)), JUNE) == first
+    assert len(row_rater._layouts) == 1

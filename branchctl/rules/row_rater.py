@@ -152,6 +152,11 @@ def forget_learnt() -> None:
     _rubrics.clear()
 
 
+def learnt_entries() -> int:
+    """The entries kept of what rating learnt in this process (bounded: LEARNT_CAP a layout)."""
+    return sum(learnt.size for learnt in _layouts.values())
+
+
 class TableRater:
     """Rates the rows of one table: each different combination of the cells rating reads once
     (memo, kept across the tables of one layout), then each row's own name, place and findings."""
