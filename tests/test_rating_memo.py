@@ -20,7 +20,7 @@ from branchctl.io.workbook import read_workbook
 from branchctl.jobs.rate import rate_file
 from branchctl.rules.rateable import rated_tables
 from branchctl.rules.rating import rate_row, rate_table
-from branchctl.rules.row_rater import forget_learnt, learnt_entries
+from branchctl.rules.row_rater import TableRater, forget_learnt, learnt_entries
 from branchctl.rules.rubric_file import builtin_text, load_rubric, parse_rubric
 from tests.builders import (
     CLASSIFICATION_COLUMNS,
@@ -255,13 +255,27 @@ def test_a_full_memo_is_forgotten_not_wrong(
     assert learnt_entries() <= 5 + 3  # the cap, and what one row adds past it
 
 
-def test_a_workers_copy_of_the_rubric_learns_with_the_first(tmp_path: Path) -> None:
-    """A worker unpickles the rubric with each chunk of files: an equal copy is one layout."""
+def test_a_workers_copy_of_the_rubric_learns_with_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker unpickles the rubric with each chunk of files: an equal copy is one layout,
+    chunk after chunk, and its rows are not rated again."""
     dated = _election_ledger(tmp_path, "有换届.xlsx", COLUMNS)
     rubric = load_rubric(None)
     forget_learnt()
     first = _rated(dated, rubric, JUNE)
     learnt = learnt_entries()
     assert learnt > 0
+    rated: list[int] = []
+    verdict = TableRater._verdict
+    monkeypatch.setattr(
+        TableRater, "_verdict", lambda self, *a: rated.append(1) or verdict(self, *a)
+    )
+    book = read_workbook(dated)
+    table = rated_tables(book, rubric)[0]
+    for _ in range(70):  # a worker's chunks of files, each with its copy
+        copy = pickle.loads(pickle.dumps(rubric))
+        rate_table(table, copy, dated, strict=False, as_of=JUNE)
     assert _rated(dated, pickle.loads(pickle.dumps(rubric)), JUNE) == first
-    assert learnt_entries() == learnt  # every row known: nothing learnt twice
+    assert not rated  # every row known: nothing rated twice, nothing forgotten
+    assert learnt_entries() == learnt

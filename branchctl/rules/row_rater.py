@@ -123,10 +123,13 @@ def _same_rubric(rubric: Rubric) -> Rubric:
     if found is not None and found[0] is rubric:
         return found[1]
     first = next((seen for _, seen in _rubrics.values() if seen == rubric), rubric)
-    if len(_rubrics) >= 64:
-        _rubrics.clear()
-        _layouts.clear()
-        first = rubric
+    if len(_rubrics) >= 64:  # the copies go (a worker's earlier chunks), the first ones stay
+        for key, (copy, seen) in list(_rubrics.items()):
+            if copy is not seen:
+                del _rubrics[key]
+        if len(_rubrics) >= 64:
+            forget_learnt()
+            first = rubric
     _rubrics[id(rubric)] = (rubric, first)  # kept alive: its id is not reused meanwhile
     return first
 
