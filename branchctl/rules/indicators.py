@@ -49,16 +49,16 @@ def judge_indicators(
     ``values`` (canonical column -> raw value, as :meth:`Table.row_values` reads them)."""
     as_of = as_of or dt.date.today()
     verdict = Verdict()
-    for rule in carried_rules(aspect, table):
+    unreadable = verdict.unreadable
+    for rule, conditions, test in _steps(aspect, table, kinds, as_of):
         applies = True
-        for cond in rule.when:
-            result, _, _ = _compare(cond, table, values, as_of, kinds, verdict.unreadable)
-            if result is not True:
+        for cond in conditions:
+            if _compare(cond, values, unreadable)[0] is not True:
                 applies = False
                 break
         if not applies:
             continue
-        result, column, seen = _compare(rule.test, table, values, as_of, kinds, verdict.unreadable)
+        result, column, seen = _compare(test, values, unreadable)
         if result is None:
             continue
         if result:
@@ -69,6 +69,33 @@ def judge_indicators(
             if column and column not in verdict.columns:
                 verdict.columns.append(column)
     return verdict
+
+
+# A comparison as one table reads it: the comparison, the columns it may read (its own, then
+# stand-ins) and their kinds, its memo of the values judged, the as-of date (see _plan).
+Planned = tuple[Comparison, tuple[str, ...], tuple[str, ...], dict[Any, Any], dt.date]
+Step = tuple[Any, tuple[Planned, ...], Planned]  # a rule, its conditions, its test
+
+
+def _steps(
+    aspect: Aspect, table: Table, kinds: dict[str, str] | None, as_of: dt.date
+) -> tuple[Step, ...]:
+    """The rules of ``aspect`` the table carries, each comparison planned (worked out once per
+    table, not per row)."""
+    key = ("indicator-steps", aspect.name)
+    found = table.cache.get(key)
+    if found is None or found[0] is not aspect or found[1] is not kinds or found[2] != as_of:
+
+        def planned(comp: Comparison) -> Planned:
+            return (comp, *_plan(comp, table, kinds, as_of), as_of)
+
+        steps = tuple(
+            (rule, tuple(map(planned, rule.when)), planned(rule.test))
+            for rule in carried_rules(aspect, table)
+        )
+        found = table.cache[key] = (aspect, kinds, as_of, steps)
+    steps_found: tuple[Step, ...] = found[3]
+    return steps_found
 
 
 def carried_rules(aspect: Aspect, table: Table) -> list[Any]:
@@ -101,26 +128,24 @@ def _plan(
 
 
 def _compare(
-    comp: Comparison,
-    table: Table,
-    values: dict[str, Any],
-    as_of: dt.date,
-    kinds: dict[str, str] | None,
-    unreadable: list[str],
+    planned: Planned, values: dict[str, Any], unreadable: list[str]
 ) -> tuple[bool | None, str | None, str]:
     """(holds?, the column read, what was seen) — holds is None when it cannot be judged.
 
-    The column read is ``comp.column``, or where it is absent or blank, a stand-in.
+    The column read is the comparison's own, or where it is absent or blank, a stand-in.
     """
-    present, present_kinds, memo = _plan(comp, table, kinds, as_of)
+    comp, present, present_kinds, memo, as_of = planned
     if not present:
         return None, None, ""
     i = 0
-    if len(present) > 1:
-        i = next((k for k, c in enumerate(present) if not is_blank(values.get(c))), 0)
+    if len(present) > 1:  # the first stand-in filled, where the column's own cell is blank
+        for k, c in enumerate(present):
+            if not is_blank(values.get(c)):
+                i = k
+                break
     column = present[i]
     raw = values.get(column)
-    if is_blank(raw):
+    if raw is None or (type(raw) is str and not raw.strip()):  # is_blank
         return None, column, ""
     key = (column, type(raw), raw)
     found = memo.get(key)

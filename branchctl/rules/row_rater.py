@@ -179,6 +179,8 @@ class TableRater:
             labels = (variant.category_labels(), variant.level_labels())
         self.categories, self.levels = labels
         self.plain = _plain_marks(variant, table)
+        # claims repeat down a table (四星, 先进, A): each is read once per table
+        self.claims = _table_memo(table, variant, "stars"), _table_memo(table, variant, "labels")
         self.kinds = rubric.column_kinds
         self.extras = rubric.json_extras()
         self.file = str(path) if path is not None else None
@@ -561,9 +563,8 @@ class TableRater:
             row.note("veto", entry=veto)
 
         notes = row.notes
-        # claims repeat down a table (四星, 先进, A): each is read once per table
         raw_stars = cell("星级")
-        memo = _table_memo(table, variant, "stars")
+        memo, labels_memo = self.claims
         stars_claim = memo.get((type(raw_stars), raw_stars))
         if stars_claim is None:
             stars_notes: list[Note] = []
@@ -574,7 +575,7 @@ class TableRater:
         claimed_stars = stars_claim[0]
         notes += stars_claim[1]
         raw_category, raw_level = cell("定级类别"), cell("等次")
-        memo = _table_memo(table, variant, "labels")
+        memo = labels_memo
         key = (type(raw_category), raw_category, type(raw_level), raw_level)
         labels_claim = memo.get(key)
         if labels_claim is None:
