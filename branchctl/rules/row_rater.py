@@ -84,16 +84,17 @@ class _Learnt:
 
     __slots__ = (
         *("fast", "judged", "key_names", "keyed", "memo"),
-        *("rated", "size", "verdict_list", "verdicts", "version"),
+        *("plan", "rated", "size", "verdict_list", "verdicts", "version"),
     )
 
-    def __init__(self, key_names: tuple[str, ...], judged: int) -> None:
-        self.judged: list[dict[Any, int]] = [{} for _ in range(judged)]
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        self.judged: list[dict[Any, int]] = [{} for _ in plan[1]]
         self.verdicts: dict[Any, int] = {}  # an indicator verdict -> its number
         self.verdict_list: list[IndicatorVerdict] = []
         self.size = 0  # entries kept
         self.rated = False  # whether a table of this layout was rated before
-        self.rekey(key_names)
+        self.rekey(plan[2])
 
     def rekey(self, names: tuple[str, ...]) -> None:
         """Key the memo on these columns: what was keyed on the old ones is not reused."""
@@ -110,6 +111,30 @@ class _Learnt:
         self.judged = [{} for _ in self.judged]
         self.verdicts, self.verdict_list, self.size = {}, [], 0
         self.rekey(self.key_names)
+
+
+# How tables of one layout are rated: the aspects a readable mark settles, each aspect judged
+# by indicator rules with the columns they read, and the memo key's first columns.
+_Plan = tuple[frozenset[str], tuple[tuple[Aspect, tuple[str, ...]], ...], tuple[str, ...]]
+
+
+def _plan(variant: Rubric, table: Table, who: frozenset[str]) -> _Plan:
+    """The plan of tables laid out as ``table`` (it depends on their column names alone)."""
+    plain = _plain_marks(variant, table)
+    judged: list[tuple[Aspect, tuple[str, ...]]] = []
+    inputs: set[str] = set()
+    for aspect in variant.aspects:
+        if aspect.name in plain or not aspect.indicators:
+            continue
+        rules = carried_rules(aspect, table)
+        if rules:
+            comps = [c for rule in rules for c in (rule.test, *rule.when)]
+            columns = {c for comp in comps for c in (comp.column, *comp.instead)}
+            used = tuple(sorted(c for c in columns if c in table.columns))
+            judged.append((aspect, used))
+            inputs.update(used)
+    names = {c for c in read_columns(variant) if c in table.columns and c not in inputs}
+    return plain, tuple(judged), tuple(sorted(names - who))
 
 
 _layouts: dict[Any, _Learnt] = {}
@@ -134,10 +159,8 @@ def _same_rubric(rubric: Rubric) -> Rubric:
     return first
 
 
-def _learnt(
-    rubric: Rubric, table: Table, as_of: dt.date, key_names: tuple[str, ...], judged: int
-) -> _Learnt:
-    """What was learnt of tables laid out as ``table`` (new, when none was)."""
+def _learnt(rubric: Rubric, table: Table, as_of: dt.date, plan: Callable[[], _Plan]) -> _Learnt:
+    """What was learnt of tables laid out as ``table`` (new, from ``plan()``, when none was)."""
     # the months counted come from the title
     title = table.title if rubric.points is not None or rubric.member is not None else None
     layout = (id(_same_rubric(rubric)), as_of, frozenset(table.columns), table.form.key, title)
@@ -145,7 +168,7 @@ def _learnt(
     if found is None:
         if len(_layouts) >= _LAYOUTS_CAP:
             _layouts.clear()
-        found = _layouts[layout] = _Learnt(key_names, judged)
+        found = _layouts[layout] = _Learnt(plan())
     return found
 
 
@@ -178,7 +201,6 @@ class TableRater:
         if labels is None or variant is not rubric:
             labels = (variant.category_labels(), variant.level_labels())
         self.categories, self.levels = labels
-        self.plain = _plain_marks(variant, table)
         # claims repeat down a table (四星, 先进, A): each is read once per table
         self.claims = _table_memo(table, variant, "stars"), _table_memo(table, variant, "labels")
         self.kinds = rubric.column_kinds
@@ -187,29 +209,18 @@ class TableRater:
         self.who = frozenset({variant.key_column, *_WHO_COLUMNS})
         self.rows = table.sheet.rows
         self.fill = table.fill
-        # aspects judged by indicator rules: each judged once per combination of the cells
-        # its rules read (counts vary from row to row, what they make of them hardly):
-        # (aspect, its columns, their number among them, the row length they need, a getter)
-        self.judged: list[tuple[Aspect, tuple[str, ...], int, int, Any]] = []
-        inputs: set[str] = set()
-        for aspect in variant.aspects:
-            if aspect.name in self.plain or not aspect.indicators:
-                continue
-            rules = carried_rules(aspect, table)
-            if rules:
-                comps = [c for rule in rules for c in (rule.test, *rule.when)]
-                columns = {c for comp in comps for c in (comp.column, *comp.instead)}
-                used = tuple(sorted(c for c in columns if c in table.columns))
-                at = [table.columns[c] for c in used]
-                get = itemgetter(*at) if len(at) > 1 else lambda line, c=at[0]: (line[c],)
-                self.judged.append((aspect, used, len(self.judged), max(at) + 1, get))
-                inputs.update(used)
-        names = {c for c in read_columns(variant) if c in table.columns and c not in inputs}
-        key_names = tuple(sorted(names - self.who))
         if shared:
-            self.learnt = _learnt(rubric, table, as_of, key_names, len(self.judged))
+            self.learnt = _learnt(rubric, table, as_of, lambda: _plan(variant, table, self.who))
         else:
-            self.learnt = _Learnt(key_names, len(self.judged))
+            self.learnt = _Learnt(_plan(variant, table, self.who))
+        self.plain, judged, _ = self.learnt.plan
+        # aspects judged by indicator rules, each once per combination of the cells its rules
+        # read: (aspect, its columns, their number, the row length they need, a getter)
+        self.judged: list[tuple[Aspect, tuple[str, ...], int, int, Any]] = []
+        for i, (aspect, used) in enumerate(judged):
+            at = [table.columns[c] for c in used]
+            get = itemgetter(*at) if len(at) > 1 else lambda line, c=at[0]: (line[c],)
+            self.judged.append((aspect, used, i, max(at) + 1, get))
         self.version = 0
         self._follow()
 
