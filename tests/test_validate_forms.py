@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from branchctl.rules.rubric_file import builtin_text, parse_rubric
 from tests.builders import (
     ASPECTS,
     Layout,
@@ -181,3 +182,23 @@ def test_every_count_column_of_forms_toml_is_checked(tmp_path):
     assert (bad.cell, bad.column, bad.value) == (cell, "党员大会次数", "若干次")
     assert "不是有效的人数或次数" in bad.message
     assert not errors([f for f in findings if f is not bad])
+
+
+def test_claims_are_read_by_each_rubrics_own_spellings(tmp_path):
+    """Values are parsed once per process, by what reads them: a claim one rubric spells (中间)
+    is checked again, and flagged, under a county's rubric that spells it otherwise (一般)."""
+    records = [with_claims(r) for r in _records(n=12, seed=37)]
+    for rec in records:
+        rec.update(
+            {"星级": "四星", "定级类别": "加强指导", "等次": "中间", **dict.fromkeys(ASPECTS, True)}
+        )
+        rec.update({"基本保障": False, "发挥作用": False})  # four stars: 加强指导, 中间
+    path = write_workbook(tmp_path / "台账.xlsx", [classification_sheet(records)])
+    text = builtin_text("six-star").replace('name = "中间"\n', 'name = "一般"\n')
+    county = parse_rubric(
+        text.replace('aliases = ["中间支部", "中间党支部", "一般"]', "aliases = []")
+    )
+    assert "bad-enum" not in codes(check(path))
+    flagged = [f for f in check(path, rubric=county) if f.code == "bad-enum"]
+    assert [(f.column, f.value) for f in flagged] == [("等次", "中间")] * 12
+    assert "bad-enum" not in codes(check(path))  # the built-in's reading is still its own

@@ -349,7 +349,12 @@ def _parsers(ctx: CheckContext, variant: Rubric, table: Table) -> list[Parser]:
     kinds = ctx.rubric.column_kinds
     counts = [c for c in table.columns if (kinds.get(c) or column_kind(c)) == "count"]
     spellings = (tuple(categories.items()), tuple(levels.items()))
-    labels = _label_readers.setdefault(spellings, len(_label_readers))
+    labels = _label_readers.get(spellings)
+    if labels is None:
+        if len(_label_readers) >= 64:  # numbers are reused from here: forget what they read
+            _label_readers.clear()
+            _parsed.clear()
+        labels = _label_readers[spellings] = len(_label_readers)
     parsers: list[Parser] = [
         *((column, "bad-number", parse_count, "count") for column in counts),
         ("支部类型", "bad-enum", lambda v: parse_enum(v, "支部类型"), "支部类型"),
