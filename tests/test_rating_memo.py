@@ -18,9 +18,10 @@ from branchctl.cli.app import app
 from branchctl.forms.tables import find_forms
 from branchctl.io.workbook import read_workbook
 from branchctl.jobs.rate import rate_file
+from branchctl.rules.learnt import forget_learnt, learnt_entries
 from branchctl.rules.rateable import rated_tables
 from branchctl.rules.rating import rate_row, rate_table
-from branchctl.rules.row_rater import TableRater, forget_learnt, learnt_entries
+from branchctl.rules.row_rater import TableRater
 from branchctl.rules.rubric_file import builtin_text, load_rubric, parse_rubric
 from tests.builders import (
     CLASSIFICATION_COLUMNS,
@@ -248,7 +249,7 @@ def test_a_full_memo_is_forgotten_not_wrong(
     rubric = load_rubric(None)
     forget_learnt()
     alone = _rated(dated, rubric, JUNE)
-    monkeypatch.setattr("branchctl.rules.row_rater.LEARNT_CAP", 5)
+    monkeypatch.setattr("branchctl.rules.learnt.LEARNT_CAP", 5)
     forget_learnt()
     assert _rated(dated, rubric, JUNE) == alone
     assert _rated(dated, rubric, JUNE) == alone  # a second table of the layout, memo full

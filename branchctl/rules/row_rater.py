@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import fields
-from itertools import count
+from functools import partial
 from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from branchctl.forms.values import (
 from branchctl.rules.caps import apply_caps
 from branchctl.rules.evidence import missing_proof
 from branchctl.rules.indicators import Verdict as IndicatorVerdict
-from branchctl.rules.indicators import carried_rules, judge_indicators
+from branchctl.rules.indicators import judge_indicators
 from branchctl.rules.judging import (
     Note,
     Reads,
@@ -40,10 +40,8 @@ from branchctl.rules.judging import (
     claimed_value,
     judge_aspect,
 )
+from branchctl.rules.learnt import Learnt, Template, layout_plan, learnt_for
 from branchctl.rules.parts import weigh
-from branchctl.rules.rateable import (
-    read_columns,
-)
 from branchctl.rules.results import (
     SOURCE_COLUMN,
     BranchRating,
@@ -64,123 +62,10 @@ _MAX_VARIANTS = 8  # verdicts kept per memo key that differ in columns outside i
 # that reads one of them is reused only where it is equal, see Reads).
 _WHO_COLUMNS = ("所属党组织", "所属党支部", "党支部名称", "支部类型", "支部书记", SOURCE_COLUMN)
 
-# What is learnt is kept for the next table of the same layout in this process (a county's
-# township files repeat a few hundred combinations of marks and claims, file after file), up
-# to this many entries per layout (verdicts, indicator verdicts); then it is all forgotten.
-LEARNT_CAP = 20_000
 # Rows a table needs to be rated by memo when it is the first of its layout in this process:
 # below this, rows rarely repeat within it (a township file: about 45 rows, 5 in 6 distinct)
 # and the memo's keys cost more than they save; the next table of the layout learns.
 MEMO_ROWS = 500
-_LAYOUTS_CAP = 8  # layouts kept; a ninth forgets them all
-_VERSIONS = count(1)  # a memo key's layout: never the same number twice
-
-
-class _Learnt:
-    """What rating learnt of the rows of tables of one layout (rubric, as-of date, column
-    names, form): the memo key's columns, each combination's verdict, and each indicator-judged
-    aspect's verdict by its cells. Tables of one layout rate the same cells alike: the verdict
-    reads cells by column name, and which rules apply depends only on the names present."""
-
-    __slots__ = (
-        *("fast", "judged", "key_names", "keyed", "memo"),
-        *("plan", "rated", "size", "verdict_list", "verdicts", "version"),
-    )
-
-    def __init__(self, plan: _Plan) -> None:
-        self.plan = plan
-        self.judged: list[dict[Any, int]] = [{} for _ in plan[1]]
-        self.verdicts: dict[Any, int] = {}  # an indicator verdict -> its number
-        self.verdict_list: list[IndicatorVerdict] = []
-        self.size = 0  # entries kept
-        self.rated = False  # whether a table of this layout was rated before
-        self.rekey(plan[2])
-
-    def rekey(self, names: tuple[str, ...]) -> None:
-        """Key the memo on these columns: what was keyed on the old ones is not reused."""
-        self.key_names = names
-        self.keyed = frozenset(names)
-        self.memo: dict[Any, list[tuple[tuple[str, ...], tuple[Any, ...], RowVerdict]]] = {}
-        # verdicts that depend on the key's cells alone, with the fields of the branch built
-        # from them (:meth:`TableRater.rate_rows`), or None where a row builds its own
-        self.fast: dict[Any, tuple[RowVerdict, _Template | None]] = {}
-        self.version = next(_VERSIONS)
-
-    def forget(self) -> None:
-        """Forget every verdict (the cap reached); the key's columns stay."""
-        self.judged = [{} for _ in self.judged]
-        self.verdicts, self.verdict_list, self.size = {}, [], 0
-        self.rekey(self.key_names)
-
-
-# How tables of one layout are rated: the aspects a readable mark settles, each aspect judged
-# by indicator rules with the columns they read, and the memo key's first columns.
-_Plan = tuple[frozenset[str], tuple[tuple[Aspect, tuple[str, ...]], ...], tuple[str, ...]]
-
-
-def _plan(variant: Rubric, table: Table, who: frozenset[str]) -> _Plan:
-    """The plan of tables laid out as ``table`` (it depends on their column names alone)."""
-    plain = _plain_marks(variant, table)
-    judged: list[tuple[Aspect, tuple[str, ...]]] = []
-    inputs: set[str] = set()
-    for aspect in variant.aspects:
-        if aspect.name in plain or not aspect.indicators:
-            continue
-        rules = carried_rules(aspect, table)
-        if rules:
-            comps = [c for rule in rules for c in (rule.test, *rule.when)]
-            columns = {c for comp in comps for c in (comp.column, *comp.instead)}
-            used = tuple(sorted(c for c in columns if c in table.columns))
-            judged.append((aspect, used))
-            inputs.update(used)
-    names = {c for c in read_columns(variant) if c in table.columns and c not in inputs}
-    return plain, tuple(judged), tuple(sorted(names - who))
-
-
-_layouts: dict[Any, _Learnt] = {}
-_rubrics: dict[int, tuple[Rubric, Rubric]] = {}  # id -> (a rubric, the first equal one seen)
-
-
-def _same_rubric(rubric: Rubric) -> Rubric:
-    """The first rubric seen equal to ``rubric`` (a worker unpickles a copy with each chunk of
-    files): layouts are keyed by its identity."""
-    found = _rubrics.get(id(rubric))
-    if found is not None and found[0] is rubric:
-        return found[1]
-    first = next((seen for _, seen in _rubrics.values() if seen == rubric), rubric)
-    if len(_rubrics) >= 64:  # the copies go (a worker's earlier chunks), the first ones stay
-        for key, (copy, seen) in list(_rubrics.items()):
-            if copy is not seen:
-                del _rubrics[key]
-        if len(_rubrics) >= 64:
-            forget_learnt()
-            first = rubric
-    _rubrics[id(rubric)] = (rubric, first)  # kept alive: its id is not reused meanwhile
-    return first
-
-
-def _learnt(rubric: Rubric, table: Table, as_of: dt.date, plan: Callable[[], _Plan]) -> _Learnt:
-    """What was learnt of tables laid out as ``table`` (new, from ``plan()``, when none was)."""
-    # the months counted come from the title
-    title = table.title if rubric.points is not None or rubric.member is not None else None
-    layout = (id(_same_rubric(rubric)), as_of, frozenset(table.columns), table.form.key, title)
-    found = _layouts.get(layout)
-    if found is None:
-        if len(_layouts) >= _LAYOUTS_CAP:
-            _layouts.clear()
-        found = _layouts[layout] = _Learnt(plan())
-    return found
-
-
-def forget_learnt() -> None:
-    """Forget what rating learnt in this process (tests rate as a fresh process does)."""
-    _layouts.clear()
-    _rubrics.clear()
-
-
-def learnt_entries() -> int:
-    """The entries kept of what rating learnt in this process (bounded: LEARNT_CAP a layout)."""
-    return sum(learnt.size for learnt in _layouts.values())
 
 
 class TableRater:
@@ -210,9 +95,10 @@ class TableRater:
         self.rows = table.sheet.rows
         self.fill = table.fill
         if shared:
-            self.learnt = _learnt(rubric, table, as_of, lambda: _plan(variant, table, self.who))
+            plan = partial(layout_plan, variant, table, self.who)
+            self.learnt = learnt_for(rubric, table, as_of, plan)
         else:
-            self.learnt = _Learnt(_plan(variant, table, self.who))
+            self.learnt = Learnt(layout_plan(variant, table, self.who))
         self.plain, judged, _ = self.learnt.plan
         # aspects judged by indicator rules, each once per combination of the cells its rules
         # read: (aspect, its columns, their number, the row length they need, a getter)
@@ -333,8 +219,7 @@ class TableRater:
         the key and of the indicator rules (then :meth:`rate_rows` may reuse it by those).
         ``key``: the row's memo key, when the caller has read it under the present layout."""
         learnt = self.learnt
-        if learnt.size >= LEARNT_CAP:
-            learnt.forget()
+        if learnt.make_room():
             key = None
         if key is None:
             judged = self._indicators(line, values) if self.judged else ()
@@ -391,7 +276,7 @@ class TableRater:
         sheet, unit, sections, file = table.sheet_name, table.unit, table.sections, self.file
         learnt = self.learnt
         version = -1
-        fast: dict[Any, tuple[RowVerdict, _Template | None]] = {}
+        fast: dict[Any, tuple[RowVerdict, Template | None]] = {}
         indicators, key_of = self._indicators if self.judged else None, self._key
         judged: list[tuple[dict[Any, int], Any]] = []
         get_key: Callable[[list[Any]], tuple[Any, ...]] = _no_cells
@@ -756,10 +641,9 @@ if _FIELDS[:5] != _OWN_HEAD or _FIELDS[-3:] != _OWN_TAIL:  # pragma: no cover - 
     raise RuntimeError("BranchRating's fields moved: update TableRater.rate_rows")
 _MIDDLE = attrgetter(*_FIELDS[5:_FINDINGS])
 _TAIL = attrgetter(*_FIELDS[_FINDINGS + 1 : -3])
-_Template = tuple[tuple[Any, ...], tuple[Any, ...]]
 
 
-def _template(b: BranchRating) -> _Template:
+def _template(b: BranchRating) -> Template:
     """The fields of ``b`` that come from its verdict, before and after its findings."""
     return _MIDDLE(b), _TAIL(b)
 
@@ -801,19 +685,3 @@ def _table_memo(table: Table, variant: Rubric, name: str) -> dict[Any, Any]:
     if found is None or found[0] is not variant:
         found = table.cache[key] = (variant, {})
     return found[1]
-
-
-def _plain_marks(variant: Rubric, table: Table) -> frozenset[str]:
-    """Aspects of ``variant`` judged by their mark alone in ``table`` (their column is there
-    and no indicator rule has data in it): a readable mark settles them."""
-    key = ("plain-marks", id(variant))
-    found: frozenset[str] | None = table.cache.get(key)
-    if found is None:
-        found = table.cache[key] = frozenset(
-            a.name
-            for a in variant.aspects
-            if a.judge == "mark"
-            and a.name in table.columns
-            and not (a.indicators and carried_rules(a, table))
-        )
-    return found
