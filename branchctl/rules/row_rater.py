@@ -92,6 +92,8 @@ class TableRater:
         self.extras = rubric.json_extras()
         self.file = str(path) if path is not None else None
         self.who = frozenset({variant.key_column, *_WHO_COLUMNS})
+        self.own_columns = (variant.key_column, "所属党组织", "支部类型", SOURCE_COLUMN, "支部书记")
+        self.own_at = tuple(table.columns.get(c) for c in self.own_columns)
         self.rows = table.sheet.rows
         self.fill = table.fill
         if shared:
@@ -160,7 +162,8 @@ class TableRater:
         return _BLANK if type(v) is str and v == "" else v
 
     def _values(self, r: int, values: dict[str, Any] | None) -> dict[str, Any]:
-        return values if values is not None else self.table.row_values(r)
+        # the row's cells as the table keeps them, not a copy: rating only reads them
+        return values if values is not None else self.table.cells(r)
 
     # -- rating
 
@@ -531,15 +534,19 @@ class TableRater:
         """One row's rating: the verdict of its cells, with its own name, place and findings."""
         table, variant = self.table, self.variant
         cell: Callable[[str], Any]
+        # its name, 所属党组织, 支部类型, 来源文件 and 支部书记 as written
         if line is None:
             assert values is not None
             cell = values.get
+            own = [cell_text(cell(c)) for c in self.own_columns]
         else:
             cell = _reader(line, table.columns)
+            n = len(line)
+            own = [_text(line, c, n) for c in self.own_at]
+        name, org_text, type_text, source, secretary = own
 
         row = verdict.row
         notes = list(row.notes)
-        name = cell_text(cell(variant.key_column))
         if variant.entity == "member":
             if not name:
                 notes.append(("name-blank", variant.key_column, {}))
@@ -555,7 +562,7 @@ class TableRater:
         else:
             if not name:
                 notes.append(("name-blank", "党支部名称", {}))
-            party_org = cell_text(cell("所属党组织")) or table.unit
+            party_org = org_text or table.unit
         for gap in verdict.proof:  # the proof a grade needs, left blank
             notes.append(
                 (
@@ -583,7 +590,7 @@ class TableRater:
             row=excel_row,
             party_org=party_org or None,
             name=name,
-            type=cell_text(cell("支部类型")) or table.section_type(r),
+            type=type_text or table.section_type(r),
             stars=verdict.stars,
             category=verdict.category,
             level=verdict.level,
@@ -626,8 +633,8 @@ class TableRater:
             capped_from=verdict.capped_from,
             evidence_missing=verdict.proof,
             file=self.file,
-            source=cell_text(cell(SOURCE_COLUMN)) or None,
-            secretary=cell_text(cell("支部书记")) or None,
+            source=source or None,
+            secretary=secretary or None,
         )
 
 
