@@ -24,10 +24,15 @@ class SheetFacts:
 
 @dataclass
 class Scan:
-    """The real format of a workbook, and what the scan saw of each sheet (by sheet name)."""
+    """The real format of a workbook, and what the scan saw of each sheet (by sheet name).
+
+    ``package``: for a small .xlsx, the parts the scan inflated and checked, as a zip that
+    stores them uncompressed, for the reader to read instead of the file (None: read the file).
+    """
 
     format: str
     sheets: dict[str, SheetFacts] = field(default_factory=dict)
+    package: bytes | None = field(default=None, repr=False)
 
 
 class MergeBudget:
