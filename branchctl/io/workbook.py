@@ -13,7 +13,6 @@ than expanding them cell by cell. Hidden rows and columns (``Sheet.hidden_rows``
 
 from __future__ import annotations
 
-import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -222,7 +221,7 @@ def _open_package(scan: Scan, pc: Any) -> Any:
     if package is None:
         return None
     try:
-        return pc.CalamineWorkbook.from_filelike(io.BytesIO(package))
+        return pc.CalamineWorkbook.from_filelike(package)
     except Exception:
         return None
     except BaseException as e:  # a Rust panic surfaces as pyo3's PanicException

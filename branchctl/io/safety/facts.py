@@ -8,6 +8,7 @@ from pathlib import Path
 
 from branchctl.errors import BranchctlError
 from branchctl.io.safety.limits import MAX_MERGED_CELLS, MAX_MERGES
+from branchctl.io.safety.package import Package
 
 Range = tuple[int, int, int, int]  # r1, c1, r2, c2: 0-based, inclusive
 
@@ -32,7 +33,7 @@ class Scan:
 
     format: str
     sheets: dict[str, SheetFacts] = field(default_factory=dict)
-    package: bytes | None = field(default=None, repr=False)
+    package: Package | None = field(default=None, repr=False)
 
 
 class MergeBudget:

@@ -27,6 +27,7 @@ from branchctl.io.safety.limits import (
     shared_sheet_data,
 )
 from branchctl.io.safety.ods_extent import OdsCells, OdsExactCells
+from branchctl.io.safety.package import packable, stored_package
 from branchctl.io.safety.xlsx_extent import XlsxCells, XlsxExactCells
 from branchctl.io.safety.xmlparts import CHUNK, Scanner, check_prolog, stream_part, utf16_xml
 from branchctl.io.smallfiles import size_text
@@ -407,92 +408,6 @@ def _scan_part(
         # truncated or corrupt deflate stream.
         raise _bad_part(path, name) from e
     return {}
-
-
-# A small .xlsx is handed to the reader as a package of the parts the scan inflated and checked,
-# stored uncompressed: python-calamine then reads exactly those bytes (the file cannot change
-# between the scan and the read) and does not inflate them again (about a tenth of its read).
-PACKAGE_MAX_BYTES = 8 << 20
-# Parts by which python-calamine, which tells the format of a package from its content, could
-# take it for another kind of workbook (.ods, .xlsb) than the scan did.
-_OTHER_KINDS = ("content.xml", "mimetype", "xl/workbook.bin")
-_UNICODE_PATH = 0x7075  # an extra field some zip readers take a part's name from
-_LOCAL = struct.Struct("<4sHHHHHIIIHH")
-_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
-_END = struct.Struct("<4sHHHHIIH")
-
-
-def packable(fmt: str, infos: list[zipfile.ZipInfo]) -> bool:
-    """True if a zip read from memory is handed to the reader as a package (see
-    :func:`stored_package`): an .xlsx of at most PACKAGE_MAX_BYTES whose parts all come whole
-    (at most one chunk each), read by every zip reader under the same names, nothing in it by
-    which its kind could be mistaken, and only empty folder entries besides the parts."""
-    if fmt != "xlsx" or sum(info.file_size for info in infos) > PACKAGE_MAX_BYTES:
-        return False
-    for info in infos:
-        if info.file_size > CHUNK or info.filename.lower() in _OTHER_KINDS:
-            return False
-        if info.filename.endswith("/") and not info.file_size and (info.compress_size or info.CRC):
-            return False
-        if _has_extra(info.extra, _UNICODE_PATH):
-            return False
-    return True
-
-
-def stored_package(infos: list[zipfile.ZipInfo], held: dict[str, bytes]) -> bytes:
-    """The zip's parts, as the scan inflated and checked them (``held``, by name; the empty
-    folder entries it skips are empty), in a zip that stores them: no compression, each part's
-    CRC as the directory gives it (checked by the scan), names as the directory spells them."""
-    parts: list[bytes] = []
-    central: list[bytes] = []
-    offset = 0
-    for info in infos:
-        body = held.get(info.filename, b"")
-        name = info.orig_filename.encode()
-        size = len(body)
-        parts += (
-            _LOCAL.pack(b"PK\x03\x04", 20, 0x800, 0, 0, 0x21, info.CRC, size, size, len(name), 0),
-            name,
-            body,
-        )
-        central += (
-            _CENTRAL.pack(
-                b"PK\x01\x02",
-                20,
-                20,
-                0x800,
-                0,
-                0,
-                0x21,
-                info.CRC,
-                size,
-                size,
-                len(name),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            ),
-            name,
-        )
-        offset += _LOCAL.size + len(name) + size
-    directory = b"".join(central)
-    n = len(infos)
-    parts += (directory, _END.pack(b"PK\x05\x06", 0, 0, n, n, len(directory), offset, 0))
-    return b"".join(parts)
-
-
-def _has_extra(extra: bytes, wanted: int) -> bool:
-    """True if the extra fields of a directory entry hold one with the id ``wanted``."""
-    at = 0
-    while at + 4 <= len(extra):
-        kind, size = struct.unpack_from("<HH", extra, at)
-        if kind == wanted:
-            return True
-        at += 4 + size
-    return False
 
 
 def _bad_part(path: Path, name: str) -> BranchctlError:
