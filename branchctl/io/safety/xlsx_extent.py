@@ -300,9 +300,11 @@ def _standard_cell_extent(region: bytes, prefix: bytes) -> tuple[int, int] | Non
 # A part that comes whole (a township's sheets: tens of KB) is first searched for any cell tag
 # other than ``<c r="X12345"`` (one letter, at most five digits, no leading zero) and for any
 # prefixed one: none, and the grid is within Z99999, well under every limit. Two searches that
-# find nothing cost a fifth of the vector scan.
+# find nothing cost a fifth of the vector scan. (Written as one negative look-ahead, digits taken
+# possessively, then the delimiter: a fifth fewer steps at each cell than the same as two
+# alternatives.)
 NEAR_BOUND = (99_999, 26)
-_FAR_OR_IRREGULAR = re.compile(rb'<c(?:[\t\n\r/>]| (?!r="[A-Z][1-9][0-9]{0,4}"))')
+_FAR_OR_IRREGULAR = re.compile(rb'<c(?! r="[A-Z][1-9][0-9]{0,4}+")[\t\n\r />]')
 
 
 def _near_cells_only(region: bytes) -> bool:
