@@ -308,13 +308,28 @@ _FAR_OR_IRREGULAR = re.compile(rb'<c(?! r="[A-Z][1-9][0-9]{0,4}+")[\t\n\r />]')
 
 
 def _near_cells_only(region: bytes) -> bool:
-    # a prefixed tag starts at a colon: none is searched for past the last one (in a sheet
-    # written by xlsxwriter, the namespaces of the root element)
-    colons = region.rfind(b":") + 3
-    return (
-        _PREFIXED_CELL_TAG.search(region, 0, colons) is None
-        and _FAR_OR_IRREGULAR.search(region) is None
-    )
+    return not _prefixed_cell(region) and _FAR_OR_IRREGULAR.search(region) is None
+
+
+# Colons a region of tens of KB is searched by, one by one, for a prefixed cell tag, before the
+# pattern does it: a sheet written by xlsxwriter has a few (namespaces, merged ranges), one by
+# Excel a few on every row; the pattern reads every byte, ``find`` skips to the next colon
+# (memchr), but each call costs as much as the pattern reading a few KB.
+_COLONS_ONE_BY_ONE = 64
+_COLONS_FROM_BYTES = 16 << 10
+_DELIMITERS = frozenset((b"\t", b"\n", b"\r", b" ", b"/", b">"))
+
+
+def _prefixed_cell(region: bytes) -> bool:
+    """True if region holds a prefixed cell tag or its end (``x:c`` then a delimiter)."""
+    at = region.find(b":")
+    for _ in range(_COLONS_ONE_BY_ONE if len(region) >= _COLONS_FROM_BYTES else 0):
+        if at < 0:
+            return False
+        if region[at + 1 : at + 2] == b"c" and region[at + 2 : at + 3] in _DELIMITERS:
+            return True
+        at = region.find(b":", at + 1)
+    return at >= 0 and _PREFIXED_CELL_TAG.search(region, at) is not None
 
 
 # Below this size a region is scanned with regular expressions: numpy's fixed cost per call
