@@ -40,10 +40,12 @@ class Package:
             size += len(piece)
         self.size = size
         self.pos = 0
+        self.index = 0  # the piece holding pos (reads go on from where the last one ended)
 
     def seek(self, offset: int, whence: int = 0) -> int:
         base = (0, self.pos, self.size)[whence]
         self.pos = max(base + offset, 0)
+        self.index = max(bisect.bisect_right(self.starts, self.pos) - 1, 0)
         return self.pos
 
     def tell(self) -> int:
@@ -53,17 +55,27 @@ class Package:
         return True
 
     def read(self, n: int | None = -1) -> bytes:
-        end = self.size if n is None or n < 0 else min(self.size, self.pos + n)
-        out: list[bytes] = []
         pos = self.pos
-        i = bisect.bisect_right(self.starts, pos) - 1
-        while pos < end:
-            piece, start = self.pieces[i], self.starts[i]
-            out.append(piece[pos - start : end - start])
-            pos = start + len(piece)
+        end = self.size if n is None or n < 0 else min(self.size, pos + n)
+        if end <= pos:
+            return b""
+        i, starts, pieces = self.index, self.starts, self.pieces
+        piece, start = pieces[i], starts[i]
+        if end <= start + len(piece):  # within one piece, as most reads are
+            out = piece[pos - start : end - start]
+        else:
+            parts = []
+            while pos < end:
+                piece, start = pieces[i], starts[i]
+                parts.append(piece[pos - start : end - start])
+                pos = start + len(piece)
+                i += 1
+            out = b"".join(parts)
+            i -= 1  # the last piece read from
+        while i + 1 < len(starts) and starts[i + 1] <= end:
             i += 1
-        self.pos = max(self.pos, end)
-        return b"".join(out)
+        self.pos, self.index = end, i
+        return out
 
 
 def packable(fmt: str, infos: list[zipfile.ZipInfo]) -> bool:

@@ -287,14 +287,17 @@ def _elements(text: bytes) -> list[Element] | None:
     return found
 
 
+# A local file header's general purpose flags, name length and extra field length.
+_LOCAL_FIELDS = struct.Struct("<6xH18xHH")
+
+
 def _inflate(data: bytes, info: zipfile.ZipInfo) -> bytes:
     """One part of a zip held in memory, inflated as zipfile would (its local header checked,
     at most its declared size, CRC checked): BadZipFile, EOFError or zlib.error if not."""
     at = info.header_offset
     if data[at : at + 4] != b"PK\x03\x04" or len(data) < at + 30:
         raise zipfile.BadZipFile(info.filename)
-    (flags,) = struct.unpack_from("<H", data, at + 6)
-    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    flags, name_len, extra_len = _LOCAL_FIELDS.unpack_from(data, at)
     try:
         local_name = data[at + 30 : at + 30 + name_len].decode(
             "utf-8" if flags & 0x800 else "cp437"
@@ -350,7 +353,8 @@ def _scan_part(
             f"部件 {name} 使用了不受支持的压缩方式，请用 Excel 重新保存为 .xlsx 后提交", path=path
         )
     sheet = labels is not None and name in labels
-    named_xml = name.lower().endswith(_XML_SUFFIXES) or sheet
+    lower = name.lower()
+    named_xml = lower.endswith(_XML_SUFFIXES) or sheet
     # Parts calamine reads must be UTF-8 (it reads a UTF-16 sheet as empty); others, such as
     # customXml items, may be UTF-16 and are only checked for a DTD.
     read_by_calamine = sheet or name.startswith("xl/") or name in ("content.xml", "styles.xml")
@@ -374,7 +378,8 @@ def _scan_part(
                     head = f.read(64)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
         raise _bad_part(path, name) from e
-    xml_like = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<") or utf16_xml(head)
+    utf16 = utf16_xml(head)
+    xml_like = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<") or utf16
 
     def check_xml(first: bytes) -> None:
         if named_xml or xml_like:
@@ -384,9 +389,9 @@ def _scan_part(
     # part a worksheet), except, when workbook.xml's relationships are known and no sheet points
     # to them, legacy VML drawings (often not well-formed) and the big shared strings and styles.
     scanner: Scanner | None = None
-    skipped = labels is not None and not sheet and name.lower().endswith(_NOT_SHEETS)
+    skipped = labels is not None and not sheet and lower.endswith(_NOT_SHEETS)
     label = labels.get(name, name) if labels else name
-    if fmt == "xlsx" and (sheet or xml_like and not skipped and not utf16_xml(head)):
+    if fmt == "xlsx" and (sheet or xml_like and not skipped and not utf16):
         scanner = XlsxCells(path, label)
         scanner.whole = whole is not None
     elif fmt == "ods" and name == "content.xml":
