@@ -160,7 +160,7 @@ def read_lists_detail(layout: Layout, as_of: dt.date | None = None) -> Lists:
             by_kind[table.form.key].append(table)
             out.tables.append(table)
     for table in by_kind["lists"]:
-        out.items += [_combined_item(table, r, as_of) for r in table.rows]
+        out.items += _combined_items(table, as_of)
     if by_kind["problems"]:
         _read_linked(by_kind, as_of, out)
     return out
@@ -170,37 +170,50 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
     """Every row of every 附件4 work ledger in the workbook."""
     items: list[WorkItem] = []
     for table in layout.tables:
-        if table.form.key != "work_ledger":
-            continue
-        sheet, columns = table.sheet_name, table.columns
-        for r in table.rows:
-            text = table.texts(r).get  # the row read once as text; three cells typed
-            due, done, state = table.values(r, _TYPED)
-            deadline, deadline_error = _date(due, as_of, True)
-            closed, closed_error = _date(done, as_of, False)
-            status, status_error = _enum(state, "完成情况")
-            branch = text("党支部名称", "")
-            items.append(
-                WorkItem(
-                    branch=branch,
-                    branch_key=name_key(branch),
-                    task=text("工作任务", ""),
-                    deadline=deadline,
-                    deadline_text=text("完成时限", ""),
-                    progress=text("进展情况", ""),
-                    status=status,
-                    closed=closed,
-                    evidence=text("佐证材料", ""),
-                    sheet=sheet,
-                    row=r + 1,
-                    closed_text=text("销号时间", ""),
-                    deadline_error=deadline_error,
-                    closed_error=closed_error,
-                    status_error=status_error,
-                    sources=RowSources(sheet, r + 1, columns),
-                )
-            )
+        if table.form.key == "work_ledger":
+            items += _work_items(table, as_of)
     return items
+
+
+_WORK_TEXTS = ("党支部名称", "工作任务", "完成时限", "进展情况", "佐证材料", "销号时间")
+
+
+def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
+    sheet, columns = table.sheet_name, table.columns
+    # read a column at a time, as text; three columns typed (each distinct value parsed once)
+    texts = table.column_texts(_WORK_TEXTS)
+    due, done, state = table.column_values(_TYPED)
+    return [
+        WorkItem(
+            branch=branch,
+            branch_key=name_key(branch),
+            task=task,
+            deadline=deadline[0],
+            deadline_text=deadline_text,
+            progress=progress,
+            status=status[0],
+            closed=closed[0],
+            evidence=evidence,
+            sheet=sheet,
+            row=r + 1,
+            closed_text=closed_text,
+            deadline_error=deadline[1],
+            closed_error=closed[1],
+            status_error=status[1],
+            sources=RowSources(sheet, r + 1, columns),
+        )
+        for (
+            r, branch, task, deadline_text, progress, evidence, closed_text, deadline, closed,
+            status,
+        ) in zip(
+            table.rows,
+            *texts,
+            [_date(v, as_of, True) for v in due],
+            [_date(v, as_of, False) for v in done],
+            [_enum(v, "完成情况") for v in state],
+            strict=True,
+        )
+    ]  # fmt: skip
 
 
 # ------------------------------------------------------------------------------- internals
@@ -236,10 +249,6 @@ class _Row:
         if value is None:
             return ""
         return value.strip() if type(value) is str else cell_text(value)
-
-    def texts(self) -> dict[str, str]:
-        """Every filled column as text (a blank column is missing: read it with ``.get(c, "")``)."""
-        return self.table.texts(self.r)
 
     def date(
         self, column: str, as_of: dt.date | None, deadline: bool = False
@@ -287,39 +296,54 @@ def _enum(raw: Any, column: str) -> tuple[str, str | None]:
     return found  # type: ignore[no-any-return]
 
 
-def _combined_item(table: Table, r: int, as_of: dt.date | None) -> ProblemItem:
-    text = table.texts(r).get  # the row read once as text; three cells typed
-    due, done, state = table.values(r, _TYPED)
-    deadline, deadline_error = _date(due, as_of, True)
-    closed, closed_error = _date(done, as_of, False)
-    status, status_error = _enum(state, "完成情况")
-    task = text("整改任务", "")
-    branch = text("党支部名称", "")
-    measures = text("整改措施", "")
-    return ProblemItem(
-        branch=branch,
-        branch_key=name_key(branch),
-        category=text("问题类别", ""),
-        description=text("问题描述", ""),
-        task=task,
-        measures=measures,
-        owner=text("责任人", ""),
-        owner_title=text("职务", ""),
-        leader=text("责任领导", ""),
-        deadline=deadline,
-        deadline_text=text("完成时限", ""),
-        sheet=table.sheet_name,
-        row=r + 1,
-        number=text("序号", ""),
-        status=status,
-        closed=closed,
-        closed_text=text("销号时间", ""),
-        has_task=bool(task or measures),
-        deadline_error=deadline_error,
-        closed_error=closed_error,
-        status_error=status_error,
-        sources=RowSources(table.sheet_name, r + 1, table.columns),
-    )
+_COMBINED_TEXTS = (
+    "党支部名称", "问题类别", "问题描述", "整改任务", "整改措施", "责任人", "职务", "责任领导",
+    "完成时限", "序号", "销号时间",
+)  # fmt: skip
+
+
+def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
+    sheet, columns = table.sheet_name, table.columns
+    # read a column at a time, as text; three columns typed (each distinct value parsed once)
+    texts = table.column_texts(_COMBINED_TEXTS)
+    due, done, state = table.column_values(_TYPED)
+    return [
+        ProblemItem(
+            branch=branch,
+            branch_key=name_key(branch),
+            category=category,
+            description=description,
+            task=task,
+            measures=measures,
+            owner=owner,
+            owner_title=owner_title,
+            leader=leader,
+            deadline=deadline[0],
+            deadline_text=deadline_text,
+            sheet=sheet,
+            row=r + 1,
+            number=number,
+            status=status[0],
+            closed=closed[0],
+            closed_text=closed_text,
+            has_task=bool(task or measures),
+            deadline_error=deadline[1],
+            closed_error=closed[1],
+            status_error=status[1],
+            sources=RowSources(sheet, r + 1, columns),
+        )
+        for (
+            r, branch, category, description, task, measures, owner, owner_title, leader,
+            deadline_text, number, closed_text, deadline, closed, status,
+        ) in zip(
+            table.rows,
+            *texts,
+            [_date(v, as_of, True) for v in due],
+            [_date(v, as_of, False) for v in done],
+            [_enum(v, "完成情况") for v in state],
+            strict=True,
+        )
+    ]  # fmt: skip
 
 
 def _numbers(value: Any) -> list[str]:
