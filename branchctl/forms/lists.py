@@ -37,7 +37,9 @@ _NUMBER_SPLIT = re.compile(r"[、,，;；/\s]+")
 
 @dataclass(slots=True)
 class ProblemItem:
-    """One problem of 附件3 with one of its tasks (a problem without a task has ``task == ""``)."""
+    """One problem of 附件3 with one of its tasks (a problem without a task has ``task == ""``).
+
+    The combined sheet's reader passes the fields by position: keep their order."""
 
     branch: str  # as written, trimmed
     branch_key: str  # values.name_key(branch), for matching across sheets
@@ -77,6 +79,15 @@ class ProblemItem:
     def is_closed(self) -> bool:
         return is_closed(self.status, self.closed, self.closed_text)
 
+    @property
+    def task_row(self) -> tuple[str, int]:
+        """The sheet and 1-based row of the task (several problems may share one linked task):
+        where :meth:`source` finds 整改任务."""
+        if isinstance(self.sources, RowSources):  # the combined sheet: the problem's own row
+            return self.sheet, self.row
+        ref = self.sources.get("整改任务")
+        return (self.sheet, self.row) if ref is None else (ref.sheet, ref.row)
+
 
 DONE = "已完成"  # the 完成情况 value that closes an item (forms.toml enums.完成情况)
 
@@ -88,7 +99,7 @@ def is_closed(status: str, closed: Deadline | None, closed_text: str) -> bool:
 
 @dataclass(slots=True)
 class WorkItem:
-    """One row of 附件4 创建工作台账."""
+    """One row of 附件4 创建工作台账 (its reader passes the fields by position: keep their order)."""
 
     branch: str
     branch_key: str
@@ -183,24 +194,12 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
     # read a column at a time, as text; three columns typed (each distinct value parsed once)
     texts = table.column_texts(_WORK_TEXTS)
     due, done, state = table.column_values(_TYPED)
+    # positional, in field order: keyword arguments cost twice as much as the item itself
     return [
         WorkItem(
-            branch=branch,
-            branch_key=name_key(branch),
-            task=task,
-            deadline=deadline[0],
-            deadline_text=deadline_text,
-            progress=progress,
-            status=status[0],
-            closed=closed[0],
-            evidence=evidence,
-            sheet=sheet,
-            row=r + 1,
-            closed_text=closed_text,
-            deadline_error=deadline[1],
-            closed_error=closed[1],
-            status_error=status[1],
-            sources=RowSources(sheet, r + 1, columns),
+            branch, name_key(branch), task, deadline[0], deadline_text, progress, status[0],
+            closed[0], evidence, sheet, r + 1, closed_text, deadline[1], closed[1], status[1],
+            RowSources(sheet, r + 1, columns),
         )
         for (
             r, branch, task, deadline_text, progress, evidence, closed_text, deadline, closed,
@@ -307,30 +306,13 @@ def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
     # read a column at a time, as text; three columns typed (each distinct value parsed once)
     texts = table.column_texts(_COMBINED_TEXTS)
     due, done, state = table.column_values(_TYPED)
+    # positional, in field order: keyword arguments cost twice as much as the item itself
     return [
         ProblemItem(
-            branch=branch,
-            branch_key=name_key(branch),
-            category=category,
-            description=description,
-            task=task,
-            measures=measures,
-            owner=owner,
-            owner_title=owner_title,
-            leader=leader,
-            deadline=deadline[0],
-            deadline_text=deadline_text,
-            sheet=sheet,
-            row=r + 1,
-            number=number,
-            status=status[0],
-            closed=closed[0],
-            closed_text=closed_text,
-            has_task=bool(task or measures),
-            deadline_error=deadline[1],
-            closed_error=closed[1],
-            status_error=status[1],
-            sources=RowSources(sheet, r + 1, columns),
+            branch, name_key(branch), category, description, task, measures, owner, owner_title,
+            leader, deadline[0], deadline_text, sheet, r + 1, number, status[0], closed[0],
+            closed_text, bool(task or measures), True, deadline[1], closed[1], status[1],
+            RowSources(sheet, r + 1, columns),
         )
         for (
             r, branch, category, description, task, measures, owner, owner_title, leader,
