@@ -40,35 +40,59 @@ class MergeFill:
 
     def __init__(self, sheet: Sheet, columns: Iterable[int], merges: Iterable[Range]) -> None:
         self.rows = sheet.rows
-        wanted = sorted(set(columns))
+        lo = hi = 0
+        wanted: list[int] | None = None
+        if type(columns) is range and columns.step == 1:
+            lo, hi = columns.start, columns.stop
+        else:
+            wanted = sorted(set(columns))
         spans: dict[int, list[tuple[int, int, int, int]]] = {}
+        # column -> the first rows of the merges over it, sorted: a column not here has none
+        starts: dict[int, list[int]] = {}
         covered: list[tuple[int, int]] = []  # the rows of each merge over a wanted column
+        ordered = True  # the merges come by first row (most callers'), so each column's too
+        last = -1
         for r1, c1, r2, c2 in merges:
             if r1 == r2 and c1 == c2:
                 continue
-            # the wanted columns the merge covers, found by bisection: a merge across the
-            # whole grid costs the table's columns, not the grid's
-            cols = wanted[bisect_left(wanted, c1) : bisect_right(wanted, c2)]
+            # the wanted columns the merge covers: a merge across the whole grid costs the
+            # table's columns, not the grid's
+            if wanted is None:
+                cols: Iterable[int] = range(c1 if c1 > lo else lo, c2 + 1 if c2 < hi else hi)
+            else:
+                cols = wanted[bisect_left(wanted, c1) : bisect_right(wanted, c2)]
             if cols:
+                if r1 < last:
+                    ordered = False
+                last = r1
                 covered.append((r1, r2))
+                span = (r1, r2, r1, c1)
                 for c in cols:
-                    spans.setdefault(c, []).append((r1, r2, r1, c1))
-        for found in spans.values():
-            found.sort()
+                    found = spans.get(c)
+                    if found is None:
+                        spans[c] = [span]
+                        starts[c] = [r1]
+                    else:
+                        found.append(span)
+                        starts[c].append(r1)
+        for c, found in spans.items():
+            if len(found) > 1:
+                found.sort()
+                if not ordered:
+                    starts[c] = [s[0] for s in found]
         self._spans = spans
-        # column -> the first rows of the merges over it, sorted: a column not here has none
-        self.starts = {c: [s[0] for s in found] for c, found in spans.items()}
+        self.starts = starts
         # the rows any merge covers, as disjoint ranges: most rows are in none
-        starts: list[int] = []
+        row_starts: list[int] = []
         ends: list[int] = []
         for r1, r2 in sorted(covered):
             if ends and r1 <= ends[-1] + 1:
                 if r2 > ends[-1]:
                     ends[-1] = r2
             else:
-                starts.append(r1)
+                row_starts.append(r1)
                 ends.append(r2)
-        self._row_starts, self._row_ends = starts, ends
+        self._row_starts, self._row_ends = row_starts, ends
 
     def __bool__(self) -> bool:
         return bool(self._spans)
@@ -93,6 +117,28 @@ class MergeFill:
             if r <= r2:
                 return top, left
         return r, c
+
+    def line(self, r: int, width: int) -> list[Any]:
+        """Row ``r`` as read, ``width`` cells (padded with ''): each cell as :meth:`value`
+        reads it, for the columns of this fill and any other."""
+        rows = self.rows
+        line = rows[r] if r < len(rows) else []
+        out = line[:width]
+        if len(out) < width:
+            out += [""] * (width - len(out))
+        spans = self._spans
+        for c, starts in self.starts.items():
+            if c >= width:
+                continue
+            i = bisect_right(starts, r) - 1
+            if i >= 0:
+                _, r2, top, left = spans[c][i]
+                if r <= r2:
+                    try:
+                        out[c] = rows[top][left]
+                    except IndexError:
+                        out[c] = ""
+        return out
 
     def covered(self, r: int, c: int) -> bool:
         """Whether (r, c) is covered by a merge and is not its top-left cell."""

@@ -75,10 +75,10 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     """Every row below the header of ``frame``, to its end."""
     data = forms_data()
     footer = tuple(data.footer)
-    # cheap first tests, a character class searched: only text holding 合/小/计… can be a
-    # total, only text holding ×/X/*… a placeholder
+    # cheap first tests, a character class searched
     totals_chars = _any_char(frozenset(ch for word in data.totals for ch in word))
     marks = _any_char(_marker_chars())
+    either = _any_char(frozenset(ch for word in data.totals for ch in word) | _marker_chars())
     examples = data.example_serials
     sheet, columns = frame.sheet, frame.columns
     lo, hi = frame.first_col, frame.last_col + 1
@@ -94,22 +94,33 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     grid = sheet.rows
     for r in range(frame.header_row + 1, len(grid)):
         line = grid[r]
+        seg = line[lo:hi]
         first: Any = None
         filled = 0  # counted to 3: only rows of one or two cells need more care
         placeholder = True  # its first two filled cells are columns a template prefills
-        for c, v in enumerate(line[lo:hi], lo):
-            if type(v) is str:  # blank: "", spaces, or None
-                if not v.strip():
+        if (  # most rows: their first three cells filled (blank: "", spaces, or None)
+            len(seg) >= 3
+            and (a.strip() if type(a := seg[0]) is str else a is not None)
+            and (b.strip() if type(b := seg[1]) is str else b is not None)
+            and (v.strip() if type(v := seg[2]) is str else v is not None)
+        ):
+            first = a
+            filled = 3
+            placeholder = lo in ignore and lo + 1 in ignore and lo + 2 in ignore
+        else:
+            for c, v in enumerate(seg, lo):
+                if type(v) is str:  # blank: "", spaces, or None
+                    if not v.strip():
+                        continue
+                elif v is None:
                     continue
-            elif v is None:
-                continue
-            filled += 1
-            if c not in ignore:
-                placeholder = False
-            if first is None:
-                first = v
-            elif filled > 2:
-                break
+                filled += 1
+                if c not in ignore:
+                    placeholder = False
+                if first is None:
+                    first = v
+                elif filled > 2:
+                    break
         if not filled:
             continue
         if r <= spill:
@@ -127,13 +138,15 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
             out.end = r  # another table's marker, title or 填报单位 line
             break
         n = len(line)
-        totals = False
-        for c in name_cols:  # cheap first test: only text holding 合/小/计… can be a total
+        # cheap first test, one search a text: only text holding 合/小/计… can be a total, only
+        # text holding ×/X/*… a placeholder
+        suspect = False
+        for c in name_cols:
             v = line[c] if c < n else None
-            if type(v) is str and totals_chars(v) and _is_totals(v):
-                totals = True
+            if type(v) is str and either(v):
+                suspect = True
                 break
-        if totals:
+        if suspect and _has_totals(line, n, name_cols, totals_chars):
             out.skip(TOTALS, r)
             section = None  # a 小计 closes its section
             continue
@@ -155,10 +168,11 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if type(v) is str and v and normalize_text(v) in examples:
             out.skip(EXAMPLE, r)
             continue
-        v = line[name] if name is not None and name < n else None
-        if type(v) is str and marks(v) and _placeholder_name(v):
-            out.skip(EXAMPLE, r)
-            continue
+        if suspect:
+            v = line[name] if name is not None and name < n else None
+            if type(v) is str and marks(v) and _placeholder_name(v):
+                out.skip(EXAMPLE, r)
+                continue
         if filled <= 2:
             found = _section(frame, fill, r, line)
             if found is not None:
@@ -172,6 +186,17 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if section is not None:
             out.sections[r] = section
     return out
+
+
+def _has_totals(
+    line: list[Any], n: int, name_cols: list[int], totals_chars: Callable[[str], Any]
+) -> bool:
+    """A 小计/合计 row: a name column says so."""
+    for c in name_cols:
+        v = line[c] if c < n else None
+        if type(v) is str and totals_chars(v) and _is_totals(v):
+            return True
+    return False
 
 
 def _blank(v: Any) -> bool:
