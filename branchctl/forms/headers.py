@@ -88,9 +88,11 @@ def find_header(
         combined = dict(found)
         two_level = False
         if matches.get(r - 1):
+            named_here = set(combined.values())
             for c, canon in matches[r - 1].items():
-                if c not in combined and canon not in combined.values():
+                if c not in combined and canon not in named_here:
                     combined[c] = canon
+                    named_here.add(canon)
             two_level = True
         for form, hints in _signed(frozenset(combined.values()), memo, aspect_names):
             named = names.get(form.key)

@@ -36,7 +36,7 @@ class MergeFill:
     over ``columns`` (0-based). Callers choose the merges: for data, those starting below the
     header (a header cell merged down is not data, :func:`starting_in`)."""
 
-    __slots__ = ("rows", "starts", "_spans", "_row_starts", "_row_ends")
+    __slots__ = ("rows", "starts", "_spans", "_row_starts", "_row_ends", "_merged", "_disjoint")
 
     def __init__(self, sheet: Sheet, columns: Iterable[int], merges: Iterable[Range]) -> None:
         self.rows = sheet.rows
@@ -51,7 +51,10 @@ class MergeFill:
         starts: dict[int, list[int]] = {}
         covered: list[tuple[int, int]] = []  # the rows of each merge over a wanted column
         ordered = True  # the merges come by first row (most callers'), so each column's too
+        disjoint = True  # no two merges share a cell (known when they come ordered)
         last = -1
+        # with columns a range: each merge kept, with the columns it covers [a, b)
+        merged: list[tuple[int, int, int, int, int]] | None = [] if wanted is None else None
         for r1, c1, r2, c2 in merges:
             if r1 == r2 and c1 == c2:
                 continue
@@ -66,6 +69,8 @@ class MergeFill:
                     ordered = False
                 last = r1
                 covered.append((r1, r2))
+                if merged is not None:
+                    merged.append((r1, r2, c1, cols[0], cols[-1] + 1))  # type: ignore[index]
                 span = (r1, r2, r1, c1)
                 for c in cols:
                     found = spans.get(c)
@@ -73,6 +78,8 @@ class MergeFill:
                         spans[c] = [span]
                         starts[c] = [r1]
                     else:
+                        if r1 <= found[-1][1]:
+                            disjoint = False  # (given by first row: the last span is lowest)
                         found.append(span)
                         starts[c].append(r1)
         for c, found in spans.items():
@@ -82,6 +89,9 @@ class MergeFill:
                     starts[c] = [s[0] for s in found]
         self._spans = spans
         self.starts = starts
+        self._merged = merged
+        # whether no two merges share a cell (None: to be found, on first use)
+        self._disjoint: bool | None = disjoint if ordered else None
         # the rows any merge covers, as disjoint ranges: most rows are in none
         row_starts: list[int] = []
         ends: list[int] = []
@@ -126,6 +136,17 @@ class MergeFill:
         out = line[:width]
         if len(out) < width:
             out += [""] * (width - len(out))
+        if self._merged is not None and self._no_overlap():
+            # each cell in at most one merge: that merge's value, a slice at a time
+            for r1, r2, left, a, b in self._merged:
+                if r1 <= r <= r2 and a < width:
+                    b = b if b < width else width
+                    try:
+                        value = rows[r1][left]
+                    except IndexError:
+                        value = ""
+                    out[a:b] = [value] * (b - a)
+            return out
         spans = self._spans
         for c, starts in self.starts.items():
             if c >= width:
@@ -139,6 +160,17 @@ class MergeFill:
                     except IndexError:
                         out[c] = ""
         return out
+
+    def _no_overlap(self) -> bool:
+        """Whether no two merges share a cell of the columns (then :meth:`value` finds the one
+        merge holding a cell, whatever the order it was given in)."""
+        if self._disjoint is None:
+            self._disjoint = all(
+                found[i][1] < found[i + 1][0]
+                for found in self._spans.values()
+                for i in range(len(found) - 1)
+            )
+        return self._disjoint
 
     def covered(self, r: int, c: int) -> bool:
         """Whether (r, c) is covered by a merge and is not its top-left cell."""

@@ -40,7 +40,8 @@ def read_preamble(sheet: Sheet, start: int, stop: int, *, nearest_last: bool = T
     date_seen = False
     rows = range(max(start, 0), min(stop, sheet.height))
     for r in reversed(rows) if nearest_last else rows:
-        texts = [v for v in sheet.rows[r] if type(v) is str and v and not v.isspace()]
+        # filter(None): the blank cells out first, without a loop in Python
+        texts = [v for v in filter(None, sheet.rows[r]) if type(v) is str and not v.isspace()]
         if len(texts) >= PREAMBLE_MAX_CELLS:
             continue  # a header or data row, not a title, marker or 填报单位 line
         if texts and _line(texts[0]).footer:
