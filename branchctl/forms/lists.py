@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,9 +207,9 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
         ) in zip(
             table.rows,
             *texts,
-            [_date(v, as_of, True) for v in due],
-            [_date(v, as_of, False) for v in done],
-            [_enum(v, "完成情况") for v in state],
+            _each(due, lambda v: _date(v, as_of, True)),
+            _each(done, lambda v: _date(v, as_of, False)),
+            _each(state, lambda v: _enum(v, "完成情况")),
             strict=True,
         )
     ]  # fmt: skip
@@ -263,6 +263,20 @@ class _Row:
     def sources(self, columns: tuple[str, ...]) -> dict[str, CellRef]:
         sheet, row, cols = self.table.sheet.name, self.r + 1, self.table.columns
         return {name: CellRef(sheet, row, cols[name]) for name in columns if name in cols}
+
+
+_DISTINCT = frozenset({str, type(None), dt.date, dt.datetime, dt.time})  # none equals another's
+
+
+def _each(values: list[Any], parse: Callable[[Any], Any]) -> list[Any]:
+    """``parse`` of each value of a column, each distinct value parsed once (a column repeats a
+    few texts); where numbers are among them (1 == 1.0 == True), each value by itself."""
+    distinct = dict.fromkeys(values)
+    if not all(type(k) in _DISTINCT for k in distinct):
+        return [parse(v) for v in values]
+    for k in distinct:
+        distinct[k] = parse(k)
+    return list(map(distinct.__getitem__, values))
 
 
 def _date(raw: Any, as_of: dt.date | None, deadline: bool) -> tuple[Deadline | None, str | None]:
@@ -320,9 +334,9 @@ def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
         ) in zip(
             table.rows,
             *texts,
-            [_date(v, as_of, True) for v in due],
-            [_date(v, as_of, False) for v in done],
-            [_enum(v, "完成情况") for v in state],
+            _each(due, lambda v: _date(v, as_of, True)),
+            _each(done, lambda v: _date(v, as_of, False)),
+            _each(state, lambda v: _enum(v, "完成情况")),
             strict=True,
         )
     ]  # fmt: skip
