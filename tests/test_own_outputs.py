@@ -268,3 +268,31 @@ def test_a_checked_copy_beside_another_townships_file_of_the_same_name_is_read(t
     rated = _json("rate", str(root), "-o", str(tmp_path / "评定.xlsx"))
     assert "skipped" not in rated
     assert rated["summary"]["total"] == TOWNS["城关镇"][1] + TOWNS["河西街道"][1]
+
+
+def test_the_mark_is_found_however_the_zip_directory_sits(tmp_path):
+    """A folder search first looks for docProps/custom.xml in the zip directory's bytes alone
+    (most submissions carry none); the mark is still found in a copy with a zip comment, with
+    bytes before the archive (a self-extracting wrapper), or rewritten by zipfile, and a
+    workbook whose custom properties are another program's is no output."""
+    folder = _folder(tmp_path)
+    _run("rate", str(folder / "城关镇.xlsx"), "-o", str(folder / "城关镇评定.xlsx"))
+    rated = folder / "城关镇评定.xlsx"
+    assert output_kind(rated) == "rated"
+    assert output_kind(folder / "城关镇.xlsx") is None
+    commented = tmp_path / "注释.xlsx"
+    with zipfile.ZipFile(rated) as src, zipfile.ZipFile(commented, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.comment = b"x" * 60_000  # the end record's comment: the directory sits further up
+    assert output_kind(commented) == "rated"
+    prefixed = tmp_path / "前缀.xlsx"
+    prefixed.write_bytes(b"\0" * 4096 + rated.read_bytes())
+    assert output_kind(prefixed) == "rated"
+    foreign = tmp_path / "其他程序.xlsx"
+    with zipfile.ZipFile(folder / "城关镇.xlsx") as src, zipfile.ZipFile(foreign, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        dst.writestr("docProps/custom.xml", b'<?xml version="1.0"?><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"/>')  # fmt: skip
+    assert output_kind(foreign) is None
+    assert output_kind(tmp_path / "缺.xlsx") is None

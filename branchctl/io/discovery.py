@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -113,11 +114,19 @@ def own_outputs(
     townships = any(
         isinstance(f, Workbook) and (f.output is None or f.output in RETURNED_KINDS) for f in found
     )
-    names = {
-        (f.path.absolute().parent, f.path.name.lower()): f.label
+    copies = any(
+        isinstance(f, Workbook) and not f.named and f.path.name.lower().endswith(CHECKED_SUFFIX)
         for f in found
-        if isinstance(f, Workbook)
-    }
+    )
+    names = (  # where each file was found, for a checked copy to look for its original
+        {
+            (f.path.absolute().parent, f.path.name.lower()): f.label
+            for f in found
+            if isinstance(f, Workbook)
+        }
+        if copies
+        else {}
+    )
     kept: list[Found] = []
     skipped: list[tuple[str, str]] = []
     for f in found:
@@ -248,9 +257,12 @@ def is_under(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def _not_utf8(text: str) -> bool:
     """A name os gave with surrogate escapes: its bytes are not UTF-8."""
-    return not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text)
+    return not text.isascii() and _ESCAPED_BYTE.search(text) is not None
 
 
 def _shown_part(part: str) -> str:

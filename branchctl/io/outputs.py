@@ -21,6 +21,7 @@ import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
@@ -83,15 +84,41 @@ def output_kind(path: Path) -> str | None:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
     try:  # opened as a regular file only: a FIFO named .xlsx must not block here
-        with open_regular(path, "工作簿文件") as f, zipfile.ZipFile(f) as z:
-            info = z.getinfo(CUSTOM_PART)
-            if info.file_size > _MAX_CUSTOM:
+        with open_regular(path, "工作簿文件") as f:
+            if _directory_lacks_custom(f):
                 return None
-            text = z.read(info)
+            f.seek(0)
+            with zipfile.ZipFile(f) as z:
+                info = z.getinfo(CUSTOM_PART)
+                if info.file_size > _MAX_CUSTOM:
+                    return None
+                text = z.read(info)
     except (BranchctlError, OSError, KeyError, EOFError, RuntimeError, zipfile.BadZipFile):
         return None
     kind = _property(text)
     return kind if kind in OUTPUT_KINDS else None
+
+
+_EOCD = b"PK\x05\x06"
+_TAIL = 22 + 0xFFFF  # the end record and the longest comment it may carry
+
+
+def _directory_lacks_custom(f: IO[bytes]) -> bool:
+    """True when the zip directory at the end of ``f`` surely names no CUSTOM_PART: the part's
+    name is nowhere in the directory's bytes (which zipfile reads just before the end record).
+    A folder search asks this of every file; most hold no custom properties, and finding the
+    name in the tail's bytes costs a hundredth of zipfile parsing the directory. False (ask
+    zipfile) whenever the directory is not plainly in the tail: zip64, a damaged end record."""
+    size = f.seek(0, os.SEEK_END)
+    f.seek(max(size - _TAIL, 0))
+    tail = f.read(_TAIL)
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) - at < 22:
+        return False
+    cd_size = int.from_bytes(tail[at + 12 : at + 16], "little")
+    if cd_size == 0xFFFFFFFF or cd_size > at or tail[max(at - 20, 0) : at][:4] == b"PK\x06\x07":
+        return False
+    return CUSTOM_PART.encode("ascii") not in tail[at - cd_size : at]
 
 
 def _property(text: bytes) -> str | None:
@@ -159,6 +186,9 @@ def ensure_distinct(out: str | Path, *inputs: str | Path) -> None:
 
 def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path]) -> None:
     """Raise BranchctlError if an output is an input, by path or as a hard link of one."""
+    written = [out for out in outputs if out is not None]
+    if not written:  # nothing written (validate --json): no input resolved for nothing
+        return
     paths: set[Path] = set()
     ids: set[tuple[int, int]] = set()
     for path in inputs:
@@ -166,9 +196,7 @@ def refuse_inputs(outputs: Iterable[Path | None], inputs: Iterable[Path]) -> Non
         with contextlib.suppress(OSError, ValueError):
             st = os.stat(path)
             ids.add((st.st_dev, st.st_ino))
-    for out in outputs:
-        if out is None:
-            continue
+    for out in written:
         same = out.resolve() in paths
         if not same:
             with contextlib.suppress(OSError, ValueError):
