@@ -36,7 +36,10 @@ class MergeFill:
     over ``columns`` (0-based). Callers choose the merges: for data, those starting below the
     header (a header cell merged down is not data, :func:`starting_in`)."""
 
-    __slots__ = ("rows", "starts", "_spans", "_row_starts", "_row_ends", "_merged", "_disjoint")
+    __slots__ = (
+        "rows", "starts", "_spans", "_row_starts", "_row_ends", "_top", "_bottom", "_merged",
+        "_disjoint",
+    )  # fmt: skip
 
     def __init__(self, sheet: Sheet, columns: Iterable[int], merges: Iterable[Range]) -> None:
         self.rows = sheet.rows
@@ -103,14 +106,29 @@ class MergeFill:
                 row_starts.append(r1)
                 ends.append(r2)
         self._row_starts, self._row_ends = row_starts, ends
+        # the first and last row any merge covers: most rows of a table lie outside (above a
+        # footer merged across)
+        self._top = row_starts[0] if row_starts else 1 << 62
+        self._bottom = ends[-1] if ends else -1
 
     def __bool__(self) -> bool:
         return bool(self._spans)
 
     def touches(self, r: int) -> bool:
         """Whether any merge covers a cell of row ``r``."""
+        if r < self._top or r > self._bottom:
+            return False
         i = bisect_right(self._row_starts, r) - 1
         return i >= 0 and r <= self._row_ends[i]
+
+    def touching(self, rows: Iterable[int]) -> set[int]:
+        """The rows among ``rows`` that :meth:`touches`, found a merged stretch at a time."""
+        out: set[int] = set()
+        if self._row_starts:
+            ordered = sorted(rows)
+            for start, end in zip(self._row_starts, self._row_ends, strict=True):
+                out.update(ordered[bisect_left(ordered, start) : bisect_right(ordered, end)])
+        return out
 
     def has(self, col: int) -> bool:
         """Whether any merge covers a cell of column ``col``."""

@@ -191,9 +191,10 @@ class Table:
             grid = self.sheet.rows
             need = self.last_col + 1
             lines = self._lines = []
+            touched = fill.touching(self.rows)
             for r in self.rows:
                 line = grid[r] if r < len(grid) else []
-                if len(line) < need or (fill and fill.touches(r)):
+                if len(line) < need or r in touched:
                     line = [fill.value(r, c) for c in range(need)]
                 lines.append(line)
         return lines
