@@ -182,3 +182,13 @@ def test_a_row_read_through_its_merges_reads_as_each_cell_does(merges):
         fill = MergeFill(sheet, columns, sheet.merges)
         for r in range(6):
             assert fill.line(r, 5) == [fill.value(r, c) for c in range(5)], (columns, r)
+        # the rows a merge over one of the columns touches, however asked
+        wanted = set(columns)
+        touched = {
+            r
+            for r1, c1, r2, c2 in merges
+            if (r1, c1) != (r2, c2) and wanted & set(range(c1, c2 + 1))
+            for r in range(r1, r2 + 1)
+        }
+        assert {r for r in range(-1, 8) if fill.touches(r)} == touched
+        assert fill.touching([7, 5, 3, 1, 0, -1]) == touched & {7, 5, 3, 1, 0, -1}
