@@ -92,23 +92,29 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     section: Section | None = None
     after_header = True  # the row right under a header may be the 1 2 3 … row
     grid = sheet.rows
+    # the common row's first three cells, tested one by one
+    wide = hi - lo >= 3
+    lo1, lo2, lo3 = lo + 1, lo + 2, lo + 3
+    prefilled = lo in ignore and lo1 in ignore and lo2 in ignore
+    left = range(lo)  # the columns left of the table
     for r in range(frame.header_row + 1, len(grid)):
         line = grid[r]
-        seg = line[lo:hi]
+        n = len(line)
         first: Any = None
         filled = 0  # counted to 3: only rows of one or two cells need more care
         placeholder = True  # its first two filled cells are columns a template prefills
         if (  # most rows: their first three cells filled (blank: "", spaces, or None)
-            len(seg) >= 3
-            and (a.strip() if type(a := seg[0]) is str else a is not None)
-            and (b.strip() if type(b := seg[1]) is str else b is not None)
-            and (v.strip() if type(v := seg[2]) is str else v is not None)
+            wide
+            and n >= lo3
+            and (a.strip() if type(a := line[lo]) is str else a is not None)
+            and (b.strip() if type(b := line[lo1]) is str else b is not None)
+            and (v.strip() if type(v := line[lo2]) is str else v is not None)
         ):
             first = a
             filled = 3
-            placeholder = lo in ignore and lo + 1 in ignore and lo + 2 in ignore
+            placeholder = prefilled
         else:
-            for c, v in enumerate(seg, lo):
+            for c, v in enumerate(line[lo:hi], lo):
                 if type(v) is str:  # blank: "", spaces, or None
                     if not v.strip():
                         continue
@@ -127,8 +133,10 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
             out.skip(SPILL, r)
             continue
         lead = first
-        for v in line[:lo]:  # a footer may start left of the table, in column A
-            if not (v == "" or v is None or (type(v) is str and not v.strip())):
+        for c in left:  # a footer may start left of the table, in column A
+            if c < n and not (
+                (v := line[c]) == "" or v is None or (type(v) is str and not v.strip())
+            ):
                 lead = v
                 break
         if type(lead) is str and _is_footer(lead, footer):
@@ -137,7 +145,6 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if filled <= 2 and starts_table(line, filled):
             out.end = r  # another table's marker, title or 填报单位 line
             break
-        n = len(line)
         # cheap first test, one search a text: only text holding 合/小/计… can be a total, only
         # text holding ×/X/*… a placeholder
         suspect = False
