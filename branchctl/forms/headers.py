@@ -130,9 +130,10 @@ def _footer(line: list[Any]) -> bool:
 
 # Header texts, and the data texts a header search passes over, repeat from sheet to sheet and
 # from file to file (every township fills the county's template): each is matched once per
-# ``extra`` (a rubric's headers, one dict a run). So are whole header rows, keyed by their cells
-# as read (merges filled, so the same texts merged otherwise are another key), and which form a
-# row's columns fit best under a given marker and title. Each memo is bounded.
+# ``extra`` (a rubric's headers, one dict a run). So are whole header rows (two matches or more),
+# keyed by their cells as read: position by position, merges filled, so the same texts placed or
+# merged otherwise are another key; the forms a set of columns fits; and a header's texts. Each
+# memo is emptied when full.
 _MEMOS: dict[int, _Memo] = {}
 _MEMO_MAX = 1 << 16
 _ROWS_MAX = 1 << 12
