@@ -21,7 +21,14 @@ from typing import Any
 
 from branchctl.errors import BranchctlError
 from branchctl.io.cells import cell_name
-from branchctl.io.safety import MAX_CELLS, READ_COST, SheetFacts, inflation_limit, scan_file
+from branchctl.io.safety import (
+    MAX_CELLS,
+    READ_COST,
+    Scan,
+    SheetFacts,
+    inflation_limit,
+    scan_file,
+)
 from branchctl.io.smallfiles import open_regular, regular_file
 
 FORMATS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
@@ -173,8 +180,11 @@ def read_workbook(path: str | Path) -> Workbook:
     regular_file(path, "工作簿文件", missing="文件不存在")
     named = workbook_format(path)
     scan = scan_file(path)
+    book = _open_package(scan, pc)
     try:
-        if scan.format == named:
+        if book is not None:
+            pass
+        elif scan.format == named:
             book = pc.CalamineWorkbook.from_path(str(path))
         else:  # calamine picks its reader by extension; from a file object it sniffs content
             with open(path, "rb") as f:
@@ -201,6 +211,23 @@ def read_workbook(path: str | Path) -> Workbook:
         _apply_facts(sheet, scan.sheets.get(meta.name), scan.format)
         sheets.append(sheet)
     return Workbook(path=path, format=scan.format, sheets=sheets)
+
+
+def _open_package(scan: Scan, pc: Any) -> Any:
+    """The workbook from the package the scan made of a small .xlsx (the parts it checked,
+    stored), or None: no package, or one calamine cannot open, where the file itself is opened
+    as before, so that a damaged workbook is described as before."""
+    package, scan.package = scan.package, None  # held no longer than calamine needs it
+    if package is None:
+        return None
+    try:
+        return pc.CalamineWorkbook.from_filelike(package)
+    except Exception:
+        return None
+    except BaseException as e:  # a Rust panic surfaces as pyo3's PanicException
+        if type(e).__name__ != "PanicException":
+            raise
+        return None
 
 
 def _read_sheet(book: Any, name: str, index: int, visible: bool, path: Path, pc: Any) -> Sheet:

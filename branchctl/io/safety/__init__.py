@@ -7,7 +7,8 @@ the cell extent of their sheets checked (:mod:`.xlsx_extent`, :mod:`.ods_extent`
 scan notes the merged ranges (bounded) and the hidden rows and columns of each sheet
 (:mod:`.facts`), which the reader uses. The limits are in :mod:`.limits`, the caps on what a
 read may materialise derived there from the machine's memory. A small file is read once and its
-parts inflated from memory; parts that come whole are searched for near cells only.
+parts inflated from memory; parts that come whole are searched for near cells only; a small
+.xlsx is then read by python-calamine from those parts, stored (:mod:`.package`).
 """
 
 from branchctl.io.safety.check import check_file, scan_file

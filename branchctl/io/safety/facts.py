@@ -8,6 +8,7 @@ from pathlib import Path
 
 from branchctl.errors import BranchctlError
 from branchctl.io.safety.limits import MAX_MERGED_CELLS, MAX_MERGES
+from branchctl.io.safety.package import Package
 
 Range = tuple[int, int, int, int]  # r1, c1, r2, c2: 0-based, inclusive
 
@@ -24,10 +25,15 @@ class SheetFacts:
 
 @dataclass
 class Scan:
-    """The real format of a workbook, and what the scan saw of each sheet (by sheet name)."""
+    """The real format of a workbook, and what the scan saw of each sheet (by sheet name).
+
+    ``package``: for a small .xlsx, the parts the scan inflated and checked, as a zip that
+    stores them uncompressed, for the reader to read instead of the file (None: read the file).
+    """
 
     format: str
     sheets: dict[str, SheetFacts] = field(default_factory=dict)
+    package: Package | None = field(default=None, repr=False)
 
 
 class MergeBudget:

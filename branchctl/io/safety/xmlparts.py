@@ -115,6 +115,13 @@ def check_prolog(path: Path, part: str, head: bytes, utf16: bool) -> None:
         )
         data = data.decode(encoding, "replace").encode("utf-8")[:MAX_PROLOG_BYTES]
     pos = 0
+    if data.startswith(b"<?"):  # the XML declaration, then (nearly always) the root element
+        end = data.find(b"?>", 2)
+        if end >= 0:
+            pos = end + 2
+            rest = data[pos : pos + 16].lstrip()
+            if len(rest) > 1 and rest[0] == 0x3C and rest[1] not in b"!?":  # <x
+                return
     while True:
         m = PROLOG_ITEM.match(data, pos)
         if not m or m.end() == pos:

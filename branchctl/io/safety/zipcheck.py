@@ -27,6 +27,7 @@ from branchctl.io.safety.limits import (
     shared_sheet_data,
 )
 from branchctl.io.safety.ods_extent import OdsCells, OdsExactCells
+from branchctl.io.safety.package import packable, stored_package
 from branchctl.io.safety.xlsx_extent import XlsxCells, XlsxExactCells
 from branchctl.io.safety.xmlparts import CHUNK, Scanner, check_prolog, stream_part, utf16_xml
 from branchctl.io.smallfiles import size_text
@@ -57,10 +58,15 @@ def check_zip(path: Path, size: int, data: bytes | None = None) -> Scan:
         _check_names(path, infos)
         fmt = _zip_kind(path, zf, {i.filename for i in infos})
         _check_declared_sizes(path, infos, size)
-        labels = _sheet_labels(path, zf, data) if fmt == "xlsx" else {}
+        # The parts inflated from memory, by name: each is inflated once, for the sheet labels,
+        # the scan and the package handed to the reader.
+        held: dict[str, bytes] | None = {} if data is not None and packable(fmt, infos) else None
+        labels = _sheet_labels(path, zf, data, held) if fmt == "xlsx" else {}
         scan = Scan(fmt)
         for info in infos:
-            scan.sheets.update(_scan_part(path, zf, info, fmt, labels, data))
+            scan.sheets.update(_scan_part(path, zf, info, fmt, labels, data, held))
+        if held is not None:
+            scan.package = stored_package(infos, held)
     return scan
 
 
@@ -205,9 +211,10 @@ Element = tuple[str, dict[str, str]]  # "namespace}name" (or "name"), attributes
 
 
 def _sheet_labels(
-    path: Path, zf: zipfile.ZipFile, data: bytes | None = None
+    path: Path, zf: zipfile.ZipFile, data: bytes | None = None, held: dict[str, bytes] | None = None
 ) -> dict[str, str] | None:
-    """Map worksheet part names to sheet names, from workbook.xml and its rels (None: unknown)."""
+    """Map worksheet part names to sheet names, from workbook.xml and its rels (None: unknown).
+    ``held``: where the parts inflated from ``data`` are kept for the scan."""
 
     def parse(name: str) -> list[Element] | None:
         try:
@@ -219,6 +226,8 @@ def _sheet_labels(
         try:
             if data is not None:
                 text = _inflate(data, info)
+                if held is not None and info.file_size <= CHUNK:
+                    held[name] = text
             else:
                 with zf.open(info) as f:
                     text = f.read(MAX_INDEX_PART_BYTES)
@@ -278,14 +287,17 @@ def _elements(text: bytes) -> list[Element] | None:
     return found
 
 
+# A local file header's general purpose flags, name length and extra field length.
+_LOCAL_FIELDS = struct.Struct("<6xH18xHH")
+
+
 def _inflate(data: bytes, info: zipfile.ZipInfo) -> bytes:
     """One part of a zip held in memory, inflated as zipfile would (its local header checked,
     at most its declared size, CRC checked): BadZipFile, EOFError or zlib.error if not."""
     at = info.header_offset
     if data[at : at + 4] != b"PK\x03\x04" or len(data) < at + 30:
         raise zipfile.BadZipFile(info.filename)
-    (flags,) = struct.unpack_from("<H", data, at + 6)
-    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    flags, name_len, extra_len = _LOCAL_FIELDS.unpack_from(data, at)
     try:
         local_name = data[at + 30 : at + 30 + name_len].decode(
             "utf-8" if flags & 0x800 else "cp437"
@@ -319,11 +331,13 @@ def _scan_part(
     fmt: str,
     labels: dict[str, str] | None,
     data: bytes | None = None,
+    held: dict[str, bytes] | None = None,
 ) -> dict[str, SheetFacts]:
     """Stream one part through zipfile: size and CRC, DTD, and the cell extent of sheets.
 
     Returns what was seen of the sheets the part holds, by sheet name (merges, hidden rows and
-    columns), when the part is a worksheet or the .ods content.
+    columns), when the part is a worksheet or the .ods content. A part inflated from ``data``
+    whole is kept in ``held`` (if given), by name.
     """
     name = info.filename
     if name.endswith("/") and info.file_size == 0:
@@ -339,7 +353,8 @@ def _scan_part(
             f"部件 {name} 使用了不受支持的压缩方式，请用 Excel 重新保存为 .xlsx 后提交", path=path
         )
     sheet = labels is not None and name in labels
-    named_xml = name.lower().endswith(_XML_SUFFIXES) or sheet
+    lower = name.lower()
+    named_xml = lower.endswith(_XML_SUFFIXES) or sheet
     # Parts calamine reads must be UTF-8 (it reads a UTF-16 sheet as empty); others, such as
     # customXml items, may be UTF-16 and are only checked for a DTD.
     read_by_calamine = sheet or name.startswith("xl/") or name in ("content.xml", "styles.xml")
@@ -348,7 +363,11 @@ def _scan_part(
     whole: bytes | None = None
     try:
         if data is not None and info.file_size <= CHUNK:
-            whole = _inflate(data, info)
+            whole = held.get(name) if held is not None else None
+            if whole is None:
+                whole = _inflate(data, info)
+                if held is not None:
+                    held[name] = whole
             head = whole[:64]
         else:
             with zf.open(info) as f:
@@ -359,7 +378,8 @@ def _scan_part(
                     head = f.read(64)
     except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as e:
         raise _bad_part(path, name) from e
-    xml_like = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<") or utf16_xml(head)
+    utf16 = utf16_xml(head)
+    xml_like = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<") or utf16
 
     def check_xml(first: bytes) -> None:
         if named_xml or xml_like:
@@ -369,9 +389,9 @@ def _scan_part(
     # part a worksheet), except, when workbook.xml's relationships are known and no sheet points
     # to them, legacy VML drawings (often not well-formed) and the big shared strings and styles.
     scanner: Scanner | None = None
-    skipped = labels is not None and not sheet and name.lower().endswith(_NOT_SHEETS)
+    skipped = labels is not None and not sheet and lower.endswith(_NOT_SHEETS)
     label = labels.get(name, name) if labels else name
-    if fmt == "xlsx" and (sheet or xml_like and not skipped and not utf16_xml(head)):
+    if fmt == "xlsx" and (sheet or xml_like and not skipped and not utf16):
         scanner = XlsxCells(path, label)
         scanner.whole = whole is not None
     elif fmt == "ods" and name == "content.xml":
