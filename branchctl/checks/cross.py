@@ -4,6 +4,7 @@ per-branch table, and every unmet aspect against the problem list."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from branchctl.checks.context import CheckContext
 from branchctl.forms.datarows import CellRef
@@ -35,8 +36,8 @@ class Branches:
         form = ctx.reference[0].form if ctx.reference else None
         self.title = f"{form.annex}{form.title}" if form else ""  # named in unknown-branch
         for table in ctx.reference:
-            for r in ctx.rows(table):
-                key = name_key(ctx.cell(table, r, "党支部名称"))
+            for name in table.column_values(("党支部名称",))[0]:
+                key = name_key(name)
                 if key:
                     self.keys.add(key)
                     self.shorts.setdefault(_short(key), set()).add(key)
@@ -104,13 +105,17 @@ def _creation_branches(ctx: CheckContext, branches: Branches) -> None:
 
 def category_aspect(ctx: CheckContext, text: str) -> str | None:
     """The rubric aspect a 问题类别 names (its name or an alias, 方面 optional)."""
-    if text in ctx.categories:
-        return ctx.categories[text]
+    found = ctx.categories.get(text, _UNSEEN)
+    if found is not _UNSEEN:
+        return found  # type: ignore[no-any-return]
     headers = ctx.aspect_headers
     key = normalize_header(text)
     aspect = headers.get(key) or headers.get(key.removesuffix("方面"))
     ctx.categories[text] = aspect
     return aspect
+
+
+_UNSEEN: Any = object()
 
 
 def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
@@ -149,32 +154,33 @@ def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
                     problem=_short_text(item.description),
                 )
             continue
-        task_ref = item.source("整改任务")
-        if (task_ref.sheet, task_ref.row) in seen_tasks:
+        task_row = item.task_row
+        if task_row in seen_tasks:
             continue
-        seen_tasks.add((task_ref.sheet, task_ref.row))
-        _task(ctx, item, task_ref, columns, owners_listed="责任清单" not in lists.missing)
+        seen_tasks.add(task_row)
+        _task(ctx, item, columns, owners_listed="责任清单" not in lists.missing)
 
 
 def _problem(
     ctx: CheckContext, item: ProblemItem, branches: Branches, columns: set[tuple[str, str]]
 ) -> None:
-    def blank(column: str, text: str) -> bool:
-        if text or (item.sheet, column) not in columns:
-            return False
-        _at_ref(ctx, "required-blank", item.source(column), column, None, extra="")
-        return True
-
-    if not blank("党支部名称", item.branch):
+    if item.branch:
         _unknown_branch(ctx, item, branches)
-    if not blank("问题类别", item.category) and category_aspect(ctx, item.category) is None:
+    elif not _blank(ctx, item, "党支部名称", columns):
+        _unknown_branch(ctx, item, branches)
+    if item.category:
+        unknown = category_aspect(ctx, item.category) is None
+    else:
+        unknown = not _blank(ctx, item, "问题类别", columns) and category_aspect(ctx, "") is None
+    if unknown:
         hint = (
             "不是评定的方面之一，应为"
             + "、".join(f"“{a}”" for a in ctx.rubric.aspect_names)
             + "之一"
         )
         _at_ref(ctx, "bad-enum", item.source("问题类别"), "问题类别", item.category, hint=hint)
-    blank("问题描述", item.description)
+    if not item.description:
+        _blank(ctx, item, "问题描述", columns)
     ref = item.sources.get("查摆时间")
     if ref is not None and ref.col is not None:
         table = _table_of(ctx, ref.sheet)
@@ -191,6 +197,16 @@ def _problem(
                     ctx.text(table, ref.row - 1, "查摆时间"),
                     hint=str(e),
                 )
+
+
+def _blank(
+    ctx: CheckContext, item: ProblemItem, column: str, columns: set[tuple[str, str]]
+) -> bool:
+    """required-blank for a blank cell of a problem, where its sheet has the column."""
+    if (item.sheet, column) not in columns:
+        return False
+    _at_ref(ctx, "required-blank", item.source(column), column, None, extra="")
+    return True
 
 
 def _unknown_branch(ctx: CheckContext, item: ProblemItem | WorkItem, branches: Branches) -> None:
@@ -214,16 +230,13 @@ def _table_of(ctx: CheckContext, sheet: str) -> Table | None:
 
 
 def _task(
-    ctx: CheckContext,
-    item: ProblemItem,
-    task_ref: CellRef,
-    columns: set[tuple[str, str]],
-    owners_listed: bool,
+    ctx: CheckContext, item: ProblemItem, columns: set[tuple[str, str]], owners_listed: bool
 ) -> None:
     task = item.task or item.measures  # shortened only for a finding
     if not item.owner and owners_listed:
         owner_ref = item.source("责任人")
         if not item.has_owner_row:  # no 责任清单 row points at this task
+            task_ref = item.source("整改任务")
             _at_ref(
                 ctx, "task-without-owner", task_ref, "整改任务", item.task, task=_short_text(task)
             )

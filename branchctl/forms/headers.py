@@ -58,14 +58,16 @@ def find_header(
     near = starting_in(merges if merges is not None else by_first_row(sheet), start, limit)
     view = MergeFill(sheet, range(width), near)
     pre = None  # the marker and title above, read once a row looks like a header
-    named: dict[str, bool] = {}  # form key -> whether the marker or title names it
+    names: dict[str, bool] = {}  # form key -> whether the marker or title names it
     aspect_names = set(extra.values())
-    memo = _matches_memo(extra)
+    memo = _memos(extra)
     best: tuple[float, int, FormSpec, dict[int, str], bool] | None = None
     matches: dict[int, dict[int, str]] = {}
+    cells: dict[int, tuple[Any, ...]] = {}  # row -> its cells as read (merges filled)
     data_like = 0  # rows in a row that look like data, since the best header so far
     for r in range(start, limit):
-        matches[r] = found = _row_matches(view, r, width, extra, memo)
+        cells[r] = seen = _row_cells(view, r, width)
+        matches[r] = found = _row_matches(seen, memo)
         line = sheet.rows[r]
         if best is not None:
             # data: three or more cells filled, most of them no header (a 问题类别 of 基本组织
@@ -86,13 +88,17 @@ def find_header(
         combined = dict(found)
         two_level = False
         if matches.get(r - 1):
+            named_here = set(combined.values())
             for c, canon in matches[r - 1].items():
-                if c not in combined and canon not in combined.values():
+                if c not in combined and canon not in named_here:
                     combined[c] = canon
+                    named_here.add(canon)
             two_level = True
-        present = set(combined.values())
-        for form in forms_data().forms.values():
-            score = _score(form, present, pre.annex, pre.title, named, aspect_names)
+        for form, hints in _signed(frozenset(combined.values()), memo, aspect_names):
+            named = names.get(form.key)
+            if named is None:
+                named = names[form.key] = named_by_preamble(form, pre.annex, pre.title)
+            score = _score(form, hints, named)
             if score is not None and (best is None or score > best[0]):
                 best = (score, r, form, combined, two_level)
     if best is None:
@@ -102,17 +108,19 @@ def find_header(
     top = header_row - 1 if two_level or merged_down else header_row
     columns, ambiguous = _resolve(sheet, view, combined, matches, top, header_row)
     last = _last_header_col(view, top, header_row, max(combined), width)
-    texts = frozenset(
-        normalize_text(v)
-        for r in range(top, header_row + 1)
-        for c in range(min(combined), last + 1)
-        if type(v := view.value(r, c)) is str and v.strip()
-    )
-    return Header(form, top, header_row, columns, min(combined), last, ambiguous, texts)
+    first = min(combined)
+    block = tuple(cells[r][first : last + 1] for r in range(top, header_row + 1))
+    texts = memo.header_texts.get(block)
+    if texts is None:  # the header cells as view.value reads them
+        texts = memo.header_texts[block] = frozenset(
+            normalize_text(v) for line in block for v in line if type(v) is str and v.strip()
+        )
+    return Header(form, top, header_row, columns, first, last, ambiguous, texts)
 
 
 def _filled(line: list[Any]) -> int:
-    return sum(1 for v in line if v != "" and v is not None)
+    """The non-blank cells of a row ("" and None blank; counted without a loop in Python)."""
+    return len(line) - line.count("") - line.count(None)
 
 
 def _footer(line: list[Any]) -> bool:
@@ -121,72 +129,104 @@ def _footer(line: list[Any]) -> bool:
 
 
 # Header texts, and the data texts a header search passes over, repeat from sheet to sheet and
-# from file to file: each is matched once per ``extra`` (a rubric's headers, one dict a run).
-_MEMOS: dict[int, tuple[dict[str, str], dict[str, str | None]]] = {}
+# from file to file (every township fills the county's template): each is matched once per
+# ``extra`` (a rubric's headers, one dict a run). So are whole header rows (two matches or more),
+# keyed by their cells as read: position by position, merges filled, so the same texts placed or
+# merged otherwise are another key; the forms a set of columns fits; and a header's texts. Each
+# memo is emptied when full.
+_MEMOS: dict[int, _Memo] = {}
 _MEMO_MAX = 1 << 16
+_ROWS_MAX = 1 << 12
 _NO_EXTRA: dict[str, str] = {}
 
 
-def _matches_memo(extra: dict[str, str]) -> dict[str, str | None]:
-    """Cell text -> the canonical column it names (None: none), for headers with ``extra``."""
+@dataclass
+class _Memo:
+    extra: dict[str, str]  # held, so that its id is not another dict's
+    texts: dict[str, str | None] = field(default_factory=dict)  # cell text -> canonical column
+    rows: dict[tuple[Any, ...], dict[int, str]] = field(default_factory=dict)  # row -> matches
+    header_texts: dict[tuple[tuple[Any, ...], ...], frozenset[str]] = field(default_factory=dict)
+    # the columns a header row names -> the forms they fit (:func:`_signed`)
+    fits: dict[frozenset[str], tuple[tuple[FormSpec, int], ...]] = field(default_factory=dict)
+
+
+def _memos(extra: dict[str, str]) -> _Memo:
+    """The memos for headers with ``extra``, each emptied when full."""
     extra = extra or _NO_EXTRA  # no rubric headers: one memo, whatever empty dict is passed
     found = _MEMOS.get(id(extra))
-    if found is None or found[0] is not extra:  # held, so its id is not another dict's
+    if found is None or found.extra is not extra:
         if len(_MEMOS) >= 8:
             _MEMOS.clear()
-        found = _MEMOS[id(extra)] = (extra, {})
-    memo = found[1]
-    if len(memo) >= _MEMO_MAX:
-        memo.clear()
-    return memo
+        found = _MEMOS[id(extra)] = _Memo(extra)
+    for memo, most in (
+        (found.texts, _MEMO_MAX),
+        (found.rows, _ROWS_MAX),
+        (found.header_texts, _ROWS_MAX),
+        (found.fits, _ROWS_MAX),
+    ):
+        if len(memo) >= most:
+            memo.clear()
+    return found
 
 
-def _row_matches(
-    view: MergeFill, row: int, width: int, extra: dict[str, str], memo: dict[str, str | None]
-) -> dict[int, str]:
-    out: dict[int, str] = {}
+def _row_cells(view: MergeFill, row: int, width: int) -> tuple[Any, ...]:
+    """The cells of ``row`` up to ``width`` as read: a cell a merge covers reads as its top-left
+    (a row no merge touches: its cells as they are, perhaps fewer than ``width``)."""
+    if view.touches(row):
+        return tuple(view.line(row, width))
     line = view.rows[row]
-    cells: Any
-    if view.touches(row):  # a cell a merge covers reads as its top-left
-        merged, n = view.starts, len(line)
-        cells = [
-            (c, view.value(row, c) if c in merged else (line[c] if c < n else ""))
-            for c in range(width)
-        ]
-    else:
-        cells = enumerate(line[:width])
-    for c, value in cells:
+    return tuple(line[:width]) if len(line) > width else tuple(line)
+
+
+def _row_matches(cells: tuple[Any, ...], memo: _Memo) -> dict[int, str]:
+    """Column -> the canonical column its text names, for a row's ``cells`` (:func:`_row_cells`):
+    a new dict, the caller's to change."""
+    found = memo.rows.get(cells)
+    if found is not None:
+        return dict(found)
+    out: dict[int, str] = {}
+    texts, extra = memo.texts, memo.extra
+    for c, value in enumerate(cells):
         if type(value) is str and value:
-            canon = memo.get(value, _UNSEEN)
+            canon = texts.get(value, _UNSEEN)
             if canon is _UNSEEN:
                 ok = len(value) < 60 and not value.isspace()
-                canon = memo[value] = match_header(value, extra) if ok else None
+                canon = texts[value] = match_header(value, extra) if ok else None
             if canon is not None:
                 out[c] = canon  # type: ignore[assignment]
+    if len(out) >= 2:  # a header row, likely to come again (a data row does not)
+        memo.rows[cells] = dict(out)
     return out
 
 
 _UNSEEN: Any = object()
 
 
-def _score(
-    form: FormSpec,
-    present: set[str],
-    annex: str | None,
-    title: str | None,
-    named_memo: dict[str, bool],
-    aspects: set[str],
-) -> float | None:
-    """How well the columns ``present`` in a header row fit ``form`` (None: not at all);
-    ``named_memo``: form key -> whether the marker or title above names it, filled here."""
-    if not form.signature or not all(col in present for col in form.signature):
-        return None
+def _signed(
+    present: frozenset[str], memo: _Memo, aspects: set[str]
+) -> tuple[tuple[FormSpec, int], ...]:
+    """The forms whose signature columns are all ``present``, in order, each with how many of
+    its hint columns (and of the rubric's aspects, for a per-branch form) are present."""
+    found = memo.fits.get(present)
+    if found is None:
+        found = memo.fits[present] = tuple(
+            (form, _hints(form, present, aspects))
+            for form in forms_data().forms.values()
+            if form.signature and all(col in present for col in form.signature)
+        )
+    return found
+
+
+def _hints(form: FormSpec, present: frozenset[str], aspects: set[str]) -> int:
     hints = sum(1 for col in form.hints if col in present)
     if form.per_branch:
         hints += len(present & aspects)
-    named = named_memo.get(form.key)
-    if named is None:
-        named = named_memo[form.key] = named_by_preamble(form, annex, title)
+    return hints
+
+
+def _score(form: FormSpec, hints: int, named: bool) -> float | None:
+    """How well a header row fits ``form`` (None: not at all), of whose hint columns it carries
+    ``hints`` (:func:`_signed`); ``named``: whether the marker or title above names the form."""
     if hints < 2 and not named:
         return None
     score = 10.0 * len(form.signature) + hints

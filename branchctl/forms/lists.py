@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,9 @@ _NUMBER_SPLIT = re.compile(r"[、,，;；/\s]+")
 
 @dataclass(slots=True)
 class ProblemItem:
-    """One problem of 附件3 with one of its tasks (a problem without a task has ``task == ""``)."""
+    """One problem of 附件3 with one of its tasks (a problem without a task has ``task == ""``).
+
+    The combined sheet's reader passes the fields by position: keep their order."""
 
     branch: str  # as written, trimmed
     branch_key: str  # values.name_key(branch), for matching across sheets
@@ -77,6 +79,15 @@ class ProblemItem:
     def is_closed(self) -> bool:
         return is_closed(self.status, self.closed, self.closed_text)
 
+    @property
+    def task_row(self) -> tuple[str, int]:
+        """The sheet and 1-based row of the task (several problems may share one linked task):
+        where :meth:`source` finds 整改任务."""
+        if isinstance(self.sources, RowSources):  # the combined sheet: the problem's own row
+            return self.sheet, self.row
+        ref = self.sources.get("整改任务")
+        return (self.sheet, self.row) if ref is None else (ref.sheet, ref.row)
+
 
 DONE = "已完成"  # the 完成情况 value that closes an item (forms.toml enums.完成情况)
 
@@ -88,7 +99,7 @@ def is_closed(status: str, closed: Deadline | None, closed_text: str) -> bool:
 
 @dataclass(slots=True)
 class WorkItem:
-    """One row of 附件4 创建工作台账."""
+    """One row of 附件4 创建工作台账 (its reader passes the fields by position: keep their order)."""
 
     branch: str
     branch_key: str
@@ -160,7 +171,7 @@ def read_lists_detail(layout: Layout, as_of: dt.date | None = None) -> Lists:
             by_kind[table.form.key].append(table)
             out.tables.append(table)
     for table in by_kind["lists"]:
-        out.items += [_combined_item(table, r, as_of) for r in table.rows]
+        out.items += _combined_items(table, as_of)
     if by_kind["problems"]:
         _read_linked(by_kind, as_of, out)
     return out
@@ -170,37 +181,38 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
     """Every row of every 附件4 work ledger in the workbook."""
     items: list[WorkItem] = []
     for table in layout.tables:
-        if table.form.key != "work_ledger":
-            continue
-        sheet, columns = table.sheet_name, table.columns
-        for r in table.rows:
-            text = table.texts(r).get  # the row read once as text; three cells typed
-            due, done, state = table.values(r, _TYPED)
-            deadline, deadline_error = _date(due, as_of, True)
-            closed, closed_error = _date(done, as_of, False)
-            status, status_error = _enum(state, "完成情况")
-            branch = text("党支部名称", "")
-            items.append(
-                WorkItem(
-                    branch=branch,
-                    branch_key=name_key(branch),
-                    task=text("工作任务", ""),
-                    deadline=deadline,
-                    deadline_text=text("完成时限", ""),
-                    progress=text("进展情况", ""),
-                    status=status,
-                    closed=closed,
-                    evidence=text("佐证材料", ""),
-                    sheet=sheet,
-                    row=r + 1,
-                    closed_text=text("销号时间", ""),
-                    deadline_error=deadline_error,
-                    closed_error=closed_error,
-                    status_error=status_error,
-                    sources=RowSources(sheet, r + 1, columns),
-                )
-            )
+        if table.form.key == "work_ledger":
+            items += _work_items(table, as_of)
     return items
+
+
+_WORK_TEXTS = ("党支部名称", "工作任务", "完成时限", "进展情况", "佐证材料", "销号时间")
+
+
+def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
+    sheet, columns = table.sheet_name, table.columns
+    # read a column at a time, as text; three columns typed (each distinct value parsed once)
+    texts = table.column_texts(_WORK_TEXTS)
+    due, done, state = table.column_values(_TYPED)
+    # positional, in field order: keyword arguments cost twice as much as the item itself
+    return [
+        WorkItem(
+            branch, name_key(branch), task, deadline[0], deadline_text, progress, status[0],
+            closed[0], evidence, sheet, r + 1, closed_text, deadline[1], closed[1], status[1],
+            RowSources(sheet, r + 1, columns),
+        )
+        for (
+            r, branch, task, deadline_text, progress, evidence, closed_text, deadline, closed,
+            status,
+        ) in zip(
+            table.rows,
+            *texts,
+            _each(due, lambda v: _date(v, as_of, True)),
+            _each(done, lambda v: _date(v, as_of, False)),
+            _each(state, lambda v: _enum(v, "完成情况")),
+            strict=True,
+        )
+    ]  # fmt: skip
 
 
 # ------------------------------------------------------------------------------- internals
@@ -237,10 +249,6 @@ class _Row:
             return ""
         return value.strip() if type(value) is str else cell_text(value)
 
-    def texts(self) -> dict[str, str]:
-        """Every filled column as text (a blank column is missing: read it with ``.get(c, "")``)."""
-        return self.table.texts(self.r)
-
     def date(
         self, column: str, as_of: dt.date | None, deadline: bool = False
     ) -> tuple[Deadline | None, str | None]:
@@ -255,6 +263,20 @@ class _Row:
     def sources(self, columns: tuple[str, ...]) -> dict[str, CellRef]:
         sheet, row, cols = self.table.sheet.name, self.r + 1, self.table.columns
         return {name: CellRef(sheet, row, cols[name]) for name in columns if name in cols}
+
+
+_DISTINCT = frozenset({str, type(None), dt.date, dt.datetime, dt.time})  # none equals another's
+
+
+def _each(values: list[Any], parse: Callable[[Any], Any]) -> list[Any]:
+    """``parse`` of each value of a column, each distinct value parsed once (a column repeats a
+    few texts); where numbers are among them (1 == 1.0 == True), each value by itself."""
+    distinct = dict.fromkeys(values)
+    if not all(type(k) in _DISTINCT for k in distinct):
+        return [parse(v) for v in values]
+    for k in distinct:
+        distinct[k] = parse(k)
+    return list(map(distinct.__getitem__, values))
 
 
 def _date(raw: Any, as_of: dt.date | None, deadline: bool) -> tuple[Deadline | None, str | None]:
@@ -287,39 +309,37 @@ def _enum(raw: Any, column: str) -> tuple[str, str | None]:
     return found  # type: ignore[no-any-return]
 
 
-def _combined_item(table: Table, r: int, as_of: dt.date | None) -> ProblemItem:
-    text = table.texts(r).get  # the row read once as text; three cells typed
-    due, done, state = table.values(r, _TYPED)
-    deadline, deadline_error = _date(due, as_of, True)
-    closed, closed_error = _date(done, as_of, False)
-    status, status_error = _enum(state, "完成情况")
-    task = text("整改任务", "")
-    branch = text("党支部名称", "")
-    measures = text("整改措施", "")
-    return ProblemItem(
-        branch=branch,
-        branch_key=name_key(branch),
-        category=text("问题类别", ""),
-        description=text("问题描述", ""),
-        task=task,
-        measures=measures,
-        owner=text("责任人", ""),
-        owner_title=text("职务", ""),
-        leader=text("责任领导", ""),
-        deadline=deadline,
-        deadline_text=text("完成时限", ""),
-        sheet=table.sheet_name,
-        row=r + 1,
-        number=text("序号", ""),
-        status=status,
-        closed=closed,
-        closed_text=text("销号时间", ""),
-        has_task=bool(task or measures),
-        deadline_error=deadline_error,
-        closed_error=closed_error,
-        status_error=status_error,
-        sources=RowSources(table.sheet_name, r + 1, table.columns),
-    )
+_COMBINED_TEXTS = (
+    "党支部名称", "问题类别", "问题描述", "整改任务", "整改措施", "责任人", "职务", "责任领导",
+    "完成时限", "序号", "销号时间",
+)  # fmt: skip
+
+
+def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
+    sheet, columns = table.sheet_name, table.columns
+    # read a column at a time, as text; three columns typed (each distinct value parsed once)
+    texts = table.column_texts(_COMBINED_TEXTS)
+    due, done, state = table.column_values(_TYPED)
+    # positional, in field order: keyword arguments cost twice as much as the item itself
+    return [
+        ProblemItem(
+            branch, name_key(branch), category, description, task, measures, owner, owner_title,
+            leader, deadline[0], deadline_text, sheet, r + 1, number, status[0], closed[0],
+            closed_text, bool(task or measures), True, deadline[1], closed[1], status[1],
+            RowSources(sheet, r + 1, columns),
+        )
+        for (
+            r, branch, category, description, task, measures, owner, owner_title, leader,
+            deadline_text, number, closed_text, deadline, closed, status,
+        ) in zip(
+            table.rows,
+            *texts,
+            _each(due, lambda v: _date(v, as_of, True)),
+            _each(done, lambda v: _date(v, as_of, False)),
+            _each(state, lambda v: _enum(v, "完成情况")),
+            strict=True,
+        )
+    ]  # fmt: skip
 
 
 def _numbers(value: Any) -> list[str]:

@@ -39,32 +39,61 @@ def read_preamble(sheet: Sheet, start: int, stop: int, *, nearest_last: bool = T
     found = Preamble()
     date_seen = False
     rows = range(max(start, 0), min(stop, sheet.height))
-    footer = forms_data().footer
     for r in reversed(rows) if nearest_last else rows:
-        texts = [v for v in sheet.rows[r] if type(v) is str and v and not v.isspace()]
+        # filter(None): the blank cells out first, without a loop in Python
+        texts = [v for v in filter(None, sheet.rows[r]) if type(v) is str and not v.isspace()]
         if len(texts) >= PREAMBLE_MAX_CELLS:
             continue  # a header or data row, not a title, marker or 填报单位 line
-        if texts and normalize_text(texts[0].strip()).startswith(footer):
+        if texts and _line(texts[0]).footer:
             continue  # 填报人：… below the table above
         for value in texts:
-            text = value.strip()
-            norm = normalize_text(text)
-            if not date_seen and "填报" in text and (m := _REPORT_DATE.search(text)):
+            line = _line(value)
+            norm = line.norm
+            if not date_seen and line.date is not None:
                 date_seen = True
-                found.report_date = _report_date(m.group(1))
-            marker = ANNEX.match(norm)
-            if found.annex is None and marker:
-                found.annex = norm[: marker.end()]
+                found.report_date = _report_date(line.date)
+            if found.annex is None and line.annex is not None:
+                found.annex = line.annex
                 if len(norm) > len(found.annex) + 4 and found.title is None:
                     found.title = norm[len(found.annex) :].lstrip(":：")
                 continue
-            m = _UNIT.search(text)
-            if m and found.unit is None:
-                found.unit = m.group(1).strip() or None
+            if line.has_unit and found.unit is None:
+                found.unit = line.unit
                 continue
-            if found.title is None and is_title(norm):
+            if found.title is None and line.title:
                 found.title = norm
     return found
+
+
+@dataclass(frozen=True)
+class _Line:
+    """What a text above a table says (the same lines stand above every sheet's table)."""
+
+    norm: str  # normalised
+    footer: bool  # 填报人：… : a footer's
+    date: str | None  # the date after 填报时间：
+    annex: str | None  # the 附件N marker it starts with
+    has_unit: bool  # a 填报单位：… line
+    unit: str | None  # the unit it names
+    title: bool  # a short heading naming a form
+
+
+@lru_cache(maxsize=4096)
+def _line(value: str) -> _Line:
+    text = value.strip()
+    norm = normalize_text(text)
+    date = m.group(1) if "填报" in text and (m := _REPORT_DATE.search(text)) else None
+    marker = ANNEX.match(norm)
+    unit = _UNIT.search(text)
+    return _Line(
+        norm=norm,
+        footer=norm.startswith(forms_data().footer),
+        date=date,
+        annex=norm[: marker.end()] if marker else None,
+        has_unit=unit is not None,
+        unit=(unit.group(1).strip() or None) if unit else None,
+        title=is_title(norm),
+    )
 
 
 def _report_date(text: str) -> dt.date | None:

@@ -75,10 +75,10 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     """Every row below the header of ``frame``, to its end."""
     data = forms_data()
     footer = tuple(data.footer)
-    # cheap first tests, a character class searched: only text holding 合/小/计… can be a
-    # total, only text holding ×/X/*… a placeholder
+    # cheap first tests, a character class searched
     totals_chars = _any_char(frozenset(ch for word in data.totals for ch in word))
     marks = _any_char(_marker_chars())
+    either = _any_char(frozenset(ch for word in data.totals for ch in word) | _marker_chars())
     examples = data.example_serials
     sheet, columns = frame.sheet, frame.columns
     lo, hi = frame.first_col, frame.last_col + 1
@@ -92,32 +92,51 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     section: Section | None = None
     after_header = True  # the row right under a header may be the 1 2 3 … row
     grid = sheet.rows
+    # the common row's first three cells, tested one by one
+    wide = hi - lo >= 3
+    lo1, lo2, lo3 = lo + 1, lo + 2, lo + 3
+    prefilled = lo in ignore and lo1 in ignore and lo2 in ignore
+    left = range(lo)  # the columns left of the table
     for r in range(frame.header_row + 1, len(grid)):
         line = grid[r]
+        n = len(line)
         first: Any = None
         filled = 0  # counted to 3: only rows of one or two cells need more care
         placeholder = True  # its first two filled cells are columns a template prefills
-        for c, v in enumerate(line[lo:hi], lo):
-            if type(v) is str:  # blank: "", spaces, or None
-                if not v.strip():
+        if (  # most rows: their first three cells filled (blank: "", spaces, or None)
+            wide
+            and n >= lo3
+            and (a.strip() if type(a := line[lo]) is str else a is not None)
+            and (b.strip() if type(b := line[lo1]) is str else b is not None)
+            and (v.strip() if type(v := line[lo2]) is str else v is not None)
+        ):
+            first = a
+            filled = 3
+            placeholder = prefilled
+        else:
+            for c, v in enumerate(line[lo:hi], lo):
+                if type(v) is str:  # blank: "", spaces, or None
+                    if not v.strip():
+                        continue
+                elif v is None:
                     continue
-            elif v is None:
-                continue
-            filled += 1
-            if c not in ignore:
-                placeholder = False
-            if first is None:
-                first = v
-            elif filled > 2:
-                break
+                filled += 1
+                if c not in ignore:
+                    placeholder = False
+                if first is None:
+                    first = v
+                elif filled > 2:
+                    break
         if not filled:
             continue
         if r <= spill:
             out.skip(SPILL, r)
             continue
         lead = first
-        for v in line[:lo]:  # a footer may start left of the table, in column A
-            if not (v == "" or v is None or (type(v) is str and not v.strip())):
+        for c in left:  # a footer may start left of the table, in column A
+            if c < n and not (
+                (v := line[c]) == "" or v is None or (type(v) is str and not v.strip())
+            ):
                 lead = v
                 break
         if type(lead) is str and _is_footer(lead, footer):
@@ -126,14 +145,15 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if filled <= 2 and starts_table(line, filled):
             out.end = r  # another table's marker, title or 填报单位 line
             break
-        n = len(line)
-        totals = False
-        for c in name_cols:  # cheap first test: only text holding 合/小/计… can be a total
+        # cheap first test, one search a text: only text holding 合/小/计… can be a total, only
+        # text holding ×/X/*… a placeholder
+        suspect = False
+        for c in name_cols:
             v = line[c] if c < n else None
-            if type(v) is str and totals_chars(v) and _is_totals(v):
-                totals = True
+            if type(v) is str and either(v):
+                suspect = True
                 break
-        if totals:
+        if suspect and _has_totals(line, n, name_cols, totals_chars):
             out.skip(TOTALS, r)
             section = None  # a 小计 closes its section
             continue
@@ -155,10 +175,11 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if type(v) is str and v and normalize_text(v) in examples:
             out.skip(EXAMPLE, r)
             continue
-        v = line[name] if name is not None and name < n else None
-        if type(v) is str and marks(v) and _placeholder_name(v):
-            out.skip(EXAMPLE, r)
-            continue
+        if suspect:
+            v = line[name] if name is not None and name < n else None
+            if type(v) is str and marks(v) and _placeholder_name(v):
+                out.skip(EXAMPLE, r)
+                continue
         if filled <= 2:
             found = _section(frame, fill, r, line)
             if found is not None:
@@ -172,6 +193,17 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if section is not None:
             out.sections[r] = section
     return out
+
+
+def _has_totals(
+    line: list[Any], n: int, name_cols: list[int], totals_chars: Callable[[str], Any]
+) -> bool:
+    """A 小计/合计 row: a name column says so."""
+    for c in name_cols:
+        v = line[c] if c < n else None
+        if type(v) is str and totals_chars(v) and _is_totals(v):
+            return True
+    return False
 
 
 def _blank(v: Any) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -191,22 +192,39 @@ def _header_keys(text: str) -> tuple[str, ...]:
     if bare != key:
         keys.append(bare)
     data = forms_data()
-    for pattern in data.header_prefixes:
-        stripped = pattern.sub("", bare, count=1)
-        if stripped != bare and stripped:
-            bare = strip_unit(stripped)
-            keys.append(bare)
-            break
-    for suffix in data.header_suffixes:
-        if bare.endswith(suffix) and len(bare) > len(suffix) + 1:
-            bare = bare[: -len(suffix)]
-            keys.append(bare)
-            break
-    for verb in data.header_verbs:
-        if bare.startswith(verb) and len(bare) > len(verb) + 1:
-            keys.append(bare[len(verb) :])
-            break
+    # each step first asks, in one call, whether any of its patterns or words can apply: most
+    # texts a header search meets (names, titles) take none
+    gate = _prefix_gate(data.header_prefixes)
+    if gate is None or gate(bare):
+        for pattern in data.header_prefixes:
+            stripped = pattern.sub("", bare, count=1)
+            if stripped != bare and stripped:
+                bare = strip_unit(stripped)
+                keys.append(bare)
+                break
+    if bare.endswith(data.header_suffixes):
+        for suffix in data.header_suffixes:
+            if bare.endswith(suffix) and len(bare) > len(suffix) + 1:
+                bare = bare[: -len(suffix)]
+                keys.append(bare)
+                break
+    if bare.startswith(data.header_verbs):
+        for verb in data.header_verbs:
+            if bare.startswith(verb) and len(bare) > len(verb) + 1:
+                keys.append(bare[len(verb) :])
+                break
     return tuple(keys)
+
+
+@lru_cache(maxsize=4)
+def _prefix_gate(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], Any] | None:
+    """A search for any of ``patterns`` at once (None: they cannot be joined, say by groups)."""
+    if any(p.groups or p.flags != re.UNICODE for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns) or "(?!)").search
+    except re.error:
+        return None
 
 
 def column_kind(name: str) -> str:

@@ -51,6 +51,7 @@ class Table:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     _fill: MergeFill | None = field(default=None, repr=False, compare=False)
     _last: tuple[int, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
+    _lines: list[list[Any]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sheet_name(self) -> str:
@@ -152,6 +153,51 @@ class Table:
                 elif v is not None and (text := cell_text(v)):
                     out[name] = text
         return out
+
+    def column_values(self, names: tuple[str, ...]) -> list[list[Any]]:
+        """:meth:`value` of each of ``names`` down the data rows: one list per name, in the
+        order of :attr:`rows` (a table read a column at a time)."""
+        lines = self._data_lines()
+        out: list[list[Any]] = []
+        for name in names:
+            c = self.columns.get(name)
+            if c is None:
+                out.append([None] * len(lines))
+            else:  # "" is blank; no other value a reader gives equals it
+                out.append([None if (v := line[c]) == "" else v for line in lines])
+        return out
+
+    def column_texts(self, names: tuple[str, ...]) -> list[list[str]]:
+        """Each of ``names`` down the data rows as :meth:`texts` reads it ("" where blank):
+        one list per name, in the order of :attr:`rows`."""
+        lines = self._data_lines()
+        out: list[list[str]] = []
+        for name in names:
+            c = self.columns.get(name)
+            if c is None:
+                out.append([""] * len(lines))
+            else:
+                out.append(
+                    [v.strip() if type(v := line[c]) is str else cell_text(v) for line in lines]
+                )
+        return out
+
+    def _data_lines(self) -> list[list[Any]]:
+        """Each data row's cells up to the last column, as the clerk sees them: most rows are
+        the grid's own; a row a merge touches (or a short one) is read through the merges."""
+        lines = self._lines
+        if lines is None:
+            fill = self._fill if self._fill is not None else self.fill
+            grid = self.sheet.rows
+            need = self.last_col + 1
+            lines = self._lines = []
+            touched = fill.touching(self.rows)
+            for r in self.rows:
+                line = grid[r] if r < len(grid) else []
+                if len(line) < need or r in touched:
+                    line = [fill.value(r, c) for c in range(need)]
+                lines.append(line)
+        return lines
 
     def section(self, r: int) -> Section | None:
         """The section row data row ``r`` stands under, if any."""

@@ -106,7 +106,7 @@ class Sheet:
 
     @property
     def width(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        return max(map(len, self.rows), default=0)
 
     def value(self, row: int, col: int) -> Any:
         if 0 <= row < len(self.rows):
