@@ -3,9 +3,10 @@
 What a process learns of one workbook (header rows matched, forms fitted, a rating memo per
 table layout, cell values parsed) is kept for the next. A memo that lies would give a file
 another rating or other findings because of the files read before it, silently. So every
-workbook of the fidelity corpus, the bundled samples and a few built to tempt the memos (the
-same cells under another 支部类型, 负面清单 or member count; 积分表 of other years; one file
-under every rubric and several as-of dates in one process) is validated and rated:
+workbook of the fidelity corpus, the bundled samples, a county ledger made of them and a few
+built to tempt the memos (the same cells under another 支部类型, 负面清单 or member count;
+积分表 of other years; 百分制 rows alike but for a cap or a veto; one file under every rubric and
+several as-of dates in one process) is validated and rated:
 
 - alone: each task in a child forked from a process that has read no workbook;
 - in one process, one after another (``check_file``/``rate_file`` in a loop, ``validate_paths``
@@ -19,6 +20,7 @@ a county run only adds the warning that a branch is seen in another file.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from branchctl.jobs.rate import rate_paths
 from branchctl.rules.rubric_file import builtin_names
 from tests import batch_alone
 from tests.batch_alone import Task
@@ -165,6 +168,10 @@ def tasks(tmp_path_factory: pytest.TempPathFactory) -> list[Task]:
     others = [r for r in builtin_names() if r != DEFAULT]
     firsts = [p for p in paths if not p.endswith((".xls", ".ods"))] + list(map(str, samples))
     out += [("rate", p, r, JUNE) for p in dict.fromkeys(firsts) for r in others]
+    # the county ledger a county run writes: its rows name their 来源文件
+    ledger = folder / "评定汇总.xlsx"
+    rate_paths([*samples, Path(paths[0])], out=ledger, as_of=dt.date(2025, 6, 30), jobs=1)
+    out += [(k, str(ledger), DEFAULT, JUNE) for k in ("validate", "rate")]
     return out + _tempting(folder / "tempting")
 
 
