@@ -254,3 +254,21 @@ def test_the_alone_outcomes_are_ratings_and_findings(alone: dict[Task, Any]) -> 
     with_findings = [o for t, o in alone.items() if t[0] == "validate" and o]
     assert len(with_findings) >= 60
     assert not [t for t, o in alone.items() if isinstance(o, dict) and "crash" in o]
+
+
+def test_the_tempting_workbooks_rate_otherwise_alone(alone: dict[Task, Any]) -> None:
+    """Each tempting workbook's rows share their marks and claims with the others' rows, yet
+    rate otherwise alone: a memo that reused another file's verdict would show."""
+
+    def rated(name: str, day: str = JUNE) -> list[tuple[Any, ...]]:
+        task = next(t for t in alone if t[0] == "rate" and t[1].endswith(f"/{name}") and
+                    t[2] == DEFAULT and t[3] == day)  # fmt: skip
+        return [(b["stars"], tuple(b["warning_codes"])) for b in alone[task]]
+
+    village = rated("农村.xlsx")
+    assert len(set(village)) == 1 and len(village) == 30
+    assert rated("机关.xlsx") != village  # a 2021 election is overdue for 机关 only
+    assert {s for s, _ in rated("否决.xlsx")} == {0}
+    assert rated("两名党员.xlsx") != village
+    assert rated("党员人数2.xlsx") != rated("党员人数12.xlsx")
+    assert rated("农村.xlsx", "2027-06-30") != village
