@@ -280,3 +280,26 @@ def test_a_workers_copy_of_the_rubric_learns_with_the_first(
     assert _rated(dated, pickle.loads(pickle.dumps(rubric)), JUNE) == first
     assert not rated  # every row known: nothing rated twice, nothing forgotten
     assert learnt_entries() == learnt
+
+
+def test_one_table_rated_under_two_rubrics_gets_each_rubrics_rules(tmp_path: Path) -> None:
+    """A table keeps what it works out for rating (which of an aspect's rules its columns
+    carry); rated under the county's copy of the rubric after the built-in one, whose aspect
+    has the same name but other rules, it must be judged by the county's rules."""
+    dated = _election_ledger(tmp_path, "有换届.xlsx", COLUMNS)
+    six = load_rubric(None)
+    text = builtin_text("six-star").replace("value = 3\n", "value = 5\n", 1)
+    text = text.replace(
+        '["健全基本组织"]\njudge = "mark"', '["健全基本组织"]\njudge = "indicators"'
+    )
+    county = parse_rubric(text, source="县.toml")
+    forget_learnt()
+    county_alone = _rated(dated, county, JUNE)
+    book = read_workbook(dated)
+    (table,) = rated_tables(book, six, find_forms(book, six.aspect_headers()))
+    forget_learnt()
+    six_first = [b.to_json() for b in rate_table(table, six, dated, strict=False, as_of=JUNE)]
+    forget_learnt()
+    county_after = [b.to_json() for b in rate_table(table, county, dated, strict=False, as_of=JUNE)]
+    assert county_after == county_alone
+    assert [b["stars"] for b in county_after] != [b["stars"] for b in six_first]

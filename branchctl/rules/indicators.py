@@ -99,17 +99,18 @@ def _steps(
 
 
 def carried_rules(aspect: Aspect, table: Table) -> list[Any]:
-    """The aspect's rules whose data the table carries (worked out once per table)."""
-    key = ("indicator-rules", aspect.name)
-    rules = table.cache.get(key)
-    if rules is None:
+    """The aspect's rules whose data the table carries (worked out once per table and aspect:
+    kept under the aspect object, so another rubric's aspect of the same name never gets them)."""
+    key = ("indicator-rules", id(aspect))
+    kept = table.cache.get(key)
+    if kept is None or kept[0] is not aspect:
         rules = [
             rule
             for rule in aspect.indicators
             if any(table.has(c) for c in (rule.test.column, *rule.test.instead))
         ]
-        table.cache[key] = rules
-    return rules
+        kept = table.cache[key] = (aspect, rules)
+    return kept[1]
 
 
 def _plan(
