@@ -1,5 +1,6 @@
-"""`branchctl rate LEDGER -o OUT --json`, the commonest command line, runs without typer and
-click, and means exactly what click would make of it; anything less plain still goes to click."""
+"""`branchctl rate LEDGER -o OUT --json` and `branchctl validate DIR --json`, the commonest
+command lines, run without typer and click, and mean exactly what click would make of them;
+anything less plain still goes to click."""
 
 from __future__ import annotations
 
@@ -14,8 +15,16 @@ import typer
 from typer.testing import CliRunner
 
 import branchctl.cli.rate
+import branchctl.cli.validate
 from branchctl.cli.app import app
-from branchctl.cli.plain import RATE_DEFAULTS, RATE_OPTIONS, rate_arguments
+from branchctl.cli.plain import (
+    RATE_DEFAULTS,
+    RATE_OPTIONS,
+    VALIDATE_DEFAULTS,
+    VALIDATE_OPTIONS,
+    rate_arguments,
+    validate_arguments,
+)
 from tests.builders import (
     Layout,
     classification_sheet,
@@ -146,13 +155,17 @@ def test_anything_less_plain_goes_to_click(argv):
     assert rate_arguments(argv) is None
 
 
-def test_the_plain_options_are_the_rate_command_s_own():
-    command = typer.main.get_command(app).commands["rate"]  # type: ignore[attr-defined]
+@pytest.mark.parametrize(
+    ("name", "options", "defaults"),
+    [("rate", RATE_OPTIONS, RATE_DEFAULTS), ("validate", VALIDATE_OPTIONS, VALIDATE_DEFAULTS)],
+)
+def test_the_plain_options_are_the_command_s_own(name, options, defaults):
+    command = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
     spellings = {}
     for param in command.params:
         if param.param_type_name != "option" or param.name == "help":
             continue
-        assert RATE_DEFAULTS[param.name] == param.default, param.name
+        assert defaults[param.name] == param.default, param.name
         if param.is_flag:
             takes: str | int = "flag"
         elif getattr(param.type, "min", None) is not None:
@@ -162,5 +175,64 @@ def test_the_plain_options_are_the_rate_command_s_own():
         else:
             takes = "text"
         spellings |= {opt: (param.name, takes) for opt in param.opts + param.secondary_opts}
-    assert spellings == RATE_OPTIONS
-    assert set(RATE_DEFAULTS) == {p.name for p in command.params} - {"paths", "help"}
+    assert spellings == options
+    assert set(defaults) == {p.name for p in command.params} - {"paths", "help"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "报表"],
+        ["validate", "报表", "--json", "--as-of", "2025-06-30"],
+        [
+            "--debug",
+            "validate",
+            "a.xlsx",
+            "b.xls",
+            "--annotate",
+            "退回修改",
+            "--report",
+            "结果.xlsx",
+        ],
+        ["validate", "报表", "--rubric", "hundred-points", "-j", "1", "--json"],
+    ],
+)
+def test_a_plain_validate_line_means_what_click_makes_of_it(argv, monkeypatch):
+    seen: dict[str, Any] = {}
+
+    def run_validate(*args: Any) -> int:
+        seen.update(zip(["paths", *VALIDATE_DEFAULTS], args, strict=True))
+        return 0
+
+    monkeypatch.setattr(branchctl.cli.validate, "run_validate", run_validate)
+    assert runner.invoke(app, argv).exit_code == 0
+    assert validate_arguments(argv) == (argv[0] == "--debug", seen)
+    assert rate_arguments(argv) is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate"],
+        ["validate", "报表", "--help"],
+        ["validate", "报表", "--json", "--json"],
+        ["validate", "报表", "--as-of=2025-06-30"],
+        ["validate", "报表", "-o", "a.xlsx"],  # rate's option, not validate's
+        ["validate", "报表", "--jobs", "0"],
+        ["rate", "L.xlsx"],
+    ],
+)
+def test_a_less_plain_validate_line_goes_to_click(argv):
+    assert validate_arguments(argv) is None
+
+
+def test_validating_a_folder_does_not_load_typer(ledger, tmp_path):
+    folder = ledger.parent
+    code, stdout, loaded = _run(["validate", str(folder), "--json", "--as-of", "2025-06-30"])
+    assert code == 1 and "typer" not in loaded
+    doc = json.loads(stdout)
+    assert doc["summary"]["files"] == 1 and doc["summary"]["errors"] >= 1
+    # as click reads the same command (``--as-of=`` is not plain): the same document
+    code, again, loaded = _run(["validate", str(folder), "--json", "--as-of=2025-06-30"])
+    assert code == 1 and "typer" in loaded
+    assert again == stdout

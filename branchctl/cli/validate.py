@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 
 from branchctl.cli.command import ChineseCommand
-from branchctl.cli.common import Progress, handled, parse_as_of
-from branchctl.cli.console import print_json, say, warn
+from branchctl.cli.common import handled
 from branchctl.cli.options import JobsOption, JsonOption, RubricOption, as_of_option
+from branchctl.cli.validate_run import run_validate
 
 SUMMARY = "批量校验乡镇报表：逐格查错，写出批注副本和问题报告。"
 HELP = (
@@ -52,37 +52,7 @@ def validate(
     rubric: RubricOption = None,
     jobs: JobsOption = None,
 ) -> int:
-    from branchctl.jobs.validate import validate_paths
-    from branchctl.reports.validation import validation_text, write_report
-    from branchctl.rules.rubric_file import load_rubric
-
-    the_rubric = load_rubric(rubric)
-    date = parse_as_of(as_of)
-    progress = Progress()
-    run = validate_paths(
-        paths,
-        rubric=the_rubric,
-        as_of=date,
-        annotate_dir=annotate,
-        report_path=report,
-        jobs=jobs,
-        progress=lambda done, total: progress.bar(done, total, "校验"),
-    )
-    progress.done()
-    if report is not None:
-        write_report(run.report, report)
-    for note in run.notes:
-        warn(note)
-    if as_json:
-        print_json(run.report.to_json(), large=len(run.report.files) > 100)
-    else:
-        annotated = [r.annotated for r in run.results if r.annotated]
-        say(validation_text(run.report, annotated))
-        if annotated and annotate is not None:
-            say(f"批注副本在：{annotate}")
-        if report is not None:
-            say(f"已写出报告：{report}")
-    return 1 if run.has_errors else 0
+    return run_validate(paths, annotate, report, as_json, as_of, rubric, jobs)
 
 
 def register(app: typer.Typer) -> None:

