@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from branchctl.cli.common import Progress, parse_as_of
-from branchctl.cli.console import print_json, say, warn
+from branchctl.cli.console import print_json, print_json_text, say, warn
 from branchctl.io.collector import collector_paused
+
+LARGE = 100  # files: more are printed as compact JSON
 
 
 def run_validate(
@@ -39,14 +41,17 @@ def run_validate(
         report_path=report,
         jobs=jobs,
         progress=lambda done, total: progress.bar(done, total, "校验"),
+        encode=as_json and report is None,  # the findings are wanted as JSON only
     )
     progress.done()
     if report is not None:
         write_report(run.report, report)
     for note in run.notes:
         warn(note)
-    if as_json:
-        print_json(run.report.to_json(), large=len(run.report.files) > 100)
+    if as_json and len(run.report.files) > LARGE:  # compact, joined from the workers' text
+        print_json_text(run.report.json_text(), escaped=True)
+    elif as_json:
+        print_json(run.report.to_json())
     else:
         annotated = [r.annotated for r in run.results if r.annotated]
         say(validation_text(run.report, annotated))

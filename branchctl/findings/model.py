@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from branchctl.text import json_safe
 
 # A finding in validate's JSON (SPEC): these keys, in this order. The archive keeps findings in
 # rows of its own and gives them back through :func:`finding_json` too.
@@ -37,13 +40,22 @@ class Finding:
 class FileReport:
     path: str
     findings: list[Finding] = field(default_factory=list)
+    # Where only validate's JSON is wanted, a batch's worker sends this instead of the findings
+    # (see :meth:`encoded`): the file's entry of "files" as JSON text, terminal-safe, and its
+    # error and warning counts. The main process then joins text rather than unpickling and
+    # encoding every finding of a county, one after the other.
+    encoding: tuple[str, int, int] | None = None
 
     @property
     def errors(self) -> int:
+        if self.encoding is not None:
+            return self.encoding[1]
         return sum(1 for f in self.findings if f.severity == "error")
 
     @property
     def warnings(self) -> int:
+        if self.encoding is not None:
+            return self.encoding[2]
         return sum(1 for f in self.findings if f.severity == "warning")
 
     @property
@@ -51,7 +63,20 @@ class FileReport:
         return self.errors == 0
 
     def to_json(self) -> dict[str, Any]:
+        if self.encoding is not None:
+            loaded: dict[str, Any] = json.loads(self.encoding[0])
+            return loaded
         return {"path": self.path, "ok": self.ok, "findings": [f.to_json() for f in self.findings]}
+
+    def json_text(self) -> str:
+        """:meth:`to_json` as compact JSON text (``json.dumps``'s), terminal-safe."""
+        if self.encoding is not None:
+            return self.encoding[0]
+        return json_safe(json.dumps(self.to_json(), ensure_ascii=False))
+
+    def encoded(self) -> FileReport:
+        """This report as its JSON alone (``findings`` left empty)."""
+        return FileReport(self.path, [], (self.json_text(), self.errors, self.warnings))
 
 
 @dataclass
@@ -73,3 +98,13 @@ class ValidationReport:
             out["skipped"] = [{"file": label, "reason": why} for label, why in self.skipped]
         out["summary"] = self.summary()
         return out
+
+    def json_text(self) -> str:
+        """:meth:`to_json` as compact JSON text (``json.dumps(…, ensure_ascii=False)``'s, the
+        same bytes), terminal-safe: each file's entry taken as its worker encoded it."""
+        parts = ['{"files": [', ", ".join(f.json_text() for f in self.files), "]"]
+        if self.skipped:
+            skipped = [{"file": label, "reason": why} for label, why in self.skipped]
+            parts.append(', "skipped": ' + json_safe(json.dumps(skipped, ensure_ascii=False)))
+        parts.append(', "summary": ' + json.dumps(self.summary()) + "}")
+        return "".join(parts)

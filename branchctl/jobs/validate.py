@@ -245,12 +245,14 @@ def validate_paths(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     then: Then | None = None,
+    encode: bool = False,
 ) -> ValidationRun:
     """Check every workbook under ``paths``; raise BranchctlError only when the run cannot go.
 
     ``annotate_dir`` receives ``<stem>.checked.xlsx`` for each file with an error;
     ``report_path`` is only guarded here (never an input, never searched), the caller writes it;
-    ``then`` runs on each workbook read (see :func:`check_file`).
+    ``then`` runs on each workbook read (see :func:`check_file`); ``encode``: only the JSON
+    of the reports is wanted, each made in the worker (:meth:`FileReport.encoded`).
     """
 
     outputs: list[Path] = []
@@ -286,7 +288,7 @@ def validate_paths(
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     checked = iter(
         run_tasks(
-            partial(_check_task, rubric=rubric, as_of=as_of, then=then),
+            partial(_check_task, rubric=rubric, as_of=as_of, then=then, encode=encode),
             tasks,
             jobs=jobs,
             crashed=_crashed,
@@ -301,10 +303,17 @@ def validate_paths(
 
 
 def _check_task(
-    task: tuple[Path, Path | None], rubric: Rubric, as_of: dt.date, then: Then | None = None
+    task: tuple[Path, Path | None],
+    rubric: Rubric,
+    as_of: dt.date,
+    then: Then | None = None,
+    encode: bool = False,
 ) -> FileResult:
     path, target = task
-    return check_file(path, rubric, as_of, target, then)
+    result = check_file(path, rubric, as_of, target, then)
+    if encode:
+        result.report = result.report.encoded()
+    return result
 
 
 def _crashed(task: tuple[Path, Path | None]) -> FileResult:
