@@ -207,15 +207,24 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
         ) in zip(
             table.rows,
             *texts,
-            _each(due, lambda v: _date(v, as_of, True)),
-            _each(done, lambda v: _date(v, as_of, False)),
-            _each(state, lambda v: _enum(v, "完成情况")),
+            *_parsed(due, done, state, as_of),
             strict=True,
         )
     ]  # fmt: skip
 
 
 # ------------------------------------------------------------------------------- internals
+
+
+def _parsed(
+    due: list[Any], done: list[Any], state: list[Any], as_of: dt.date | None
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """完成时限, 销号时间 and 完成情况 down a list's rows, each parsed as its column reads."""
+    return (
+        _each(due, lambda v: _date(v, as_of, True)),
+        _each(done, lambda v: _date(v, as_of, False)),
+        _each(state, lambda v: _enum(v, "完成情况")),
+    )
 
 
 # The same few texts (已完成, 2025年12月底, 长期坚持…) fill whole columns: parse each once.
@@ -334,9 +343,7 @@ def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
         ) in zip(
             table.rows,
             *texts,
-            _each(due, lambda v: _date(v, as_of, True)),
-            _each(done, lambda v: _date(v, as_of, False)),
-            _each(state, lambda v: _enum(v, "完成情况")),
+            *_parsed(due, done, state, as_of),
             strict=True,
         )
     ]  # fmt: skip
