@@ -231,8 +231,7 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
         cells = ctx.row(table, r)
         get = cells.get
         for column in required:
-            value = get(column)
-            if value is None or (type(value) is str and not value.strip()):  # is_blank
+            if is_blank(get(column)):
                 ctx.at("required-blank", table, r, column, extra="")
         raw = get(key_column)
         name = "" if raw is None else cell_text(raw)  # ctx.text
@@ -317,15 +316,8 @@ def _value(
     raw = ctx.row(table, r).get(column)
     if raw is None:  # blank, or the column is absent
         return None
-    key = (column, type(raw), raw)  # cells are str, float, bool or datetime: all hashable
-    found = ctx.parsed.get(key)
-    if found is None:
-        try:
-            found = (parse(raw), None)
-        except BadValue as e:
-            found = (None, str(e))
-        ctx.parsed[key] = found
-    value, hint = found
+    # cells are str, float, bool or datetime: all hashable
+    value, hint = _parse_once(ctx.parsed, (column, type(raw), raw), parse, raw)
     if hint is not None:
         ctx.at(code, table, r, column, hint=hint)
     return value
@@ -366,6 +358,20 @@ def _parsers(ctx: CheckContext, variant: Rubric, table: Table) -> list[Parser]:
     return [p for p in parsers if p[0] in table.columns]
 
 
+def _parse_once(
+    memo: dict[Any, tuple[Any, str | None]], key: Any, parse: Callable[[Any], Any], raw: Any
+) -> tuple[Any, str | None]:
+    """(value, None), or (None, why) when ``parse`` cannot read ``raw``: kept in ``memo``."""
+    found = memo.get(key)
+    if found is None:
+        try:
+            found = (parse(raw), None)
+        except BadValue as e:
+            found = (None, str(e))
+        memo[key] = found
+    return found
+
+
 def _cell_values(
     ctx: CheckContext,
     table: Table,
@@ -380,16 +386,12 @@ def _cell_values(
         raw = cells.get(column)
         if raw is None:
             continue
-        key = (reader, type(raw), raw)  # cells are str, float, bool or datetime: all hashable
+        key = (reader, type(raw), raw)
         found = parsed.get(key)
         if found is None:
-            try:
-                found = (parse(raw), None)
-            except BadValue as e:
-                found = (None, str(e))
             if len(parsed) >= _PARSED_CAP:
                 parsed.clear()
-            parsed[key] = found
+            found = _parse_once(parsed, key, parse, raw)
         if found[1] is not None:
             ctx.at(code, table, r, column, hint=found[1])
 

@@ -207,7 +207,7 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
         ) in zip(
             table.rows,
             *texts,
-            *_parsed(due, done, state, as_of),
+            *_parsed_columns(due, done, state, as_of),
             strict=True,
         )
     ]  # fmt: skip
@@ -216,7 +216,7 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
 # ------------------------------------------------------------------------------- internals
 
 
-def _parsed(
+def _parsed_columns(
     due: list[Any], done: list[Any], state: list[Any], as_of: dt.date | None
 ) -> tuple[list[Any], list[Any], list[Any]]:
     """完成时限, 销号时间 and 完成情况 down a list's rows, each parsed as its column reads."""
@@ -343,7 +343,7 @@ def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
         ) in zip(
             table.rows,
             *texts,
-            *_parsed(due, done, state, as_of),
+            *_parsed_columns(due, done, state, as_of),
             strict=True,
         )
     ]  # fmt: skip
