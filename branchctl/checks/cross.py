@@ -3,12 +3,15 @@ per-branch table, and every unmet aspect against the problem list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 from branchctl.checks.context import CheckContext
 from branchctl.forms.datarows import CellRef
 from branchctl.forms.lists import (
+    DONE,
     Lists,
     ProblemItem,
     WorkItem,
@@ -56,6 +59,7 @@ class Branches:
         return None
 
 
+@lru_cache(maxsize=1 << 14)
 def _short(key: str) -> str:
     return _BRANCH_SUFFIX.sub("", key)
 
@@ -136,10 +140,25 @@ def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
     columns = {(t.sheet_name, name) for t in lists.tables for name in t.columns}
     seen_problems: set[tuple[str, int]] = set()
     seen_tasks: set[tuple[str, int]] = set()
+    # most items give no finding: what :func:`_problem` and :func:`_task` would look at is
+    # looked at here first, and only an item that may give one goes through them
+    keys = branches.keys if branches.present else None
+    categories = ctx.categories
+    dated = any(name == "查摆时间" for _, name in columns)
+    owners_listed = "责任清单" not in lists.missing
+    as_of = ctx.as_of
     for item in lists.items:
         if (item.sheet, item.row) not in seen_problems:
             seen_problems.add((item.sheet, item.row))
-            _problem(ctx, item, branches, columns)
+            if not (
+                item.branch
+                and (keys is None or item.branch_key in keys)
+                and item.category
+                and categories.get(item.category) is not None
+                and item.description
+                and not dated
+            ):
+                _problem(ctx, item, branches, columns)
         if not item.has_task:
             if "任务清单" not in lists.missing:
                 where = "整改任务" if "整改任务" in item.sources else "序号"
@@ -158,7 +177,8 @@ def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
         if task_row in seen_tasks:
             continue
         seen_tasks.add(task_row)
-        _task(ctx, item, columns, owners_listed="责任清单" not in lists.missing)
+        if not ((item.owner or not owners_listed) and _quiet_dates(item, as_of)):
+            _task(ctx, item, columns, owners_listed)
 
 
 def _problem(
@@ -304,6 +324,20 @@ def _dates_and_status(
         )
 
 
+def _quiet_dates(item: ProblemItem | WorkItem, as_of: dt.date) -> bool:
+    """Whether :func:`_dates_and_status` has nothing to say of ``item`` (most items): its
+    deadline written and readable, its status and 销号时间 readable and agreeing, and not
+    overdue. False where it may have something to say."""
+    if item.deadline_error or item.closed_error or item.status_error or not item.deadline_text:
+        return False
+    if item.status == DONE:  # closed, so never overdue: its 销号时间 must be written
+        return bool(item.closed_text)
+    if item.closed is not None or item.closed_text:  # closed
+        return True
+    d = item.deadline
+    return d is None or d.kind != "date" or d.date is None or d.date >= as_of
+
+
 def _has_deadline_column(item: ProblemItem | WorkItem, columns: set[tuple[str, str]]) -> bool:
     ref = item.source("完成时限")
     if ref.col is not None:
@@ -330,7 +364,17 @@ def _short_text(text: str, limit: int = 30) -> str:
 
 def _work_ledger(ctx: CheckContext, items: list[WorkItem], branches: Branches) -> None:
     columns = {(t.sheet_name, name) for t in ctx.tables("work_ledger") for name in t.columns}
+    keys = branches.keys if branches.present else None
+    as_of = ctx.as_of
     for item in items:
+        if (
+            item.branch
+            and item.task
+            and item.status
+            and (keys is None or item.branch_key in keys)
+            and _quiet_dates(item, as_of)
+        ):
+            continue  # nothing to say (most items)
         for column, text in (
             ("党支部名称", item.branch),
             ("工作任务", item.task),
@@ -348,10 +392,14 @@ def _work_ledger(ctx: CheckContext, items: list[WorkItem], branches: Branches) -
 
 def _unmet_without_problem(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
     listed: set[tuple[str, str]] = set()
+    categories, keys = ctx.categories, branches.keys
     for item in lists.items:
-        aspect = category_aspect(ctx, item.category)
+        category, key = item.category, item.branch_key
+        aspect = categories.get(category, _UNSEEN)
+        if aspect is _UNSEEN:
+            aspect = category_aspect(ctx, category)
         if aspect is not None:
-            listed.add((branches.resolve(item.branch_key) or item.branch_key, aspect))
+            listed.add((key if key in keys else branches.resolve(key) or key, aspect))
     rated = sorted(ctx.rated, key=lambda tr: tr[0].form.key != "classification")
     if not rated:
         return
