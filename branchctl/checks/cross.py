@@ -405,7 +405,8 @@ def _unmet_without_problem(ctx: CheckContext, lists: Lists, branches: Branches) 
         return
     table, ratings = rated[0]
     for b in ratings:
-        _unmet_row(ctx, table, b, branches, listed)
+        if b.unmet:
+            _unmet_row(ctx, table, b, branches, listed)
 
 
 def _unmet_row(
@@ -418,7 +419,7 @@ def _unmet_row(
     key = name_key(b.name)
     if not key:
         return
-    key = branches.resolve(key) or key
+    key = key if key in branches.keys else branches.resolve(key) or key
     for aspect in b.unmet:
         if aspect in b.blank or aspect in b.bad:
             continue  # reported as required-blank / bad-mark

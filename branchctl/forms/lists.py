@@ -116,10 +116,17 @@ class WorkItem:
     deadline_error: str | None = None
     closed_error: str | None = None
     status_error: str | None = None
-    sources: Mapping[str, CellRef] = field(default_factory=dict)
+    # its table's columns (canonical name -> 0-based column, shared by the table's items): a
+    # cell reference is made only when a finding names one
+    columns: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> RowSources:
+        """The cells of its row: canonical column -> :class:`CellRef`."""
+        return RowSources(self.sheet, self.row, self.columns)
 
     def source(self, column: str) -> CellRef:
-        return self.sources.get(column) or CellRef(self.sheet, self.row, None)
+        return CellRef(self.sheet, self.row, self.columns.get(column))
 
     @property
     def is_closed(self) -> bool:
@@ -199,7 +206,7 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
         WorkItem(
             branch, name_key(branch), task, deadline[0], deadline_text, progress, status[0],
             closed[0], evidence, sheet, r + 1, closed_text, deadline[1], closed[1], status[1],
-            RowSources(sheet, r + 1, columns),
+            columns,
         )
         for (
             r, branch, task, deadline_text, progress, evidence, closed_text, deadline, closed,
