@@ -63,14 +63,27 @@ class ProblemItem:
     deadline_error: str | None = None  # Chinese hint when 完成时限 is not a date
     closed_error: str | None = None
     status_error: str | None = None
-    sources: Mapping[str, CellRef] = field(default_factory=dict)  # canonical column -> cell
+    # where its fields came from: canonical column -> cell (the three linked sheets); the
+    # combined sheet's items keep their table's columns instead (one row holds every field,
+    # its cells made only when asked), and these are empty
+    refs: Mapping[str, CellRef] = field(default_factory=dict)
+    columns: dict[str, int] | None = None
+
+    @property
+    def sources(self) -> Mapping[str, CellRef]:
+        """Canonical column -> the cell it came from."""
+        if self.columns is not None:
+            return RowSources(self.sheet, self.row, self.columns)
+        return self.refs
 
     def source(self, column: str) -> CellRef:
         """The cell of ``column``; for a column the sheet lacks, the row that would hold it."""
-        ref = self.sources.get(column)
+        if self.columns is not None:  # the combined sheet: every field on the problem's row
+            return CellRef(self.sheet, self.row, self.columns.get(column))
+        ref = self.refs.get(column)
         if ref is not None:
             return ref
-        task = self.sources.get("整改任务")
+        task = self.refs.get("整改任务")
         if column in ("责任人", "职务", "责任领导", "完成时限") and task is not None:
             return CellRef(task.sheet, task.row, None)
         return CellRef(self.sheet, self.row, None)
@@ -83,9 +96,9 @@ class ProblemItem:
     def task_row(self) -> tuple[str, int]:
         """The sheet and 1-based row of the task (several problems may share one linked task):
         where :meth:`source` finds 整改任务."""
-        if isinstance(self.sources, RowSources):  # the combined sheet: the problem's own row
+        if self.columns is not None:  # the combined sheet: the problem's own row
             return self.sheet, self.row
-        ref = self.sources.get("整改任务")
+        ref = self.refs.get("整改任务")
         return (self.sheet, self.row) if ref is None else (ref.sheet, ref.row)
 
 
@@ -325,6 +338,8 @@ def _enum(raw: Any, column: str) -> tuple[str, str | None]:
     return found  # type: ignore[no-any-return]
 
 
+_NO_REFS: Mapping[str, CellRef] = {}  # a combined-sheet item's refs: its columns stand in
+
 _COMBINED_TEXTS = (
     "党支部名称", "问题类别", "问题描述", "整改任务", "整改措施", "责任人", "职务", "责任领导",
     "完成时限", "序号", "销号时间",
@@ -342,7 +357,7 @@ def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
             branch, name_key(branch), category, description, task, measures, owner, owner_title,
             leader, deadline[0], deadline_text, sheet, r + 1, number, status[0], closed[0],
             closed_text, bool(task or measures), True, deadline[1], closed[1], status[1],
-            RowSources(sheet, r + 1, columns),
+            _NO_REFS, columns,
         )
         for (
             r, branch, category, description, task, measures, owner, owner_title, leader,
@@ -500,5 +515,5 @@ def _linked_item(
         deadline_error=deadline_error,
         closed_error=closed_error,
         status_error=status_error,
-        sources=sources,
+        refs=sources,
     )
