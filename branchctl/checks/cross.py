@@ -33,27 +33,34 @@ class Branches:
     """The branches of the reference table (附件1, else 附件2), matched leniently by name."""
 
     def __init__(self, ctx: CheckContext) -> None:
-        self.keys: set[str] = set()
-        self.shorts: dict[str, set[str]] = {}
         self.present = bool(ctx.reference)
         form = ctx.reference[0].form if ctx.reference else None
         self.title = f"{form.annex}{form.title}" if form else ""  # named in unknown-branch
-        for table in ctx.reference:
-            for name in table.column_values(("党支部名称",))[0]:
-                key = name_key(name)
-                if key:
-                    self.keys.add(key)
-                    self.shorts.setdefault(_short(key), set()).add(key)
+        names = [n for table in ctx.reference for n in table.column_values(("党支部名称",))[0]]
+        self.keys: set[str] = set(map(name_key, names))
+        self.keys.discard("")
+        self._shorts: dict[str, set[str]] | None = None
+
+    @property
+    def shorts(self) -> dict[str, set[str]]:
+        """A key without its ending (党支部, 支部…) -> the keys that shorten to it: made when a
+        name is first not found as it is (most are)."""
+        if self._shorts is None:
+            self._shorts = {}
+            for key in self.keys:
+                self._shorts.setdefault(_short(key), set()).add(key)
+        return self._shorts
 
     def resolve(self, key: str) -> str | None:
         """The reference key ``key`` names: exact, without 党支部, or by a unique ending."""
         if key in self.keys:
             return key
         short = _short(key)
-        if len(self.shorts.get(short, ())) >= 1:
-            return sorted(self.shorts[short])[0]
+        shorts = self.shorts
+        if len(shorts.get(short, ())) >= 1:
+            return sorted(shorts[short])[0]
         if len(short) >= _MIN_SHORT:
-            ends = {k for s, ks in self.shorts.items() if s.endswith(short) for k in ks}
+            ends = {k for s, ks in shorts.items() if s.endswith(short) for k in ks}
             if len(ends) == 1:
                 return ends.pop()
         return None

@@ -217,15 +217,16 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
     # positional, in field order: keyword arguments cost twice as much as the item itself
     return [
         WorkItem(
-            branch, name_key(branch), task, deadline[0], deadline_text, progress, status[0],
+            branch, key, task, deadline[0], deadline_text, progress, status[0],
             closed[0], evidence, sheet, r + 1, closed_text, deadline[1], closed[1], status[1],
             columns,
         )
         for (
-            r, branch, task, deadline_text, progress, evidence, closed_text, deadline, closed,
+            r, key, branch, task, deadline_text, progress, evidence, closed_text, deadline, closed,
             status,
         ) in zip(
             table.rows,
+            _name_keys(texts[0]),
             *texts,
             *_parsed_columns(due, done, state, as_of),
             strict=True,
@@ -234,6 +235,15 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
 
 
 # ------------------------------------------------------------------------------- internals
+
+
+def _name_keys(names: list[str]) -> list[str]:
+    """:func:`name_key` of each name down a column, each different name keyed once (a branch
+    has several problems and tasks)."""
+    keys = dict.fromkeys(names, "")
+    for name in keys:
+        keys[name] = name_key(name)
+    return list(map(keys.__getitem__, names))
 
 
 def _parsed_columns(
@@ -354,16 +364,17 @@ def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
     # positional, in field order: keyword arguments cost twice as much as the item itself
     return [
         ProblemItem(
-            branch, name_key(branch), category, description, task, measures, owner, owner_title,
+            branch, key, category, description, task, measures, owner, owner_title,
             leader, deadline[0], deadline_text, sheet, r + 1, number, status[0], closed[0],
             closed_text, bool(task or measures), True, deadline[1], closed[1], status[1],
             _NO_REFS, columns,
         )
         for (
-            r, branch, category, description, task, measures, owner, owner_title, leader,
+            r, key, branch, category, description, task, measures, owner, owner_title, leader,
             deadline_text, number, closed_text, deadline, closed, status,
         ) in zip(
             table.rows,
+            _name_keys(texts[0]),
             *texts,
             *_parsed_columns(due, done, state, as_of),
             strict=True,
