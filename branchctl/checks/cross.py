@@ -155,8 +155,9 @@ def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
     owners_listed = "责任清单" not in lists.missing
     as_of = ctx.as_of
     for item in lists.items:
-        if (item.sheet, item.row) not in seen_problems:
-            seen_problems.add((item.sheet, item.row))
+        problem_row = (item.sheet, item.row)
+        if problem_row not in seen_problems:
+            seen_problems.add(problem_row)
             if not (
                 item.branch
                 and (keys is None or item.branch_key in keys)
@@ -180,7 +181,8 @@ def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
                     problem=_short_text(item.description),
                 )
             continue
-        task_row = item.task_row
+        # the combined sheet: the task is on the problem's row (ProblemItem.task_row)
+        task_row = problem_row if item.columns is not None else item.task_row
         if task_row in seen_tasks:
             continue
         seen_tasks.add(task_row)

@@ -290,9 +290,15 @@ def _loud_rows(
         rating = by_row.get(r)
         if rating is None or rating.bad or rating.blank or rating.mismatch:
             loud.add(i)
+    parsed = _parsed
     for column, _code, parse, reader in parsers:
         values = table.column_values((column,))[0]
-        bad = {v for v in _distinct(values) if v is not None and _parsed_cell(reader, v, parse)[1]}
+        bad = {
+            v
+            for v in _distinct(values)
+            if v is not None
+            and (parsed.get((reader, type(v), v)) or _parsed_cell(reader, v, parse))[1]
+        }
         if bad:  # (a value equal to a bad one may be of another type: read it again)
             loud.update(
                 i for i, v in enumerate(values) if v in bad and _parsed_cell(reader, v, parse)[1]
