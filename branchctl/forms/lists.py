@@ -119,10 +119,8 @@ class WorkItem:
     task: str
     deadline: Deadline | None
     deadline_text: str
-    progress: str  # 进展情况
     status: str  # 完成情况, canonical (已完成/推进中/未启动) when recognised, else as written
     closed: Deadline | None  # 销号时间
-    evidence: str  # 佐证材料
     sheet: str
     row: int  # 1-based Excel row
     closed_text: str = ""
@@ -206,7 +204,9 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
     return items
 
 
-_WORK_TEXTS = ("党支部名称", "工作任务", "完成时限", "进展情况", "佐证材料", "销号时间")
+# 进展情况 and 佐证材料 are not read into an item: nothing reads them from one (the evidence
+# check reads the rubric's evidence columns from the table itself)
+_WORK_TEXTS = ("党支部名称", "工作任务", "完成时限", "销号时间")
 
 
 def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
@@ -217,13 +217,11 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
     # positional, in field order: keyword arguments cost twice as much as the item itself
     return [
         WorkItem(
-            branch, key, task, deadline[0], deadline_text, progress, status[0],
-            closed[0], evidence, sheet, r + 1, closed_text, deadline[1], closed[1], status[1],
-            columns,
+            branch, key, task, deadline[0], deadline_text, status[0], closed[0], sheet, r + 1,
+            closed_text, deadline[1], closed[1], status[1], columns,
         )
         for (
-            r, key, branch, task, deadline_text, progress, evidence, closed_text, deadline, closed,
-            status,
+            r, key, branch, task, deadline_text, closed_text, deadline, closed, status,
         ) in zip(
             table.rows,
             _name_keys(texts[0]),
