@@ -27,7 +27,7 @@ from branchctl.io.safety.limits import (
     shared_sheet_data,
 )
 from branchctl.io.safety.ods_extent import OdsCells, OdsExactCells
-from branchctl.io.safety.package import packable, stored_package
+from branchctl.io.safety.package import merges_ahead, packable, stored_package
 from branchctl.io.safety.xlsx_extent import XlsxCells, XlsxExactCells
 from branchctl.io.safety.xmlparts import CHUNK, Scanner, check_prolog, stream_part, utf16_xml
 from branchctl.io.smallfiles import size_text
@@ -401,6 +401,10 @@ def _scan_part(
         if isinstance(scanner, XlsxCells):
             if scanner.needs_exact():
                 stream_part(path, zf, info, None, XlsxExactCells(path, label), whole)
+            elif sheet and held is not None and whole is not None and scanner.merges_at > 0:
+                ahead = merges_ahead(whole, scanner.merges_at)
+                if ahead is not None:  # what the reader is handed (io/safety/package.py)
+                    held[name] = ahead
             return {label: scanner.facts} if sheet else {}
         if isinstance(scanner, OdsCells):
             if scanner.needs_exact:
