@@ -234,6 +234,11 @@ def _handed(path: Path) -> bytes:
     assert package is not None
     with zipfile.ZipFile(package) as z:  # type: ignore[arg-type]
         assert z.testzip() is None  # every CRC right, a changed part's too
+        with zipfile.ZipFile(path) as original:
+            assert (
+                z.getinfo("xl/worksheets/sheet1.xml").CRC
+                == original.getinfo("xl/worksheets/sheet1.xml").CRC
+            )
         return z.read("xl/worksheets/sheet1.xml")
 
 
@@ -248,11 +253,15 @@ def test_a_sheets_merged_ranges_are_handed_ahead_of_its_cells(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, gap: str
 ) -> None:
     """calamine looks for the merged ranges in a second pass over the whole sheet: a copy of
-    them ahead of <sheetData> ends it at once; the cells and the ranges read are the same."""
+    them ahead of <sheetData> ends it at once; the cells and the ranges read are the same. The
+    copy is followed by tabs and carriage returns that keep the part's CRC (checked by zipfile)."""
     part = _sheet(before, gap=gap)
     path = write_package(tmp_path / "台账.xlsx", part)
     start = part.index(b"<sheetData>")
-    assert _handed(path) == part[:start] + MERGES.encode() + part[start:]
+    handed = _handed(path)
+    keeper = handed[start + len(MERGES) : start + len(MERGES) + 32]
+    assert handed == part[:start] + MERGES.encode() + keeper + part[start:]
+    assert set(keeper) <= {9, 13}
     book = read_workbook(path)
     assert book.sheets[0].merges == [(1, 0, 1, 5), (2, 3, 2, 4)]
     assert _seen(book) == _seen(_from_file(monkeypatch, path))

@@ -38,8 +38,8 @@ class Package:
     """A zip held as pieces (headers, names, the parts' bytes), read as one file: ``read``,
     ``seek`` and ``tell``, what python-calamine (and zipfile) ask of a file object."""
 
-    def __init__(self, pieces: list[bytes]) -> None:
-        self.pieces = [p for p in pieces if p]
+    def __init__(self, pieces: list[bytes | memoryview]) -> None:
+        self.pieces = [p for p in pieces if len(p)]
         self.starts: list[int] = []
         size = 0
         for piece in self.pieces:
@@ -69,7 +69,7 @@ class Package:
         i, starts, pieces = self.index, self.starts, self.pieces
         piece, start = pieces[i], starts[i]
         if end <= start + len(piece):  # within one piece, as most reads are
-            out = piece[pos - start : end - start]
+            out = bytes(piece[pos - start : end - start])  # a bytes piece itself, not a copy
         else:
             parts = []
             while pos < end:
@@ -102,25 +102,31 @@ def packable(fmt: str, infos: list[zipfile.ZipInfo]) -> bool:
     return True
 
 
-def stored_package(infos: list[zipfile.ZipInfo], held: dict[str, bytes]) -> Package:
+def stored_package(
+    infos: list[zipfile.ZipInfo],
+    held: dict[str, bytes],
+    ahead: dict[str, tuple[int, bytes]] | None = None,
+) -> Package:
     """The zip's parts, as the scan inflated and checked them (``held``, by name; the empty
     folder entries it skips are empty), in a zip that stores them: no compression, each part's
     CRC as the directory gives it (checked by the scan), names as the directory spells them.
-    A worksheet given its merged ranges ahead (longer than the directory says) gets its own CRC.
-    """
-    pieces: list[bytes] = []
+    ``ahead``: bytes put into a part at an offset, by name, that keep its CRC (merges_ahead)."""
+    pieces: list[bytes | memoryview] = []
     central: list[bytes] = []
     offset = 0
     for info in infos:
         body = held.get(info.filename, b"")
         name = info.orig_filename.encode()
-        size = len(body)
-        crc = info.CRC if size == info.file_size else zlib.crc32(body)
-        pieces += (
-            _LOCAL.pack(b"PK\x03\x04", 20, 0x800, 0, 0, 0x21, crc, size, size, len(name), 0),
-            name,
-            body,
+        at, put = ahead.get(info.filename, (0, b"")) if ahead else (0, b"")
+        size = len(body) + len(put)
+        local = _LOCAL.pack(
+            b"PK\x03\x04", 20, 0x800, 0, 0, 0x21, info.CRC, size, size, len(name), 0
         )
+        if put:
+            whole = memoryview(body)
+            pieces += (local, name, whole[:at], put, whole[at:])
+        else:
+            pieces += (local, name, body)
         central += (
             _CENTRAL.pack(
                 b"PK\x01\x02",
@@ -130,7 +136,7 @@ def stored_package(infos: list[zipfile.ZipInfo], held: dict[str, bytes]) -> Pack
                 0,
                 0,
                 0x21,
-                crc,
+                info.CRC,
                 size,
                 size,
                 len(name),
@@ -195,10 +201,11 @@ _MERGE_CELLS = re.compile(
 )
 
 
-def merges_ahead(part: bytes, merges_at: int) -> bytes | None:
-    """The worksheet ``part`` with a copy of its ``<mergeCells>`` element (at ``merges_at``: the
-    first ``mergeCell`` of the part) put before ``<sheetData>``; None unless the part is written
-    as every spreadsheet program writes it (see above)."""
+def merges_ahead(part: bytes, merges_at: int) -> tuple[int, bytes] | None:
+    """Where to put what into the worksheet ``part``: a copy of its ``<mergeCells>`` element (at
+    ``merges_at``: the first ``mergeCell`` of the part) before ``<sheetData>``, then whitespace
+    that keeps the part's CRC; None unless the part is written as every spreadsheet program
+    writes it (see above)."""
     start = part.find(b"sheetData") - 1
     end = part.rfind(b"sheetData") + 10  # just past </sheetData>
     if (
@@ -215,4 +222,55 @@ def merges_ahead(part: bytes, merges_at: int) -> bytes | None:
     block = _MERGE_CELLS.match(part, merges_at)
     if block is None:
         return None
-    return b"".join((part[:start], block.group(), part[start:]))
+    before = zlib.crc32(memoryview(part)[:start])
+    copy = block.group()
+    keeper = _crc_keeper(zlib.crc32(copy, before), before)
+    return (
+        (start, copy + keeper) if zlib.crc32(keeper, zlib.crc32(copy, before)) == before else None
+    )
+
+
+# --- keeping a part's CRC ---------------------------------------------------------------------
+#
+# What is put into a part is followed by 32 tabs and carriage returns (whitespace, which calamine
+# skips before <sheetData>) chosen so that the CRC register ends where it was before the insert:
+# the part keeps the CRC the directory gives (the scan checked it), and no CRC of the whole part
+# is computed again. A CRC is linear in the bits of the data, and a tab and a carriage return
+# differ in one bit, so the choice is a product with a fixed 32 x 32 bit matrix (_KEEPERS).
+
+_TABS = b"\t" * 32
+
+
+def _keepers() -> list[int]:
+    """For each bit of a CRC, the carriage returns (a bit each) that flip that bit alone."""
+    flips = [zlib.crc32(_TABS[:i] + b"\r" + _TABS[i + 1 :]) ^ zlib.crc32(_TABS) for i in range(32)]
+    pivots: dict[int, tuple[int, int]] = {}  # highest bit -> (flip, returns that make it)
+    for i, flip in enumerate(flips):
+        returns = 1 << i
+        while flip:
+            top = flip.bit_length() - 1
+            if top not in pivots:
+                pivots[top] = (flip, returns)
+                break
+            flip, returns = flip ^ pivots[top][0], returns ^ pivots[top][1]
+    keepers = []
+    for bit in range(32):
+        want, returns = 1 << bit, 0
+        while want:  # every bit has a pivot: the 32 flips are independent (x^8 generates GF(2^32))
+            flip, made = pivots[want.bit_length() - 1]
+            want, returns = want ^ flip, returns ^ made
+        keepers.append(returns)
+    return keepers
+
+
+_KEEPERS = _keepers()
+
+
+def _crc_keeper(crc: int, wanted: int) -> bytes:
+    """32 tabs and carriage returns that take a CRC register from ``crc`` to ``wanted``."""
+    flip = zlib.crc32(_TABS, crc) ^ wanted
+    returns = 0
+    for bit in range(32):
+        if flip >> bit & 1:
+            returns ^= _KEEPERS[bit]
+    return bytes(13 if returns >> i & 1 else 9 for i in range(32))
