@@ -213,7 +213,7 @@ def merges_ahead(part: bytes, merges_at: int) -> tuple[int, bytes] | None:
         or part[start : start + 11] != b"<sheetData>"
         or part[end - 12 : end] != b"</sheetData>"
         or end > merges_at
-        or part.find(b"sheetData", start + 10, end - 10) >= 0
+        or part.rfind(b"sheetData", start + 10, end - 10) >= 0
         or _HEAD.fullmatch(part, 0, start) is None
         or end < merges_at
         and _SELF_CLOSING.fullmatch(part, end, merges_at) is None
@@ -236,13 +236,13 @@ def merges_ahead(part: bytes, merges_at: int) -> tuple[int, bytes] | None:
 # skips before <sheetData>) chosen so that the CRC register ends where it was before the insert:
 # the part keeps the CRC the directory gives (the scan checked it), and no CRC of the whole part
 # is computed again. A CRC is linear in the bits of the data, and a tab and a carriage return
-# differ in one bit, so the choice is a product with a fixed 32 x 32 bit matrix (_KEEPERS).
+# differ in one bit, so the choice is a product with a fixed 32 x 32 bit matrix, worked out once
+# (_KEEPERS: by each byte of the CRC bits to flip, the carriage returns that flip them).
 
 _TABS = b"\t" * 32
 
 
-def _keepers() -> list[int]:
-    """For each bit of a CRC, the carriage returns (a bit each) that flip that bit alone."""
+def _keepers() -> list[list[int]]:
     flips = [zlib.crc32(_TABS[:i] + b"\r" + _TABS[i + 1 :]) ^ zlib.crc32(_TABS) for i in range(32)]
     pivots: dict[int, tuple[int, int]] = {}  # highest bit -> (flip, returns that make it)
     for i, flip in enumerate(flips):
@@ -253,24 +253,31 @@ def _keepers() -> list[int]:
                 pivots[top] = (flip, returns)
                 break
             flip, returns = flip ^ pivots[top][0], returns ^ pivots[top][1]
-    keepers = []
-    for bit in range(32):
+    by_bit = []
+    for bit in range(32):  # the 32 flips are independent: every bit has its pivot
         want, returns = 1 << bit, 0
-        while want:  # every bit has a pivot: the 32 flips are independent (x^8 generates GF(2^32))
+        while want:
             flip, made = pivots[want.bit_length() - 1]
             want, returns = want ^ flip, returns ^ made
-        keepers.append(returns)
-    return keepers
+        by_bit.append(returns)
+    tables = []
+    for low in range(0, 32, 8):
+        table = [0] * 256
+        for value in range(1, 256):  # each value: a smaller one and its lowest bit
+            lowest = value & -value
+            table[value] = table[value ^ lowest] ^ by_bit[low + lowest.bit_length() - 1]
+        tables.append(table)
+    return tables
 
 
 _KEEPERS = _keepers()
+# The 32 tabs and carriage returns for each byte of carriage-return bits.
+_RETURNS = [bytes(13 if value >> i & 1 else 9 for i in range(8)) for value in range(256)]
 
 
 def _crc_keeper(crc: int, wanted: int) -> bytes:
     """32 tabs and carriage returns that take a CRC register from ``crc`` to ``wanted``."""
     flip = zlib.crc32(_TABS, crc) ^ wanted
-    returns = 0
-    for bit in range(32):
-        if flip >> bit & 1:
-            returns ^= _KEEPERS[bit]
-    return bytes(13 if returns >> i & 1 else 9 for i in range(32))
+    t0, t1, t2, t3 = _KEEPERS
+    returns = t0[flip & 255] ^ t1[flip >> 8 & 255] ^ t2[flip >> 16 & 255] ^ t3[flip >> 24]
+    return b"".join(_RETURNS[returns >> shift & 255] for shift in (0, 8, 16, 24))
