@@ -222,12 +222,11 @@ def merges_ahead(part: bytes, merges_at: int) -> tuple[int, bytes] | None:
     block = _MERGE_CELLS.match(part, merges_at)
     if block is None:
         return None
-    before = zlib.crc32(memoryview(part)[:start])
     copy = block.group()
-    keeper = _crc_keeper(zlib.crc32(copy, before), before)
-    return (
-        (start, copy + keeper) if zlib.crc32(keeper, zlib.crc32(copy, before)) == before else None
-    )
+    before = zlib.crc32(memoryview(part)[:start])
+    after = zlib.crc32(copy, before)
+    keeper = _crc_keeper(after, before)
+    return (start, copy + keeper) if zlib.crc32(keeper, after) == before else None
 
 
 # --- keeping a part's CRC ---------------------------------------------------------------------

@@ -404,8 +404,8 @@ def _scan_part(
         if isinstance(scanner, XlsxCells):
             if scanner.needs_exact():
                 stream_part(path, zf, info, None, XlsxExactCells(path, label), whole)
-            elif ahead is not None and held and whole and sheet and scanner.merges_at > 0:
-                put = merges_ahead(whole, scanner.merges_at)
+            elif sheet and ahead is not None and held is not None and whole is not None:
+                put = merges_ahead(whole, scanner.merges_at) if scanner.merges_at > 0 else None
                 if put is not None:
                     ahead[name] = put
             return {label: scanner.facts} if sheet else {}
