@@ -26,7 +26,16 @@ from branchctl.io.workbook import Workbook, read_workbook
 from tests.builders import write_workbook
 from tests.corpus.cases import all_cases
 from tests.hostile import encrypted_xlsx, far_cell_xlsx, reader_error_xlsx
-from tests.hostile_parts import ledger_rows, package_parts, sheet_xml, small_ledger
+from tests.hostile_parts import (
+    A1,
+    MAIN_NS,
+    ledger_rows,
+    merge_cells,
+    package_parts,
+    sheet_xml,
+    small_ledger,
+    write_package,
+)
 
 CASES = [case for case in all_cases() if "xlsx" in case.formats]
 
@@ -203,3 +212,86 @@ def test_a_package_reads_as_one_file_whatever_the_reads_and_seeks() -> None:
         assert {i.filename: z.read(i) for i in z.infolist()} == held
         assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
     assert Package([]).read() == b""
+
+
+# --- merged ranges handed ahead of the cells -------------------------------------------------
+
+MERGES = merge_cells(["A2:F2", "D3:E3"])
+
+
+def _sheet(before: str = "", rows: str = "", gap: str = "", merges: str = MERGES) -> bytes:
+    """A worksheet part: ``before`` ahead of sheetData, ``gap`` between it and the ranges."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}">'
+        f"{before}<sheetData>{A1}{ledger_rows()}{rows}</sheetData>{gap}{merges}"
+        '<pageMargins left="0.7" right="0.7"/></worksheet>'
+    ).encode()
+
+
+def _handed(path: Path) -> bytes:
+    """The first worksheet as the package hands it to python-calamine."""
+    package = scan_file(path).package
+    assert package is not None
+    with zipfile.ZipFile(package) as z:  # type: ignore[arg-type]
+        assert z.testzip() is None  # every CRC right, a changed part's too
+        with zipfile.ZipFile(path) as original:
+            assert (
+                z.getinfo("xl/worksheets/sheet1.xml").CRC
+                == original.getinfo("xl/worksheets/sheet1.xml").CRC
+            )
+        return z.read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.parametrize(
+    "before, gap",
+    [
+        ('<dimension ref="A1:F6"/><cols><col min="1" max="2" width="9"/></cols>', ""),
+        ("", '\n<sheetProtection sheet="1" objects="1"/>\n<autoFilter ref="A3:F6"/>'),
+    ],
+)
+def test_a_sheets_merged_ranges_are_handed_ahead_of_its_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: str, gap: str
+) -> None:
+    """calamine looks for the merged ranges in a second pass over the whole sheet: a copy of
+    them ahead of <sheetData> ends it at once; the cells and the ranges read are the same. The
+    copy is followed by tabs and carriage returns that keep the part's CRC (checked by zipfile)."""
+    part = _sheet(before, gap=gap)
+    path = write_package(tmp_path / "台账.xlsx", part)
+    start = part.index(b"<sheetData>")
+    handed = _handed(path)
+    keeper = handed[start + len(MERGES) : start + len(MERGES) + 32]
+    assert handed == part[:start] + MERGES.encode() + keeper + part[start:]
+    assert set(keeper) <= {9, 13}
+    book = read_workbook(path)
+    assert book.sheets[0].merges == [(1, 0, 1, 5), (2, 3, 2, 4)]
+    assert _seen(book) == _seen(_from_file(monkeypatch, path))
+
+
+@pytest.mark.parametrize(
+    "before, rows, gap, merges",
+    [
+        ("<!-- <mergeCells/> -->", "", "", MERGES),  # a comment ahead of the cells
+        ("<sheetPr codeName='附件1'/>", "", "", MERGES),  # quoted otherwise than calamine's way
+        ('<sheetPr codeName="a>b"/>', "", "", MERGES),
+        ("", '<row r="9"><c r="A9" t="inlineStr"><is><t>sheetData</t></is></c></row>', "", MERGES),
+        ("", '<row r="9"><c r="A9" t="inlineStr"><is><t>mergeCells</t></is></c></row>', "", MERGES),
+        ("", "", "<sheetProtection></sheetProtection>", MERGES),  # an end tag between
+        ("", "", '<x a="<mergeCells/>"/>', MERGES),
+        ("", "", "", MERGES.replace("A2:F2", "a2:f2")),
+        ("", "", "", ""),  # no ranges: nothing to copy
+    ],
+)
+def test_a_sheet_not_written_as_spreadsheet_programs_write_is_handed_as_it_is(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    before: str,
+    rows: str,
+    gap: str,
+    merges: str,
+) -> None:
+    """Where a copy of the ranges could be read otherwise than the file, none is made (a word
+    in a cell, a comment, other quoting, an element left open before the ranges...)."""
+    part = _sheet(before, rows, gap, merges)
+    path = write_package(tmp_path / "台账.xlsx", part)
+    assert _handed(path) == part
+    assert _seen(read_workbook(path)) == _seen(_from_file(monkeypatch, path))

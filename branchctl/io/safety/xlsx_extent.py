@@ -79,6 +79,7 @@ class XlsxCells(Scanner):
         self.merges = MergeBudget(path, label)
         self.path, self.label = path, label
         self.whole = False  # the part comes as one region (set by the zip scan)
+        self.merges_at = -1  # in a part that comes whole: the ``<`` of its first ``mergeCell``
 
     def feed(self, region: bytes) -> None:
         # rfind: a search from the end is several times faster than ``in`` or ``find`` for these
@@ -88,7 +89,10 @@ class XlsxCells(Scanner):
         if not self.irregular:
             last = region.rfind(b"mergeCell")
             if last >= 0:
-                self.irregular = not _merges(region, self.merges, _first_merge(region, last), last)
+                first = _first_merge(region, last)
+                self.irregular = not _merges(region, self.merges, first, last)
+                if self.whole:
+                    self.merges_at = first - 1
         if self.irregular:
             return
         if self.whole and _near_cells_only(region):

@@ -27,7 +27,7 @@ from branchctl.io.safety.limits import (
     shared_sheet_data,
 )
 from branchctl.io.safety.ods_extent import OdsCells, OdsExactCells
-from branchctl.io.safety.package import packable, stored_package
+from branchctl.io.safety.package import merges_ahead, packable, stored_package
 from branchctl.io.safety.xlsx_extent import XlsxCells, XlsxExactCells
 from branchctl.io.safety.xmlparts import CHUNK, Scanner, check_prolog, stream_part, utf16_xml
 from branchctl.io.smallfiles import size_text
@@ -62,11 +62,12 @@ def check_zip(path: Path, size: int, data: bytes | None = None) -> Scan:
         # the scan and the package handed to the reader.
         held: dict[str, bytes] | None = {} if data is not None and packable(fmt, infos) else None
         labels = _sheet_labels(path, zf, data, held) if fmt == "xlsx" else {}
+        ahead: dict[str, tuple[int, bytes]] = {}  # what the package puts into the sheets
         scan = Scan(fmt)
         for info in infos:
-            scan.sheets.update(_scan_part(path, zf, info, fmt, labels, data, held))
+            scan.sheets.update(_scan_part(path, zf, info, fmt, labels, data, held, ahead))
         if held is not None:
-            scan.package = stored_package(infos, held)
+            scan.package = stored_package(infos, held, ahead)
     return scan
 
 
@@ -332,12 +333,14 @@ def _scan_part(
     labels: dict[str, str] | None,
     data: bytes | None = None,
     held: dict[str, bytes] | None = None,
+    ahead: dict[str, tuple[int, bytes]] | None = None,
 ) -> dict[str, SheetFacts]:
     """Stream one part through zipfile: size and CRC, DTD, and the cell extent of sheets.
 
     Returns what was seen of the sheets the part holds, by sheet name (merges, hidden rows and
     columns), when the part is a worksheet or the .ods content. A part inflated from ``data``
-    whole is kept in ``held`` (if given), by name.
+    whole is kept in ``held`` (if given), by name; what the package is to put into a worksheet
+    held so, in ``ahead`` (io/safety/package.py).
     """
     name = info.filename
     if name.endswith("/") and info.file_size == 0:
@@ -401,6 +404,10 @@ def _scan_part(
         if isinstance(scanner, XlsxCells):
             if scanner.needs_exact():
                 stream_part(path, zf, info, None, XlsxExactCells(path, label), whole)
+            elif sheet and ahead is not None and held is not None and whole is not None:
+                put = merges_ahead(whole, scanner.merges_at) if scanner.merges_at > 0 else None
+                if put is not None:
+                    ahead[name] = put
             return {label: scanner.facts} if sheet else {}
         if isinstance(scanner, OdsCells):
             if scanner.needs_exact:
