@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from branchctl.forms.headers import Header, find_header
@@ -23,6 +24,8 @@ from branchctl.forms.spec import FormSpec
 from branchctl.forms.values import cell_text
 from branchctl.io.cells import cell_name
 from branchctl.io.workbook import Range, Sheet, Workbook
+
+_strip = str.strip  # raises TypeError on anything but text
 
 
 @dataclass
@@ -51,7 +54,7 @@ class Table:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     _fill: MergeFill | None = field(default=None, repr=False, compare=False)
     _last: tuple[int, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
-    _lines: list[list[Any]] | None = field(default=None, repr=False, compare=False)
+    _columns: list[tuple[Any, ...]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sheet_name(self) -> str:
@@ -157,47 +160,52 @@ class Table:
     def column_values(self, names: tuple[str, ...]) -> list[list[Any]]:
         """:meth:`value` of each of ``names`` down the data rows: one list per name, in the
         order of :attr:`rows` (a table read a column at a time)."""
-        lines = self._data_lines()
+        columns = self._data_columns()
         out: list[list[Any]] = []
         for name in names:
             c = self.columns.get(name)
             if c is None:
-                out.append([None] * len(lines))
+                out.append([None] * len(self.rows))
             else:  # "" is blank; no other value a reader gives equals it
-                out.append([None if (v := line[c]) == "" else v for line in lines])
+                out.append([None if v == "" else v for v in columns[c]])
         return out
 
     def column_texts(self, names: tuple[str, ...]) -> list[list[str]]:
         """Each of ``names`` down the data rows as :meth:`texts` reads it ("" where blank):
         one list per name, in the order of :attr:`rows`."""
-        lines = self._data_lines()
+        columns = self._data_columns()
         out: list[list[str]] = []
         for name in names:
             c = self.columns.get(name)
             if c is None:
-                out.append([""] * len(lines))
-            else:
-                out.append(
-                    [v.strip() if type(v := line[c]) is str else cell_text(v) for line in lines]
-                )
+                out.append([""] * len(self.rows))
+                continue
+            cells = columns[c]
+            try:  # most columns hold only text: stripped in one call
+                out.append(list(map(_strip, cells)))
+            except TypeError:  # a number, a date among them
+                out.append([v.strip() if type(v) is str else cell_text(v) for v in cells])
         return out
 
-    def _data_lines(self) -> list[list[Any]]:
-        """Each data row's cells up to the last column, as the clerk sees them: most rows are
-        the grid's own; a row a merge touches (or a short one) is read through the merges."""
-        lines = self._lines
-        if lines is None:
+    def _data_columns(self) -> list[tuple[Any, ...]]:
+        """Each column up to the last, down the data rows, as the clerk sees the cells: most rows
+        are the grid's own; a row a merge touches (or a short one) is read through the merges."""
+        columns = self._columns
+        if columns is None:
             fill = self._fill if self._fill is not None else self.fill
             grid = self.sheet.rows
             need = self.last_col + 1
-            lines = self._lines = []
+            lines: list[list[Any]] = []
             touched = fill.touching(self.rows)
             for r in self.rows:
                 line = grid[r] if r < len(grid) else []
                 if len(line) < need or r in touched:
                     line = [fill.value(r, c) for c in range(need)]
                 lines.append(line)
-        return lines
+            # turned a column at a time, the columns right of the table never made
+            columns = list(islice(zip(*lines, strict=False), need)) if lines else [()] * need
+            self._columns = columns
+        return columns
 
     def section(self, r: int) -> Section | None:
         """The section row data row ``r`` stands under, if any."""
