@@ -106,7 +106,7 @@ def find_header(
     if best is None:
         return None
     _, header_row, form, combined, two_level = best
-    merged_down = any(view.source(header_row, c)[0] < header_row for c in combined)
+    merged_down = view.merged_down(header_row, combined)
     top = header_row - 1 if two_level or merged_down else header_row
     columns, ambiguous = _resolve(sheet, view, combined, matches, top, header_row)
     last = _last_header_col(view, top, header_row, max(combined), width)
