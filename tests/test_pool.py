@@ -40,6 +40,22 @@ def test_results_in_task_order_and_a_crash_costs_only_its_task() -> None:
     assert seen[-1] == (20, 20)
 
 
+class Rated:
+    """A task function carrying state, as validate's carries its rubric and memos keyed by it."""
+
+    def __call__(self, n: int) -> tuple[int, int]:
+        return os.getpid(), id(self)
+
+
+def test_a_worker_keeps_one_copy_of_the_task_function_for_all_its_chunks() -> None:
+    # a fresh copy with each chunk would start every memo keyed by the rubric afresh
+    out = run_tasks(Rated(), list(range(200)), jobs=2, crashed=crashed, chunk=4)
+    copies: dict[int, set[int]] = {}
+    for pid, copy in out:
+        copies.setdefault(pid, set()).add(copy)
+    assert all(len(seen) == 1 for seen in copies.values())
+
+
 def test_in_one_process_when_one_job() -> None:
     assert run_tasks(fail_on_seven, [1, 2, 3], jobs=1, crashed=crashed) == [1, 2, 3]
     with pytest.raises(ValueError, match="seven"):
