@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from branchctl.forms import headers, preamble
+from branchctl.forms import headers, preamble, tables
 from branchctl.forms.lists import read_lists
 from branchctl.forms.merges import MergeFill
 from branchctl.forms.tables import Layout as Found
@@ -143,7 +143,14 @@ def test_the_same_header_texts_merged_otherwise_read_each_as_merged(tmp_path):
         assert _fresh(path) == shape, path.name
 
 
-def test_lists_read_down_the_columns_as_row_by_row_merges_and_all(tmp_path):
+@pytest.mark.parametrize("turned_at_once", [True, False])
+def test_lists_read_down_the_columns_as_row_by_row_merges_and_all(
+    tmp_path, monkeypatch, turned_at_once
+):
+    """A small table is turned into columns at once, a large one column by column as asked:
+    either way each column reads as its rows do."""
+    if not turned_at_once:
+        monkeypatch.setattr(tables, "_TURNED_CELLS", 0)
     records = sample_branches(10, seed=7)
     problems = sample_problems(records, seed=7)
     spec = lists_combined_sheet(problems)
