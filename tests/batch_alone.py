@@ -97,12 +97,13 @@ def _tight(tasks: list[Task]) -> list[Any]:
     table's first row: each memo fills, forgets and learns again within the run."""
     from branchctl.checks import forms as checks_forms
     from branchctl.forms import headers, lists
-    from branchctl.rules import learnt, row_rater
+    from branchctl.rules import indicators, learnt, row_rater
 
     learnt.LEARNT_CAP, learnt._LAYOUTS_CAP, learnt._RUBRICS_CAP = 7, 2, 2
     row_rater.MEMO_ROWS, row_rater._MAX_VARIANTS = 0, 2
     headers._MEMO_MAX, headers._ROWS_MAX = 5, 2
     lists._PARSED_MAX, checks_forms._PARSED_CAP = 3, 3
+    indicators.VALUES_CAP, indicators._COMPS_CAP = 3, 2
     return _batch(tasks)
 
 

@@ -149,7 +149,7 @@ def test_work_ledger_items(tmp_path, sample):
 
 
 def _work(deadline, status="推进中", closed=None):
-    return WorkItem("甲", "甲", "任务", deadline, "", "", status, closed, "", "附件4", 5)
+    return WorkItem("甲", "甲", "任务", deadline, "", status, closed, "附件4", 5)
 
 
 def test_overdue_rules():

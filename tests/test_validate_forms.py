@@ -184,6 +184,24 @@ def test_every_count_column_of_forms_toml_is_checked(tmp_path):
     assert not errors([f for f in findings if f is not bad])
 
 
+def test_a_bad_count_is_found_beside_an_equal_good_one(tmp_path):
+    """Rows that give no finding are told apart a column at a time, each different value read
+    once: TRUE (not a count) is a bad-number even where 1 (equal to it) fills other rows."""
+    from tests.builders import CLASSIFICATION_COLUMNS, table_sheet
+
+    records = [{**r, "党员大会次数": 1} for r in _records(6, seed=8)]
+    columns = [*CLASSIFICATION_COLUMNS[:-1], "党员大会次数", CLASSIFICATION_COLUMNS[-1]]
+    spec = table_sheet(
+        "附件1", columns, records, Layout(), annex="附件1", title="城关镇党支部分类定级表"
+    )
+    cells = [set_cell(spec, i, "党员大会次数", True) for i in (1, 4)]
+    findings = check(write_workbook(tmp_path / "附件1.xlsx", [spec]))
+
+    bad = [f for f in findings if f.code == "bad-number"]
+    assert [(f.cell, f.column) for f in bad] == [(c, "党员大会次数") for c in cells]
+    assert not errors([f for f in findings if f.code != "bad-number"])
+
+
 def test_claims_are_read_by_each_rubrics_own_spellings(tmp_path):
     """Values are parsed once per process, by what reads them: a claim one rubric spells (中间)
     is checked again, and flagged, under a county's rubric that spells it otherwise (一般)."""

@@ -3,12 +3,15 @@ per-branch table, and every unmet aspect against the problem list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
 from branchctl.checks.context import CheckContext
 from branchctl.forms.datarows import CellRef
 from branchctl.forms.lists import (
+    DONE,
     Lists,
     ProblemItem,
     WorkItem,
@@ -30,32 +33,40 @@ class Branches:
     """The branches of the reference table (附件1, else 附件2), matched leniently by name."""
 
     def __init__(self, ctx: CheckContext) -> None:
-        self.keys: set[str] = set()
-        self.shorts: dict[str, set[str]] = {}
         self.present = bool(ctx.reference)
         form = ctx.reference[0].form if ctx.reference else None
         self.title = f"{form.annex}{form.title}" if form else ""  # named in unknown-branch
-        for table in ctx.reference:
-            for name in table.column_values(("党支部名称",))[0]:
-                key = name_key(name)
-                if key:
-                    self.keys.add(key)
-                    self.shorts.setdefault(_short(key), set()).add(key)
+        names = [n for table in ctx.reference for n in table.column_values(("党支部名称",))[0]]
+        self.keys: set[str] = set(map(name_key, names))
+        self.keys.discard("")
+        self._shorts: dict[str, set[str]] | None = None
+
+    @property
+    def shorts(self) -> dict[str, set[str]]:
+        """A key without its ending (党支部, 支部…) -> the keys that shorten to it: made when a
+        name is first not found as it is (most are)."""
+        if self._shorts is None:
+            self._shorts = {}
+            for key in self.keys:
+                self._shorts.setdefault(_short(key), set()).add(key)
+        return self._shorts
 
     def resolve(self, key: str) -> str | None:
         """The reference key ``key`` names: exact, without 党支部, or by a unique ending."""
         if key in self.keys:
             return key
         short = _short(key)
-        if len(self.shorts.get(short, ())) >= 1:
-            return sorted(self.shorts[short])[0]
+        shorts = self.shorts
+        if len(shorts.get(short, ())) >= 1:
+            return sorted(shorts[short])[0]
         if len(short) >= _MIN_SHORT:
-            ends = {k for s, ks in self.shorts.items() if s.endswith(short) for k in ks}
+            ends = {k for s, ks in shorts.items() if s.endswith(short) for k in ks}
             if len(ends) == 1:
                 return ends.pop()
         return None
 
 
+@lru_cache(maxsize=1 << 14)
 def _short(key: str) -> str:
     return _BRANCH_SUFFIX.sub("", key)
 
@@ -136,10 +147,26 @@ def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
     columns = {(t.sheet_name, name) for t in lists.tables for name in t.columns}
     seen_problems: set[tuple[str, int]] = set()
     seen_tasks: set[tuple[str, int]] = set()
+    # most items give no finding: what :func:`_problem` and :func:`_task` would look at is
+    # looked at here first, and only an item that may give one goes through them
+    keys = branches.keys if branches.present else None
+    categories = ctx.categories
+    dated = any(name == "查摆时间" for _, name in columns)
+    owners_listed = "责任清单" not in lists.missing
+    as_of = ctx.as_of
     for item in lists.items:
-        if (item.sheet, item.row) not in seen_problems:
-            seen_problems.add((item.sheet, item.row))
-            _problem(ctx, item, branches, columns)
+        problem_row = (item.sheet, item.row)
+        if problem_row not in seen_problems:
+            seen_problems.add(problem_row)
+            if not (
+                item.branch
+                and (keys is None or item.branch_key in keys)
+                and item.category
+                and categories.get(item.category) is not None
+                and item.description
+                and not dated
+            ):
+                _problem(ctx, item, branches, columns)
         if not item.has_task:
             if "任务清单" not in lists.missing:
                 where = "整改任务" if "整改任务" in item.sources else "序号"
@@ -154,11 +181,13 @@ def _lists(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
                     problem=_short_text(item.description),
                 )
             continue
-        task_row = item.task_row
+        # the combined sheet: the task is on the problem's row (ProblemItem.task_row)
+        task_row = problem_row if item.columns is not None else item.task_row
         if task_row in seen_tasks:
             continue
         seen_tasks.add(task_row)
-        _task(ctx, item, columns, owners_listed="责任清单" not in lists.missing)
+        if not ((item.owner or not owners_listed) and _quiet_dates(item, as_of)):
+            _task(ctx, item, columns, owners_listed)
 
 
 def _problem(
@@ -304,6 +333,20 @@ def _dates_and_status(
         )
 
 
+def _quiet_dates(item: ProblemItem | WorkItem, as_of: dt.date) -> bool:
+    """Whether :func:`_dates_and_status` has nothing to say of ``item`` (most items): its
+    deadline written and readable, its status and 销号时间 readable and agreeing, and not
+    overdue. False where it may have something to say."""
+    if item.deadline_error or item.closed_error or item.status_error or not item.deadline_text:
+        return False
+    if item.status == DONE:  # closed, so never overdue: its 销号时间 must be written
+        return bool(item.closed_text)
+    if item.closed is not None or item.closed_text:  # closed
+        return True
+    d = item.deadline
+    return d is None or d.kind != "date" or d.date is None or d.date >= as_of
+
+
 def _has_deadline_column(item: ProblemItem | WorkItem, columns: set[tuple[str, str]]) -> bool:
     ref = item.source("完成时限")
     if ref.col is not None:
@@ -330,7 +373,17 @@ def _short_text(text: str, limit: int = 30) -> str:
 
 def _work_ledger(ctx: CheckContext, items: list[WorkItem], branches: Branches) -> None:
     columns = {(t.sheet_name, name) for t in ctx.tables("work_ledger") for name in t.columns}
+    keys = branches.keys if branches.present else None
+    as_of = ctx.as_of
     for item in items:
+        if (
+            item.branch
+            and item.task
+            and item.status
+            and (keys is None or item.branch_key in keys)
+            and _quiet_dates(item, as_of)
+        ):
+            continue  # nothing to say (most items)
         for column, text in (
             ("党支部名称", item.branch),
             ("工作任务", item.task),
@@ -348,16 +401,21 @@ def _work_ledger(ctx: CheckContext, items: list[WorkItem], branches: Branches) -
 
 def _unmet_without_problem(ctx: CheckContext, lists: Lists, branches: Branches) -> None:
     listed: set[tuple[str, str]] = set()
+    categories, keys = ctx.categories, branches.keys
     for item in lists.items:
-        aspect = category_aspect(ctx, item.category)
+        category, key = item.category, item.branch_key
+        aspect = categories.get(category, _UNSEEN)
+        if aspect is _UNSEEN:
+            aspect = category_aspect(ctx, category)
         if aspect is not None:
-            listed.add((branches.resolve(item.branch_key) or item.branch_key, aspect))
+            listed.add((key if key in keys else branches.resolve(key) or key, aspect))
     rated = sorted(ctx.rated, key=lambda tr: tr[0].form.key != "classification")
     if not rated:
         return
     table, ratings = rated[0]
     for b in ratings:
-        _unmet_row(ctx, table, b, branches, listed)
+        if b.unmet:
+            _unmet_row(ctx, table, b, branches, listed)
 
 
 def _unmet_row(
@@ -370,7 +428,7 @@ def _unmet_row(
     key = name_key(b.name)
     if not key:
         return
-    key = branches.resolve(key) or key
+    key = key if key in branches.keys else branches.resolve(key) or key
     for aspect in b.unmet:
         if aspect in b.blank or aspect in b.bad:
             continue  # reported as required-blank / bad-mark

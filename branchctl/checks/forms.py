@@ -227,7 +227,21 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
     parsers = _parsers(ctx, variant, table)
     members = [c for c in _MEMBER_COLUMNS if c in table.columns]
     creation = table.form.key == "creation_ledger"
-    for r in ctx.rows(table):
+    rows = ctx.rows(table)
+    # most rows give no finding: a column at a time says which may, only those are read whole
+    names = table.column_values((key_column,))[0]
+    loud = None if creation else _loud_rows(table, rows, required, parsers, members, by_row)
+    for i, r in enumerate(rows):
+        if loud is not None and i not in loud:
+            raw = names[i]
+            key = name_key("" if raw is None else cell_text(raw))
+            if key not in seen:  # a quiet row: no finding, only its name and rating noted
+                if key:
+                    seen[key] = r
+                rating = by_row.get(r)
+                if rating is not None:
+                    kept.append(rating)
+                continue
         cells = ctx.row(table, r)
         get = cells.get
         for column in required:
@@ -255,6 +269,76 @@ def _per_branch_table(ctx: CheckContext, table: Table, vetoes: dict[str, str]) -
                 _mismatch(ctx, table, r, rating)
     if rateable:
         ctx.rated.append((table, kept))
+
+
+def _loud_rows(
+    table: Table,
+    rows: list[int],
+    required: list[str],
+    parsers: list[Parser],
+    members: list[str],
+    by_row: dict[int, BranchRating],
+) -> set[int]:
+    """The positions in ``rows`` of the rows that may give a finding of their own: a required
+    cell blank, a rating with unreadable or blank marks or claims that differ (or no rating),
+    a count, type or claim :func:`_cell_values` cannot read, fewer than 3 members (or a count
+    :func:`_members` must look at twice). A duplicate name is told by the caller."""
+    loud: set[int] = set()
+    for column in required:
+        loud.update(i for i, v in enumerate(table.column_values((column,))[0]) if is_blank(v))
+    for i, r in enumerate(rows):
+        rating = by_row.get(r)
+        if rating is None or rating.bad or rating.blank or rating.mismatch:
+            loud.add(i)
+    parsed = _parsed
+    for column, _code, parse, reader in parsers:
+        values = table.column_values((column,))[0]
+        bad = {
+            v
+            for v in _distinct(values)
+            if v is not None
+            and (parsed.get((reader, type(v), v)) or _parsed_cell(reader, v, parse))[1]
+        }
+        if bad:  # (a value equal to a bad one may be of another type: read it again)
+            loud.update(
+                i for i, v in enumerate(values) if v in bad and _parsed_cell(reader, v, parse)[1]
+            )
+    if members:
+        values = table.column_values((members[0],))[0]
+        few = {v for v in _distinct(values) if not _enough_members(v)}
+        if few:
+            loud.update(i for i, v in enumerate(values) if v in few and not _enough_members(v))
+    return loud
+
+
+_NUMBERS = frozenset({bool, int, float})
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    """The different values of a column: each once, where no two of them of different types
+    are equal (1 == 1.0 == True), else every value."""
+    if len(_NUMBERS.intersection(map(type, values))) > 1:
+        return values
+    return list(dict.fromkeys(values))
+
+
+def _parsed_cell(reader: Any, raw: Any, parse: Callable[[Any], Any]) -> tuple[Any, str | None]:
+    """(value, hint) of a non-blank cell as :func:`_cell_values` reads it, parsed once."""
+    key = (reader, type(raw), raw)
+    found = _parsed.get(key)
+    if found is None:
+        if len(_parsed) >= _PARSED_CAP:
+            _parsed.clear()
+        found = _parse_once(_parsed, key, parse, raw)
+    return found
+
+
+def _enough_members(raw: Any) -> bool:
+    """Whether a first member count reads as 3 or more (:func:`_members` then says nothing)."""
+    if raw is None:
+        return False
+    count, hint = _parsed_cell("count", raw, parse_count)
+    return hint is None and count is not None and count >= MIN_FORMAL_MEMBERS
 
 
 def _aspects(

@@ -63,14 +63,27 @@ class ProblemItem:
     deadline_error: str | None = None  # Chinese hint when 完成时限 is not a date
     closed_error: str | None = None
     status_error: str | None = None
-    sources: Mapping[str, CellRef] = field(default_factory=dict)  # canonical column -> cell
+    # where its fields came from: canonical column -> cell (the three linked sheets); the
+    # combined sheet's items keep their table's columns instead (one row holds every field,
+    # its cells made only when asked), and these are empty
+    refs: Mapping[str, CellRef] = field(default_factory=dict)
+    columns: dict[str, int] | None = None
+
+    @property
+    def sources(self) -> Mapping[str, CellRef]:
+        """Canonical column -> the cell it came from."""
+        if self.columns is not None:
+            return RowSources(self.sheet, self.row, self.columns)
+        return self.refs
 
     def source(self, column: str) -> CellRef:
         """The cell of ``column``; for a column the sheet lacks, the row that would hold it."""
-        ref = self.sources.get(column)
+        if self.columns is not None:  # the combined sheet: every field on the problem's row
+            return CellRef(self.sheet, self.row, self.columns.get(column))
+        ref = self.refs.get(column)
         if ref is not None:
             return ref
-        task = self.sources.get("整改任务")
+        task = self.refs.get("整改任务")
         if column in ("责任人", "职务", "责任领导", "完成时限") and task is not None:
             return CellRef(task.sheet, task.row, None)
         return CellRef(self.sheet, self.row, None)
@@ -83,9 +96,9 @@ class ProblemItem:
     def task_row(self) -> tuple[str, int]:
         """The sheet and 1-based row of the task (several problems may share one linked task):
         where :meth:`source` finds 整改任务."""
-        if isinstance(self.sources, RowSources):  # the combined sheet: the problem's own row
+        if self.columns is not None:  # the combined sheet: the problem's own row
             return self.sheet, self.row
-        ref = self.sources.get("整改任务")
+        ref = self.refs.get("整改任务")
         return (self.sheet, self.row) if ref is None else (ref.sheet, ref.row)
 
 
@@ -106,20 +119,25 @@ class WorkItem:
     task: str
     deadline: Deadline | None
     deadline_text: str
-    progress: str  # 进展情况
     status: str  # 完成情况, canonical (已完成/推进中/未启动) when recognised, else as written
     closed: Deadline | None  # 销号时间
-    evidence: str  # 佐证材料
     sheet: str
     row: int  # 1-based Excel row
     closed_text: str = ""
     deadline_error: str | None = None
     closed_error: str | None = None
     status_error: str | None = None
-    sources: Mapping[str, CellRef] = field(default_factory=dict)
+    # its table's columns (canonical name -> 0-based column, shared by the table's items): a
+    # cell reference is made only when a finding names one
+    columns: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> RowSources:
+        """The cells of its row: canonical column -> :class:`CellRef`."""
+        return RowSources(self.sheet, self.row, self.columns)
 
     def source(self, column: str) -> CellRef:
-        return self.sources.get(column) or CellRef(self.sheet, self.row, None)
+        return CellRef(self.sheet, self.row, self.columns.get(column))
 
     @property
     def is_closed(self) -> bool:
@@ -186,7 +204,9 @@ def read_work_ledger(layout: Layout, as_of: dt.date | None = None) -> list[WorkI
     return items
 
 
-_WORK_TEXTS = ("党支部名称", "工作任务", "完成时限", "进展情况", "佐证材料", "销号时间")
+# 进展情况 and 佐证材料 are not read into an item: nothing reads them from one (the evidence
+# check reads the rubric's evidence columns from the table itself)
+_WORK_TEXTS = ("党支部名称", "工作任务", "完成时限", "销号时间")
 
 
 def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
@@ -197,15 +217,14 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
     # positional, in field order: keyword arguments cost twice as much as the item itself
     return [
         WorkItem(
-            branch, name_key(branch), task, deadline[0], deadline_text, progress, status[0],
-            closed[0], evidence, sheet, r + 1, closed_text, deadline[1], closed[1], status[1],
-            RowSources(sheet, r + 1, columns),
+            branch, key, task, deadline[0], deadline_text, status[0], closed[0], sheet, r + 1,
+            closed_text, deadline[1], closed[1], status[1], columns,
         )
         for (
-            r, branch, task, deadline_text, progress, evidence, closed_text, deadline, closed,
-            status,
+            r, key, branch, task, deadline_text, closed_text, deadline, closed, status,
         ) in zip(
             table.rows,
+            _name_keys(texts[0]),
             *texts,
             *_parsed_columns(due, done, state, as_of),
             strict=True,
@@ -214,6 +233,15 @@ def _work_items(table: Table, as_of: dt.date | None) -> list[WorkItem]:
 
 
 # ------------------------------------------------------------------------------- internals
+
+
+def _name_keys(names: list[str]) -> list[str]:
+    """:func:`name_key` of each name down a column, each different name keyed once (a branch
+    has several problems and tasks)."""
+    keys = dict.fromkeys(names, "")
+    for name in keys:
+        keys[name] = name_key(name)
+    return list(map(keys.__getitem__, names))
 
 
 def _parsed_columns(
@@ -318,6 +346,8 @@ def _enum(raw: Any, column: str) -> tuple[str, str | None]:
     return found  # type: ignore[no-any-return]
 
 
+_NO_REFS: Mapping[str, CellRef] = {}  # a combined-sheet item's refs: its columns stand in
+
 _COMBINED_TEXTS = (
     "党支部名称", "问题类别", "问题描述", "整改任务", "整改措施", "责任人", "职务", "责任领导",
     "完成时限", "序号", "销号时间",
@@ -332,16 +362,17 @@ def _combined_items(table: Table, as_of: dt.date | None) -> list[ProblemItem]:
     # positional, in field order: keyword arguments cost twice as much as the item itself
     return [
         ProblemItem(
-            branch, name_key(branch), category, description, task, measures, owner, owner_title,
+            branch, key, category, description, task, measures, owner, owner_title,
             leader, deadline[0], deadline_text, sheet, r + 1, number, status[0], closed[0],
             closed_text, bool(task or measures), True, deadline[1], closed[1], status[1],
-            RowSources(sheet, r + 1, columns),
+            _NO_REFS, columns,
         )
         for (
-            r, branch, category, description, task, measures, owner, owner_title, leader,
+            r, key, branch, category, description, task, measures, owner, owner_title, leader,
             deadline_text, number, closed_text, deadline, closed, status,
         ) in zip(
             table.rows,
+            _name_keys(texts[0]),
             *texts,
             *_parsed_columns(due, done, state, as_of),
             strict=True,
@@ -493,5 +524,5 @@ def _linked_item(
         deadline_error=deadline_error,
         closed_error=closed_error,
         status_error=status_error,
-        sources=sources,
+        refs=sources,
     )

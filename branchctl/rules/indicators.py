@@ -124,8 +124,38 @@ def _plan(
     if plan is None or plan[0] is not comp or plan[1] is not kinds or plan[2] != as_of:
         present = tuple(c for c in (comp.column, *comp.instead) if table.has(c))
         found = tuple((kinds or {}).get(c) or column_kind(c) for c in present)
-        plan = plans[id(comp)] = (comp, kinds, as_of, present, found, {})
+        plan = plans[id(comp)] = (
+            comp,
+            kinds,
+            as_of,
+            present,
+            found,
+            _values_judged(comp, kinds, as_of),
+        )
     return plan[3], plan[4], plan[5]
+
+
+# What a comparison made of each value, kept for the process rather than a table: the same
+# counts and dates fill the next file's columns. A value's judgement depends on the comparison,
+# its column and the column's kind (``kinds``, else forms.toml), and the as-of date: the memo
+# is kept under the comparison and ``kinds`` objects (held, so their ids stay theirs) and the
+# date, and is keyed by column and value. Bounded: past VALUES_CAP values, or _COMPS_CAP
+# comparisons, it is forgotten.
+VALUES_CAP = 4096
+_COMPS_CAP = 256
+_judged: dict[Any, tuple[Comparison, Any, dict[Any, Any]]] = {}
+
+
+def _values_judged(
+    comp: Comparison, kinds: dict[str, str] | None, as_of: dt.date
+) -> dict[Any, tuple[bool | None, str, bool]]:
+    key = (id(comp), id(kinds), as_of)
+    found = _judged.get(key)
+    if found is None or found[0] is not comp or found[1] is not kinds:
+        if len(_judged) >= _COMPS_CAP:
+            _judged.clear()
+        found = _judged[key] = (comp, kinds, {})
+    return found[2]
 
 
 def _compare(
@@ -151,6 +181,8 @@ def _compare(
     key = (column, type(raw), raw)
     found = memo.get(key)
     if found is None:
+        if len(memo) >= VALUES_CAP:
+            memo.clear()
         found = memo[key] = _judge_value(comp, column, present_kinds[i], raw, as_of)
     holds, seen, bad = found
     if bad and column not in unreadable:
