@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from branchctl.forms import headers, preamble
+from branchctl.forms import headers, preamble, tables
 from branchctl.forms.lists import read_lists
 from branchctl.forms.merges import MergeFill
 from branchctl.forms.tables import Layout as Found
@@ -143,7 +143,14 @@ def test_the_same_header_texts_merged_otherwise_read_each_as_merged(tmp_path):
         assert _fresh(path) == shape, path.name
 
 
-def test_lists_read_down_the_columns_as_row_by_row_merges_and_all(tmp_path):
+@pytest.mark.parametrize("turned_at_once", [True, False])
+def test_lists_read_down_the_columns_as_row_by_row_merges_and_all(
+    tmp_path, monkeypatch, turned_at_once
+):
+    """A small table is turned into columns at once, a large one column by column as asked:
+    either way each column reads as its rows do."""
+    if not turned_at_once:
+        monkeypatch.setattr(tables, "_TURNED_CELLS", 0)
     records = sample_branches(10, seed=7)
     problems = sample_problems(records, seed=7)
     spec = lists_combined_sheet(problems)
@@ -172,6 +179,8 @@ def test_lists_read_down_the_columns_as_row_by_row_merges_and_all(tmp_path):
         [(5, 0, 5, 3), (0, 0, 1, 2), (2, 1, 3, 1)],  # the same, in another order
         [(0, 0, 2, 1), (1, 1, 3, 2), (1, 0, 1, 3), (3, 0, 4, 0)],  # overlapping (hostile)
         [(1, 0, 1, 3), (3, 0, 4, 0), (0, 0, 2, 1), (1, 1, 3, 2)],  # overlapping, unordered
+        [(0, 0, 300, 0), (1, 1, 2, 2), (4, 2, 5, 3)],  # down past the sheet, no cell shared
+        [(0, 1, 300, 1), (2, 0, 3, 2), (5, 3, 5, 3)],  # down past the sheet, overlapping
     ],
 )
 def test_a_row_read_through_its_merges_reads_as_each_cell_does(merges):
@@ -182,6 +191,11 @@ def test_a_row_read_through_its_merges_reads_as_each_cell_does(merges):
         fill = MergeFill(sheet, columns, sheet.merges)
         for r in range(6):
             assert fill.line(r, 5) == [fill.value(r, c) for c in range(5)], (columns, r)
+        for r in range(6):  # a header merged down, asked before any cell is read
+            for cols in ([0], [1, 2], [0, 3], [3], [0, 1, 2, 3]):
+                fresh = MergeFill(sheet, columns, sheet.merges)
+                merged = any(fill.source(r, c)[0] < r for c in cols)
+                assert fresh.merged_down(r, cols) == merged, (columns, r, cols)
         # the rows a merge over one of the columns touches, however asked
         wanted = set(columns)
         touched = {
@@ -190,5 +204,5 @@ def test_a_row_read_through_its_merges_reads_as_each_cell_does(merges):
             if (r1, c1) != (r2, c2) and wanted & set(range(c1, c2 + 1))
             for r in range(r1, r2 + 1)
         }
-        assert {r for r in range(-1, 8) if fill.touches(r)} == touched
+        assert {r for r in range(-1, 8) if fill.touches(r)} == touched & set(range(-1, 8))
         assert fill.touching([7, 5, 3, 1, 0, -1]) == touched & {7, 5, 3, 1, 0, -1}

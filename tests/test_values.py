@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from branchctl.forms.spec import normalize_header, normalize_text
 from branchctl.forms.values import (
     BadValue,
     cell_text,
@@ -218,3 +221,27 @@ def test_cell_text_is_what_the_clerk_sees():
     assert cell_text(12.0) == "12"
     assert cell_text(dt.datetime(2025, 6, 30)) == "2025-06-30"
     assert cell_text("=请核实") == "=请核实"
+
+
+def test_cell_text_of_equal_values_of_other_types_stays_their_own():
+    """Numbers and dates are made text once per process; a value equal to one seen before but
+    of another type (1.0, 1, True; a date and its midnight) reads as its own type says."""
+    seen = [cell_text(v) for v in (1.0, -0.0, 2.5, dt.date(2025, 6, 30), float("nan"))]
+    assert seen == ["1", "0", "2.5", "2025-06-30", "nan"]
+    assert [cell_text(True), cell_text(False), cell_text(1), cell_text(0.0)] == [
+        "是",
+        "否",
+        "1",
+        "0",
+    ]
+    assert cell_text(dt.datetime(2025, 6, 30, 8, 5)) == "2025-06-30 08:05:00"
+    assert cell_text(dt.date(2025, 6, 30)) == cell_text(dt.datetime(2025, 6, 30)) == "2025-06-30"
+
+
+@given(st.text(alphabet="*＊※党支部名称 \u3000\t\n\u2028\u00a0（）A", max_size=12))
+def test_headers_compare_without_any_space_and_without_stars_around_them(text):
+    """Every space (full-width, no-break, line and paragraph separators too) is dropped, and
+    the required-field stars only where they begin or end the text (each as a regex says)."""
+    spaceless = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    assert normalize_text(text) == spaceless
+    assert normalize_header(text) == re.sub(r"^[*＊※]+|[*＊※]+$", "", spaceless)

@@ -54,13 +54,15 @@ def find_header(
     limit = min(sheet.height, start + HEADER_SCAN_ROWS)
     if start >= limit:
         return None
+    memo = _memos(extra)
+    if not _names_a_column(sheet.rows[start:limit], memo):
+        return None  # no cell names a column (below the last table, most often): no header
     width = sheet.width if width is None else width
     near = starting_in(merges if merges is not None else by_first_row(sheet), start, limit)
     view = MergeFill(sheet, range(width), near)
     pre = None  # the marker and title above, read once a row looks like a header
     names: dict[str, bool] = {}  # form key -> whether the marker or title names it
     aspect_names = set(extra.values())
-    memo = _memos(extra)
     best: tuple[float, int, FormSpec, dict[int, str], bool] | None = None
     matches: dict[int, dict[int, str]] = {}
     cells: dict[int, tuple[Any, ...]] = {}  # row -> its cells as read (merges filled)
@@ -104,7 +106,7 @@ def find_header(
     if best is None:
         return None
     _, header_row, form, combined, two_level = best
-    merged_down = any(view.source(header_row, c)[0] < header_row for c in combined)
+    merged_down = view.merged_down(header_row, combined)
     top = header_row - 1 if two_level or merged_down else header_row
     columns, ambiguous = _resolve(sheet, view, combined, matches, top, header_row)
     last = _last_header_col(view, top, header_row, max(combined), width)
@@ -200,6 +202,23 @@ def _row_matches(cells: tuple[Any, ...], memo: _Memo) -> dict[int, str]:
 
 
 _UNSEEN: Any = object()
+
+
+def _names_a_column(lines: list[list[Any]], memo: _Memo) -> bool:
+    """Whether a cell of ``lines`` names a column (as :func:`_row_matches` reads it). A cell a
+    merge covers reads as the merge's top-left cell, which lies in the merge's first row: a
+    search over rows whose merges start among them sees no text but theirs."""
+    texts, extra = memo.texts, memo.extra
+    for line in lines:
+        for value in filter(None, line):  # the blank cells out first, without a loop in Python
+            if type(value) is str:
+                canon = texts.get(value, _UNSEEN)
+                if canon is _UNSEEN:
+                    ok = len(value) < 60 and not value.isspace()
+                    canon = texts[value] = match_header(value, extra) if ok else None
+                if canon is not None:
+                    return True
+    return False
 
 
 def _signed(

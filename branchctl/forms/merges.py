@@ -34,11 +34,14 @@ def starting_in(merges: list[Range], first: int, stop: int | None = None) -> lis
 class MergeFill:
     """Cells covered by ``merges`` (ranges of ``sheet``) read as the merge's top-left value,
     over ``columns`` (0-based). Callers choose the merges: for data, those starting below the
-    header (a header cell merged down is not data, :func:`starting_in`)."""
+    header (a header cell merged down is not data, :func:`starting_in`).
+
+    The rows the merges cover are known at once; where each column's merges are is indexed on
+    the first cell asked for (most tables are never asked: no data row is merged)."""
 
     __slots__ = (
         "rows", "starts", "_spans", "_row_starts", "_row_ends", "_top", "_bottom", "_merged",
-        "_disjoint",
+        "_disjoint", "_kept", "_ordered",
     )  # fmt: skip
 
     def __init__(self, sheet: Sheet, columns: Iterable[int], merges: Iterable[Range]) -> None:
@@ -49,12 +52,10 @@ class MergeFill:
             lo, hi = columns.start, columns.stop
         else:
             wanted = sorted(set(columns))
-        spans: dict[int, list[tuple[int, int, int, int]]] = {}
-        # column -> the first rows of the merges over it, sorted: a column not here has none
-        starts: dict[int, list[int]] = {}
+        # each merge over a wanted column: its rows, top-left, and the wanted columns it covers
+        kept: list[tuple[int, int, int, Iterable[int]]] = []
         covered: list[tuple[int, int]] = []  # the rows of each merge over a wanted column
         ordered = True  # the merges come by first row (most callers'), so each column's too
-        disjoint = True  # no two merges share a cell (known when they come ordered)
         last = -1
         # with columns a range: each merge kept, with the columns it covers [a, b)
         merged: list[tuple[int, int, int, int, int]] | None = [] if wanted is None else None
@@ -72,29 +73,17 @@ class MergeFill:
                     ordered = False
                 last = r1
                 covered.append((r1, r2))
+                kept.append((r1, r2, c1, cols))
                 if merged is not None:
                     merged.append((r1, r2, c1, cols[0], cols[-1] + 1))  # type: ignore[index]
-                span = (r1, r2, r1, c1)
-                for c in cols:
-                    found = spans.get(c)
-                    if found is None:
-                        spans[c] = [span]
-                        starts[c] = [r1]
-                    else:
-                        if r1 <= found[-1][1]:
-                            disjoint = False  # (given by first row: the last span is lowest)
-                        found.append(span)
-                        starts[c].append(r1)
-        for c, found in spans.items():
-            if len(found) > 1:
-                found.sort()
-                if not ordered:
-                    starts[c] = [s[0] for s in found]
-        self._spans = spans
-        self.starts = starts
+        self._kept = kept
+        self._ordered = ordered
         self._merged = merged
+        # column -> its merges, and their first rows, sorted (None: not indexed yet)
+        self._spans: dict[int, list[tuple[int, int, int, int]]] | None = None
+        self.starts: dict[int, list[int]] = {}
         # whether no two merges share a cell (None: to be found, on first use)
-        self._disjoint: bool | None = disjoint if ordered else None
+        self._disjoint: bool | None = None
         # the rows any merge covers, as disjoint ranges: most rows are in none
         row_starts: list[int] = []
         ends: list[int] = []
@@ -111,8 +100,37 @@ class MergeFill:
         self._top = row_starts[0] if row_starts else 1 << 62
         self._bottom = ends[-1] if ends else -1
 
+    def _index(self) -> dict[int, list[tuple[int, int, int, int]]]:
+        """Each column's merges, sorted (made on first use)."""
+        spans: dict[int, list[tuple[int, int, int, int]]] = {}
+        starts: dict[int, list[int]] = {}
+        disjoint = True  # no two merges share a cell (known when they come ordered)
+        for r1, r2, c1, cols in self._kept:
+            span = (r1, r2, r1, c1)
+            for c in cols:
+                found = spans.get(c)
+                if found is None:
+                    spans[c] = [span]
+                    starts[c] = [r1]
+                else:
+                    if r1 <= found[-1][1]:
+                        disjoint = False  # (given by first row: the last span is lowest)
+                    found.append(span)
+                    starts[c].append(r1)
+        ordered = self._ordered
+        for c, found in spans.items():
+            if len(found) > 1:
+                found.sort()
+                if not ordered:
+                    starts[c] = [s[0] for s in found]
+        self.starts = starts
+        if ordered and self._disjoint is None:
+            self._disjoint = disjoint
+        self._spans = spans
+        return spans
+
     def __bool__(self) -> bool:
-        return bool(self._spans)
+        return bool(self._kept)
 
     def touches(self, r: int) -> bool:
         """Whether any merge covers a cell of row ``r``."""
@@ -132,16 +150,17 @@ class MergeFill:
 
     def has(self, col: int) -> bool:
         """Whether any merge covers a cell of column ``col``."""
-        return col in self._spans
+        return col in (self._spans if self._spans is not None else self._index())
 
     def source(self, r: int, c: int) -> tuple[int, int]:
         """Where the value of cell (r, c) is: its merge's top-left cell, or the cell itself."""
+        spans = self._spans if self._spans is not None else self._index()
         starts = self.starts.get(c)
         if starts is None:
             return r, c
         i = bisect_right(starts, r) - 1
         if i >= 0:
-            _, r2, top, left = self._spans[c][i]
+            _, r2, top, left = spans[c][i]
             if r <= r2:
                 return top, left
         return r, c
@@ -165,7 +184,7 @@ class MergeFill:
                         value = ""
                     out[a:b] = [value] * (b - a)
             return out
-        spans = self._spans
+        spans = self._spans if self._spans is not None else self._index()
         for c, starts in self.starts.items():
             if c >= width:
                 continue
@@ -182,13 +201,31 @@ class MergeFill:
     def _no_overlap(self) -> bool:
         """Whether no two merges share a cell of the columns (then :meth:`value` finds the one
         merge holding a cell, whatever the order it was given in)."""
+        if self._disjoint is None and self._spans is None and self._merged is not None:
+            self._disjoint = _no_shared_cell(self._merged)
         if self._disjoint is None:
-            self._disjoint = all(
-                found[i][1] < found[i + 1][0]
-                for found in self._spans.values()
-                for i in range(len(found) - 1)
-            )
+            spans = self._spans if self._spans is not None else self._index()
+            if self._disjoint is None:
+                self._disjoint = all(
+                    found[i][1] < found[i + 1][0]
+                    for found in spans.values()
+                    for i in range(len(found) - 1)
+                )
         return self._disjoint
+
+    def merged_down(self, r: int, cols: Iterable[int]) -> bool:
+        """Whether in row ``r`` a cell of ``cols`` reads from a merge begun above it (as
+        :meth:`source` finds it)."""
+        if self._merged is not None and self._no_overlap():
+            # each cell in at most one merge: the merges over the row, without the index
+            wanted = sorted(cols)
+            for r1, r2, _, a, b in self._merged:
+                if r1 < r <= r2:
+                    i = bisect_left(wanted, a)  # the first of cols from a on: before b?
+                    if i < len(wanted) and wanted[i] < b:
+                        return True
+            return False
+        return any(self.source(r, c)[0] < r for c in cols)
 
     def covered(self, r: int, c: int) -> bool:
         """Whether (r, c) is covered by a merge and is not its top-left cell."""
@@ -196,14 +233,36 @@ class MergeFill:
 
     def value(self, r: int, c: int) -> Any:
         """The raw value cell (r, c) shows: '' when blank."""
+        spans = self._spans if self._spans is not None else self._index()
         starts = self.starts.get(c)
         if starts is not None:
             i = bisect_right(starts, r) - 1
             if i >= 0:
-                _, r2, top, left = self._spans[c][i]
+                _, r2, top, left = spans[c][i]
                 if r <= r2:
                     r, c = top, left
         try:
             return self.rows[r][c]
         except IndexError:
             return ""
+
+
+_ROWS_COMPARED = 256  # merges over more rows than this in all are told apart by the index
+
+
+def _no_shared_cell(merged: list[tuple[int, int, int, int, int]]) -> bool | None:
+    """Whether no two of ``merged`` (first row, last row, left, columns [a, b)) share a cell,
+    found row by row with each row's columns as bits; None when they cover too many rows."""
+    taken: dict[int, int] = {}
+    budget = _ROWS_COMPARED
+    for r1, r2, _, a, b in merged:
+        budget -= r2 - r1 + 1
+        if budget < 0:
+            return None
+        bits = (1 << b) - (1 << a)
+        for r in range(r1, r2 + 1):
+            seen = taken.get(r, 0)
+            if seen & bits:
+                return False
+            taken[r] = seen | bits
+    return True

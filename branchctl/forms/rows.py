@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from branchctl.forms.merges import MergeFill
@@ -96,7 +97,12 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
     wide = hi - lo >= 3
     lo1, lo2, lo3 = lo + 1, lo + 2, lo + 3
     prefilled = lo in ignore and lo1 in ignore and lo2 in ignore
-    left = range(lo)  # the columns left of the table
+    # the columns left of the table, where a footer may start (column A): none to look at when
+    # they are blank all the way down (most sheets)
+    below = grid[frame.header_row + 1 :]
+    left = range(lo)
+    if not any(_column(below, c).count("") < len(below) for c in left):
+        left = range(0)
     for r in range(frame.header_row + 1, len(grid)):
         line = grid[r]
         n = len(line)
@@ -133,12 +139,13 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
             out.skip(SPILL, r)
             continue
         lead = first
-        for c in left:  # a footer may start left of the table, in column A
-            if c < n and not (
-                (v := line[c]) == "" or v is None or (type(v) is str and not v.strip())
-            ):
-                lead = v
-                break
+        if left:
+            for c in left:  # a footer may start left of the table, in column A
+                if c < n and not (
+                    (v := line[c]) == "" or v is None or (type(v) is str and not v.strip())
+                ):
+                    lead = v
+                    break
         if type(lead) is str and _is_footer(lead, footer):
             out.end = r  # 填报人：… 说明：… : the table ends here
             break
@@ -193,6 +200,14 @@ def classify(frame: Frame, fill: MergeFill) -> Rows:
         if section is not None:
             out.sections[r] = section
     return out
+
+
+def _column(lines: list[list[Any]], c: int) -> list[Any]:
+    """Column ``c`` of ``lines`` ('' where a line is shorter)."""
+    try:
+        return list(map(itemgetter(c), lines))
+    except IndexError:
+        return [line[c] if c < len(line) else "" for line in lines]
 
 
 def _has_totals(

@@ -12,7 +12,10 @@ rows (:mod:`branchctl.forms.rows` says which rows are data), its columns
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from branchctl.forms.headers import Header, find_header
@@ -23,6 +26,9 @@ from branchctl.forms.spec import FormSpec
 from branchctl.forms.values import cell_text
 from branchctl.io.cells import cell_name
 from branchctl.io.workbook import Range, Sheet, Workbook
+
+_strip = str.strip  # raises TypeError on anything but text
+_TURNED_CELLS = 1 << 16  # a table of no more cells than this is turned into columns at once
 
 
 @dataclass
@@ -51,7 +57,9 @@ class Table:
     cache: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
     _fill: MergeFill | None = field(default=None, repr=False, compare=False)
     _last: tuple[int, dict[str, Any]] | None = field(default=None, repr=False, compare=False)
-    _lines: list[list[Any]] | None = field(default=None, repr=False, compare=False)
+    _lines: list[list[Any]] = field(default_factory=list, repr=False, compare=False)
+    # the data rows' columns (_data_column), each None until made
+    _columns: list[Sequence[Any] | None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def sheet_name(self) -> str:
@@ -157,47 +165,58 @@ class Table:
     def column_values(self, names: tuple[str, ...]) -> list[list[Any]]:
         """:meth:`value` of each of ``names`` down the data rows: one list per name, in the
         order of :attr:`rows` (a table read a column at a time)."""
-        lines = self._data_lines()
         out: list[list[Any]] = []
         for name in names:
             c = self.columns.get(name)
             if c is None:
-                out.append([None] * len(lines))
+                out.append([None] * len(self.rows))
             else:  # "" is blank; no other value a reader gives equals it
-                out.append([None if (v := line[c]) == "" else v for line in lines])
+                out.append([None if v == "" else v for v in self._data_column(c)])
         return out
 
     def column_texts(self, names: tuple[str, ...]) -> list[list[str]]:
         """Each of ``names`` down the data rows as :meth:`texts` reads it ("" where blank):
         one list per name, in the order of :attr:`rows`."""
-        lines = self._data_lines()
         out: list[list[str]] = []
         for name in names:
             c = self.columns.get(name)
             if c is None:
-                out.append([""] * len(lines))
-            else:
-                out.append(
-                    [v.strip() if type(v := line[c]) is str else cell_text(v) for line in lines]
-                )
+                out.append([""] * len(self.rows))
+                continue
+            cells = self._data_column(c)
+            try:  # most columns hold only text: stripped in one call
+                out.append(list(map(_strip, cells)))
+            except TypeError:  # a number, a date among them
+                out.append([v.strip() if type(v) is str else cell_text(v) for v in cells])
         return out
 
-    def _data_lines(self) -> list[list[Any]]:
-        """Each data row's cells up to the last column, as the clerk sees them: most rows are
-        the grid's own; a row a merge touches (or a short one) is read through the merges."""
-        lines = self._lines
-        if lines is None:
+    def _data_column(self, c: int) -> Sequence[Any]:
+        """Column ``c`` (up to the last) down the data rows, as the clerk sees the cells: most
+        rows are the grid's own; a row a merge touches (or a short one) is read through the
+        merges. A small table is turned at once, a column a time; a large one column by column
+        as asked (a column of a million rows is not made unasked)."""
+        columns = self._columns
+        if columns is None:
             fill = self._fill if self._fill is not None else self.fill
             grid = self.sheet.rows
             need = self.last_col + 1
-            lines = self._lines = []
+            lines: list[list[Any]] = []
             touched = fill.touching(self.rows)
             for r in self.rows:
                 line = grid[r] if r < len(grid) else []
                 if len(line) < need or r in touched:
                     line = [fill.value(r, c) for c in range(need)]
                 lines.append(line)
-        return lines
+            self._lines = lines
+            if len(lines) * need <= _TURNED_CELLS:  # the columns right of the table never made
+                columns = list(islice(zip(*lines, strict=False), need)) if lines else [()] * need
+            else:
+                columns = [None] * need
+            self._columns = columns
+        found = columns[c]
+        if found is None:
+            found = columns[c] = tuple(map(itemgetter(c), self._lines))
+        return found
 
     def section(self, r: int) -> Section | None:
         """The section row data row ``r`` stands under, if any."""

@@ -30,6 +30,23 @@ def cell_text(value: Any) -> str:
     """A raw value as the clerk sees it: 12.0 -> '12', dates as 2025-06-30."""
     if type(value) is str:  # the common case first: this runs for every cell read
         return value.strip()
+    if type(value) is float or type(value) is dt.date:  # a 序号, a deadline: they repeat
+        text = _TEXTS.get(value)
+        if text is None:
+            if len(_TEXTS) >= _TEXTS_MAX:
+                _TEXTS.clear()
+            text = _TEXTS[value] = _value_text(value)
+        return text
+    return _value_text(value)
+
+
+# cell_text of floats and dates (exactly those types: no float equals a date, while 1.0 would
+# equal True), each made once per process; emptied when full
+_TEXTS: dict[Any, str] = {}
+_TEXTS_MAX = 1 << 12
+
+
+def _value_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
