@@ -465,19 +465,13 @@ def _cell_values(
 ) -> None:
     """bad-number / bad-enum for the cells of one row that ``parsers`` cannot read (as
     :func:`_value`, for several columns in one pass)."""
-    parsed = _parsed
     for column, code, parse, reader in parsers:
         raw = cells.get(column)
         if raw is None:
             continue
-        key = (reader, type(raw), raw)
-        found = parsed.get(key)
-        if found is None:
-            if len(parsed) >= _PARSED_CAP:
-                parsed.clear()
-            found = _parse_once(parsed, key, parse, raw)
-        if found[1] is not None:
-            ctx.at(code, table, r, column, hint=found[1])
+        hint = _parsed_cell(reader, raw, parse)[1]
+        if hint is not None:
+            ctx.at(code, table, r, column, hint=hint)
 
 
 def _label(value: Any, own: dict[str, str], other: dict[str, str]) -> str | None:
