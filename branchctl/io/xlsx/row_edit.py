@@ -145,10 +145,11 @@ class RowEditor:
     def _map_styles(self, inner: bytes, olds: set[bytes], color: str) -> bytes:
         """Give every cell of the row the fill ``color``, one replace per distinct format."""
         memo = self._fill_memo(color)
-        for x in olds:
+        ordered = sorted(olds)  # not the set's order: that of bytes changes with the hash seed
+        for x in ordered:
             if x not in memo:
                 memo[x] = b"%d" % self.styles.with_fill(int(x), color)
-        changes = [(x, memo[x]) for x in olds if memo[x] != x]
+        changes = [(x, memo[x]) for x in ordered if memo[x] != x]
         if len(changes) > 1 and {new for _, new in changes} & olds:  # a chain: go via markers
             for i, (old, _) in enumerate(changes):
                 inner = inner.replace(b'" s="' + old + b'"', b'" s="\x00%d"' % i)
