@@ -339,12 +339,9 @@ def _quiet_dates(item: ProblemItem | WorkItem, as_of: dt.date) -> bool:
     overdue. False where it may have something to say."""
     if item.deadline_error or item.closed_error or item.status_error or not item.deadline_text:
         return False
-    if item.status == DONE:  # closed, so never overdue: its 销号时间 must be written
-        return bool(item.closed_text)
-    if item.closed is not None or item.closed_text:  # closed
-        return True
-    d = item.deadline
-    return d is None or d.kind != "date" or d.date is None or d.date >= as_of
+    if item.status == DONE and not item.closed_text:
+        return False  # closed-without-date, where the sheet has a 销号时间 column
+    return not overdue(item, as_of)
 
 
 def _has_deadline_column(item: ProblemItem | WorkItem, columns: set[tuple[str, str]]) -> bool:

@@ -29,8 +29,8 @@ def task_evidence(ctx: CheckContext) -> list[Finding]:
     ledgers = {t.sheet_name: t for t in ctx.tables("work_ledger")}
     if any(_carried(t, columns) for t in ledgers.values()):
         for item in ctx.work_items():
-            if item.status != DONE and item.closed is None and not item.closed_text:
-                continue  # not closed (most items): is_closed, without its two calls
+            if not item.is_closed:
+                continue  # most items
             table = ledgers.get(item.sheet)
             if table is None:
                 continue

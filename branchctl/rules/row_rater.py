@@ -327,9 +327,7 @@ class TableRater:
                 continue
             verdict, template = found
             n = len(line)
-            # its name (_text, inline: every row of a big ledger comes here)
-            v = line[name_at] if name_at is not None and name_at < n else ""
-            name = v.strip() if type(v) is str else cell_text(v)
+            name = _text(line, name_at, n)
             if template is None or not name or r in hidden:
                 append(self._branch(r, line, None, verdict))
                 continue
